@@ -1,0 +1,151 @@
+namespace OnnxTransfer.Training.Data;
+
+/// <summary>Which feature preprocessing a trainer learns on its training split.</summary>
+public enum PreprocessingKind
+{
+    None,
+    /// <summary>Subtract the training mean, divide by the training standard deviation (population, as StandardScaler).</summary>
+    Standardize,
+    /// <summary>Scale each row to unit L2 norm.</summary>
+    L2Normalize,
+    /// <summary>Unit L2 norm per row, then standardise with statistics of the normalised training rows.</summary>
+    L2NormalizeThenStandardize,
+}
+
+/// <summary>
+/// Learned feature preprocessing, stored in the head as plain data: optionally <c>x ← x / max(‖x‖₂, 1e-12)</c>, then
+/// optionally <c>x ← (x − Mean) / Scale</c>. Exported to ONNX as ReduceL2/Max/Div and a standardisation folded into
+/// the first Gemm. Statistics come from the training split only.
+/// </summary>
+public sealed class FeaturePreprocessing
+{
+    /// <summary>Rows with a smaller norm are divided by this instead (as torch.nn.functional.normalize).</summary>
+    public const float NormFloor = 1e-12f;
+
+    public FeaturePreprocessing(bool l2Normalize, float[]? mean, float[]? scale)
+    {
+        if ((mean is null) != (scale is null))
+            throw new ArgumentException("Standardisation needs both a mean and a scale vector (or neither).");
+        if (mean is not null && mean.Length != scale!.Length)
+            throw new ArgumentException($"Mean has {mean.Length} elements but scale has {scale.Length}.");
+        if (scale is not null)
+        {
+            foreach (var s in scale)
+                if (!(s > 0) || !float.IsFinite(s)) throw new ArgumentException($"Scale values must be finite and > 0, got {s}.");
+        }
+        L2Normalize = l2Normalize;
+        Mean = mean;
+        Scale = scale;
+    }
+
+    public static FeaturePreprocessing Identity { get; } = new(false, null, null);
+
+    public bool L2Normalize { get; }
+
+    /// <summary>Per-feature mean subtracted after normalisation (null: no standardisation).</summary>
+    public float[]? Mean { get; }
+
+    /// <summary>Per-feature standard deviation divided by (1 for constant features); null: no standardisation.</summary>
+    public float[]? Scale { get; }
+
+    public bool Standardize => Mean is not null;
+
+    public bool IsIdentity => !L2Normalize && Mean is null;
+
+    /// <summary>The kind this preprocessing corresponds to.</summary>
+    public PreprocessingKind Kind => (L2Normalize, Standardize) switch
+    {
+        (false, false) => PreprocessingKind.None,
+        (false, true) => PreprocessingKind.Standardize,
+        (true, false) => PreprocessingKind.L2Normalize,
+        (true, true) => PreprocessingKind.L2NormalizeThenStandardize,
+    };
+
+    /// <summary>Learns the preprocessing of <paramref name="kind"/> from <paramref name="train"/> (and nothing else).</summary>
+    public static FeaturePreprocessing Fit(PreprocessingKind kind, EmbeddingSet train)
+    {
+        bool normalize = kind is PreprocessingKind.L2Normalize or PreprocessingKind.L2NormalizeThenStandardize;
+        bool standardize = kind is PreprocessingKind.Standardize or PreprocessingKind.L2NormalizeThenStandardize;
+        if (!standardize) return normalize ? new FeaturePreprocessing(true, null, null) : Identity;
+
+        int d = train.Dimension;
+        var sum = new double[d];
+        var row = new float[d];
+        var source = train.Features;
+        for (int i = 0; i < train.Count; i++)
+        {
+            var x = Prepare(source.Slice(i * d, d), row, normalize);
+            for (int j = 0; j < d; j++) sum[j] += x[j];
+        }
+        var mean = new double[d];
+        for (int j = 0; j < d; j++) mean[j] = sum[j] / train.Count;
+
+        // Two passes (mean, then squared deviations) keep the variance accurate when the mean is large.
+        var squares = new double[d];
+        for (int i = 0; i < train.Count; i++)
+        {
+            var x = Prepare(source.Slice(i * d, d), row, normalize);
+            for (int j = 0; j < d; j++)
+            {
+                double deviation = x[j] - mean[j];
+                squares[j] += deviation * deviation;
+            }
+        }
+        var meanF = new float[d];
+        var scale = new float[d];
+        for (int j = 0; j < d; j++)
+        {
+            double std = Math.Sqrt(squares[j] / train.Count);
+            meanF[j] = (float)mean[j];
+            // A constant feature keeps scale 1 (as scikit-learn), so it maps to 0 instead of dividing by zero.
+            scale[j] = std > 1e-7 * Math.Max(1.0, Math.Abs(mean[j])) ? (float)std : 1f;
+        }
+        return new FeaturePreprocessing(normalize, meanF, scale);
+    }
+
+    /// <summary>Applies the preprocessing to <paramref name="rows"/> rows of <paramref name="dimension"/> floats.</summary>
+    public void Apply(ReadOnlySpan<float> source, Span<float> destination, int rows, int dimension)
+    {
+        if (Mean is not null && Mean.Length != dimension)
+            throw new ArgumentException($"Preprocessing was learned on {Mean.Length}-d features, not {dimension}-d.");
+        long count = (long)rows * dimension;
+        if (source.Length < count || destination.Length < count)
+            throw new ArgumentException($"Apply needs {count} floats in source and destination.");
+        for (int i = 0; i < rows; i++)
+        {
+            var x = source.Slice(i * dimension, dimension);
+            var y = destination.Slice(i * dimension, dimension);
+            if (L2Normalize) NormalizeRow(x, y);
+            else x.CopyTo(y);
+            if (Mean is not null)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Subtract(y, Mean, y);
+                System.Numerics.Tensors.TensorPrimitives.Divide(y, Scale!, y);
+            }
+        }
+    }
+
+    /// <summary>The split's features preprocessed: a new buffer, or the split's own (read-only!) when this is the identity.</summary>
+    internal float[] Transform(EmbeddingSet set)
+    {
+        if (IsIdentity) return set.FeatureArray;
+        var result = new float[set.FeatureArray.Length];
+        Apply(set.Features, result, set.Count, set.Dimension);
+        return result;
+    }
+
+    private static ReadOnlySpan<float> Prepare(ReadOnlySpan<float> x, float[] buffer, bool normalize)
+    {
+        if (!normalize) return x;
+        NormalizeRow(x, buffer);
+        return buffer;
+    }
+
+    private static void NormalizeRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        double squares = 0;
+        foreach (var v in x) squares += (double)v * v;
+        float norm = Math.Max((float)Math.Sqrt(squares), NormFloor);
+        System.Numerics.Tensors.TensorPrimitives.Divide(x, norm, y);
+    }
+}

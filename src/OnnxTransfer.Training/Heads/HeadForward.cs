@@ -1,0 +1,52 @@
+using OnnxTransfer.Training.Compute;
+
+namespace OnnxTransfer.Training.Heads;
+
+/// <summary>
+/// The forward pass of a head over row blocks: preprocessing, each dense layer as one sgemm plus bias and activation,
+/// softmax. Blocks run in parallel; each block allocates its scratch once, never per row.
+/// </summary>
+internal sealed class HeadForward(Head head, ComputeContext context)
+{
+    public const int BlockRows = 256;
+
+    /// <summary>Writes <c>rows × classes</c> probabilities; <paramref name="features"/> is read only.</summary>
+    public void Probabilities(float[] features, int rows, float[] probabilities)
+    {
+        int blocks = (rows + BlockRows - 1) / BlockRows;
+        int widest = head.InputDimension;
+        foreach (var layer in head.Layers) widest = Math.Max(widest, layer.OutputCount);
+        context.For(blocks, block =>
+        {
+            int start = block * BlockRows, count = Math.Min(BlockRows, rows - start);
+            var current = new float[count * widest];
+            var next = new float[count * widest];
+            int d = head.InputDimension;
+            var source = features.AsSpan(start * d, count * d);
+            if (head.Preprocessing.IsIdentity) source.CopyTo(current);
+            else head.Preprocessing.Apply(source, current, count, d);
+
+            int width = d;
+            foreach (var layer in head.Layers)
+            {
+                context.Blas.Sgemm(false, true, count, layer.OutputCount, width, 1f, current, width, layer.Weights, width, 0f, next, layer.OutputCount);
+                var output = next.AsSpan(0, count * layer.OutputCount);
+                Kernels.AddBias(output, count, layer.Bias);
+                switch (layer.Activation)
+                {
+                    case Activation.Relu:
+                        Kernels.Relu(output, output);
+                        break;
+                    case Activation.Gelu:
+                        Kernels.Gelu(output, output, default, default);
+                        break;
+                }
+                (current, next) = (next, current);
+                width = layer.OutputCount;
+            }
+            var logits = current.AsSpan(0, count * width);
+            Kernels.SoftmaxRows(logits, count, width);
+            logits.CopyTo(probabilities.AsSpan(start * width, count * width));
+        });
+    }
+}

@@ -1,0 +1,35 @@
+using OnnxTransfer.Training.Data;
+
+namespace OnnxTransfer.Training.Linear;
+
+/// <summary>
+/// A training split made ready for the objective once (preprocessing learned and applied, class weights resolved),
+/// so that a path of fits over C reuses it.
+/// </summary>
+internal sealed class PreparedSplit
+{
+    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights)
+    {
+        Source = train;
+        CountPerClass = TrainingChecks.RequireTrainable(train);
+        ClassWeights = classWeights.Resolve(train);
+        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train);
+        Features = Preprocessing.Transform(train);
+        double sum = 0;
+        for (int c = 0; c < CountPerClass.Length; c++) sum += CountPerClass[c] * ClassWeights[c];
+        WeightSum = sum;
+    }
+
+    public EmbeddingSet Source { get; }
+
+    public int[] CountPerClass { get; }
+
+    public double[] ClassWeights { get; }
+
+    public FeaturePreprocessing Preprocessing { get; }
+
+    /// <summary>Preprocessed rows (the split's own buffer when preprocessing is the identity: read only).</summary>
+    public float[] Features { get; }
+
+    public double WeightSum { get; }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using OnnxTransfer.Training.Data;
+
+namespace OnnxTransfer.Training.Linear;
+
+/// <summary>How a two-class problem is parameterised.</summary>
+public enum BinaryFormulation
+{
+    /// <summary>One weight vector (scikit-learn's binary LogisticRegression); stored as logits [0, w·x + b].</summary>
+    Logistic,
+    /// <summary>A weight vector per class, as for more classes. Its optimum equals Logistic with twice the C.</summary>
+    Multinomial,
+}
+
+/// <summary>
+/// Settings of <see cref="SoftmaxRegressionTrainer"/>, in scikit-learn's parametrisation: the fit minimises
+/// <c>Σᵢ sᵢ·logloss(xᵢ, yᵢ) + ‖W‖²/(2C)</c> (bias unpenalised, sᵢ the class weight of row i), which has the same optimum as
+/// <c>LogisticRegression(C=C, class_weight=…)</c>. Internally it is divided by S = Σ sᵢ (mean loss + λ/2·‖W‖² with
+/// λ = 1/(C·S)), and the tolerance applies to that scaled objective: converged means ‖∇f‖∞ ≤ <see cref="Tolerance"/>,
+/// the same test as scikit-learn's lbfgs <c>tol</c>.
+/// </summary>
+public sealed record SoftmaxRegressionSettings
+{
+    /// <summary>Inverse L2 strength (larger = weaker regularisation), &gt; 0.</summary>
+    public double C { get; init; } = 1.0;
+
+    /// <summary>Stop when ‖∇f‖∞ of the mean-scaled objective is at most this (&gt; 0).</summary>
+    public double Tolerance { get; init; } = 1e-4;
+
+    public int MaxIterations { get; init; } = 1000;
+
+    /// <summary>L-BFGS memory (pairs kept), as scipy's maxcor.</summary>
+    public int HistorySize { get; init; } = 10;
+
+    public bool FitIntercept { get; init; } = true;
+
+    public BinaryFormulation Binary { get; init; } = BinaryFormulation.Logistic;
+
+    public PreprocessingKind Preprocessing { get; init; } = PreprocessingKind.Standardize;
+
+    public ClassWeighting ClassWeights { get; init; } = ClassWeighting.None;
+
+    /// <summary>Refuses impossible values up front, naming the setting and a valid range.</summary>
+    public void Validate()
+    {
+        if (!(C > 0) || !double.IsFinite(C))
+            throw new ArgumentOutOfRangeException(nameof(C), C, "C (inverse L2 strength) must be finite and > 0, e.g. 1.0; sweep it over a log grid such as 1e-6 … 1e5.");
+        if (!(Tolerance > 0) || !double.IsFinite(Tolerance))
+            throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be finite and > 0, e.g. 1e-4.");
+        if (MaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "MaxIterations must be at least 1, e.g. 1000.");
+        if (HistorySize is < 1 or > 100)
+            throw new ArgumentOutOfRangeException(nameof(HistorySize), HistorySize, "HistorySize must be within 1..100 (10 is usual).");
+        ArgumentNullException.ThrowIfNull(ClassWeights);
+        if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
+        if (!Enum.IsDefined(Binary)) throw new ArgumentOutOfRangeException(nameof(Binary), Binary, "Unknown binary formulation.");
+    }
+
+    /// <summary>The settings as ordered name/value pairs (invariant culture), for reports and model metadata.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
+    [
+        new("C", C.ToString("R", CultureInfo.InvariantCulture)),
+        new("tolerance", Tolerance.ToString("R", CultureInfo.InvariantCulture)),
+        new("max_iterations", MaxIterations.ToString(CultureInfo.InvariantCulture)),
+        new("history_size", HistorySize.ToString(CultureInfo.InvariantCulture)),
+        new("fit_intercept", FitIntercept ? "true" : "false"),
+        new("binary", Binary.ToString().ToLowerInvariant()),
+        new("preprocessing", Preprocessing.ToString()),
+        new("class_weights", ClassWeights.ToString()),
+    ];
+}
