@@ -17,7 +17,7 @@ internal readonly record struct LbfgsResult(int Iterations, int Evaluations, dou
 internal sealed class Lbfgs
 {
     private const double C1 = 1e-4, C2 = 0.9;
-    private const int MaxLineSearchEvaluations = 25;
+    private const int MaxLineSearchEvaluations = 30;
 
     private readonly int _n;
     private readonly int _memory;
@@ -126,68 +126,57 @@ internal sealed class Lbfgs
     }
 
     /// <summary>
-    /// Strong-Wolfe search along _d from x. On success the accepted point and its gradient are in _xLow/_gLow.
+    /// Line search along _d from x for a step meeting the strong Wolfe conditions, or their "approximate" form (Hager &amp;
+    /// Zhang, 2005): the objective runs in float, so near the optimum its changes drown in rounding; then a step is
+    /// accepted when f rose by no more than that rounding (ε = 1e-6·|f|) and the slope satisfies the curvature condition,
+    /// and brackets are narrowed by the sign of the slope (accurate: it comes from the gradient) rather than by f.
+    /// On success the accepted point and its gradient are in _xLow/_gLow.
     /// </summary>
     private (bool Found, double Value, int Evaluations) LineSearch(Objective objective, double[] x, double f0, double slope0, double initialStep)
     {
+        double noise = 1e-6 * Math.Abs(f0);
         int evaluations = 0;
-        double previousStep = 0, previousValue = f0, previousSlope = slope0;
+        // Invariant: low has a negative slope and acceptable value (step 0 at first); high, once set, does not.
+        double low = 0, lowValue = f0, lowSlope = slope0;
+        double high = double.NaN, highValue = double.NaN, highSlope = double.NaN;
+        bool lowIsPoint = false;
         double step = initialStep;
-        bool havePrevious = false;
         while (evaluations < MaxLineSearchEvaluations)
         {
             double value = Evaluate(objective, x, step, out double slope);
             evaluations++;
-            if (!double.IsFinite(value) || value > f0 + C1 * step * slope0 || (havePrevious && value >= previousValue))
-                return Zoom(objective, x, f0, slope0, previousStep, previousValue, previousSlope, step, value, slope, havePrevious, ref evaluations);
-            Accept();
-            if (Math.Abs(slope) <= -C2 * slope0) return (true, value, evaluations);
-            if (slope >= 0)
-                return Zoom(objective, x, f0, slope0, step, value, slope, previousStep, previousValue, previousSlope, true, ref evaluations);
-            previousStep = step;
-            previousValue = value;
-            previousSlope = slope;
-            havePrevious = true;
-            step *= 2.5;
-        }
-        // Out of evaluations while still descending: the last accepted point satisfies sufficient decrease.
-        return havePrevious ? (true, previousValue, evaluations) : (false, f0, evaluations);
-    }
-
-    private (bool Found, double Value, int Evaluations) Zoom(Objective objective, double[] x, double f0, double slope0,
-        double low, double lowValue, double lowSlope, double high, double highValue, double highSlope, bool lowIsPoint, ref int evaluations)
-    {
-        // lowIsPoint: the low end is an evaluated step > 0 whose point sits in _xLow/_gLow (else it is the start, step 0).
-        while (evaluations < MaxLineSearchEvaluations)
-        {
-            double step = Interpolate(low, lowValue, lowSlope, high, highValue, highSlope);
-            double value = Evaluate(objective, x, step, out double slope);
-            evaluations++;
-            if (!double.IsFinite(value) || value > f0 + C1 * step * slope0 || value >= lowValue)
-            {
-                high = step;
-                highValue = double.IsFinite(value) ? value : double.MaxValue;
-                highSlope = double.IsFinite(slope) ? slope : 0;
-            }
-            else
+            bool finite = double.IsFinite(value) && double.IsFinite(slope);
+            bool decreased = finite && value <= f0 + C1 * step * slope0;
+            bool withinNoise = finite && value <= f0 + noise;
+            if ((decreased || withinNoise) && Math.Abs(slope) <= -C2 * slope0)
             {
                 Accept();
-                if (Math.Abs(slope) <= -C2 * slope0) return (true, value, evaluations);
-                if (slope * (high - low) >= 0)
-                {
-                    high = low;
-                    highValue = lowValue;
-                    highSlope = lowSlope;
-                }
+                return (true, value, evaluations);
+            }
+            if (finite && slope < 0 && (decreased || withinNoise))
+            {
+                Accept();
                 low = step;
                 lowValue = value;
                 lowSlope = slope;
                 lowIsPoint = true;
             }
-            if (Math.Abs(high - low) <= 1e-16 * Math.Max(1.0, Math.Abs(low))) break;
+            else
+            {
+                high = step;
+                highValue = finite ? value : double.PositiveInfinity;
+                highSlope = finite ? slope : double.NaN;
+            }
+
+            if (double.IsNaN(high)) step *= 2.5; // still descending: extrapolate
+            else
+            {
+                step = Interpolate(low, lowValue, lowSlope, high, highValue, highSlope, noise);
+                if (high - low <= 1e-12 * high) break;
+            }
         }
-        // A point with sufficient decrease (but not the curvature condition) is still progress: take it.
-        return lowIsPoint && lowValue < f0 ? (true, lowValue, evaluations) : (false, f0, evaluations);
+        // Out of evaluations: a point that descended is still progress.
+        return lowIsPoint ? (true, lowValue, evaluations) : (false, f0, evaluations);
     }
 
     private double Evaluate(Objective objective, double[] x, double step, out double slope)
@@ -204,22 +193,33 @@ internal sealed class Lbfgs
         _gTrial.CopyTo(_gLow, 0);
     }
 
-    /// <summary>Minimiser of the cubic through both ends, kept inside the interval (else bisection).</summary>
-    private static double Interpolate(double a, double fa, double ga, double b, double fb, double gb)
+    /// <summary>
+    /// Next trial step inside (low, high): the cubic's minimiser when both values are meaningful, the secant root of the
+    /// slope when the values are within rounding noise, else bisection; kept 10% away from the ends.
+    /// </summary>
+    private static double Interpolate(double low, double lowValue, double lowSlope, double high, double highValue, double highSlope, double noise)
     {
-        double lower = Math.Min(a, b), upper = Math.Max(a, b), width = upper - lower;
-        if (fb < double.MaxValue)
+        double width = high - low, candidate = double.NaN;
+        if (double.IsFinite(highValue) && double.IsFinite(highSlope))
         {
-            double d1 = ga + gb - 3 * (fa - fb) / (a - b);
-            double discriminant = d1 * d1 - ga * gb;
-            if (discriminant >= 0)
+            if (Math.Abs(highValue - lowValue) > noise)
             {
-                double d2 = Math.Sign(b - a) * Math.Sqrt(discriminant);
-                double step = b - (b - a) * (gb + d2 - d1) / (gb - ga + 2 * d2);
-                if (double.IsFinite(step) && step > lower + 0.1 * width && step < upper - 0.1 * width) return step;
+                double d1 = lowSlope + highSlope - 3 * (lowValue - highValue) / (low - high);
+                double discriminant = d1 * d1 - lowSlope * highSlope;
+                if (discriminant >= 0)
+                {
+                    double d2 = Math.Sqrt(discriminant);
+                    candidate = high - width * (highSlope + d2 - d1) / (highSlope - lowSlope + 2 * d2);
+                }
+            }
+            else if (highSlope > lowSlope)
+            {
+                candidate = low - lowSlope * width / (highSlope - lowSlope);
             }
         }
-        return lower + 0.5 * width;
+        return double.IsFinite(candidate) && candidate > low + 0.1 * width && candidate < high - 0.1 * width
+            ? candidate
+            : low + 0.5 * width;
     }
 
     internal static double MaxAbs(ReadOnlySpan<double> values)

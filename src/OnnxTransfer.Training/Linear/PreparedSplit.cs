@@ -1,3 +1,4 @@
+using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Training.Linear;
@@ -8,13 +9,13 @@ namespace OnnxTransfer.Training.Linear;
 /// </summary>
 internal sealed class PreparedSplit
 {
-    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights)
+    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context)
     {
         Source = train;
         CountPerClass = TrainingChecks.RequireTrainable(train);
         ClassWeights = classWeights.Resolve(train);
-        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train);
-        Features = Preprocessing.Transform(train);
+        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train, context);
+        Features = Preprocessing.Transform(train, context);
         double sum = 0;
         for (int c = 0; c < CountPerClass.Length; c++) sum += CountPerClass[c] * ClassWeights[c];
         WeightSum = sum;

@@ -32,16 +32,18 @@ public sealed class SoftmaxRegressionTrainer
     public Head Fit(EmbeddingSet train, Head? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights);
-        return Fit(prepared, Settings, _compute.CreateContext(), warmStart);
+        var stopwatch = Stopwatch.StartNew();
+        var context = _compute.CreateContext();
+        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
+        return Fit(prepared, Settings, context, warmStart, stopwatch);
     }
 
-    internal static Head Fit(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, Head? warmStart)
+    internal static Head Fit(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, Head? warmStart, Stopwatch? started = null)
     {
         var theta = new double[ParameterCount(data, settings)];
         if (warmStart is not null)
             SoftmaxWarmStart.Initialize(warmStart, data.Source, data.Preprocessing, IsReference(data, settings), settings.FitIntercept, theta);
-        return FitFrom(data, settings, context, theta);
+        return FitFrom(data, settings, context, theta, started);
     }
 
     internal static bool IsReference(PreparedSplit data, SoftmaxRegressionSettings settings) =>
@@ -51,9 +53,10 @@ public sealed class SoftmaxRegressionTrainer
         (data.Source.Classes.Count - (IsReference(data, settings) ? 1 : 0)) * (data.Source.Dimension + 1);
 
     /// <summary>Fits from θ (updated in place to the optimum): how a C path warm-starts each point from the last.</summary>
-    internal static Head FitFrom(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, double[] theta)
+    internal static Head FitFrom(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, double[] theta,
+        Stopwatch? started = null)
     {
-        var stopwatch = Stopwatch.StartNew();
+        var stopwatch = started ?? Stopwatch.StartNew();
         var train = data.Source;
         int classes = train.Classes.Count, d = train.Dimension;
         bool reference = IsReference(data, settings);
