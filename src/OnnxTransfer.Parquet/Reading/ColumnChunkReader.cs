@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using OnnxTransfer.Parquet.Compression;
+using OnnxTransfer.Parquet.Encodings;
+using OnnxTransfer.Parquet.Format;
+using OnnxTransfer.Parquet.Schema;
+using OnnxTransfer.Parquet.Thrift;
+
+namespace OnnxTransfer.Parquet.Reading;
+
+/// <summary>One data page, decompressed and split into its level and value sections. Valid until the next page is read.</summary>
+internal readonly ref struct DataPageView
+{
+    public required int NumValues { get; init; }
+    public required ParquetEncoding ValueEncoding { get; init; }
+    public required ReadOnlySpan<byte> RepetitionLevels { get; init; }
+    public required ParquetEncoding RepetitionLevelEncoding { get; init; }
+    public required ReadOnlySpan<byte> DefinitionLevels { get; init; }
+    public required ParquetEncoding DefinitionLevelEncoding { get; init; }
+    public required ReadOnlySpan<byte> Values { get; init; }
+}
+
+/// <summary>The dictionary of a column chunk: PLAIN-encoded entries, decoded into typed values by the value decoder.</summary>
+internal sealed class DictionaryPage(byte[] data, int count)
+{
+    public byte[] Data { get; } = data;
+    public int Count { get; } = count;
+}
+
+/// <summary>
+/// Walks the pages of one column chunk: checks each header against the chunk's bounds and the reader's limits,
+/// decompresses, keeps the dictionary page, skips index pages, and hands out data pages as <see cref="DataPageView"/>.
+/// Reads the file through a window of about a megabyte, so small pages cost one read between them.
+/// </summary>
+internal sealed class ColumnChunkReader : IDisposable
+{
+    private const int WindowSize = 1 << 20;
+    private const int FirstHeaderProbe = 16 * 1024;
+
+    private readonly FileSource _file;
+    private readonly ColumnDescriptor _column;
+    private readonly ParquetCompressionCodec _codec;
+    private readonly long _maxBufferBytes;
+    private readonly long _chunkEnd;
+    private long _position;
+    private byte[] _window = [];
+    private long _windowStart;
+    private int _windowLength;
+    private byte[] _decompressed = [];
+    private bool _sawDataPage;
+
+    public ColumnChunkReader(FileSource file, ColumnDescriptor column, ColumnMetaData meta, long dataEnd, ParquetReaderOptions options)
+    {
+        _file = file;
+        _column = column;
+        _codec = meta.Codec;
+        _maxBufferBytes = options.MaxBufferBytes;
+        if (!PageCompression.IsSupported(meta.Codec))
+            throw new CorruptDataException($"compression codec {meta.Codec} is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)");
+        // Some writers set dictionary_page_offset to 0 meaning "none"; a dictionary always precedes the data pages.
+        var start = meta.DictionaryPageOffset is { } dictionary && dictionary > 0 && dictionary < meta.DataPageOffset ? dictionary : meta.DataPageOffset;
+        if (start < 4 || meta.TotalCompressedSize <= 0 || start > dataEnd || meta.TotalCompressedSize > dataEnd - start)
+            throw new CorruptDataException(
+                $"the column chunk's byte range (offset {start}, {meta.TotalCompressedSize} bytes) is not inside the file's data (4..{dataEnd})");
+        _position = start;
+        _chunkEnd = start + meta.TotalCompressedSize;
+        NumValues = meta.NumValues;
+    }
+
+    /// <summary>Level entries the chunk metadata declares.</summary>
+    public long NumValues { get; }
+
+    public DictionaryPage? Dictionary { get; private set; }
+
+    /// <summary>Reads up to the next data page; false at the end of the chunk.</summary>
+    public bool ReadNextDataPage(out DataPageView page)
+    {
+        while (_position < _chunkEnd)
+        {
+            var header = ReadPageHeader(out var headerLength);
+            var bodyStart = _position + headerLength;
+            if (header.CompressedPageSize > _chunkEnd - bodyStart)
+                throw new CorruptDataException($"a page at offset {_position} declares {header.CompressedPageSize} bytes, past the end of its column chunk");
+            _position = bodyStart + header.CompressedPageSize;
+            switch (header.Type)
+            {
+                case PageType.DictionaryPage:
+                    ReadDictionaryPage(header, bodyStart);
+                    continue;
+                case PageType.IndexPage:
+                    continue;
+                case PageType.DataPage:
+                    _sawDataPage = true;
+                    page = ReadDataPageV1(header, bodyStart);
+                    return true;
+                case PageType.DataPageV2:
+                    _sawDataPage = true;
+                    page = ReadDataPageV2(header, bodyStart);
+                    return true;
+                default:
+                    throw new CorruptDataException($"page type {(int)header.Type} is unknown");
+            }
+        }
+        page = default;
+        return false;
+    }
+
+    private PageHeader ReadPageHeader(out int headerLength)
+    {
+        var remaining = _chunkEnd - _position;
+        var probe = (int)Math.Min(remaining, FirstHeaderProbe);
+        try
+        {
+            return ParseHeader(Window(_position, probe), out headerLength);
+        }
+        catch (CorruptDataException) when (remaining > probe)
+        {
+            // Headers carrying large statistics can be longer than the probe; try again with the rest of the chunk.
+            return ParseHeader(Window(_position, (int)Math.Min(remaining, int.MaxValue)), out headerLength);
+        }
+    }
+
+    private static PageHeader ParseHeader(ReadOnlySpan<byte> bytes, out int headerLength)
+    {
+        var reader = new CompactProtocolReader(bytes);
+        var header = PageHeader.Read(ref reader);
+        headerLength = reader.Position;
+        return header;
+    }
+
+    private void ReadDictionaryPage(PageHeader header, long bodyStart)
+    {
+        if (_sawDataPage) throw new CorruptDataException("a dictionary page follows a data page");
+        if (Dictionary is not null) throw new CorruptDataException("the column chunk has two dictionary pages");
+        var info = header.DictionaryPage ?? throw new CorruptDataException("a dictionary page has no dictionary page header");
+        if (info.Encoding is not (ParquetEncoding.Plain or ParquetEncoding.PlainDictionary))
+            throw new CorruptDataException($"dictionary page encoding {info.Encoding} is not PLAIN");
+        var body = Decompress(Window(bodyStart, header.CompressedPageSize), header.UncompressedPageSize);
+        Dictionary = new DictionaryPage(body.ToArray(), info.NumValues);
+    }
+
+    private DataPageView ReadDataPageV1(PageHeader header, long bodyStart)
+    {
+        var info = header.DataPage ?? throw new CorruptDataException("a data page has no data page header");
+        var body = Decompress(Window(bodyStart, header.CompressedPageSize), header.UncompressedPageSize);
+        var offset = 0;
+        var repetition = ReadOnlySpan<byte>.Empty;
+        var definition = ReadOnlySpan<byte>.Empty;
+        if (_column.MaxRepetitionLevel > 0)
+            repetition = SplitV1Levels(body, ref offset, info.RepetitionLevelEncoding, info.NumValues, _column.MaxRepetitionLevel, "repetition");
+        if (_column.MaxDefinitionLevel > 0)
+            definition = SplitV1Levels(body, ref offset, info.DefinitionLevelEncoding, info.NumValues, _column.MaxDefinitionLevel, "definition");
+        return new DataPageView
+        {
+            NumValues = info.NumValues,
+            ValueEncoding = info.Encoding,
+            RepetitionLevels = repetition,
+            RepetitionLevelEncoding = info.RepetitionLevelEncoding,
+            DefinitionLevels = definition,
+            DefinitionLevelEncoding = info.DefinitionLevelEncoding,
+            Values = body[offset..],
+        };
+    }
+
+    private static ReadOnlySpan<byte> SplitV1Levels(ReadOnlySpan<byte> body, scoped ref int offset, ParquetEncoding encoding, int count, int maxLevel, string kind)
+    {
+        int length;
+        switch (encoding)
+        {
+            case ParquetEncoding.Rle:
+                if (body.Length - offset < 4) throw new CorruptDataException($"a data page ends before its {kind} levels' length");
+                length = BinaryPrimitives.ReadInt32LittleEndian(body[offset..]);
+                offset += 4;
+                break;
+            case ParquetEncoding.BitPacked:
+                var bytes = BitPacking.ByteCount(count, BitPacking.BitWidthOf(maxLevel));
+                length = bytes > int.MaxValue ? -1 : (int)bytes;
+                break;
+            default:
+                throw new CorruptDataException($"{kind} level encoding {encoding} is not RLE or BIT_PACKED");
+        }
+        if (length < 0 || length > body.Length - offset)
+            throw new CorruptDataException($"the {kind} levels declare {length} bytes but the page has {body.Length - offset} left");
+        var levels = body.Slice(offset, length);
+        offset += length;
+        return levels;
+    }
+
+    private DataPageView ReadDataPageV2(PageHeader header, long bodyStart)
+    {
+        var info = header.DataPageV2 ?? throw new CorruptDataException("a data page v2 has no data page v2 header");
+        var levelBytes = (long)info.RepetitionLevelsByteLength + info.DefinitionLevelsByteLength;
+        if (levelBytes > header.CompressedPageSize || levelBytes > header.UncompressedPageSize)
+            throw new CorruptDataException($"a data page v2 declares {levelBytes} level bytes in a {header.CompressedPageSize}-byte page");
+        var raw = Window(bodyStart, header.CompressedPageSize);
+        var repetition = raw[..info.RepetitionLevelsByteLength];
+        var definition = raw.Slice(info.RepetitionLevelsByteLength, info.DefinitionLevelsByteLength);
+        var valuesRaw = raw[(int)levelBytes..];
+        var valuesLength = header.UncompressedPageSize - (int)levelBytes;
+        var values = info.IsCompressed ? Decompress(valuesRaw, valuesLength) : CheckUncompressed(valuesRaw, valuesLength);
+        if (_column.MaxRepetitionLevel == 0) repetition = default;
+        if (_column.MaxDefinitionLevel == 0) definition = default;
+        return new DataPageView
+        {
+            NumValues = info.NumValues,
+            ValueEncoding = info.Encoding,
+            RepetitionLevels = repetition,
+            RepetitionLevelEncoding = ParquetEncoding.Rle,
+            DefinitionLevels = definition,
+            DefinitionLevelEncoding = ParquetEncoding.Rle,
+            Values = values,
+        };
+    }
+
+    private static ReadOnlySpan<byte> CheckUncompressed(ReadOnlySpan<byte> raw, int expected)
+    {
+        if (raw.Length != expected)
+            throw new CorruptDataException($"an uncompressed page section is {raw.Length} bytes but its header says {expected}");
+        return raw;
+    }
+
+    private ReadOnlySpan<byte> Decompress(ReadOnlySpan<byte> compressed, int uncompressedSize)
+    {
+        if (_codec == ParquetCompressionCodec.Uncompressed) return CheckUncompressed(compressed, uncompressedSize);
+        CheckExpansion(compressed.Length, uncompressedSize);
+        if (_decompressed.Length < uncompressedSize)
+        {
+            if (_decompressed.Length > 0) ArrayPool<byte>.Shared.Return(_decompressed);
+            _decompressed = [];
+            _decompressed = ArrayPool<byte>.Shared.Rent(uncompressedSize);
+        }
+        var target = _decompressed.AsSpan(0, uncompressedSize);
+        PageCompression.Decompress(_codec, compressed, target);
+        return target;
+    }
+
+    /// <summary>Refuses sizes no real page of this codec can have, before allocating for them.</summary>
+    private void CheckExpansion(int compressedSize, int uncompressedSize)
+    {
+        if (uncompressedSize > _maxBufferBytes)
+            throw new CorruptDataException(
+                $"a page declares {uncompressedSize} uncompressed bytes, above the reader's limit of {_maxBufferBytes} " +
+                "(raise ParquetReaderOptions.MaxBufferBytes if the file is trusted)");
+        // Snappy expands at most ~21x (a 3-byte copy of 64 bytes), deflate at most ~1032x.
+        var ceiling = _codec switch
+        {
+            ParquetCompressionCodec.Snappy => compressedSize * 24L + 64,
+            ParquetCompressionCodec.Gzip => compressedSize * 1040L + 1024,
+            _ => long.MaxValue,
+        };
+        if (uncompressedSize > ceiling)
+            throw new CorruptDataException($"a {_codec} page declares {uncompressedSize} bytes from {compressedSize}, more than {_codec} can expand");
+    }
+
+    /// <summary>The file bytes [position, position+count), which lie inside the chunk, through the read window.</summary>
+    private ReadOnlySpan<byte> Window(long position, int count)
+    {
+        if (count < 0 || position < 0 || position + count > _chunkEnd)
+            throw new CorruptDataException($"a read of {count} bytes at offset {position} runs past the column chunk");
+        if (position >= _windowStart && position + count <= _windowStart + _windowLength)
+            return _window.AsSpan((int)(position - _windowStart), count);
+        var length = (int)Math.Min(Math.Max(count, WindowSize), _chunkEnd - position);
+        if (_window.Length < length)
+        {
+            if (_window.Length > 0) ArrayPool<byte>.Shared.Return(_window);
+            _window = [];
+            _window = ArrayPool<byte>.Shared.Rent(length);
+        }
+        _windowStart = position;
+        _windowLength = 0;
+        _file.ReadExactly(position, _window.AsSpan(0, length));
+        _windowLength = length;
+        return _window.AsSpan(0, count);
+    }
+
+    public void Dispose()
+    {
+        if (_window.Length > 0) ArrayPool<byte>.Shared.Return(_window);
+        if (_decompressed.Length > 0) ArrayPool<byte>.Shared.Return(_decompressed);
+        _window = [];
+        _decompressed = [];
+    }
+}

@@ -1,0 +1,14 @@
+namespace OnnxTransfer.Parquet;
+
+/// <summary>Limits and choices for reading.</summary>
+public sealed class ParquetReaderOptions
+{
+    public static ParquetReaderOptions Default { get; } = new();
+
+    /// <summary>
+    /// The largest buffer the reader will allocate because a file declares a size or count (a decompressed page, the
+    /// values of one column chunk). A file asking for more is refused with <see cref="ParquetFormatException"/> instead of
+    /// exhausting memory; raise it for trusted files with very large row groups. Default 1 GiB.
+    /// </summary>
+    public long MaxBufferBytes { get; init; } = 1L << 30;
+}

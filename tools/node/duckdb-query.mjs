@@ -1,0 +1,30 @@
+// DuckDB oracle for the Parquet tests: runs SQL statements in one in-memory database and prints the last one's result.
+// stdin: {"statements": ["SQL", ...]}  stdout: {"columns": [...], "types": [...], "rows": [{...}, ...]}
+// Values are DuckDB's JSON forms: FLOAT/DOUBLE as numbers (exact: a float32 widened to double prints and parses back to
+// itself), BIGINT and larger integers as strings, BLOB as strings, lists as arrays, NULL as null.
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const { statements } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+if (!Array.isArray(statements) || statements.length === 0) {
+  console.error('expected {"statements": ["SQL", ...]} on stdin');
+  process.exit(2);
+}
+
+const db = await DuckDBInstance.create(':memory:');
+const connection = await db.connect();
+let result = null;
+for (const sql of statements) {
+  try {
+    result = await connection.runAndReadAll(sql);
+  } catch (error) {
+    console.error(`DuckDB failed on: ${sql}\n${error.message}`);
+    process.exit(1);
+  }
+}
+process.stdout.write(JSON.stringify({
+  columns: result.columnNames(),
+  types: result.columnTypes().map((type) => type.toString()),
+  rows: result.getRowObjectsJson(),
+}));
