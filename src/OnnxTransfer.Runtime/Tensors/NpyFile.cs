@@ -11,7 +11,8 @@ namespace OnnxTransfer.Runtime;
 /// </summary>
 public static class NpyFile
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    // Spelled as bytes: a "\x93NUMPY"u8 literal would UTF-8-encode U+0093 as two bytes (C2 93) and never match NumPy.
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     public static NpyArray Read(string path)
     {
