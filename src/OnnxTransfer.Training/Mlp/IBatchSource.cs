@@ -1,0 +1,52 @@
+using OnnxTransfer.Training.Compute;
+
+namespace OnnxTransfer.Training.Mlp;
+
+/// <summary>
+/// Where the MLP's mini-batches come from: an epoch is started, then batches of preprocessed rows and their class
+/// indices are copied out until the epoch ends. In memory today; an embedding cache larger than memory (phase 2)
+/// implements the same contract by shuffling row groups and rows within a window.
+/// </summary>
+internal interface IBatchSource
+{
+    int Dimension { get; }
+
+    int RowCount { get; }
+
+    /// <summary>Begins epoch <paramref name="epoch"/> (0-based) in a seed-determined order.</summary>
+    void StartEpoch(int epoch);
+
+    /// <summary>Copies up to <paramref name="maxRows"/> rows; returns how many (0 when the epoch is over).</summary>
+    int NextBatch(float[] features, int[] labels, int maxRows);
+}
+
+/// <summary>Preprocessed rows in memory, reshuffled every epoch with a seed-derived stream.</summary>
+internal sealed class InMemoryBatchSource(float[] features, int[] labels, int dimension, int seed) : IBatchSource
+{
+    private readonly int[] _order = Enumerable.Range(0, labels.Length).ToArray();
+    private int _position;
+
+    public int Dimension => dimension;
+
+    public int RowCount => labels.Length;
+
+    public void StartEpoch(int epoch)
+    {
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        DeterministicRandom.For(seed, 0xE90C00UL + (ulong)epoch).Shuffle(_order.AsSpan());
+        _position = 0;
+    }
+
+    public int NextBatch(float[] batchFeatures, int[] batchLabels, int maxRows)
+    {
+        int rows = Math.Min(maxRows, _order.Length - _position);
+        for (int i = 0; i < rows; i++)
+        {
+            int row = _order[_position + i];
+            Array.Copy(features, (long)row * dimension, batchFeatures, (long)i * dimension, dimension);
+            batchLabels[i] = labels[row];
+        }
+        _position += rows;
+        return rows;
+    }
+}

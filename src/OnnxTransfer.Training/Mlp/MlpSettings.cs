@@ -1,0 +1,129 @@
+using System.Globalization;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Heads;
+
+namespace OnnxTransfer.Training.Mlp;
+
+/// <summary>Adam (weight decay added to the gradient, as PyTorch's Adam) or AdamW (decoupled: w ← w·(1 − lr·decay)).</summary>
+public enum MlpOptimizer { Adam, AdamW }
+
+/// <summary>
+/// Settings of <see cref="MlpTrainer"/>: hidden dense layers with ReLU or GELU, dropout after each hidden activation,
+/// Adam/AdamW on mini-batches with a learning-rate schedule, weight decay (weights only, never biases), label
+/// smoothing, and early stopping on a validation split with the best epoch's weights restored. The loss of a batch is
+/// <c>Σᵢ sᵢ·CE(tᵢ, pᵢ) / Σᵢ sᵢ</c> with sᵢ the class weight of row i and tᵢ = (1 − ε)·onehot + ε/K.
+/// </summary>
+public sealed record MlpSettings
+{
+    /// <summary>Widths of the hidden layers, input side first (empty = softmax regression trained by Adam).</summary>
+    public IReadOnlyList<int> HiddenLayers { get; init; } = [1024];
+
+    public Activation Activation { get; init; } = Activation.Relu;
+
+    /// <summary>Probability of zeroing a hidden unit during training (inverted dropout), 0 ≤ p &lt; 1.</summary>
+    public double Dropout { get; init; }
+
+    public MlpOptimizer Optimizer { get; init; } = MlpOptimizer.AdamW;
+
+    public double LearningRate { get; init; } = 1e-3;
+
+    public double WeightDecay { get; init; } = 1e-4;
+
+    public double Beta1 { get; init; } = 0.9;
+
+    public double Beta2 { get; init; } = 0.999;
+
+    public double Epsilon { get; init; } = 1e-8;
+
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Maximum epochs.</summary>
+    public int Epochs { get; init; } = 20;
+
+    /// <summary>Share of the training split held out (stratified) for early stopping when no validation split is given; 0 = none.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Stop after this many epochs without a lower validation loss; null = run all epochs.</summary>
+    public int? EarlyStoppingPatience { get; init; } = 5;
+
+    /// <summary>With a validation split, end with the weights of the epoch of lowest validation loss.</summary>
+    public bool RestoreBestWeights { get; init; } = true;
+
+    /// <summary>ε of label smoothing, 0 ≤ ε &lt; 1.</summary>
+    public double LabelSmoothing { get; init; }
+
+    public PreprocessingKind Preprocessing { get; init; } = PreprocessingKind.Standardize;
+
+    public ClassWeighting ClassWeights { get; init; } = ClassWeighting.None;
+
+    /// <summary>Seeds initialisation, shuffling, dropout and the validation carve-out: same seed, same head (bit for bit).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Refuses impossible values up front, naming the setting and a valid range.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(HiddenLayers);
+        foreach (var width in HiddenLayers)
+            if (width < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), width, "Hidden layer widths must be at least 1 (e.g. [1024]).");
+        if (Activation is not (Activation.Relu or Activation.Gelu))
+            throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Hidden activation must be Relu or Gelu.");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be within [0, 1), e.g. 0.2.");
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be finite and > 0, e.g. 1e-3.");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be finite and ≥ 0, e.g. 1e-4.");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "Beta1 must be within [0, 1), e.g. 0.9.");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "Beta2 must be within [0, 1), e.g. 0.999.");
+        if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be > 0, e.g. 1e-8.");
+        ArgumentNullException.ThrowIfNull(Schedule);
+        Schedule.Validate();
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1, e.g. 256.");
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1, e.g. 20.");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be within [0, 1), e.g. 0.1.");
+        if (EarlyStoppingPatience is < 1)
+            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (or null to run all epochs).");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be within [0, 1), e.g. 0.1.");
+        if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
+        ArgumentNullException.ThrowIfNull(ClassWeights);
+    }
+
+    /// <summary>The settings as ordered name/value pairs (invariant culture), for reports and model metadata.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToPairs()
+    {
+        var culture = CultureInfo.InvariantCulture;
+        return
+        [
+            new("hidden_layers", "[" + string.Join(",", HiddenLayers) + "]"),
+            new("activation", Activation.ToString().ToLowerInvariant()),
+            new("dropout", Dropout.ToString("R", culture)),
+            new("optimizer", Optimizer.ToString()),
+            new("learning_rate", LearningRate.ToString("R", culture)),
+            new("weight_decay", WeightDecay.ToString("R", culture)),
+            new("betas", Beta1.ToString("R", culture) + "," + Beta2.ToString("R", culture)),
+            new("epsilon", Epsilon.ToString("R", culture)),
+            new("schedule", Schedule.ToString()),
+            new("batch_size", BatchSize.ToString(culture)),
+            new("epochs", Epochs.ToString(culture)),
+            new("validation_fraction", ValidationFraction.ToString("R", culture)),
+            new("early_stopping_patience", EarlyStoppingPatience?.ToString(culture) ?? "none"),
+            new("restore_best_weights", RestoreBestWeights ? "true" : "false"),
+            new("label_smoothing", LabelSmoothing.ToString("R", culture)),
+            new("preprocessing", Preprocessing.ToString()),
+            new("class_weights", ClassWeights.ToString()),
+            new("seed", Seed.ToString(culture)),
+        ];
+    }
+
+    /// <summary>A short label for sweep tables, e.g. "[1024] relu drop 0.2 lr 0.001 wd 0.0001".</summary>
+    public string Describe()
+    {
+        var culture = CultureInfo.InvariantCulture;
+        return $"[{string.Join(",", HiddenLayers)}] {Activation.ToString().ToLowerInvariant()} drop {Dropout.ToString(culture)} " +
+               $"lr {LearningRate.ToString(culture)} wd {WeightDecay.ToString(culture)}";
+    }
+}

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Selection;
+
+namespace OnnxTransfer.Training.Mlp;
+
+/// <summary>
+/// Trains an MLP head (dense layers with ReLU/GELU, dropout, Adam/AdamW, schedule, early stopping, label smoothing) on
+/// mini-batches of float rows through BLAS. Settings in the constructor; <see cref="Fit"/> returns the learned
+/// <see cref="Head"/> with its learning curves. The same settings and seed give the same head, bit for bit, for any
+/// number of worker threads.
+/// </summary>
+public sealed class MlpTrainer
+{
+    private readonly ComputeOptions _compute;
+
+    /// <exception cref="ArgumentOutOfRangeException">An invalid setting (the message gives a valid range).</exception>
+    public MlpTrainer(MlpSettings? settings = null, ComputeOptions? compute = null)
+    {
+        Settings = settings ?? new MlpSettings();
+        Settings.Validate();
+        _compute = compute ?? ComputeOptions.Default;
+        _compute.CreateContext();
+    }
+
+    public MlpSettings Settings { get; }
+
+    /// <summary>
+    /// Fits on <paramref name="train"/>. Early stopping watches <paramref name="validation"/> when given, else a
+    /// stratified <see cref="MlpSettings.ValidationFraction"/> of <paramref name="train"/> (never a test split).
+    /// Preprocessing and balanced class weights are learned on the rows actually trained on.
+    /// <paramref name="warmStart"/> (an MLP head of the same architecture and labels) replaces the random initialisation.
+    /// </summary>
+    /// <exception cref="TrainingDataException">One class only, a class without rows, mismatched splits or warm start.</exception>
+    public Head Fit(EmbeddingSet train, EmbeddingSet? validation = null, Head? warmStart = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Fit(train, validation, warmStart, _compute.CreateContext());
+    }
+
+    internal Head Fit(EmbeddingSet train, EmbeddingSet? validation, Head? warmStart, ComputeContext context)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var settings = Settings;
+        TrainingChecks.RequireTrainable(train);
+        EmbeddingSet fitPart = train;
+        if (validation is not null)
+        {
+            if (validation.Dimension != train.Dimension)
+                throw new TrainingDataException(
+                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
+            validation = validation.WithClasses(train.Classes);
+        }
+        else if (settings.ValidationFraction > 0)
+        {
+            var (kept, heldOut) = StratifiedSplit.HoldOut(train, settings.ValidationFraction, settings.Seed);
+            if (heldOut.Length > 0)
+            {
+                fitPart = train.Select(kept, train.Name);
+                validation = train.Select(heldOut, train.Name + "/validation");
+            }
+        }
+        var counts = TrainingChecks.RequireTrainable(fitPart);
+
+        var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
+        var preprocessing = FeaturePreprocessing.Fit(settings.Preprocessing, fitPart, context);
+        var x = preprocessing.Transform(fitPart, context);
+        float[]? xValidation = validation is null ? null : preprocessing.Transform(validation, context);
+
+        int d = train.Dimension, classes = train.Classes.Count, capacity = Math.Min(settings.BatchSize, fitPart.Count);
+        var network = new MlpNetwork(d, settings.HiddenLayers, classes, settings.Activation, Math.Max(capacity, validation is null ? 0 : Math.Min(validation.Count, 1024)));
+        if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
+        else LoadWarmStart(network, warmStart, fitPart, preprocessing);
+
+        var optimizer = new AdamOptimizer(settings);
+        for (int l = 0; l < network.LayerCount; l++)
+        {
+            optimizer.Add(network.Weights[l], network.WeightGradients[l], decayed: true);
+            optimizer.Add(network.Biases[l], network.BiasGradients[l], decayed: false);
+        }
+
+        var source = new InMemoryBatchSource(x, fitPart.LabelArray, d, settings.Seed);
+        var batchFeatures = new float[capacity * d];
+        var batchLabels = new int[capacity];
+        int stepsPerEpoch = (fitPart.Count + capacity - 1) / capacity, totalSteps = stepsPerEpoch * settings.Epochs;
+        float dropout = (float)settings.Dropout, smoothing = (float)settings.LabelSmoothing;
+
+        var history = new List<EpochRecord>(settings.Epochs);
+        var (bestWeights, bestBiases) = network.AllocateParameterCopy();
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, step = 0;
+        bool stoppedEarly = false;
+        for (int epoch = 0; epoch < settings.Epochs; epoch++)
+        {
+            source.StartEpoch(epoch);
+            double lossSum = 0, weightSum = 0, rate = 0;
+            int rows;
+            while ((rows = source.NextBatch(batchFeatures, batchLabels, capacity)) > 0)
+            {
+                rate = settings.Schedule.At(settings.LearningRate, step, stepsPerEpoch, totalSteps);
+                network.Forward(context, batchFeatures, rows, dropout, settings.Seed, step);
+                lossSum += network.Loss(batchLabels, rows, classWeights, smoothing, out var batchWeight);
+                weightSum += batchWeight;
+                network.Backward(context, batchFeatures, rows);
+                optimizer.Step(context, rate);
+                step++;
+            }
+
+            double trainLoss = lossSum / weightSum, validationLoss = double.NaN, validationAccuracy = double.NaN;
+            if (validation is not null)
+                (validationLoss, validationAccuracy) = Evaluate(network, context, xValidation!, validation.LabelArray, d);
+            history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
+            if (!double.IsFinite(trainLoss))
+                throw new InvalidOperationException(
+                    $"Training diverged at epoch {epoch + 1} (loss {trainLoss}); lower LearningRate (now {settings.LearningRate}) or keep Standardize preprocessing.");
+
+            if (validation is null) continue;
+            if (validationLoss < bestLoss)
+            {
+                bestLoss = validationLoss;
+                bestEpoch = epoch + 1;
+                network.CopyParametersTo(bestWeights, bestBiases);
+            }
+            else if (settings.EarlyStoppingPatience is int patience && epoch + 1 - bestEpoch >= patience)
+            {
+                stoppedEarly = epoch + 1 < settings.Epochs;
+                break;
+            }
+        }
+
+        int heldEpoch = history.Count;
+        if (validation is not null && settings.RestoreBestWeights && bestEpoch > 0)
+        {
+            for (int l = 0; l < network.LayerCount; l++)
+            {
+                bestWeights[l].CopyTo(network.Weights[l], 0);
+                bestBiases[l].CopyTo(network.Biases[l], 0);
+            }
+            heldEpoch = bestEpoch;
+        }
+
+        var layers = new DenseLayer[network.LayerCount];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            layers[l] = new DenseLayer(network.InputsOf(l), network.OutputsOf(l), (float[])network.Weights[l].Clone(),
+                (float[])network.Biases[l].Clone(), l == layers.Length - 1 ? Activation.Identity : settings.Activation);
+        }
+        var info = new HeadTrainingInfo
+        {
+            Settings = settings.ToPairs(),
+            TrainingRows = fitPart.Count,
+            TrainingRowsPerClass = counts,
+            History = new MlpTrainingHistory
+            {
+                Epochs = history,
+                BestEpoch = heldEpoch,
+                StoppedEarly = stoppedEarly,
+                ValidationRows = validation?.Count ?? 0,
+            },
+            Seconds = stopwatch.Elapsed.TotalSeconds,
+        };
+        return new Head(Head.MlpKind, train.Classes, preprocessing, layers, info);
+    }
+
+    /// <summary>Mean (unweighted, unsmoothed) log-loss and accuracy on preprocessed rows, without dropout.</summary>
+    private static (double Loss, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, float[] x, int[] labels, int d)
+    {
+        int classes = network.Classes, capacity = network.Capacity, correct = 0;
+        double loss = 0;
+        var batch = new float[capacity * d];
+        for (int start = 0; start < labels.Length; start += capacity)
+        {
+            int rows = Math.Min(capacity, labels.Length - start);
+            Array.Copy(x, (long)start * d, batch, 0, (long)rows * d);
+            network.Forward(context, batch, rows, 0f, 0, 0);
+            var p = network.Probabilities(rows);
+            for (int i = 0; i < rows; i++)
+            {
+                var row = p.Slice(i * classes, classes);
+                int label = labels[start + i];
+                loss -= Math.Log(Math.Max(row[label], 1e-12f));
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == label) correct++;
+            }
+        }
+        return (loss / labels.Length, (double)correct / labels.Length);
+    }
+
+    private void LoadWarmStart(MlpNetwork network, Head head, EmbeddingSet train, FeaturePreprocessing preprocessing)
+    {
+        WarmStart.CheckCompatible(head, Head.MlpKind, train, preprocessing);
+        bool sameShape = head.Layers.Count == network.LayerCount;
+        for (int l = 0; sameShape && l < network.LayerCount; l++)
+        {
+            var layer = head.Layers[l];
+            sameShape = layer.InputCount == network.InputsOf(l) && layer.OutputCount == network.OutputsOf(l)
+                && (l == network.LayerCount - 1 || layer.Activation == Settings.Activation);
+        }
+        if (!sameShape)
+            throw new ArgumentException(
+                $"The warm-start head's layers ({string.Join(" → ", head.Layers.Select(l => $"{l.OutputCount} {l.Activation}"))}) do not match " +
+                $"HiddenLayers [{string.Join(",", Settings.HiddenLayers)}] with {Settings.Activation}; use the same architecture.", nameof(head));
+        var (weights, bias) = WarmStart.FirstLayerFor(head, preprocessing);
+        for (int i = 0; i < weights.Length; i++) network.Weights[0][i] = (float)weights[i];
+        for (int i = 0; i < bias.Length; i++) network.Biases[0][i] = (float)bias[i];
+        for (int l = 1; l < network.LayerCount; l++)
+        {
+            head.Layers[l].Weights.CopyTo(network.Weights[l], 0);
+            head.Layers[l].Bias.CopyTo(network.Biases[l], 0);
+        }
+    }
+}
