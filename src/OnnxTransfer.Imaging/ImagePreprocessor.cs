@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace OnnxTransfer.Imaging;
 
 /// <summary>
@@ -76,26 +79,33 @@ public sealed class ImagePreprocessor : IResizePlanner
 
     private void WriteTensor(ReadOnlySpan<byte> rgb, Span<float> destination, int pixelCount)
     {
+        // Indices are in range by construction (bytes index 256-entry tables; sizes checked by Process), so the loops
+        // walk references without bounds checks.
+        ref var table = ref MemoryMarshal.GetArrayDataReference(_values);
+        ref var source = ref MemoryMarshal.GetReference(rgb);
+        ref var target = ref MemoryMarshal.GetReference(destination);
         if (Settings.Layout == TensorLayout.Nchw)
         {
             for (var channel = 0; channel < 3; channel++)
             {
-                ReadOnlySpan<float> table = _values.AsSpan(channel * 256, 256);
-                var plane = destination.Slice(channel * pixelCount, pixelCount);
-                var source = _sourceChannel[channel];
-                for (int p = 0, i = source; p < plane.Length; p++, i += 3)
-                    plane[p] = table[rgb[i]];
+                ref var values = ref Unsafe.Add(ref table, channel * 256);
+                ref var plane = ref Unsafe.Add(ref target, channel * pixelCount);
+                ref var pixel = ref Unsafe.Add(ref source, _sourceChannel[channel]);
+                for (var p = 0; p < pixelCount; p++)
+                    Unsafe.Add(ref plane, p) = Unsafe.Add(ref values, Unsafe.Add(ref pixel, p * 3));
             }
         }
         else
         {
-            ReadOnlySpan<float> tables = _values;
+            ref var r = ref table;
+            ref var g = ref Unsafe.Add(ref table, 256);
+            ref var b = ref Unsafe.Add(ref table, 512);
             int c0 = _sourceChannel[0], c1 = _sourceChannel[1], c2 = _sourceChannel[2];
-            for (var i = 0; i < rgb.Length; i += 3)
+            for (var i = 0; i < pixelCount * 3; i += 3)
             {
-                destination[i] = tables[rgb[i + c0]];
-                destination[i + 1] = tables[256 + rgb[i + c1]];
-                destination[i + 2] = tables[512 + rgb[i + c2]];
+                Unsafe.Add(ref target, i) = Unsafe.Add(ref r, Unsafe.Add(ref source, i + c0));
+                Unsafe.Add(ref target, i + 1) = Unsafe.Add(ref g, Unsafe.Add(ref source, i + c1));
+                Unsafe.Add(ref target, i + 2) = Unsafe.Add(ref b, Unsafe.Add(ref source, i + c2));
             }
         }
     }
