@@ -166,32 +166,37 @@ public sealed unsafe partial class InferenceSession
         return value.Handle.Pointer;
     }
 
-    /// <summary>Refuses a tensor the model cannot take, naming it and what was expected; cheap checks only.</summary>
+    /// <summary>Refuses a tensor the model cannot take, naming it and what was expected; cheap checks only, and no
+    /// allocation unless something is wrong (this runs on every call of the hot path).</summary>
     private static void CheckTensor(string role, ValueMetadata declared, OrtValue value)
     {
         ArgumentNullException.ThrowIfNull(value, declared.Name);
         if (value.IsDisposed) throw new ObjectDisposedException(nameof(OrtValue), $"{role} '{declared.Name}' was disposed before the run.");
         if (declared.ValueType != OnnxValueType.Tensor || declared.Shape is null) return; // ORT checks the rest
+        if (!value.IsTensor || value.ElementType != declared.ElementType || !declared.Shape.Accepts(value.Shape, out _))
+            throw Mismatch(role, declared, value);
+    }
 
-        var expected = $"{declared.ElementType.DisplayName()}{declared.Shape}";
+    private static TensorMismatchException Mismatch(string role, ValueMetadata declared, OrtValue value)
+    {
+        var shape = declared.Shape!;
+        var expected = $"{declared.ElementType.DisplayName()}{shape}";
         if (!value.IsTensor)
-            throw new TensorMismatchException(declared.Name, expected, value.ValueType.ToString(),
+            return new TensorMismatchException(declared.Name, expected, value.ValueType.ToString(),
                 $"{role} '{declared.Name}' must be a tensor {expected}, but the value given is a {value.ValueType}.");
 
         var actual = $"{value.ElementType.DisplayName()}{TensorShape.Format(value.Shape)}";
         if (value.ElementType != declared.ElementType)
-            throw new TensorMismatchException(declared.Name, expected, actual,
+            return new TensorMismatchException(declared.Name, expected, actual,
                 $"{role} '{declared.Name}' must hold {declared.ElementType.DisplayName()} elements but the tensor given holds " +
                 $"{value.ElementType.DisplayName()} ({actual}): create it from {ClrName(declared.ElementType)} data.");
 
-        if (!declared.Shape.Accepts(value.Shape, out var bad))
-        {
-            var detail = bad < 0
-                ? $"rank {declared.Shape.Rank} expected, got rank {value.Shape.Length}"
-                : $"dimension {bad} must be {declared.Shape[bad]}, got {value.Shape[bad]}";
-            throw new TensorMismatchException(declared.Name, expected, actual,
-                $"{role} '{declared.Name}' must have shape {declared.Shape} but the tensor given has shape {TensorShape.Format(value.Shape)}: {detail}.");
-        }
+        shape.Accepts(value.Shape, out var bad);
+        var detail = bad < 0
+            ? $"rank {shape.Rank} expected, got rank {value.Shape.Length}"
+            : $"dimension {bad} must be {shape[bad]}, got {value.Shape[bad]}";
+        return new TensorMismatchException(declared.Name, expected, actual,
+            $"{role} '{declared.Name}' must have shape {shape} but the tensor given has shape {TensorShape.Format(value.Shape)}: {detail}.");
     }
 
     private static string ClrName(TensorElementType type) => type switch

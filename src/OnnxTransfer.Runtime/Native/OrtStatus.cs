@@ -11,12 +11,6 @@ namespace OnnxTransfer.Runtime.Native;
 internal static unsafe class OrtStatus
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Check(nint status)
-    {
-        if (status != 0) Throw(OrtLibrary.Shared.Api, status);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Check(OrtApi api, nint status)
     {
         if (status != 0) Throw(api, status);
