@@ -138,16 +138,15 @@ internal static class GraphComposer
                 ? (backbone, existing.Version, "backbone")
                 : (head, incoming.Version, "head");
             var higher = Math.Max(existing.Version, incoming.Version);
-            foreach (var op in DefaultDomainOps(lower).Order(StringComparer.Ordinal))
-            {
-                var changed = OperatorHistory.ChangedBetween(op, lowerVersion, higher);
-                if (changed is null) continue;
+            var changes = DefaultDomainOps(lower).Order(StringComparer.Ordinal)
+                .Select(op => (Op: op, Since: OperatorHistory.ChangedBetween(op, lowerVersion, higher)))
+                .Where(c => c.Since is not null)
+                .Select(c => c.Since > 0 ? $"{c.Op} (redefined in opset {c.Since})" : $"{c.Op} (history unknown here)")
+                .ToList();
+            if (changes.Count > 0)
                 throw new OnnxModelException(
                     $"The backbone uses ai.onnx opset {existing.Version} and the head opset {incoming.Version}. Raising the {lowerName} to " +
-                    $"opset {higher} would change operator {op}" +
-                    (changed > 0 ? $" (its definition changed in opset {changed})" : " (its history is unknown here)") +
-                    $": export the head with opset {existing.Version}, the backbone's.");
-            }
+                    $"opset {higher} would change {string.Join(", ", changes)}: export the head with opset {existing.Version}, the backbone's.");
             existing.Version = higher;
         }
         return merged;

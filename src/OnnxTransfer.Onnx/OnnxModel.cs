@@ -183,10 +183,17 @@ public sealed partial class OnnxModel
     /// Type and shape of any tensor of the main graph, as declared in the file or inferred through the operators that
     /// produce it; null if the graph has no tensor of that name or its type cannot be determined.
     /// </summary>
-    public TensorInfo? FindTensor(string name)
+    public TensorInfo? FindTensor(string name) => DescribeTensors().GetValueOrDefault(name);
+
+    /// <summary>
+    /// Type and shape of every tensor of the main graph whose element type is declared or can be inferred (one pass over
+    /// the graph; prefer it to calling <see cref="FindTensor"/> for many names).
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorInfo> DescribeTensors()
     {
         var known = TensorTypeInference.Run(new GraphIndex(Graph));
-        return known.TryGetValue(name, out var info) && info.ElementType != OnnxDataType.Undefined ? info : null;
+        foreach (var (name, info) in known.Where(k => k.Value.ElementType == OnnxDataType.Undefined).ToList()) known.Remove(name);
+        return known;
     }
 
     /// <summary>The node that produces a tensor, or null for graph inputs, initializers and unknown names.</summary>
