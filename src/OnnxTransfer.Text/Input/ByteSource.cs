@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
+
+namespace OnnxTransfer.Text.Input;
+
+/// <summary>
+/// Buffered reading of a file's bytes, by line or by byte. Text is validated as UTF-8 before it is decoded, so an
+/// invalid byte becomes an error record instead of a silent U+FFFD.
+/// </summary>
+internal sealed class ByteSource : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly byte[] _buffer = new byte[1 << 16];
+    private int _position;
+    private int _length;
+
+    public ByteSource(string path)
+    {
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        SkipByteOrderMark();
+    }
+
+    /// <summary>The next byte, or -1 at the end.</summary>
+    public int Read()
+    {
+        if (_position == _length && !Refill()) return -1;
+        return _buffer[_position++];
+    }
+
+    /// <summary>The next byte without consuming it, or -1 at the end.</summary>
+    public int Peek()
+    {
+        if (_position == _length && !Refill()) return -1;
+        return _buffer[_position];
+    }
+
+    /// <summary>
+    /// Reads one line into <paramref name="line"/> and returns its length without the <c>\n</c> and a <c>\r</c> before
+    /// it (use <c>line.WrittenSpan[..length]</c>); -1 at the end of the file. A final line without newline is still a
+    /// line; nothing after the last newline is not.
+    /// </summary>
+    public int ReadLine(ArrayBufferWriter<byte> line)
+    {
+        line.ResetWrittenCount();
+        var any = false;
+        while (true)
+        {
+            if (_position == _length && !Refill()) break;
+            any = true;
+            var available = _buffer.AsSpan(_position, _length - _position);
+            var newline = available.IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                line.Write(available[..newline]);
+                _position += newline + 1;
+                return LengthWithoutCarriageReturn(line);
+            }
+            line.Write(available);
+            _position = _length;
+        }
+        return any ? LengthWithoutCarriageReturn(line) : -1;
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    private bool Refill()
+    {
+        _length = _stream.Read(_buffer, 0, _buffer.Length);
+        _position = 0;
+        return _length > 0;
+    }
+
+    private void SkipByteOrderMark()
+    {
+        if (!Refill()) return;
+        if (_length >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF) _position = 3;
+    }
+
+    private static int LengthWithoutCarriageReturn(ArrayBufferWriter<byte> line)
+    {
+        var written = line.WrittenSpan;
+        return written.Length > 0 && written[^1] == '\r' ? written.Length - 1 : written.Length;
+    }
+}
+
+/// <summary>UTF-8 validation with the position of the first bad byte.</summary>
+internal static class Utf8Text
+{
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Decodes <paramref name="bytes"/>, or returns null with the offset of the first invalid byte.</summary>
+    public static string? TryDecode(ReadOnlySpan<byte> bytes, out int invalidAt)
+    {
+        invalidAt = -1;
+        if (Utf8.IsValid(bytes)) return Strict.GetString(bytes);
+        Span<char> scratch = stackalloc char[256];
+        var consumed = 0;
+        while (consumed < bytes.Length)
+        {
+            var status = Utf8.ToUtf16(bytes[consumed..], scratch, out var read, out _, replaceInvalidSequences: false);
+            consumed += read;
+            if (status == OperationStatus.InvalidData || status == OperationStatus.NeedMoreData)
+            {
+                invalidAt = consumed;
+                return null;
+            }
+            if (status == OperationStatus.Done) break;
+        }
+        invalidAt = consumed;
+        return null;
+    }
+
+    public static string InvalidReason(int invalidAt, string where) =>
+        $"invalid UTF-8 at byte {invalidAt} of {where}: re-encode the file as UTF-8 (nothing was replaced)";
+}

@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Globalization;
+
+namespace OnnxTransfer.Text.Input;
+
+/// <summary>
+/// CSV/TSV input per RFC 4180: fields may be quoted with <c>"</c>, and a quoted field may hold delimiters, newlines and
+/// doubled quotes. Parsed from bytes (no reflection-based mapping, so it stays NativeAOT-safe); each needed field is
+/// validated as UTF-8 on its own. Blank lines are skipped; a record with the wrong number of fields, an unterminated
+/// quote or invalid UTF-8 becomes an error record.
+/// </summary>
+internal static class DelimitedRecordReader
+{
+    public static IEnumerable<TextRecord> Read(string path, TextInputOptions options, byte delimiter)
+    {
+        using var source = new ByteSource(path);
+        var parser = new Parser(source, delimiter);
+
+        string[] columns;
+        if (options.HasHeader)
+        {
+            if (!parser.Next(out _, out var headerError)) yield break;
+            if (headerError is not null) throw new TextInputException($"The header of '{path}' is malformed ({headerError}): fix the first line.");
+            columns = new string[parser.FieldCount];
+            for (var i = 0; i < columns.Length; i++)
+                columns[i] = Utf8Text.TryDecode(parser.Field(i), out _)?.Trim()
+                    ?? throw new TextInputException($"The header of '{path}' is not valid UTF-8: re-encode the file as UTF-8.");
+        }
+        else
+        {
+            columns = [];
+        }
+
+        int Column(string? name, bool required)
+        {
+            if (name is null) return -1;
+            if (!options.HasHeader)
+                return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index
+                    : required ? throw new TextInputException($"Without a header, columns are named by number (0, 1, …): '{name}' is not one.") : -1;
+            var at = Array.FindIndex(columns, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
+            if (at < 0 && required)
+                throw new TextInputException($"'{path}' has no column '{name}' (columns: {string.Join(", ", columns)}): name the text column.");
+            return at;
+        }
+
+        var textColumn = Column(options.TextField, required: true);
+        var labelColumn = Column(options.LabelField, required: false);
+        var idColumn = Column(options.IdField, required: false);
+        var splitColumn = Column(options.SplitField, required: false);
+        var pairColumn = Column(options.PairField, required: options.PairField is not null);
+
+        while (parser.Next(out var line, out var error))
+        {
+            if (parser.FieldCount == 1 && parser.Field(0).IsEmpty && error is null) continue; // a blank line
+            var lineId = line.ToString(CultureInfo.InvariantCulture);
+            if (error is not null)
+            {
+                yield return TextInputReader.Error(path, line, lineId, error);
+                continue;
+            }
+            var expected = options.HasHeader ? columns.Length : Math.Max(textColumn, pairColumn) + 1;
+            if (options.HasHeader ? parser.FieldCount != expected : parser.FieldCount < expected)
+            {
+                yield return TextInputReader.Error(path, line, lineId,
+                    $"the record has {parser.FieldCount} fields but {(options.HasHeader ? "the header has" : "the text column needs")} {expected}: check its quoting");
+                continue;
+            }
+
+            string? failure = null;
+            string? Value(int column, string name)
+            {
+                if (column < 0 || column >= parser.FieldCount || failure is not null) return null;
+                var value = Utf8Text.TryDecode(parser.Field(column), out var invalidAt);
+                if (value is null) failure = Utf8Text.InvalidReason(invalidAt, $"column '{name}'");
+                return value;
+            }
+
+            var text = Value(textColumn, options.TextField);
+            var label = Value(labelColumn, options.LabelField ?? "");
+            var id = Value(idColumn, options.IdField ?? "");
+            var split = Value(splitColumn, options.SplitField ?? "");
+            var pair = Value(pairColumn, options.PairField ?? "");
+            id = string.IsNullOrEmpty(id) ? lineId : id;
+            if (failure is not null)
+            {
+                yield return TextInputReader.Error(path, line, id, failure);
+                continue;
+            }
+            yield return TextInputReader.Finish(options, path, line, id, text!, NullIfEmpty(label), NullIfEmpty(split), pair);
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>The RFC 4180 state machine over bytes: one record per <see cref="Next"/>.</summary>
+    private sealed class Parser(ByteSource source, byte delimiter)
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new(4096);
+        private readonly List<(int Start, int Length)> _fields = [];
+        private long _line = 1;
+
+        public int FieldCount => _fields.Count;
+
+        public ReadOnlySpan<byte> Field(int index) => _bytes.WrittenSpan.Slice(_fields[index].Start, _fields[index].Length);
+
+        /// <summary>Reads the next record; false at the end of the file. <paramref name="error"/> is set for a malformed one.</summary>
+        public bool Next(out long startLine, out string? error)
+        {
+            _bytes.ResetWrittenCount();
+            _fields.Clear();
+            startLine = _line;
+            error = null;
+            if (source.Peek() < 0) return false;
+
+            var fieldStart = 0;
+            var quoted = false;
+            var closedQuote = false;
+            while (true)
+            {
+                var c = source.Read();
+                if (quoted)
+                {
+                    if (c < 0)
+                    {
+                        error ??= $"a quoted field opened on line {startLine} is never closed";
+                        break;
+                    }
+                    if (c == '"')
+                    {
+                        if (source.Peek() == '"')
+                        {
+                            source.Read();
+                            Append((byte)'"');
+                        }
+                        else
+                        {
+                            quoted = false;
+                            closedQuote = true;
+                        }
+                        continue;
+                    }
+                    if (c == '\n') _line++;
+                    Append((byte)c);
+                    continue;
+                }
+
+                if (c < 0 || c == '\n')
+                {
+                    if (c == '\n') _line++;
+                    break;
+                }
+                if (c == '\r' && source.Peek() == '\n') continue;
+                if (c == delimiter)
+                {
+                    _fields.Add((fieldStart, _bytes.WrittenCount - fieldStart));
+                    fieldStart = _bytes.WrittenCount;
+                    closedQuote = false;
+                    continue;
+                }
+                if (c == '"' && _bytes.WrittenCount == fieldStart && !closedQuote)
+                {
+                    quoted = true;
+                    continue;
+                }
+                if (closedQuote) error ??= "text after a closing quote: quote the whole field and double the quotes inside it";
+                Append((byte)c);
+            }
+            _fields.Add((fieldStart, _bytes.WrittenCount - fieldStart));
+            return true;
+        }
+
+        private void Append(byte value)
+        {
+            _bytes.GetSpan(1)[0] = value;
+            _bytes.Advance(1);
+        }
+    }
+}
