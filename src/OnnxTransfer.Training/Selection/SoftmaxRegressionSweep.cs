@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
+
+namespace OnnxTransfer.Training.Selection;
+
+/// <summary>
+/// Chooses the L2 strength of softmax regression as linear-probe protocols do: every C of a log-spaced grid is scored by
+/// stratified k-fold cross-validation (or a validation split) on the training split only, then the best C is refitted
+/// on the whole training split. Within a fold the grid is walked from strong to weak regularisation, each fit starting
+/// from the previous optimum (warm start), and each fold standardises with its own training rows. Folds run in parallel.
+/// </summary>
+public sealed class SoftmaxRegressionSweep
+{
+    private readonly double[] _grid;
+    private readonly ComputeOptions _compute;
+
+    /// <param name="settings">Everything but C (which the grid sets).</param>
+    /// <param name="grid">C values (distinct, &gt; 0); default <c>LogGrid(1e-6, 1e5, 12)</c>.</param>
+    public SoftmaxRegressionSweep(SoftmaxRegressionSettings? settings = null, IReadOnlyList<double>? grid = null,
+        ValidationScheme? validation = null, SelectionMetric metric = SelectionMetric.Accuracy, ComputeOptions? compute = null)
+    {
+        Settings = settings ?? new SoftmaxRegressionSettings();
+        Settings.Validate();
+        _grid = (grid ?? LogGrid(1e-6, 1e5, 12)).ToArray();
+        if (_grid.Length == 0) throw new ArgumentException("The C grid is empty; give at least one value, e.g. LogGrid(1e-6, 1e5, 12).", nameof(grid));
+        foreach (var c in _grid)
+            if (!(c > 0) || !double.IsFinite(c)) throw new ArgumentOutOfRangeException(nameof(grid), c, "Every C must be finite and > 0.");
+        if (_grid.Distinct().Count() != _grid.Length) throw new ArgumentException("The C grid holds a value twice.", nameof(grid));
+        Validation = validation ?? ValidationScheme.KFold();
+        Validation.Validate();
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown selection metric.");
+        Metric = metric;
+        _compute = compute ?? ComputeOptions.Default;
+        _compute.CreateContext();
+    }
+
+    public SoftmaxRegressionSettings Settings { get; }
+
+    public IReadOnlyList<double> Grid => _grid;
+
+    public ValidationScheme Validation { get; }
+
+    public SelectionMetric Metric { get; }
+
+    /// <summary><paramref name="points"/> values from <paramref name="from"/> to <paramref name="to"/>, evenly spaced in log scale.</summary>
+    public static double[] LogGrid(double from, double to, int points)
+    {
+        if (!(from > 0) || !(to > 0)) throw new ArgumentOutOfRangeException(nameof(from), "Log-grid ends must be > 0.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(points, 1);
+        if (points == 1) return [from];
+        double a = Math.Log10(from), b = Math.Log10(to);
+        return Enumerable.Range(0, points).Select(i => Math.Pow(10, a + (b - a) * i / (points - 1))).ToArray();
+    }
+
+    /// <summary>
+    /// Scores the grid on <paramref name="train"/> (k-fold or hold-out per <see cref="Validation"/>, or on
+    /// <paramref name="validation"/> when given) and refits the best C on all of <paramref name="train"/>.
+    /// </summary>
+    public SweepResult Fit(EmbeddingSet train, EmbeddingSet? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var stopwatch = Stopwatch.StartNew();
+        var context = _compute.CreateContext();
+        TrainingChecks.RequireTrainable(train);
+        var partitions = SweepPartitions.Create(train, validation, Validation);
+        int[] path = Enumerable.Range(0, _grid.Length).OrderBy(i => _grid[i]).ToArray();
+
+        // results[fold][point]
+        var results = new (ClassificationMetrics Metrics, int Iterations, bool Converged)[partitions.Count][];
+        ParallelFits.Run(context, partitions.Count, (fold, inner) =>
+        {
+            var (fitRows, heldOut) = partitions[fold];
+            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner);
+            var theta = new double[SoftmaxRegressionTrainer.ParameterCount(prepared, Settings)];
+            var foldResults = new (ClassificationMetrics, int, bool)[_grid.Length];
+            foreach (int point in path)
+            {
+                var head = SoftmaxRegressionTrainer.FitFrom(prepared, Settings with { C = _grid[point] }, inner, theta);
+                var metrics = ClassificationMetrics.Evaluate(head, heldOut, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+                var report = head.Training!.Optimization!;
+                foldResults[point] = (metrics, report.Iterations, report.Converged);
+            }
+            results[fold] = foldResults;
+        });
+
+        var points = new SweepPoint[_grid.Length];
+        for (int point = 0; point < _grid.Length; point++)
+        {
+            var folds = results.Select(r => r[point]).ToArray();
+            points[point] = SweepPoint.Create("C=" + _grid[point].ToString("G4", CultureInfo.InvariantCulture), _grid[point], null,
+                folds.Select(f => f.Metrics).ToArray(), Metric, folds.Average(f => f.Iterations), folds.All(f => f.Converged));
+        }
+        // Ties go to the smaller C (stronger regularisation).
+        int best = SweepResult.SelectBest(points, Metric, path);
+        var refit = new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute).Fit(train);
+        return new SweepResult
+        {
+            Metric = Metric,
+            Validation = validation is null ? Validation.Describe() : $"validation split '{validation.Name}'",
+            Points = points,
+            BestIndex = best,
+            Head = refit,
+            Seconds = stopwatch.Elapsed.TotalSeconds,
+        };
+    }
+}
+
+/// <summary>The (fit, held-out) pairs of a sweep: the explicit validation split, or the scheme's folds.</summary>
+internal static class SweepPartitions
+{
+    public static List<(EmbeddingSet Fit, EmbeddingSet HeldOut)> Create(EmbeddingSet train, EmbeddingSet? validation, ValidationScheme scheme)
+    {
+        if (validation is not null)
+        {
+            if (validation.Dimension != train.Dimension)
+                throw new TrainingDataException(
+                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
+            return [(train, validation.WithClasses(train.Classes))];
+        }
+        var partitions = scheme.Partitions(train);
+        var result = new List<(EmbeddingSet, EmbeddingSet)>(partitions.Count);
+        for (int fold = 0; fold < partitions.Count; fold++)
+        {
+            var (fitRows, heldOutRows) = partitions[fold];
+            string name = partitions.Count == 1 ? $"{train.Name}/holdout" : $"{train.Name}/fold{fold + 1}";
+            result.Add((train.Select(fitRows, name + "-train"), train.Select(heldOutRows, name)));
+        }
+        return result;
+    }
+}
