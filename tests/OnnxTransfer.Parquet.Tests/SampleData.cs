@@ -10,10 +10,15 @@ internal sealed class SampleData(int seed)
     private static readonly string[] Words = ["ants", "bees", "Grüße", "🐝 honey", "", "naïve café", "x", "日本語", "tab\tand \"quote\""];
 
     /// <summary>A field of the given kind with random nullability (or as asked).</summary>
-    public ParquetField RandomField(string name, bool? nullable = null)
+    public ParquetField RandomField(string name, bool? nullable = null) =>
+        _random.Next(9) == 8
+            ? ParquetField.List(name, RandomPrimitive("element", null), nullable ?? _random.Next(2) == 0)
+            : RandomPrimitive(name, nullable);
+
+    public ParquetPrimitiveField RandomPrimitive(string name, bool? nullable)
     {
         var isNullable = nullable ?? _random.Next(2) == 0;
-        return _random.Next(9) switch
+        return _random.Next(8) switch
         {
             0 => ParquetField.Boolean(name, isNullable),
             1 => ParquetField.Int32(name, isNullable),
@@ -22,8 +27,7 @@ internal sealed class SampleData(int seed)
             4 => ParquetField.Double(name, isNullable),
             5 => ParquetField.String(name, isNullable),
             6 => ParquetField.Binary(name, isNullable),
-            7 => ParquetField.FixedLengthBinary(name, 1 + _random.Next(16), isNullable),
-            _ => ParquetField.List(name, (ParquetPrimitiveField)RandomField("element"), isNullable),
+            _ => ParquetField.FixedLengthBinary(name, 1 + _random.Next(16), isNullable),
         };
     }
 

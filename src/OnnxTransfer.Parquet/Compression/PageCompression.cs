@@ -6,6 +6,10 @@ namespace OnnxTransfer.Parquet.Compression;
 /// <summary>Compresses and decompresses page bodies for the codecs this library supports (Compression.md).</summary>
 internal static class PageCompression
 {
+    /// <summary>RFC 1952 member for zero bytes: header, an empty final deflate block, CRC32 0 and size 0.</summary>
+    private static ReadOnlySpan<byte> EmptyGzipMember =>
+        [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
     public static bool IsSupported(ParquetCompressionCodec codec) =>
         codec is ParquetCompressionCodec.Uncompressed or ParquetCompressionCodec.Snappy or ParquetCompressionCodec.Gzip or ParquetCompressionCodec.Zstd;
 
@@ -15,6 +19,12 @@ internal static class PageCompression
     /// </summary>
     public static void Decompress(ParquetCompressionCodec codec, ReadOnlySpan<byte> source, Span<byte> destination)
     {
+        if (source.IsEmpty)
+        {
+            // Some writers store an empty section (an all-null v2 page) as zero bytes whatever the codec.
+            if (!destination.IsEmpty) throw new CorruptDataException($"a page has no compressed bytes but its header says {destination.Length} uncompressed");
+            return;
+        }
         switch (codec)
         {
             case ParquetCompressionCodec.Uncompressed:
@@ -57,6 +67,12 @@ internal static class PageCompression
                     >= 9 => CompressionLevel.SmallestSize,
                     _ => CompressionLevel.Optimal,
                 };
+                if (source.IsEmpty)
+                {
+                    // GZipStream writes nothing for no input; readers expect a gzip member, so write the empty one.
+                    output.Write(EmptyGzipMember);
+                    return;
+                }
                 using var stream = new ByteBufferStream(output);
                 using (var gzip = new GZipStream(stream, gzipLevel, leaveOpen: true)) gzip.Write(source);
                 return;

@@ -134,16 +134,24 @@ internal static class ColumnAssembler
         }
         else
         {
+            // From the back, so that spreading in place (values may be dense itself) never overwrites a value not yet moved.
             valueIsNull = new bool[slotCount];
-            var slot = 0;
-            var source = 0;
-            for (var i = 0; i < definitions.Length; i++)
+            var slot = slotCount - 1;
+            var source = valueCount - 1;
+            for (var i = definitions.Length - 1; i >= 0; i--)
             {
                 var definition = definitions[i];
                 if (definition < elementLevel) continue;
-                if (definition == maxDefinition) values[slot] = dense[source++];
-                else valueIsNull[slot] = true;
-                slot++;
+                if (definition == maxDefinition)
+                {
+                    values[slot] = dense[source--];
+                }
+                else
+                {
+                    values[slot] = default!;
+                    valueIsNull[slot] = true;
+                }
+                slot--;
             }
         }
         return new ParquetColumnData(field, values, valueIsNull, offsets, rowIsNull);

@@ -93,13 +93,13 @@ public sealed class ParquetFileWriter : IDisposable
         var rows = columns[0].RowCount;
         foreach (var column in columns)
             if (column.RowCount != rows) throw new ArgumentException($"Column '{column.Field.Name}' has {column.RowCount} rows, '{columns[0].Field.Name}' has {rows}.");
-        for (var start = 0; start < rows || (rows == 0 && start == 0); start += Options.RowGroupSize)
+        // No rows, no row group: a file of zero row groups is how other writers store an empty table.
+        for (var start = 0; start < rows; start += Options.RowGroupSize)
         {
             var count = Math.Min(Options.RowGroupSize, rows - start);
             var group = BeginRowGroup(count);
             foreach (var column in columns) group.WriteColumn(column, start, count);
             group.Complete();
-            if (rows == 0) break;
         }
     }
 
