@@ -8,6 +8,10 @@ public sealed unsafe partial class InferenceSession
     // Name and value arrays for ORT live on the stack up to this many entries (every real model); beyond, on the heap.
     private const int StackLimit = 64;
 
+    // Run options for calls that bring a cancellation token but no options. A run is synchronous on its thread, so one
+    // instance per thread is never used by two runs at once, and the hot path allocates none per call.
+    [ThreadStatic] private static RunOptions? t_cancellationOptions;
+
     /// <summary>Runs the model on one input and returns every output (ORT allocates them; dispose the result).</summary>
     public RunResult Run(string inputName, OrtValue input, RunOptions? options = null, CancellationToken cancellationToken = default) =>
         Run([inputName], [input], default, options, cancellationToken);
@@ -87,7 +91,7 @@ public sealed unsafe partial class InferenceSession
             outNames[i] = _outputNames[index];
         }
 
-        RunOptions? ownedOptions = null;
+        RunOptions? threadOptions = null;
         CancellationTokenRegistration registration = default;
         bool sessionAdded = false, optionsAdded = false;
         int inputsAdded = 0, outputsAdded = 0;
@@ -100,7 +104,7 @@ public sealed unsafe partial class InferenceSession
 
             if (cancellationToken.CanBeCanceled)
             {
-                options ??= ownedOptions = new RunOptions();
+                options ??= threadOptions = t_cancellationOptions ??= new RunOptions();
                 registration = cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate(), options);
             }
             nint runOptions = 0;
@@ -123,7 +127,7 @@ public sealed unsafe partial class InferenceSession
         {
             registration.Dispose();
             if (optionsAdded) options!.Handle.DangerousRelease();
-            ownedOptions?.Dispose();
+            if (threadOptions?.IsTerminateRequested == true) threadOptions.ResetTerminate(); // ready for this thread's next run
             for (int i = 0; i < inputsAdded; i++) inputs[i].Handle.DangerousRelease();
             for (int i = 0; i < outputsAdded; i++) preallocated[i].Handle.DangerousRelease();
             if (sessionAdded) _handle.DangerousRelease();
