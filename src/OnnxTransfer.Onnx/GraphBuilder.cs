@@ -25,14 +25,14 @@ public sealed class GraphBuilder
 
     /// <param name="graphName">The graph's name.</param>
     /// <param name="opsetVersion">Version of the default ONNX operator set ("ai.onnx") the nodes are written for.</param>
-    /// <param name="irVersion">ONNX IR version of the file; 8 suits opsets up to 18, 9 up to 20, 10 for 21.</param>
-    public GraphBuilder(string graphName = "graph", long opsetVersion = 17, long irVersion = 8)
+    /// <param name="irVersion">ONNX IR version of the file; by default the one ONNX released with that opset (e.g. 8 for 15–18).</param>
+    public GraphBuilder(string graphName = "graph", long opsetVersion = 17, long? irVersion = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(opsetVersion, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(irVersion, 3);
+        if (irVersion is < 3) throw new ArgumentOutOfRangeException(nameof(irVersion), irVersion, "ONNX IR versions start at 3 for operator-set models.");
         _model = new ModelProto
         {
-            IrVersion = irVersion,
+            IrVersion = irVersion ?? OperatorHistory.IrVersionFor(opsetVersion),
             ProducerName = "OnnxTransfer",
             ProducerVersion = typeof(GraphBuilder).Assembly.GetName().Version?.ToString(3) ?? "0",
             Graph = new GraphProto { Name = graphName },
@@ -150,6 +150,14 @@ public sealed class GraphBuilder
     public OnnxModel Build()
     {
         var model = OnnxModel.FromProto(_model.Clone());
+        var graph = model.Proto.Graph;
+        if (model.IrVersion < 4)
+        {
+            // Before IR 4 every initializer also had to be listed as a graph input.
+            var inputs = graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var t in graph.Initializer.Where(t => !inputs.Contains(t.Name)))
+                graph.Input.Add(ValueInfos.Create(new TensorInfo(t.Name, (OnnxDataType)t.DataType, TensorShape.FromDims(t.Dims))));
+        }
         if (_inferredOutputs.Count > 0)
         {
             var known = TensorTypeInference.Run(new GraphIndex(model.Proto.Graph));

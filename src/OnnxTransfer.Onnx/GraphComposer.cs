@@ -82,7 +82,8 @@ internal static class GraphComposer
         MergeFunctions(target, source);
         target.OpsetImport.Clear();
         target.OpsetImport.AddRange(opsets);
-        target.IrVersion = Math.Max(target.IrVersion, source.IrVersion);
+        var defaultOpset = opsets.FirstOrDefault(o => o.Domain.Length == 0)?.Version ?? 1;
+        target.IrVersion = Math.Max(Math.Max(target.IrVersion, source.IrVersion), OperatorHistory.IrVersionFor(defaultOpset));
         if (options.CopyHeadMetadata)
             foreach (var entry in source.MetadataProps) backbone.SetMetadata(entry.Key, entry.Value);
 

@@ -26,6 +26,26 @@ internal static class OperatorHistory
         return null;
     }
 
+    /// <summary>
+    /// The IR version ONNX released together with an opset (docs/Versioning.md), the lowest a file importing that opset
+    /// should declare.
+    /// </summary>
+    public static long IrVersionFor(long opset) => opset switch
+    {
+        <= 8 => 3,
+        9 => 4,
+        10 => 5,
+        11 => 6,
+        <= 14 => 7,
+        <= 18 => 8,
+        <= 20 => 9,
+        <= 22 => 10,
+        23 => 11,
+        24 => 12,
+        <= 27 => 13,
+        _ => 14,
+    };
+
     private static Dictionary<string, int[]> Parse()
     {
         var table = new Dictionary<string, int[]>(StringComparer.Ordinal);

@@ -59,6 +59,8 @@ public class ComposeTests
         Assert.That(added[1].Outputs, Is.EqualTo(new[] { "probabilities" }), "the head's output keeps its name");
         Assert.That(backbone.Initializers.Select(i => i.Name).Where(n => !backboneInitializers.Contains(n)), Is.EquivalentTo(new[] { "head/W", "head/b" }));
         Assert.That(backbone.GetOpsetVersion(""), Is.EqualTo(15), "Gemm and Softmax are unchanged from opset 13 to 15");
+        Assert.That(head.IrVersion, Is.LessThan(MobileNetV2.Load().IrVersion));
+        Assert.That(backbone.IrVersion, Is.EqualTo(MobileNetV2.Load().IrVersion), "the higher IR version of the two");
         Assert.That(backbone.GetMetadata("labels"), Is.EqualTo("ants\nbees"));
         Assert.That(backbone.GetMetadata("onnx.infer"), Is.Not.Null, "the backbone's metadata stays");
     }

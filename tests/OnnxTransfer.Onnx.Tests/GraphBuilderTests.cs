@@ -40,6 +40,30 @@ public class GraphBuilderTests
         Assert.That(model.ReadInitializerBytes("shape"), Is.EqualTo(new[] { -1L, 2 }.SelectMany(BitConverter.GetBytes)));
     }
 
+    [TestCase(7, 3)]
+    [TestCase(13, 7)]
+    [TestCase(15, 8)]
+    [TestCase(17, 8)]
+    [TestCase(21, 10)]
+    public void The_ir_version_defaults_to_the_one_released_with_the_opset(long opset, long ir)
+    {
+        var b = new GraphBuilder(opsetVersion: opset);
+        var x = b.AddInput("x", OnnxDataType.Float, 1);
+        b.AddNode("Relu", [x], ["y"]);
+        b.AddOutput("y");
+        Assert.That(b.Build().IrVersion, Is.EqualTo(ir));
+    }
+
+    [Test]
+    public void Before_ir_4_initializers_are_also_listed_as_graph_inputs_but_not_reported_as_inputs()
+    {
+        var model = SyntheticModels.ModelZooV1();
+        Assert.That(model.IrVersion, Is.EqualTo(3));
+        Assert.That(model.Proto.Graph.Input.Select(i => i.Name), Is.SupersetOf(model.Initializers.Select(i => i.Name)));
+        Assert.That(model.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "image" }));
+        Assert.That(model.FindProblems(), Is.Empty);
+    }
+
     [Test]
     public void Unique_names_never_repeat_and_taken_names_are_refused()
     {

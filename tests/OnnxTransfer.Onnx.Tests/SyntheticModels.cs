@@ -44,7 +44,7 @@ internal static class SyntheticModels
     /// <summary>ONNX model zoo ResNet-50 v1: GlobalAveragePool → Reshape(Constant [0,-1]) → Gemm(transB=1) → Softmax.</summary>
     public static OnnxModel ModelZooV1()
     {
-        var b = new GraphBuilder("resnet50v1", opsetVersion: 8, irVersion: 3);
+        var b = new GraphBuilder("resnet50v1", opsetVersion: 8);
         var pooled = Stem(b);
         var shape = b.AddNode("Constant", [], ["reshape_shape"]).Tensor("value", [0L, -1L], [2]).Output;
         var flat = b.AddNode("Reshape", [pooled, shape], ["flatten0"]).Output;
@@ -59,7 +59,7 @@ internal static class SyntheticModels
     /// <summary>ONNX model zoo ResNet-50 v2: GlobalAveragePool → Flatten → Gemm with B [features, classes] (transB=0).</summary>
     public static OnnxModel ModelZooV2()
     {
-        var b = new GraphBuilder("resnet50v2", opsetVersion: 7, irVersion: 3);
+        var b = new GraphBuilder("resnet50v2", opsetVersion: 7);
         var pooled = Stem(b);
         var flat = b.AddNode("Flatten", [pooled], ["flatten_out"]).Output;
         var w = b.AddInitializer("dense.weight", Values(Channels * Classes, 7), [Channels, Classes]);
