@@ -241,25 +241,53 @@ public sealed class ImageDecoder
         var width = image.Width;
         var height = image.Height;
         var bands = image.Bands;
-        var sixteenBit = image.Format == VipsBandFormat.UShort;
-
-        // This is where the pixels are actually decoded; a cut or damaged file fails here.
-        var pixels = LibVips.ImageGetData(image.DangerousGetHandle());
-        if (pixels == 0) throw PixelFailure(VipsErrors.Failure("decode"), encoded, sniffed, source, "its pixels could not be decoded");
+        var sampleFormat = image.Format;
+        var sixteenBit = sampleFormat == VipsBandFormat.UShort;
+        var decodedLength = (long)width * height * bands * (sixteenBit ? 2 : 1);
+        if (decodedLength > Array.MaxLength)
+            throw new ImageDecodeException(ImageDecodeError.TooManyPixels, source,
+                $"{width}×{height} with {bands} {(sixteenBit ? "16" : "8")}-bit bands does not fit one buffer; lower ImageDecoderOptions.MaxPixels.");
 
         var (outWidth, outHeight) = UprightRgbWriter.UprightSize(width, height, orientation);
-        var buffer = ArrayPool<byte>.Shared.Rent(outWidth * outHeight * 3);
+        var output = ArrayPool<byte>.Shared.Rent(outWidth * outHeight * 3);
+        // Upright 8-bit RGB (nearly every photo) is decoded straight into the result; anything else into a scratch
+        // buffer first, then converted. Pooled managed buffers stay warm, unlike a fresh native allocation per image.
+        var direct = bands == 3 && !sixteenBit && orientation == 1;
+        var decoded = direct ? output : ArrayPool<byte>.Shared.Rent((int)decodedLength);
         try
         {
-            UprightRgbWriter.Write((void*)pixels, width, height, bands, sixteenBit, orientation, Options.Alpha, Options.Background, buffer);
+            fixed (byte* pixels = decoded)
+            {
+                DecodeInto(image, pixels, decodedLength, width, height, bands, sampleFormat, encoded, sniffed, source);
+                if (!direct)
+                    UprightRgbWriter.Write(pixels, width, height, bands, sixteenBit, orientation, Options.Alpha, Options.Background, output);
+            }
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(output);
             throw;
         }
-        return new DecodedImage(buffer, outWidth, outHeight, format, storedWidth, storedHeight, shrink, orientation,
+        finally
+        {
+            if (!direct) ArrayPool<byte>.Shared.Return(decoded);
+        }
+        return new DecodedImage(output, outWidth, outHeight, format, storedWidth, storedHeight, shrink, orientation,
             hadAlpha: bands is 2 or 4);
+    }
+
+    /// <summary>
+    /// Runs the decode (this is where the pixels are actually computed, and where a cut or damaged file fails),
+    /// writing them into <paramref name="target"/> through a libvips image that wraps it.
+    /// </summary>
+    private static unsafe void DecodeInto(VipsImageHandle image, byte* target, long length, int width, int height, int bands,
+        VipsBandFormat sampleFormat, ReadOnlySpan<byte> encoded, ImageFormat sniffed, string source)
+    {
+        var wrapper = LibVips.ImageNewFromMemory(target, (nuint)length, width, height, bands, sampleFormat);
+        if (wrapper == 0) throw new VipsException("vips_image_new_from_memory", VipsErrors.TakeMessage());
+        using var memory = new VipsImageHandle(wrapper);
+        if (LibVips.ImageWrite(image.DangerousGetHandle(), memory.DangerousGetHandle()) != 0)
+            throw PixelFailure(VipsErrors.Failure("decode"), encoded, sniffed, source, "its pixels could not be decoded");
     }
 
     /// <summary>Truncated when the bytes say so (a missing end marker), else from libvips' words, else corrupt.</summary>

@@ -123,6 +123,14 @@ internal static partial class LibVips
     [LibraryImport(VipsLibrary, EntryPoint = "vips_image_get_data")]
     internal static partial nint ImageGetData(nint image);
 
+    /// <summary>Wraps caller memory as an image (libvips never frees it); a target for <see cref="ImageWrite"/>.</summary>
+    [LibraryImport(VipsLibrary, EntryPoint = "vips_image_new_from_memory")]
+    internal static unsafe partial nint ImageNewFromMemory(void* data, nuint size, int width, int height, int bands, VipsBandFormat format);
+
+    /// <summary>Computes every pixel of <paramref name="image"/> into <paramref name="target"/>; 0 on success.</summary>
+    [LibraryImport(VipsLibrary, EntryPoint = "vips_image_write")]
+    internal static partial int ImageWrite(nint image, nint target);
+
     // ---- GObject / GLib ----
     [LibraryImport(GObjectLibrary, EntryPoint = "g_object_unref")]
     internal static partial void GObjectUnref(nint gobject);
