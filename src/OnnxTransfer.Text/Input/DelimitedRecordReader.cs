@@ -75,9 +75,9 @@ internal static class DelimitedRecordReader
                 return value;
             }
 
+            var id = Value(idColumn, options.IdField ?? "");
             var text = Value(textColumn, options.TextField);
             var label = Value(labelColumn, options.LabelField ?? "");
-            var id = Value(idColumn, options.IdField ?? "");
             var split = Value(splitColumn, options.SplitField ?? "");
             var pair = Value(pairColumn, options.PairField ?? "");
             id = string.IsNullOrEmpty(id) ? lineId : id;
