@@ -42,7 +42,7 @@ internal static class DescriptionText
             var width = group.Columns.Count == 0 ? 0 : group.Columns.Max(c => c.Path.Length);
             foreach (var column in group.Columns)
             {
-                text.Append(invariant, $"  {column.Path.PadRight(width)}  {column.PhysicalType.ToString().ToUpperInvariant()} {column.Codec.ToString().ToUpperInvariant()} ");
+                text.Append(invariant, $"  {column.Path.PadRight(width)}  {TypeName(column.PhysicalType)} {column.Codec.ToString().ToUpperInvariant()} ");
                 text.Append(string.Join(',', column.Encodings.Select(EncodingName)));
                 text.Append(invariant, $"  {column.ValueCount} values, {column.CompressedSize}/{column.UncompressedSize} bytes");
                 if (column.NullCount is { } nulls) text.Append(invariant, $", nulls {nulls}");
@@ -73,6 +73,14 @@ internal static class DescriptionText
         foreach (var child in node.Children) RenderNode(text, child, depth + 1);
         text.Append(indent).Append("}\n");
     }
+
+    /// <summary>The parquet.thrift spelling (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, ...).</summary>
+    private static string TypeName(ParquetPhysicalType type) => type switch
+    {
+        ParquetPhysicalType.ByteArray => "BYTE_ARRAY",
+        ParquetPhysicalType.FixedLenByteArray => "FIXED_LEN_BYTE_ARRAY",
+        _ => type.ToString().ToUpperInvariant(),
+    };
 
     private static string EncodingName(ParquetEncoding encoding) => encoding switch
     {

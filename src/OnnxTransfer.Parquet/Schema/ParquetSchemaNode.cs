@@ -50,6 +50,7 @@ public sealed class ParquetSchemaNode
         {
             null => "group",
             ParquetPhysicalType.FixedLenByteArray => $"fixed_len_byte_array({TypeLength})",
+            ParquetPhysicalType.ByteArray => "binary",
             var t => t.Value.ToString().ToLowerInvariant(),
         };
         var annotation = LogicalType?.ToString() ?? ConvertedType switch
