@@ -6,11 +6,11 @@ namespace OnnxTransfer.Imaging;
 /// </summary>
 public sealed class ImageDecodeException : Exception
 {
-    public ImageDecodeException(ImageDecodeError reason, string source, string message, string nativeMessage = "", Exception? innerException = null)
-        : base($"{source}: {message}", innerException)
+    public ImageDecodeException(ImageDecodeError reason, string inputName, string message, string nativeMessage = "", Exception? innerException = null)
+        : base($"{inputName}: {message}", innerException)
     {
         Reason = reason;
-        Source = source;
+        InputName = inputName;
         NativeMessage = nativeMessage;
     }
 
@@ -19,8 +19,8 @@ public sealed class ImageDecodeException : Exception
     /// <summary>The short code, e.g. <c>truncated</c> or <c>too-many-pixels</c>.</summary>
     public string ReasonCode => Reason.Code();
 
-    /// <summary>The file path, or a caller-given name for decoded bytes.</summary>
-    public new string Source { get; }
+    /// <summary>The file path, or the caller's name for decoded bytes.</summary>
+    public string InputName { get; }
 
     /// <summary>libvips' message when libvips reported the failure; empty otherwise.</summary>
     public string NativeMessage { get; }

@@ -44,9 +44,9 @@ public sealed class ImageDecoder
         finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 
-    /// <summary>Decodes encoded bytes; <paramref name="sourceName"/> names them in errors.</summary>
-    public DecodedImage Decode(ReadOnlySpan<byte> encoded, IResizePlanner? resizePlanner = null, string sourceName = "<bytes>") =>
-        DecodeCore(encoded, sourceName, resizePlanner);
+    /// <summary>Decodes encoded bytes; <paramref name="inputName"/> names them in errors.</summary>
+    public DecodedImage Decode(ReadOnlySpan<byte> encoded, IResizePlanner? resizePlanner = null, string inputName = "<bytes>") =>
+        DecodeCore(encoded, inputName, resizePlanner);
 
     private byte[] ReadFile(string path, out int length)
     {
@@ -60,16 +60,20 @@ public sealed class ImageDecoder
                 throw new ImageDecodeException(ImageDecodeError.FileTooLarge, path,
                     $"the file has {size} bytes, more than ImageDecoderOptions.MaxFileBytes ({Options.MaxFileBytes}); raise it if this file is wanted.");
             var buffer = ArrayPool<byte>.Shared.Rent((int)size);
-            length = 0;
-            int read;
-            while (length < size && (read = RandomAccess.Read(file, buffer.AsSpan(length, (int)size - length), length)) > 0)
-                length += read;
-            if (length == 0)
+            try
+            {
+                length = 0;
+                int read;
+                while (length < size && (read = RandomAccess.Read(file, buffer.AsSpan(length, (int)size - length), length)) > 0)
+                    length += read;
+                if (length == 0) throw new ImageDecodeException(ImageDecodeError.EmptyFile, path, "the file is empty (0 bytes).");
+                return buffer;
+            }
+            catch
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                throw new ImageDecodeException(ImageDecodeError.EmptyFile, path, "the file is empty (0 bytes).");
+                throw;
             }
-            return buffer;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

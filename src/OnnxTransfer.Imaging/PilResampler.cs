@@ -44,13 +44,16 @@ internal static class PilResampler
         var rowBytes = columns * 3;
 
         // Source rows the vertical pass will read.
-        var vertical = plan.ResizedHeight != source.Height ? ResampleKernel.For(source.Height, plan.ResizedHeight, filter) : null;
+        var vertical = plan.ResizedHeight != source.Height
+            ? ResampleKernel.For(source.Height, plan.ResizedHeight, filter, rowFirst, rowEnd - rowFirst)
+            : null;
         int sourceFirst, sourceEnd;
         if (vertical is null) { sourceFirst = rowFirst; sourceEnd = rowEnd; }
         else
         {
-            sourceFirst = vertical.Start[rowFirst];
-            sourceEnd = vertical.Start[rowEnd - 1] + vertical.Count[rowEnd - 1];
+            sourceFirst = vertical.Start[rowFirst - vertical.FirstOutput];
+            var last = rowEnd - 1 - vertical.FirstOutput;
+            sourceEnd = vertical.Start[last] + vertical.Count[last];
         }
 
         // Horizontal pass (skipped, like PIL, when the width does not change).
@@ -58,7 +61,7 @@ internal static class PilResampler
         int rowStride;
         if (plan.ResizedWidth != source.Width)
         {
-            var horizontal = ResampleKernel.For(source.Width, plan.ResizedWidth, filter);
+            var horizontal = ResampleKernel.For(source.Width, plan.ResizedWidth, filter, columnFirst, columns);
             var needed = (sourceEnd - sourceFirst) * rowBytes;
             if (scratch.Rows.Length < needed) scratch.Rows = new byte[needed];
             for (var y = sourceFirst; y < sourceEnd; y++)
@@ -106,7 +109,7 @@ internal static class PilResampler
         var taps = kernel.Taps;
         for (var i = 0; i < count; i++)
         {
-            var x = first + i;
+            var x = first + i - kernel.FirstOutput;
             var start = kernel.Start[x];
             var n = kernel.Count[x];
             ref var w = ref weights[x * taps];
@@ -131,6 +134,7 @@ internal static class PilResampler
         int sourceFirst, Span<int> accumulator, Span<byte> destination)
     {
         accumulator.Fill(Half);
+        y -= kernel.FirstOutput;
         var start = kernel.Start[y] - sourceFirst;
         var n = kernel.Count[y];
         var weights = kernel.Weights.AsSpan(y * kernel.Taps, n);

@@ -14,20 +14,27 @@ internal sealed class ResampleKernel
     internal const int PrecisionBits = 22;
 
     private const int CacheCapacity = 512;
+
+    /// <summary>Longer outputs (a panorama's long side after Resize(256)) get a kernel for the used window only, uncached.</summary>
+    private const int LongestCachedOutput = 4096;
     private static readonly ConcurrentDictionary<(int, int, ResampleFilter), ResampleKernel> Cache = new();
 
-    private ResampleKernel(int taps, int[] start, int[] count, int[] weights)
+    private ResampleKernel(int firstOutput, int taps, int[] start, int[] count, int[] weights)
     {
+        FirstOutput = firstOutput;
         Taps = taps;
         Start = start;
         Count = count;
         Weights = weights;
     }
 
+    /// <summary>The output position the tables start at (0 unless this kernel covers a window only).</summary>
+    internal int FirstOutput { get; }
+
     /// <summary>Weights reserved per output position (some trailing ones may be zero).</summary>
     internal int Taps { get; }
 
-    /// <summary>First input index read by each output position.</summary>
+    /// <summary>First input index read by each output position (index: output − <see cref="FirstOutput"/>).</summary>
     internal int[] Start { get; }
 
     /// <summary>Number of input positions read by each output position.</summary>
@@ -36,18 +43,21 @@ internal sealed class ResampleKernel
     /// <summary><see cref="Taps"/> weights per output position, fixed point with <see cref="PrecisionBits"/> fractional bits.</summary>
     internal int[] Weights { get; }
 
-    internal static ResampleKernel For(int inputLength, int outputLength, ResampleFilter filter)
+    /// <summary>A kernel covering at least outputs [<paramref name="windowStart"/>, + <paramref name="windowLength"/>).</summary>
+    internal static ResampleKernel For(int inputLength, int outputLength, ResampleFilter filter, int windowStart, int windowLength)
     {
+        if (outputLength > LongestCachedOutput)
+            return Compute(inputLength, outputLength, filter, windowStart, windowLength);
         var key = (inputLength, outputLength, filter);
         if (Cache.TryGetValue(key, out var kernel)) return kernel;
-        kernel = Compute(inputLength, outputLength, filter);
+        kernel = Compute(inputLength, outputLength, filter, 0, outputLength);
         // Datasets come in many sizes; a bounded cache keeps memory flat (recomputing costs microseconds).
         if (Cache.Count >= CacheCapacity) Cache.Clear();
         Cache.TryAdd(key, kernel);
         return kernel;
     }
 
-    private static ResampleKernel Compute(int inputLength, int outputLength, ResampleFilter filter)
+    private static ResampleKernel Compute(int inputLength, int outputLength, ResampleFilter filter, int firstOutput, int count)
     {
         var support = filter switch
         {
@@ -61,13 +71,14 @@ internal sealed class ResampleKernel
         support *= filterScale;
         var taps = (int)Math.Ceiling(support) * 2 + 1;
 
-        var start = new int[outputLength];
-        var count = new int[outputLength];
-        var weights = new int[outputLength * taps];
+        var starts = new int[count];
+        var counts = new int[count];
+        var weights = new int[count * taps];
         Span<double> row = taps <= 256 ? stackalloc double[taps] : new double[taps];
         var inverseFilterScale = 1.0 / filterScale;
-        for (var output = 0; output < outputLength; output++)
+        for (var index = 0; index < count; index++)
         {
+            var output = firstOutput + index;
             var center = (output + 0.5) * scale;
             // The casts truncate toward zero, like PIL's (int) casts; the +0.5 rounds.
             var first = Math.Max((int)(center - support + 0.5), 0);
@@ -80,16 +91,16 @@ internal sealed class ResampleKernel
                 row[x] = w;
                 sum += w;
             }
-            var fixedPoint = weights.AsSpan(output * taps, taps);
+            var fixedPoint = weights.AsSpan(index * taps, taps);
             for (var x = 0; x < n; x++)
             {
                 var w = sum != 0.0 ? row[x] / sum : row[x];
                 fixedPoint[x] = w < 0 ? (int)(-0.5 + w * (1 << PrecisionBits)) : (int)(0.5 + w * (1 << PrecisionBits));
             }
-            start[output] = first;
-            count[output] = n;
+            starts[index] = first;
+            counts[index] = n;
         }
-        return new ResampleKernel(taps, start, count, weights);
+        return new ResampleKernel(firstOutput, taps, starts, counts, weights);
     }
 
     private static double Weight(ResampleFilter filter, double x) => filter switch

@@ -14,7 +14,7 @@ public class ConcurrencyAndThroughputTests
         var paths = SharedData.ReferenceNames.Select(SharedData.ReferenceImage).ToArray();
         var expected = paths.Select(Tensor).ToArray();
 
-        const int threads = 8, rounds = 3;
+        const int threads = 8, rounds = 2;
         var mismatches = 0;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         using var start = new Barrier(threads);

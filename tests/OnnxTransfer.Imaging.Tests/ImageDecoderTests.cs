@@ -30,7 +30,7 @@ public class ImageDecoderTests
         TestContext.Out.WriteLine($"{name}: [{error.ReasonCode}] {error.Message} | libvips: {error.NativeMessage}");
         Assert.That(error.Reason, Is.EqualTo(expected));
         Assert.That(error.ReasonCode, Is.EqualTo(expected.Code()));
-        Assert.That(error.Source, Is.EqualTo(_inputs[name]));
+        Assert.That(error.InputName, Is.EqualTo(_inputs[name]));
         Assert.That(VipsErrors.TakeMessage(), Is.Empty, "libvips' error buffer must be left empty");
     }
 
@@ -44,9 +44,9 @@ public class ImageDecoderTests
     [Test]
     public void EmptyBytesGiveEmptyFile()
     {
-        var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(ReadOnlySpan<byte>.Empty, sourceName: "upload-7").Dispose())!;
+        var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(ReadOnlySpan<byte>.Empty, inputName: "upload-7").Dispose())!;
         Assert.That(error.Reason, Is.EqualTo(ImageDecodeError.EmptyFile));
-        Assert.That(error.Source, Is.EqualTo("upload-7"));
+        Assert.That(error.InputName, Is.EqualTo("upload-7"));
     }
 
     [Test]

@@ -35,7 +35,16 @@ public class ImagePreprocessorTests
             yield return new TestCaseData(settings with { Filter = filter }, w, h).SetArgDisplayNames($"{filter} {name} from {w}x{h}");
     }
 
+    public static IEnumerable<TestCaseData> Panoramas()
+    {
+        // 1200×10 → Resize(256) → 30720×256: the long side is past the kernel cache's limit, so only the cropped
+        // window's kernel is computed.
+        yield return new TestCaseData(new PreprocessSettings(), 1200, 10).SetArgDisplayNames("Bilinear crop from 1200x10");
+        yield return new TestCaseData(new PreprocessSettings { Filter = ResampleFilter.Lanczos }, 10, 1200).SetArgDisplayNames("Lanczos crop from 10x1200");
+    }
+
     [TestCaseSource(nameof(Recipes))]
+    [TestCaseSource(nameof(Panoramas))]
     public void ResampleMatchesPlainWholeImageVersion(PreprocessSettings settings, int width, int height)
     {
         var source = Noise(width, height, seed: width * 31 + height);
