@@ -253,16 +253,11 @@ public sealed class BertTokenizer
         public readonly NormalizedText Normalized = new();
         public readonly BertNormalizer.Scratch NormalizerScratch = new();
         private int[] _codePointIndex = new int[256];
-        private string? _indexedText;
-        private bool _indexedHasSurrogates;
 
         /// <summary>UTF-16 index → code-point index for <paramref name="text"/>; null when the two are the same.</summary>
         public int[]? CodePointIndex(string text)
         {
-            if (ReferenceEquals(text, _indexedText)) return _indexedHasSurrogates ? _codePointIndex : null;
-            _indexedText = text;
-            _indexedHasSurrogates = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
-            if (!_indexedHasSurrogates) return null;
+            if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return null;
             if (_codePointIndex.Length < text.Length + 1) _codePointIndex = new int[Math.Max(text.Length + 1, _codePointIndex.Length * 2)];
             var count = 0;
             for (var i = 0; i < text.Length; i++)
