@@ -41,6 +41,8 @@ public class OurFilesInDuckDbTests
         new object[] { "zstd-v2-no-dictionary", new ParquetWriterOptions { Compression = ParquetCompressionCodec.Zstd, DataPageVersion = ParquetDataPageVersion.V2, DictionaryEncodeStrings = false, CompressionLevel = 9 } },
         new object[] { "gzip-v2-small-pages-and-groups", new ParquetWriterOptions { Compression = ParquetCompressionCodec.Gzip, DataPageVersion = ParquetDataPageVersion.V2, PageSizeBytes = 256, RowGroupSize = 128 } },
         new object[] { "snappy-v1-small-pages", new ParquetWriterOptions { PageSizeBytes = 100, RowGroupSize = 300 } },
+        new object[] { "snappy-v1-checksums", new ParquetWriterOptions { WritePageChecksums = true, PageSizeBytes = 500 } },
+        new object[] { "zstd-v2-checksums", new ParquetWriterOptions { Compression = ParquetCompressionCodec.Zstd, DataPageVersion = ParquetDataPageVersion.V2, WritePageChecksums = true } },
     ];
 
     private TempDirectory _temp = null!;

@@ -78,11 +78,27 @@ public sealed record ParquetLogicalType(ParquetLogicalTypeKind Kind)
 
     internal void Write(CompactProtocolWriter writer)
     {
-        // Only the parameterless kinds are ever written by this library (STRING, LIST).
-        if (Kind is not (ParquetLogicalTypeKind.String or ParquetLogicalTypeKind.List or ParquetLogicalTypeKind.Enum or ParquetLogicalTypeKind.Json))
-            throw new NotSupportedException($"Writing logical type {this} is not supported");
         writer.BeginStruct();
-        writer.EmptyStructField((short)Kind);
+        writer.StructField((short)Kind);
+        switch (Kind)
+        {
+            case ParquetLogicalTypeKind.Decimal:
+                writer.I32Field(1, Scale);
+                writer.I32Field(2, Precision);
+                break;
+            case ParquetLogicalTypeKind.Integer:
+                writer.FieldHeader(1, CompactType.Byte);
+                writer.WriteByte((byte)(sbyte)BitWidth);
+                writer.BoolField(2, IsSigned);
+                break;
+            case ParquetLogicalTypeKind.Time or ParquetLogicalTypeKind.Timestamp:
+                writer.BoolField(1, IsAdjustedToUtc);
+                writer.StructField(2);
+                writer.EmptyStructField(Unit switch { "MILLIS" => 1, "NANOS" => 3, _ => 2 });
+                writer.EndStruct();
+                break;
+        }
+        writer.EndStruct();
         writer.EndStruct();
     }
 

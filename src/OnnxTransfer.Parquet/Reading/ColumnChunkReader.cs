@@ -41,6 +41,7 @@ internal sealed class ColumnChunkReader : IDisposable
     private readonly ColumnDescriptor _column;
     private readonly ParquetCompressionCodec _codec;
     private readonly long _maxBufferBytes;
+    private readonly bool _verifyChecksums;
     private readonly long _chunkEnd;
     private long _position;
     private byte[] _window = [];
@@ -55,6 +56,7 @@ internal sealed class ColumnChunkReader : IDisposable
         _column = column;
         _codec = meta.Codec;
         _maxBufferBytes = options.MaxBufferBytes;
+        _verifyChecksums = options.VerifyPageChecksums;
         if (!PageCompression.IsSupported(meta.Codec))
             throw new CorruptDataException($"compression codec {meta.Codec} is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)");
         // Some writers set dictionary_page_offset to 0 meaning "none"; a dictionary always precedes the data pages.
@@ -81,6 +83,9 @@ internal sealed class ColumnChunkReader : IDisposable
             var bodyStart = _position + headerLength;
             if (header.CompressedPageSize > _chunkEnd - bodyStart)
                 throw new CorruptDataException($"a page at offset {_position} declares {header.CompressedPageSize} bytes, past the end of its column chunk");
+            if (header.Crc is { } crc && _verifyChecksums && header.Type != PageType.IndexPage
+                && Crc32.Compute(Window(bodyStart, header.CompressedPageSize)) != unchecked((uint)crc))
+                throw new CorruptDataException($"the page at offset {_position} fails its CRC-32 checksum: its bytes are corrupted");
             _position = bodyStart + header.CompressedPageSize;
             switch (header.Type)
             {

@@ -175,8 +175,11 @@ public sealed class ParquetFileReader : IDisposable
                     throw new CorruptDataException($"{where}: the chunk's path '{string.Join('.', meta.PathInSchema)}' differs from the schema's");
                 if (meta.NumValues < 0 || meta.TotalCompressedSize < 0 || meta.TotalUncompressedSize < 0)
                     throw new CorruptDataException($"{where}: negative counts or sizes in the column metadata");
-                if (meta.DataPageOffset < 4 || meta.DataPageOffset >= dataEnd || meta.TotalCompressedSize > dataEnd)
+                if (meta.DataPageOffset < 4 || meta.DataPageOffset >= dataEnd)
                     throw new CorruptDataException($"{where}: data page offset {meta.DataPageOffset} is outside the file's data (4..{dataEnd})");
+                var chunkStart = meta.DictionaryPageOffset is { } dictionary && dictionary > 0 && dictionary < meta.DataPageOffset ? dictionary : meta.DataPageOffset;
+                if (meta.TotalCompressedSize > dataEnd - chunkStart)
+                    throw new CorruptDataException($"{where}: the chunk's {meta.TotalCompressedSize} bytes from offset {chunkStart} are not inside the file's data (4..{dataEnd})");
                 if (column.MaxRepetitionLevel == 0 && meta.NumValues != group.NumRows)
                     throw new CorruptDataException($"{where}: {meta.NumValues} values for {group.NumRows} rows");
             }

@@ -11,4 +11,7 @@ public sealed class ParquetReaderOptions
     /// exhausting memory; raise it for trusted files with very large row groups. Default 1 GiB.
     /// </summary>
     public long MaxBufferBytes { get; init; } = 1L << 30;
+
+    /// <summary>Check the CRC-32 of pages whose header carries one; a mismatch is a <see cref="ParquetFormatException"/>.</summary>
+    public bool VerifyPageChecksums { get; init; } = true;
 }

@@ -427,6 +427,21 @@ internal sealed class ColumnChunkWriter(ParquetWriterOptions options, Stream out
         encoder.Finish();
     }
 
+    private static uint Crc32Of(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        var joined = ArrayPool<byte>.Shared.Rent(first.Length + second.Length);
+        try
+        {
+            first.CopyTo(joined);
+            second.CopyTo(joined.AsSpan(first.Length));
+            return Crc32.Compute(joined.AsSpan(0, first.Length + second.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(joined);
+        }
+    }
+
     private ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> data)
     {
         if (options.Compression == ParquetCompressionCodec.Uncompressed) return data;
@@ -436,6 +451,12 @@ internal sealed class ColumnChunkWriter(ParquetWriterOptions options, Stream out
 
     private void WritePage(PageHeader header, ReadOnlySpan<byte> levels, ReadOnlySpan<byte> body, int uncompressedBody)
     {
+        if (options.WritePageChecksums)
+        {
+            // The checksum covers the page as stored after its header: the (v2) levels, then the compressed body.
+            var crc = levels.IsEmpty ? Crc32.Compute(body) : Crc32Of(levels, body);
+            header.Crc = unchecked((int)crc);
+        }
         _header.Clear();
         header.Write(_header);
         output.Write(_header.Written);

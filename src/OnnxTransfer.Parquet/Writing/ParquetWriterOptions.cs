@@ -26,6 +26,9 @@ public sealed class ParquetWriterOptions
     /// <summary>Encode FLOAT and DOUBLE columns (and list elements) with BYTE_STREAM_SPLIT, which helps ZSTD/SNAPPY compress them.</summary>
     public bool ByteStreamSplitFloatingPoint { get; init; }
 
+    /// <summary>Store a CRC-32 of every page (parquet.thrift <c>PageHeader.crc</c>) so readers can detect corrupted pages.</summary>
+    public bool WritePageChecksums { get; init; }
+
     /// <summary>Write min/max/null-count statistics for primitive (non-list) columns.</summary>
     public bool WriteStatistics { get; init; } = true;
 
