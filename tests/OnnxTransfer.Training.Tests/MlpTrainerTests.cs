@@ -186,6 +186,18 @@ public class MlpTrainerTests
     }
 
     [Test]
+    public void WithoutHiddenLayersItIsSoftmaxRegressionTrainedByAdam()
+    {
+        var problem = new BlobProblem(10, 3, 4.0, 27);
+        var train = problem.Sample(300, 28);
+        var test = problem.Sample(300, 29, "test");
+        var head = new MlpTrainer(Small with { HiddenLayers = [], Epochs = 20 }, OpenBlas).Fit(train);
+        Assert.That(head.Layers, Has.Count.EqualTo(1));
+        double linear = Reference.Accuracy(new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings(), OpenBlas).Fit(train), test);
+        Assert.That(Reference.Accuracy(head, test), Is.EqualTo(linear).Within(0.03));
+    }
+
+    [Test]
     public void InvalidSettingsAreRefusedUpFront()
     {
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(new MlpSettings { Dropout = 1 }))!.Message,

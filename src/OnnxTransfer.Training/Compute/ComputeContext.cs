@@ -61,4 +61,28 @@ internal sealed class ComputeContext
                 beta, c.AsSpan(cOffset + start * ldc), ldc);
         });
     }
+
+    /// <summary>
+    /// As <see cref="SgemmByRows"/> but cutting the n columns of C into fixed blocks: better when op(B) is the large
+    /// operand (a layer's weights), because each call then reads only its own slice of it.
+    /// </summary>
+    public void SgemmByColumns(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
+        int blockColumns)
+    {
+        int blocks = (n + blockColumns - 1) / blockColumns;
+        if (blocks <= 1)
+        {
+            Blas.Sgemm(transposeA, transposeB, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, beta, c.AsSpan(cOffset), ldc);
+            return;
+        }
+        For(blocks, block =>
+        {
+            int start = block * blockColumns, columns = Math.Min(blockColumns, n - start);
+            // Column j of op(B) is row j of B when B is transposed, column j otherwise.
+            int bStart = bOffset + (transposeB ? start * ldb : start);
+            Blas.Sgemm(transposeA, transposeB, m, columns, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bStart), ldb,
+                beta, c.AsSpan(cOffset + start), ldc);
+        });
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using OnnxTransfer.Training.Compute;
 
 namespace OnnxTransfer.Training.Heads;
@@ -19,8 +20,9 @@ internal sealed class HeadForward(Head head, ComputeContext context)
         context.For(blocks, block =>
         {
             int start = block * BlockRows, count = Math.Min(BlockRows, rows - start);
-            var current = new float[count * widest];
-            var next = new float[count * widest];
+            // Pooled scratch: a large prediction run reuses a few buffers instead of allocating two per block.
+            var current = ArrayPool<float>.Shared.Rent(count * widest);
+            var next = ArrayPool<float>.Shared.Rent(count * widest);
             int d = head.InputDimension;
             var source = features.AsSpan(start * d, count * d);
             if (head.Preprocessing.IsIdentity) source.CopyTo(current);
@@ -47,6 +49,8 @@ internal sealed class HeadForward(Head head, ComputeContext context)
             var logits = current.AsSpan(0, count * width);
             Kernels.SoftmaxRows(logits, count, width);
             logits.CopyTo(probabilities.AsSpan(start * width, count * width));
+            ArrayPool<float>.Shared.Return(current);
+            ArrayPool<float>.Shared.Return(next);
         });
     }
 }

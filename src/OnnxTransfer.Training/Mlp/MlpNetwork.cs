@@ -11,8 +11,11 @@ namespace OnnxTransfer.Training.Mlp;
 /// </summary>
 internal sealed class MlpNetwork
 {
-    /// <summary>Rows per parallel block of the element-wise and row-partitioned work.</summary>
+    /// <summary>Rows per parallel block of the element-wise work.</summary>
     public const int BlockRows = 64;
+
+    /// <summary>Output units per parallel block of the matrix products (fixed, so results do not depend on workers).</summary>
+    public const int BlockUnits = 128;
 
     private readonly int[] _inputs, _outputs;
     private readonly float[][] _z, _h, _cdf, _pdf, _mask;
@@ -114,7 +117,8 @@ internal sealed class MlpNetwork
         {
             int inputs = _inputs[l], outputs = _outputs[l];
             var z = _z[l];
-            context.SgemmByRows(false, true, rows, outputs, inputs, 1f, input, 0, inputs, Weights[l], 0, inputs, 0f, z, 0, outputs, BlockRows);
+            // Z = H·Wᵀ cut by output units: each block reads its own rows of W once.
+            context.SgemmByColumns(false, true, rows, outputs, inputs, 1f, input, 0, inputs, Weights[l], 0, inputs, 0f, z, 0, outputs, BlockUnits);
             bool last = l == LayerCount - 1;
             int layer = l;
             context.For(blocks, block =>
@@ -195,14 +199,14 @@ internal sealed class MlpNetwork
             int inputs = _inputs[l], outputs = _outputs[l];
             float[] input = l == 0 ? x : _h[l - 1];
             // ∇W_l = Δᵀ·H_{l−1}: rows of ∇W (output units) are independent, so they are the parallel blocks.
-            context.SgemmByRows(true, false, outputs, inputs, rows, 1f, _delta, 0, outputs, input, 0, inputs, 0f, WeightGradients[l], 0, inputs, BlockRows);
+            context.SgemmByRows(true, false, outputs, inputs, rows, 1f, _delta, 0, outputs, input, 0, inputs, 0f, WeightGradients[l], 0, inputs, BlockUnits);
             var biasGradient = BiasGradients[l].AsSpan();
             biasGradient.Clear();
             for (int i = 0; i < rows; i++) TensorPrimitives.Add(biasGradient, _delta.AsSpan(i * outputs, outputs), biasGradient);
             if (l == 0) break; // the input needs no gradient
 
             // Δ_{l−1} = (Δ·W_l) ⊙ dropout mask ⊙ act′(Z_{l−1}).
-            context.SgemmByRows(false, false, rows, inputs, outputs, 1f, _delta, 0, outputs, Weights[l], 0, inputs, 0f, _deltaNext, 0, inputs, BlockRows);
+            context.SgemmByColumns(false, false, rows, inputs, outputs, 1f, _delta, 0, outputs, Weights[l], 0, inputs, 0f, _deltaNext, 0, inputs, BlockUnits);
             int below = l - 1;
             context.For(blocks, block =>
             {
@@ -228,6 +232,28 @@ internal sealed class MlpNetwork
             Weights[l].CopyTo(targetWeights[l], 0);
             Biases[l].CopyTo(targetBiases[l], 0);
         }
+    }
+
+    /// <summary>Copies weights and biases back from a copy made by <see cref="CopyParametersTo"/>.</summary>
+    public void LoadParameters(float[][] weights, float[][] biases)
+    {
+        for (int l = 0; l < LayerCount; l++)
+        {
+            weights[l].CopyTo(Weights[l], 0);
+            biases[l].CopyTo(Biases[l], 0);
+        }
+    }
+
+    /// <summary>The parameters as the head's dense layers (copies), hidden layers with <paramref name="activation"/>.</summary>
+    public DenseLayer[] ToLayers(Activation activation)
+    {
+        var layers = new DenseLayer[LayerCount];
+        for (int l = 0; l < LayerCount; l++)
+        {
+            layers[l] = new DenseLayer(_inputs[l], _outputs[l], (float[])Weights[l].Clone(), (float[])Biases[l].Clone(),
+                l == LayerCount - 1 ? Activation.Identity : activation);
+        }
+        return layers;
     }
 
     public (float[][] Weights, float[][] Biases) AllocateParameterCopy()

@@ -45,35 +45,18 @@ public sealed class MlpTrainer
         var stopwatch = Stopwatch.StartNew();
         var settings = Settings;
         TrainingChecks.RequireTrainable(train);
-        EmbeddingSet fitPart = train;
-        if (validation is not null)
-        {
-            if (validation.Dimension != train.Dimension)
-                throw new TrainingDataException(
-                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
-            validation = validation.WithClasses(train.Classes);
-        }
-        else if (settings.ValidationFraction > 0)
-        {
-            var (kept, heldOut) = StratifiedSplit.HoldOut(train, settings.ValidationFraction, settings.Seed);
-            if (heldOut.Length > 0)
-            {
-                fitPart = train.Select(kept, train.Name);
-                validation = train.Select(heldOut, train.Name + "/validation");
-            }
-        }
+        (var fitPart, validation) = SplitForEarlyStopping(train, validation);
         var counts = TrainingChecks.RequireTrainable(fitPart);
 
         var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
         var preprocessing = FeaturePreprocessing.Fit(settings.Preprocessing, fitPart, context);
         var x = preprocessing.Transform(fitPart, context);
-        float[]? xValidation = validation is null ? null : preprocessing.Transform(validation, context);
+        var validationSet = validation is null ? null : new ValidationRows(preprocessing.Transform(validation, context), validation.LabelArray);
 
-        int d = train.Dimension, classes = train.Classes.Count, capacity = Math.Min(settings.BatchSize, fitPart.Count);
-        var network = new MlpNetwork(d, settings.HiddenLayers, classes, settings.Activation, Math.Max(capacity, validation is null ? 0 : Math.Min(validation.Count, 1024)));
+        int d = train.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
+        var network = new MlpNetwork(d, settings.HiddenLayers, train.Classes.Count, settings.Activation, capacity);
         if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
         else LoadWarmStart(network, warmStart, fitPart, preprocessing);
-
         var optimizer = new AdamOptimizer(settings);
         for (int l = 0; l < network.LayerCount; l++)
         {
@@ -81,16 +64,17 @@ public sealed class MlpTrainer
             optimizer.Add(network.Biases[l], network.BiasGradients[l], decayed: false);
         }
 
+        // The training loop: shuffle, then per mini-batch forward, loss, backward, Adam step; then validate and keep
+        // the best epoch's weights.
         var source = new InMemoryBatchSource(x, fitPart.LabelArray, d, settings.Seed);
         var batchFeatures = new float[capacity * d];
         var batchLabels = new int[capacity];
-        int stepsPerEpoch = (fitPart.Count + capacity - 1) / capacity, totalSteps = stepsPerEpoch * settings.Epochs;
+        int stepsPerEpoch = (fitPart.Count + capacity - 1) / capacity, totalSteps = stepsPerEpoch * settings.Epochs, step = 0;
         float dropout = (float)settings.Dropout, smoothing = (float)settings.LabelSmoothing;
-
         var history = new List<EpochRecord>(settings.Epochs);
         var (bestWeights, bestBiases) = network.AllocateParameterCopy();
         double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0, step = 0;
+        int bestEpoch = 0;
         bool stoppedEarly = false;
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
         {
@@ -108,15 +92,14 @@ public sealed class MlpTrainer
                 step++;
             }
 
-            double trainLoss = lossSum / weightSum, validationLoss = double.NaN, validationAccuracy = double.NaN;
-            if (validation is not null)
-                (validationLoss, validationAccuracy) = Evaluate(network, context, xValidation!, validation.LabelArray, d);
-            history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
+            double trainLoss = lossSum / weightSum;
             if (!double.IsFinite(trainLoss))
                 throw new InvalidOperationException(
                     $"Training diverged at epoch {epoch + 1} (loss {trainLoss}); lower LearningRate (now {settings.LearningRate}) or keep Standardize preprocessing.");
+            var (validationLoss, validationAccuracy) = validationSet is null ? (double.NaN, double.NaN) : Evaluate(network, context, validationSet, batchFeatures);
+            history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
-            if (validation is null) continue;
+            if (validationSet is null) continue;
             if (validationLoss < bestLoss)
             {
                 bestLoss = validationLoss;
@@ -130,50 +113,50 @@ public sealed class MlpTrainer
             }
         }
 
-        int heldEpoch = history.Count;
-        if (validation is not null && settings.RestoreBestWeights && bestEpoch > 0)
+        int keptEpoch = history.Count;
+        if (validationSet is not null && settings.RestoreBestWeights && bestEpoch > 0)
         {
-            for (int l = 0; l < network.LayerCount; l++)
-            {
-                bestWeights[l].CopyTo(network.Weights[l], 0);
-                bestBiases[l].CopyTo(network.Biases[l], 0);
-            }
-            heldEpoch = bestEpoch;
-        }
-
-        var layers = new DenseLayer[network.LayerCount];
-        for (int l = 0; l < layers.Length; l++)
-        {
-            layers[l] = new DenseLayer(network.InputsOf(l), network.OutputsOf(l), (float[])network.Weights[l].Clone(),
-                (float[])network.Biases[l].Clone(), l == layers.Length - 1 ? Activation.Identity : settings.Activation);
+            network.LoadParameters(bestWeights, bestBiases);
+            keptEpoch = bestEpoch;
         }
         var info = new HeadTrainingInfo
         {
             Settings = settings.ToPairs(),
             TrainingRows = fitPart.Count,
             TrainingRowsPerClass = counts,
-            History = new MlpTrainingHistory
-            {
-                Epochs = history,
-                BestEpoch = heldEpoch,
-                StoppedEarly = stoppedEarly,
-                ValidationRows = validation?.Count ?? 0,
-            },
+            History = new MlpTrainingHistory { Epochs = history, BestEpoch = keptEpoch, StoppedEarly = stoppedEarly, ValidationRows = validation?.Count ?? 0 },
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
-        return new Head(Head.MlpKind, train.Classes, preprocessing, layers, info);
+        return new Head(Head.MlpKind, train.Classes, preprocessing, network.ToLayers(settings.Activation), info);
     }
 
-    /// <summary>Mean (unweighted, unsmoothed) log-loss and accuracy on preprocessed rows, without dropout.</summary>
-    private static (double Loss, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, float[] x, int[] labels, int d)
+    /// <summary>The rows to fit on and the rows early stopping watches: the given validation split, or a carve-out.</summary>
+    private (EmbeddingSet Fit, EmbeddingSet? Validation) SplitForEarlyStopping(EmbeddingSet train, EmbeddingSet? validation)
     {
-        int classes = network.Classes, capacity = network.Capacity, correct = 0;
+        if (validation is not null)
+        {
+            if (validation.Dimension != train.Dimension)
+                throw new TrainingDataException(
+                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
+            return (train, validation.WithClasses(train.Classes));
+        }
+        if (Settings.ValidationFraction == 0) return (train, null);
+        var (kept, heldOut) = StratifiedSplit.HoldOut(train, Settings.ValidationFraction, Settings.Seed);
+        return heldOut.Length == 0 ? (train, null) : (train.Select(kept, train.Name), train.Select(heldOut, train.Name + "/validation"));
+    }
+
+    private sealed record ValidationRows(float[] Features, int[] Labels);
+
+    /// <summary>Mean (unweighted, unsmoothed) log-loss and accuracy of the validation rows, without dropout.</summary>
+    private static (double Loss, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, ValidationRows validation, float[] batch)
+    {
+        int classes = network.Classes, capacity = network.Capacity, d = network.InputsOf(0), correct = 0;
+        var labels = validation.Labels;
         double loss = 0;
-        var batch = new float[capacity * d];
         for (int start = 0; start < labels.Length; start += capacity)
         {
             int rows = Math.Min(capacity, labels.Length - start);
-            Array.Copy(x, (long)start * d, batch, 0, (long)rows * d);
+            Array.Copy(validation.Features, (long)start * d, batch, 0, (long)rows * d);
             network.Forward(context, batch, rows, 0f, 0, 0);
             var p = network.Probabilities(rows);
             for (int i = 0; i < rows; i++)
