@@ -81,6 +81,24 @@ public class DegenerateInputTests
     }
 
     [Test]
+    public void TrainersNeverModifyTheCallersSplits()
+    {
+        var problem = new BlobProblem(6, 3, 2.0, 3);
+        var train = problem.Sample(150, 4);
+        var validation = problem.Sample(60, 5, "val");
+        var trainCopy = train.Features.ToArray();
+        var validationCopy = validation.Features.ToArray();
+        new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { Preprocessing = PreprocessingKind.L2NormalizeThenStandardize }).Fit(train);
+        new Mlp.MlpTrainer(new Mlp.MlpSettings { HiddenLayers = [4], Epochs = 1, ValidationFraction = 0.2 }).Fit(train);
+        new Mlp.MlpTrainer(new Mlp.MlpSettings { HiddenLayers = [4], Epochs = 1 }).Fit(train, validation);
+        new Selection.SoftmaxRegressionSweep(grid: [0.1, 1]).Fit(train);
+        new Selection.SoftmaxRegressionSweep(grid: [0.1, 1]).Fit(train, validation);
+        new Selection.MlpSweep([new Mlp.MlpSettings { HiddenLayers = [4], Epochs = 1 }], Selection.ValidationScheme.KFold(3)).Fit(train);
+        Assert.That(train.Features.ToArray(), Is.EqualTo(trainCopy));
+        Assert.That(validation.Features.ToArray(), Is.EqualTo(validationCopy));
+    }
+
+    [Test]
     public void UnknownExplicitClassWeightIsRefused()
     {
         var train = new BlobProblem(4, 2, 2.0, 1).Sample(20, 2);

@@ -162,17 +162,22 @@ public sealed class FeaturePreprocessing
         }
     }
 
-    /// <summary>The split's features preprocessed: a new buffer, or the split's own (read-only!) when this is the identity.</summary>
-    internal float[] Transform(EmbeddingSet set, ComputeContext context)
+    /// <summary>
+    /// The split's features preprocessed: a new buffer, or the split's own (read-only!) when this is the identity. With
+    /// <paramref name="overwrite"/> the split's own buffer is preprocessed in place (for private copies such as a
+    /// fold's rows), which spares allocating — and faulting in — another buffer of the same size.
+    /// </summary>
+    internal float[] Transform(EmbeddingSet set, ComputeContext context, bool overwrite = false)
     {
         if (IsIdentity) return set.FeatureArray;
-        var result = new float[set.FeatureArray.Length];
+        var source = set.FeatureArray;
+        var result = overwrite ? source : GC.AllocateUninitializedArray<float>(source.Length);
         int d = set.Dimension, rows = set.Count;
         int blocks = (rows + StatisticsBlockRows - 1) / StatisticsBlockRows;
-        var source = set.FeatureArray;
         context.For(blocks, block =>
         {
             int start = block * StatisticsBlockRows, count = Math.Min(StatisticsBlockRows, rows - start);
+            // Row by row, so in place is safe: each row is read completely before it is written.
             Apply(source.AsSpan(start * d, count * d), result.AsSpan(start * d, count * d), count, d);
         });
         return result;

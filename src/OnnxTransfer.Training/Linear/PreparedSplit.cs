@@ -9,18 +9,20 @@ namespace OnnxTransfer.Training.Linear;
 /// </summary>
 internal sealed class PreparedSplit
 {
-    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context)
+    /// <param name="ownsFeatures">True when <paramref name="train"/> is a private copy whose features may be preprocessed in place.</param>
+    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false)
     {
         Source = train;
         CountPerClass = TrainingChecks.RequireTrainable(train);
         ClassWeights = classWeights.Resolve(train);
         Preprocessing = FeaturePreprocessing.Fit(preprocessing, train, context);
-        Features = Preprocessing.Transform(train, context);
+        Features = Preprocessing.Transform(train, context, overwrite: ownsFeatures);
         double sum = 0;
         for (int c = 0; c < CountPerClass.Length; c++) sum += CountPerClass[c] * ClassWeights[c];
         WeightSum = sum;
     }
 
+    /// <summary>The split (its features are preprocessed already when it was prepared with ownsFeatures).</summary>
     public EmbeddingSet Source { get; }
 
     public int[] CountPerClass { get; }

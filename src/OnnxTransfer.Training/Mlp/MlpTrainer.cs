@@ -50,8 +50,10 @@ public sealed class MlpTrainer
 
         var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
         var preprocessing = FeaturePreprocessing.Fit(settings.Preprocessing, fitPart, context);
-        var x = preprocessing.Transform(fitPart, context);
-        var validationSet = validation is null ? null : new ValidationRows(preprocessing.Transform(validation, context), validation.LabelArray);
+        // A carved-out part is this fit's own copy and can be preprocessed in place; the caller's splits are left alone.
+        bool carved = !ReferenceEquals(fitPart, train);
+        var x = preprocessing.Transform(fitPart, context, overwrite: carved);
+        var validationSet = validation is null ? null : new ValidationRows(preprocessing.Transform(validation, context, overwrite: carved), validation.LabelArray);
 
         int d = train.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
         var network = new MlpNetwork(d, settings.HiddenLayers, train.Classes.Count, settings.Activation, capacity);

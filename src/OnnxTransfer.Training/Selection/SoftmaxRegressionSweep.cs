@@ -75,7 +75,8 @@ public sealed class SoftmaxRegressionSweep
         ParallelFits.Run(context, partitions.Count, (fold, inner) =>
         {
             var (fitRows, heldOut) = partitions[fold];
-            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner);
+            // The fold's rows are the sweep's own copy (or, with an explicit validation split, the caller's: left alone).
+            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
             var theta = new double[SoftmaxRegressionTrainer.ParameterCount(prepared, Settings)];
             var foldResults = new (ClassificationMetrics, int, bool)[_grid.Length];
             foreach (int point in path)
