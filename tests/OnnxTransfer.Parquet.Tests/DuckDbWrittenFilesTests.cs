@@ -28,15 +28,18 @@ public class DuckDbWrittenFilesTests
           CASE WHEN i % 6 = 0 THEN NULL ELSE ['a' || (i % 3), NULL, 'bb'] END AS tags,
           CASE WHEN i % 9 = 0 THEN NULL ELSE ('\x00\x01' || (i % 251)::VARCHAR)::BLOB END AS blob,
           TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND AS ts,
-          (i * 1.125)::DECIMAL(18,3) AS dec
+          (i * 1.125)::DECIMAL(18,3) AS dec,
+          (i % 5)::INTEGER AS low_i,
+          CASE WHEN i % 10 = 3 THEN NULL ELSE (i % 3)::FLOAT / 4 END AS low_f,
+          [(i % 4)::DOUBLE, 0.5] AS low_l
         FROM range({Rows}) r(i)
         """;
 
     // DuckDB's JSON for blobs, timestamps and decimals is text; select forms that compare exactly with our physical values.
     private const string Projection =
-        "i32, i64, f, d, b, s, u, emb, ragged, tags, hex(blob) AS blob, epoch_us(ts) AS ts, (dec * 1000)::BIGINT AS dec";
+        "i32, i64, f, d, b, s, u, emb, ragged, tags, hex(blob) AS blob, epoch_us(ts) AS ts, (dec * 1000)::BIGINT AS dec, low_i, low_f, low_l";
 
-    private static readonly string[] Columns = ["i32", "i64", "f", "d", "b", "s", "u", "emb", "ragged", "tags", "blob", "ts", "dec"];
+    private static readonly string[] Columns = ["i32", "i64", "f", "d", "b", "s", "u", "emb", "ragged", "tags", "blob", "ts", "dec", "low_i", "low_f", "low_l"];
 
     public static readonly object[] Variants =
     [
@@ -107,6 +110,61 @@ public class DuckDbWrittenFilesTests
             rowsSeen += group.RowCount;
         }
         Assert.That(rowsSeen, Is.EqualTo(Rows));
+    }
+
+    /// <summary>
+    /// DuckDB's defaults give the shape pyarrow's defaults give (python3-pyarrow cannot be installed here): SNAPPY,
+    /// data page v1, dictionary-encoded strings (and low-cardinality numbers), nullable 3-level lists with nullable
+    /// elements. Check the shape, so that the exact-value test on this file stands for pyarrow-shaped files.
+    /// </summary>
+    [Test]
+    public void DuckDbDefaultsHaveTheShapeOfPyArrowDefaults()
+    {
+        using var reader = ParquetFileReader.Open(_temp.File("defaults.parquet"));
+        var description = reader.Describe();
+        var chunks = description.RowGroups[0].Columns.ToDictionary(c => c.Path);
+        Assert.That(chunks.Values.Select(c => c.Codec), Is.All.EqualTo(ParquetCompressionCodec.Snappy));
+        Assert.That(chunks["s"].DictionaryPageOffset, Is.Not.Null);
+        Assert.That(chunks["s"].Encodings, Does.Contain(ParquetEncoding.PlainDictionary).Or.Contain(ParquetEncoding.RleDictionary));
+        Assert.That(chunks["low_i"].DictionaryPageOffset, Is.Not.Null);
+        Assert.That(chunks["low_l.list.element"].DictionaryPageOffset, Is.Not.Null);
+        var text = description.ToText();
+        Assert.That(text, Does.Contain("optional group emb (LIST) {\n      repeated group list {\n        optional float element;"));
+        Assert.That(PageTypes(_temp.File("defaults.parquet")), Is.EquivalentTo(new[] { "DataPage", "DictionaryPage" }));
+    }
+
+    /// <summary>
+    /// DuckDB's PARQUET_VERSION V2 switches to the DELTA encodings and BYTE_STREAM_SPLIT (still in v1 pages), so the
+    /// exact-value test on those files checks our decoders against DuckDB's encoders. (Data page v2 is checked the other
+    /// way round: DuckDB reads the v2 pages we write.)
+    /// </summary>
+    [Test]
+    public void DuckDbV2FilesExerciseTheDeltaAndByteStreamSplitDecoders()
+    {
+        using var reader = ParquetFileReader.Open(_temp.File("v2-zstd.parquet"));
+        var encodings = reader.Describe().RowGroups.SelectMany(g => g.Columns).SelectMany(c => c.Encodings).ToHashSet();
+        Assert.That(encodings, Is.SupersetOf(new[] { ParquetEncoding.DeltaBinaryPacked, ParquetEncoding.DeltaLengthByteArray, ParquetEncoding.ByteStreamSplit }));
+    }
+
+    private static HashSet<string> PageTypes(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 8));
+        var metadata = Format.FileMetaData.Read(bytes.AsSpan(bytes.Length - 8 - length, length));
+        var types = new HashSet<string>();
+        foreach (var chunk in metadata.RowGroups.SelectMany(g => g.Columns).Select(c => c.MetaData!))
+        {
+            var position = (int)(chunk.DictionaryPageOffset ?? chunk.DataPageOffset);
+            var end = position + (int)chunk.TotalCompressedSize;
+            while (position < end)
+            {
+                var reader = new Thrift.CompactProtocolReader(bytes.AsSpan(position, end - position));
+                var header = Format.PageHeader.Read(ref reader);
+                types.Add(header.Type.ToString());
+                position += reader.Position + header.CompressedPageSize;
+            }
+        }
+        return types;
     }
 
     [Test]

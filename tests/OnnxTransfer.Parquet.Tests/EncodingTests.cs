@@ -136,6 +136,67 @@ public class EncodingTests
     }
 
     [Test]
+    public void DeltaBinaryPackedDecodesManyBlocksOfWrappingValues([Values(1, 2, 127, 128, 129, 1000, 5000)] int count)
+    {
+        var random = new Random(count);
+        var values = Enumerable.Range(0, count).Select(i => random.Next(3) switch
+        {
+            0 => random.NextInt64(long.MinValue, long.MaxValue),
+            1 => (long)i * 3,
+            _ => random.Next(-100, 100),
+        }).ToArray();
+        var encoded = DeltaEncode(values);
+        var decoded = new long[count];
+        Assert.That(DeltaBinaryPackedDecoder.Decode(encoded, decoded), Is.EqualTo(encoded.Length));
+        Assert.That(decoded, Is.EqualTo(values));
+    }
+
+    [Test]
+    public void DeltaByteArrayMatchesTheSpecificationExample()
+    {
+        // Encodings.md: "axis", "axle", "babble", "babyhood" -> prefixes 0,2,0,3; suffixes "axis","le","babble","yhood".
+        byte[] data = [.. DeltaEncode([0, 2, 0, 3]), .. DeltaEncode([4, 2, 6, 5]), .. "axislebabbleyhood"u8];
+        var values = new string[4];
+        DeltaByteArray.Decode(data, 4, (i, bytes) => values[i] = System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.That(values, Is.EqualTo(new[] { "axis", "axle", "babble", "babyhood" }));
+        byte[] badPrefix = [.. DeltaEncode([3, 0]), .. DeltaEncode([1, 1]), .. "ab"u8];
+        Assert.Throws<CorruptDataException>(() => DeltaByteArray.Decode(badPrefix, 2, (_, _) => { }));
+    }
+
+    /// <summary>DELTA_BINARY_PACKED as Encodings.md describes it: blocks of 128 values in 4 miniblocks of 32.</summary>
+    private static byte[] DeltaEncode(long[] values)
+    {
+        var output = new List<byte>();
+        void Uleb(ulong v) { while (v >= 0x80) { output.Add((byte)(v | 0x80)); v >>= 7; } output.Add((byte)v); }
+        void ZigZag(long v) => Uleb((ulong)((v << 1) ^ (v >> 63)));
+        Uleb(128); Uleb(4); Uleb((ulong)values.Length); ZigZag(values.Length > 0 ? values[0] : 0);
+        for (var start = 1; start < values.Length; start += 128)
+        {
+            var deltas = new List<long>();
+            for (var i = start; i < Math.Min(start + 128, values.Length); i++) deltas.Add(unchecked(values[i] - values[i - 1]));
+            var min = deltas.Min();
+            ZigZag(min);
+            var relative = deltas.Select(d => unchecked((ulong)(d - min))).ToList();
+            var widths = new byte[4];
+            var miniblocks = (relative.Count + 31) / 32;
+            for (var m = 0; m < miniblocks; m++)
+                widths[m] = (byte)relative.Skip(m * 32).Take(32).Select(v => 64 - System.Numerics.BitOperations.LeadingZeroCount(v)).Max();
+            output.AddRange(widths);
+            for (var m = 0; m < miniblocks; m++)
+            {
+                var bits = new System.Collections.BitArray(32 * widths[m]);
+                var chunk = relative.Skip(m * 32).Take(32).ToList();
+                for (var k = 0; k < chunk.Count; k++)
+                    for (var b = 0; b < widths[m]; b++) bits[k * widths[m] + b] = ((chunk[k] >> b) & 1) != 0;
+                var bytes = new byte[4 * widths[m]];
+                bits.CopyTo(bytes, 0);
+                output.AddRange(bytes);
+            }
+        }
+        return [.. output];
+    }
+
+    [Test]
     public void FloatBytesAreLittleEndianAsParquetRequires() =>
         Assert.That(BitConverter.IsLittleEndian && MemoryMarshal.AsBytes<float>([1f]).ToArray().SequenceEqual(new byte[] { 0, 0, 0x80, 0x3F }));
 }
