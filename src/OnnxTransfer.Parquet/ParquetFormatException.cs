@@ -45,3 +45,6 @@ public sealed class ParquetFormatException : Exception
 /// boundary and re-throws it as a <see cref="ParquetFormatException"/> with the location.
 /// </summary>
 internal class CorruptDataException(string problem) : Exception(problem);
+
+/// <summary>Metadata ended before a value was complete: either a truncated file, or a read window that was too small.</summary>
+internal sealed class TruncatedMetadataException(string problem) : CorruptDataException(problem);

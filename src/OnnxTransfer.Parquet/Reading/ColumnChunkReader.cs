@@ -114,14 +114,17 @@ internal sealed class ColumnChunkReader : IDisposable
     {
         var remaining = _chunkEnd - _position;
         var probe = (int)Math.Min(remaining, FirstHeaderProbe);
-        try
+        while (true)
         {
-            return ParseHeader(Window(_position, probe), out headerLength);
-        }
-        catch (CorruptDataException) when (remaining > probe)
-        {
-            // Headers carrying large statistics can be longer than the probe; try again with the rest of the chunk.
-            return ParseHeader(Window(_position, (int)Math.Min(remaining, int.MaxValue)), out headerLength);
+            try
+            {
+                return ParseHeader(Window(_position, probe), out headerLength);
+            }
+            catch (TruncatedMetadataException) when (remaining > probe)
+            {
+                // A header carrying large statistics can be longer than the probe: look again at more of the chunk.
+                probe = (int)Math.Min(remaining, (long)probe * 16);
+            }
         }
     }
 

@@ -74,7 +74,7 @@ internal ref struct CompactProtocolReader
 
     public byte ReadByte()
     {
-        if (_position >= _data.Length) throw new CorruptDataException("Thrift metadata ends in the middle of a value");
+        if (_position >= _data.Length) throw new TruncatedMetadataException("Thrift metadata ends in the middle of a value");
         return _data[_position++];
     }
 
@@ -204,8 +204,8 @@ internal ref struct CompactProtocolReader
 
     private ReadOnlySpan<byte> Take(int count)
     {
-        if (count < 0 || count > Remaining)
-            throw new CorruptDataException($"Thrift metadata needs {count} more bytes but only {Remaining} remain");
+        if (count < 0) throw new CorruptDataException($"Thrift metadata declares a negative length {count}");
+        if (count > Remaining) throw new TruncatedMetadataException($"Thrift metadata needs {count} more bytes but only {Remaining} remain");
         var slice = _data.Slice(_position, count);
         _position += count;
         return slice;

@@ -57,6 +57,16 @@ internal sealed class ColumnChunkWriter(ParquetWriterOptions options, Stream out
         if (!input.ValueIsNull.IsEmpty && input.ValueIsNull.Length != input.Values.Length)
             throw new ArgumentException($"Column '{name}': {input.ValueIsNull.Length} null flags for {input.Values.Length} values.");
         var valuesNullable = element?.Element.IsNullable ?? field.IsNullable;
+        if (!writer.ChecksEachValue)
+        {
+            // Numbers and booleans: only the null flags can be wrong, and a vectorised search finds a misplaced one.
+            var firstNull = valuesNullable || input.ValueIsNull.IsEmpty ? -1 : input.ValueIsNull.IndexOf(true);
+            if (firstNull >= 0)
+                throw new ArgumentException(element is null
+                    ? $"Column '{name}' is not nullable but row {firstNull} is null."
+                    : $"List column '{name}' has non-nullable elements but element {firstNull} is null.");
+            return;
+        }
         for (var i = 0; i < input.Values.Length; i++)
         {
             var value = input.Values[i];

@@ -35,6 +35,9 @@ internal abstract class ValueWriter<T>
 
     /// <summary>Rejects values the column cannot hold (e.g. a fixed-length value of the wrong size).</summary>
     public virtual void Validate(T value, string column) { }
+
+    /// <summary>True when values need a look one by one (null references, lengths); false for numbers and booleans.</summary>
+    public virtual bool ChecksEachValue => false;
 }
 
 /// <summary>INT32, INT64, FLOAT, DOUBLE: PLAIN is the little-endian bytes as they are in memory.</summary>
@@ -84,6 +87,8 @@ internal sealed class BooleanValueWriter : ValueWriter<bool>
 /// <summary>STRING: UTF-8 bytes behind a 4-byte length; ordered by unsigned UTF-8 bytes, which is code point order.</summary>
 internal sealed class StringValueWriter : ValueWriter<string>
 {
+    public override bool ChecksEachValue => true;
+
     public override bool IsNullReference(string value) => value is null;
 
     public override int PlainSize(string value) => 4 + Encoding.UTF8.GetByteCount(value);
@@ -122,6 +127,8 @@ internal sealed class StringValueWriter : ValueWriter<string>
 /// <summary>BYTE_ARRAY (length-prefixed) or FIXED_LEN_BYTE_ARRAY (bare bytes of the declared length), as byte[].</summary>
 internal sealed class BinaryValueWriter(int fixedLength) : ValueWriter<byte[]>
 {
+    public override bool ChecksEachValue => true;
+
     public override bool IsNullReference(byte[] value) => value is null;
 
     public override int PlainSize(byte[] value) => fixedLength > 0 ? fixedLength : 4 + value.Length;
