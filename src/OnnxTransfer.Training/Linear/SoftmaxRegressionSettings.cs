@@ -16,8 +16,10 @@ public enum BinaryFormulation
 /// Settings of <see cref="SoftmaxRegressionTrainer"/>, in scikit-learn's parametrisation: the fit minimises
 /// <c>Σᵢ sᵢ·logloss(xᵢ, yᵢ) + ‖W‖²/(2C)</c> (bias unpenalised, sᵢ the class weight of row i), which has the same optimum as
 /// <c>LogisticRegression(C=C, class_weight=…)</c>. Internally it is divided by S = Σ sᵢ (mean loss + λ/2·‖W‖² with
-/// λ = 1/(C·S)), and the tolerance applies to that scaled objective: converged means ‖∇f‖∞ ≤ <see cref="Tolerance"/>,
-/// the same test as scikit-learn's lbfgs <c>tol</c>.
+/// λ = 1/(C·S)), and the tolerance applies to that scaled objective: converged means ‖∇f‖∞ ≤ <see cref="Tolerance"/>.
+/// That is scikit-learn's lbfgs <c>tol</c> test from version 1.4 on (its loss is 1/n-scaled since
+/// scikit-learn/scikit-learn#26721); versions up to 1.3 apply <c>tol</c> to the unscaled sum, which equals our
+/// <c>Tolerance = tol / S</c> (e.g. 1e-4 / 50 000 = 2e-9).
 /// </summary>
 public sealed record SoftmaxRegressionSettings
 {
