@@ -198,6 +198,18 @@ public class SoftmaxRegressionTests
     }
 
     [Test]
+    public void IterationLimitIsReportedAsNotConverged()
+    {
+        var train = new BlobProblem(20, 4, 1.0, 26).Sample(400, 27);
+        var head = new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = 100, Tolerance = 1e-8, MaxIterations = 3 }, OpenBlas).Fit(train);
+        var report = head.Training!.Optimization!;
+        Assert.That(report.Converged, Is.False);
+        Assert.That(report.Iterations, Is.EqualTo(3));
+        Assert.That(report.StopReason, Is.EqualTo("iteration limit reached"));
+        Assert.That(report.GradientMaxNorm, Is.GreaterThan(1e-8));
+    }
+
+    [Test]
     public void WithoutInterceptBiasesStayZero()
     {
         var train = new BlobProblem(10, 3, 2.0, 24).Sample(200, 25);
