@@ -1,13 +1,23 @@
 using System.CommandLine;
+using OnnxTransfer.Cli.Commands;
+using OnnxTransfer.Cli.Infrastructure;
 
 namespace OnnxTransfer.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    /// <summary>The whole command tree; each command lives in its own file under Commands/.</summary>
+    public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("onnxtransfer: transfer learning with frozen ONNX backbones — extract embeddings once, " +
-                                   "train heads in seconds, compose and score.");
-        return root.Parse(args).Invoke();
+        var root = new RootCommand(
+            "onnxtransfer: transfer learning with frozen ONNX backbones. Extract embeddings once into a Parquet cache, " +
+            "train heads on it in seconds, compose backbone and head into one model, and score images or text in batch.");
+        GlobalOptions.AddTo(root);
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        return root;
     }
 }

@@ -126,6 +126,22 @@ public sealed unsafe class OrtValue : IDisposable
         return new Span<T>(_data, (int)ElementCount);
     }
 
+    /// <summary>
+    /// The elements' bytes, in place (no copy), whatever the element type: for code that moves tensors without
+    /// interpreting them (e.g. writing a .npy file). Valid until this value is disposed.
+    /// </summary>
+    public ReadOnlySpan<byte> GetTensorBytes()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (!IsTensor) throw new InvalidOperationException($"This value is a {ValueType}, not a tensor.");
+        var size = ElementType.SizeInBytes();
+        if (size == 0) throw new InvalidOperationException($"{ElementType.DisplayName()} tensors have no fixed-size bytes to view.");
+        var byteCount = ElementCount * size;
+        if (byteCount > int.MaxValue)
+            throw new InvalidOperationException($"The tensor has {byteCount} bytes, more than one span can address.");
+        return new ReadOnlySpan<byte>(_data, (int)byteCount);
+    }
+
     public void Dispose() => _handle.Dispose();
 
     /// <summary>Wraps a value ORT returned (a run output), reading its type and shape once.</summary>

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Imaging;
+using OnnxTransfer.Runtime;
+using OnnxTransfer.Training.Blas;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer doctor</c>: what this machine can run — ONNX Runtime (version, path, providers, CUDA libraries),
+/// libvips, BLAS, CPU. Each line says what is missing and how to fix it; it never fails on a missing piece.
+/// </summary>
+public static class DoctorCommand
+{
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the report as one JSON object." };
+
+    public static Command Create()
+    {
+        var command = new Command("doctor", "Check ONNX Runtime, CUDA provider libraries, libvips, OpenBLAS and the CPU.") { Json };
+        command.SetHandler((parseResult, _) =>
+        {
+            var checks = Collect();
+            if (parseResult.GetValue(Json)) WriteJson(checks);
+            else foreach (var check in checks) Console.WriteLine($"{check.Name,-14} {(check.Ok ? "ok " : "-- ")} {check.Detail}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private sealed record Check(string Name, bool Ok, string Detail);
+
+    private static List<Check> Collect()
+    {
+        var checks = new List<Check>
+        {
+            new("onnxtransfer", true, $"{typeof(DoctorCommand).Assembly.GetName().Version?.ToString(3)} on .NET {Environment.Version}, {RuntimeInformation.OSDescription}"),
+        };
+
+        try
+        {
+            var ort = OrtLibrary.Shared;
+            checks.Add(new("onnxruntime", true, $"{ort.Version} (C API {ort.ApiVersion}) from {ort.LoadedPath} [{ort.Source}]"));
+            checks.Add(new("providers", true, string.Join(", ", ort.AvailableProviders)));
+            var folder = Path.GetDirectoryName(ort.LoadedPath) ?? ".";
+            string[] cudaLibraries = ["libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"];
+            var missing = cudaLibraries.Where(name => !File.Exists(Path.Combine(folder, name))).ToArray();
+            checks.Add(missing.Length == 0
+                ? new("cuda", true, $"provider libraries present in {folder} (CUDA 12 and cuDNN 9 must also be installed)")
+                : new("cuda", false, $"not available: {string.Join(", ", missing)} missing beside libonnxruntime.so.1; " +
+                                     "for GPU runs use the official onnxruntime-linux-x64-gpu build via --ort-library"));
+        }
+        catch (OrtLibraryException e)
+        {
+            checks.Add(new("onnxruntime", false, e.Message));
+        }
+
+        try
+        {
+            checks.Add(new("libvips", true, $"{VipsRuntime.Version} (images decode through it)"));
+        }
+        catch (Exception e) when (e is VipsException or DllNotFoundException)
+        {
+            checks.Add(new("libvips", false, $"{e.Message} — install it: apt-get install libvips42 (or run tools/setup.sh)"));
+        }
+
+        var blas = BlasBackend.Default;
+        checks.Add(blas.Name == "openblas"
+            ? new("blas", true, blas.Description)
+            : new("blas", false, $"{blas.Description} — OpenBLAS not found, training uses the slower managed multiply " +
+                                 "(apt-get install libopenblas0-pthread)"));
+
+        checks.Add(new("cpu", true, $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {CpuFeatures()}"));
+        return checks;
+    }
+
+    private static string CpuFeatures()
+    {
+        var features = new List<string>();
+        if (Sse41.IsSupported) features.Add("SSE4.1");
+        if (Avx.IsSupported) features.Add("AVX");
+        if (Avx2.IsSupported) features.Add("AVX2");
+        if (Fma.IsSupported) features.Add("FMA");
+        if (Avx512F.IsSupported) features.Add("AVX-512F");
+        if (Avx512BW.IsSupported) features.Add("AVX-512BW");
+        if (AvxVnni.IsSupported) features.Add("AVX-VNNI");
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) features.Add("NEON");
+        return features.Count == 0 ? "no SIMD extensions detected" : string.Join(" ", features);
+    }
+
+    private static void WriteJson(List<Check> checks)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        foreach (var check in checks)
+        {
+            json.WriteStartObject(check.Name);
+            json.WriteBoolean("ok", check.Ok);
+            json.WriteString("detail", check.Detail);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.Flush();
+        stdout.WriteByte((byte)'\n');
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using OnnxTransfer.Imaging;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Parquet;
+using OnnxTransfer.Runtime;
+
+namespace OnnxTransfer.Cli.Infrastructure;
+
+/// <summary>
+/// Runs a command's body and turns the failures users can fix into one clear line on stderr and a documented exit code.
+/// Every command goes through here, so the mapping from exception to exit code lives in one place.
+/// </summary>
+public static class CommandRunner
+{
+    public static void SetHandler(this Command command, Func<ParseResult, CancellationToken, int> body) =>
+        command.SetAction((parseResult, token) => Task.FromResult(Run(parseResult, token, body)));
+
+    public static int Run(ParseResult parseResult, CancellationToken token, Func<ParseResult, CancellationToken, int> body)
+    {
+        try
+        {
+            GlobalOptions.Apply(parseResult);
+            return body(parseResult, token);
+        }
+        catch (Exception e) when (Describe(e) is { } failure)
+        {
+            Console.Error.WriteLine($"error: {failure.Message}");
+            if (GlobalOptions.Verbose(parseResult)) Console.Error.WriteLine(e);
+            return failure.ExitCode;
+        }
+        catch (Exception e)
+        {
+            // Not a failure we know how to explain: a bug. The trace is what a bug report needs.
+            Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine("This is a bug in onnxtransfer; please report it with the command line and this trace:");
+            Console.Error.WriteLine(e);
+            return ExitCodes.InputError;
+        }
+    }
+
+    private static (string Message, int ExitCode)? Describe(Exception e) => e switch
+    {
+        CliException cli => (cli.Message, cli.ExitCode),
+        OperationCanceledException => ("interrupted; rerun the same command to continue", ExitCodes.Interrupted),
+        FileNotFoundException f => (f.Message, ExitCodes.InputError),
+        DirectoryNotFoundException d => (d.Message, ExitCodes.InputError),
+        UnauthorizedAccessException u => (u.Message, ExitCodes.InputError),
+        OrtLibraryException ort => (ort.Message, ExitCodes.InputError),
+        ExecutionProviderUnavailableException ep => (ep.Message + " On the command line: add --cpu-fallback.", ExitCodes.InputError),
+        OrtException ort => (ort.Message, ExitCodes.InputError),
+        TensorMismatchException t => (t.Message, ExitCodes.InputError),
+        OnnxValidationException v => (v.Message, ExitCodes.InputError),
+        FeatureTensorNotFoundException f => (f.Message, ExitCodes.InputError),
+        ParquetFormatException p => (p.Message, ExitCodes.InputError),
+        VipsException v => (v.Message, ExitCodes.InputError),
+        FormatException f => (f.Message, ExitCodes.InputError),
+        InvalidDataException d => (d.Message, ExitCodes.InputError),
+        IOException io => (io.Message, ExitCodes.InputError),
+        _ => null,
+    };
+}
