@@ -23,8 +23,42 @@ public class EncodingTests
     {
         // Encodings.md, BIT_PACKED: 0..7 with bit width 3, most significant bit first: 00000101 00111001 01110111.
         var levels = new int[8];
-        BitPacking.UnpackMostSignificantFirst([0b00000101, 0b00111001, 0b01110111], 3, levels);
+        BitPacking.UnpackMostSignificantFirst([0b00000101, 0b00111001, 0b01110111], 3, 0, levels);
         Assert.That(levels, Is.EqualTo(new[] { 0, 1, 2, 3, 4, 5, 6, 7 }));
+
+        // Through the level decoder, in batches that start inside bytes, and with a level above the maximum refused.
+        var packed = new byte[3000 * 3 / 8];
+        var expected = Enumerable.Range(0, 3000).Select(i => i * 7 % 6).ToArray();
+        for (var i = 0; i < expected.Length; i++)
+            for (var b = 0; b < 3; b++)
+                if (((expected[i] >> (2 - b)) & 1) != 0) packed[(i * 3 + b) >> 3] |= (byte)(0x80 >> ((i * 3 + b) & 7));
+        var decoded = new byte[3000];
+        Reading.LevelDecoding.Decode(packed, ParquetEncoding.BitPacked, 5, decoded);
+        Assert.That(decoded.Select(d => (int)d), Is.EqualTo(expected));
+        Assert.Throws<CorruptDataException>(() => Reading.LevelDecoding.Decode(packed, ParquetEncoding.BitPacked, 4, decoded));
+        Assert.Throws<CorruptDataException>(() => Reading.LevelDecoding.Decode(packed.AsSpan(0, 100), ParquetEncoding.BitPacked, 5, decoded));
+    }
+
+    [Test]
+    public void RleEncodedBooleansDecode()
+    {
+        // Data page v2 style booleans: a 4-byte length, then the hybrid at bit width 1.
+        var buffer = new ByteBuffer();
+        buffer.WriteInt32(0);
+        var encoder = new RleBitPackedHybridEncoder(buffer, 1);
+        var values = Enumerable.Range(0, 500).Select(i => i < 100 || i % 3 == 0).ToArray();
+        foreach (var value in values) encoder.Write(value ? 1 : 0);
+        encoder.Finish();
+        buffer.PatchInt32(0, buffer.Length - 4);
+        var column = new Schema.ColumnDescriptor
+        {
+            LeafIndex = 0, Path = ["b"], PhysicalType = ParquetPhysicalType.Boolean, TypeLength = 0,
+            MaxDefinitionLevel = 0, MaxRepetitionLevel = 0, RepeatedDefinitionLevel = 0,
+        };
+        var decoded = new bool[500];
+        Reading.ValueDecoder<bool>.For(column).Decode(ParquetEncoding.Rle, buffer.WrittenSpan, decoded, null);
+        Assert.That(decoded, Is.EqualTo(values));
+        Assert.Throws<CorruptDataException>(() => Reading.ValueDecoder<bool>.For(column).Decode(ParquetEncoding.Rle, buffer.WrittenSpan, new bool[501], null));
     }
 
     [Test]

@@ -76,6 +76,34 @@ public class LegacyListTests
         Assert.That(TestFiles.DuckCells(duck, ["a"])["a"], Is.EqualTo(expected));
     }
 
+    /// <summary>
+    /// INT96 (legacy Impala/Spark timestamps) reads as raw 12-byte values. A 12-byte FIXED_LEN_BYTE_ARRAY column has the
+    /// same PLAIN bytes, so relabelling one in the footer makes an INT96 column.
+    /// </summary>
+    [Test]
+    public void Int96ColumnsReadAsTwelveByteValues()
+    {
+        using var temp = new TempDirectory("parquet-int96");
+        var path = temp.File("int96.parquet");
+        var field = ParquetField.FixedLengthBinary("ts", 12);
+        var data = new SampleData(12).Column(field, 25, nullRate: 0.2);
+        using (var writer = new ParquetFileWriter(path, new ParquetSchema(field), new ParquetWriterOptions { DictionaryEncodeStrings = false, WriteStatistics = false }))
+        {
+            writer.Write([data]);
+            writer.Complete();
+        }
+        RewriteFooter(path, metadata =>
+        {
+            metadata.Schema[1].Type = ParquetPhysicalType.Int96;
+            metadata.Schema[1].TypeLength = null;
+            foreach (var group in metadata.RowGroups) group.Columns[0].MetaData!.Type = ParquetPhysicalType.Int96;
+        });
+        using var reader = ParquetFileReader.Open(path);
+        Assert.That(((ParquetPrimitiveField)reader.Schema["ts"]).PhysicalType, Is.EqualTo(ParquetPhysicalType.Int96));
+        Assert.That(TestFiles.OurCells(path)["ts"], Is.EqualTo(Enumerable.Range(0, 25).Select(r => Canonical.Ours(data, r))));
+        Assert.That(reader.Describe().ToText(), Does.Contain("optional int96 ts;"));
+    }
+
     /// <summary>Replaces a file's footer with an edited copy (the data pages stay where they are).</summary>
     internal static void RewriteFooter(string path, Action<FileMetaData> edit)
     {

@@ -58,18 +58,18 @@ internal static class BitPacking
         if (bits > 0) destination[position] = (byte)accumulator;
     }
 
-    /// <summary>The deprecated BIT_PACKED level encoding: most significant bit first.</summary>
-    public static void UnpackMostSignificantFirst(ReadOnlySpan<byte> source, int bitWidth, Span<int> destination)
+    /// <summary>
+    /// The deprecated BIT_PACKED level encoding (most significant bit first), from value <paramref name="firstValue"/>
+    /// of a continuous bit stream.
+    /// </summary>
+    public static void UnpackMostSignificantFirst(ReadOnlySpan<byte> source, int bitWidth, long firstValue, Span<int> destination)
     {
-        long bitPosition = 0;
+        var bitPosition = firstValue * bitWidth;
         for (var i = 0; i < destination.Length; i++)
         {
             var value = 0;
             for (var b = 0; b < bitWidth; b++, bitPosition++)
-            {
-                var bit = (source[(int)(bitPosition >> 3)] >> (7 - (int)(bitPosition & 7))) & 1;
-                value = (value << 1) | bit;
-            }
+                value = (value << 1) | ((source[(int)(bitPosition >> 3)] >> (7 - (int)(bitPosition & 7))) & 1);
             destination[i] = value;
         }
     }

@@ -17,8 +17,7 @@ internal static class LevelDecoding
             {
                 var batch = Math.Min(scratch.Length, destination.Length - done);
                 var span = scratch.AsSpan(0, batch);
-                // The MSB-first bit stream is continuous; decode from the batch's first bit.
-                UnpackMsbFrom(encoded, bitWidth, done, span);
+                BitPacking.UnpackMostSignificantFirst(encoded, bitWidth, done, span);
                 for (var i = 0; i < batch; i++)
                 {
                     if (span[i] > maxLevel) throw new CorruptDataException($"level {span[i]} exceeds the column's maximum {maxLevel}");
@@ -29,17 +28,5 @@ internal static class LevelDecoding
         }
         var decoder = new RleBitPackedHybridDecoder(encoded, bitWidth);
         decoder.DecodeLevels(destination, maxLevel);
-    }
-
-    private static void UnpackMsbFrom(ReadOnlySpan<byte> source, int bitWidth, int firstValue, Span<int> destination)
-    {
-        long bitPosition = (long)firstValue * bitWidth;
-        for (var i = 0; i < destination.Length; i++)
-        {
-            var value = 0;
-            for (var b = 0; b < bitWidth; b++, bitPosition++)
-                value = (value << 1) | ((source[(int)(bitPosition >> 3)] >> (7 - (int)(bitPosition & 7))) & 1);
-            destination[i] = value;
-        }
     }
 }
