@@ -47,7 +47,7 @@ public class DuckDbWrittenFilesTests
         new object[] { "uncompressed", ", COMPRESSION uncompressed" },
         new object[] { "gzip", ", COMPRESSION gzip" },
         new object[] { "zstd", ", COMPRESSION zstd" },
-        new object[] { "snappy-small-row-groups", ", COMPRESSION snappy, ROW_GROUP_SIZE 1000" },
+        new object[] { "snappy-small-row-groups", ", COMPRESSION snappy, ROW_GROUP_SIZE 100" }, // DuckDB rounds up to 2048-row vectors
         new object[] { "no-dictionary", ", DICTIONARY_SIZE_LIMIT 1" },
         new object[] { "v2-zstd", ", PARQUET_VERSION V2, COMPRESSION zstd" },
         new object[] { "v2-uncompressed", ", PARQUET_VERSION V2, COMPRESSION uncompressed" },
@@ -165,6 +165,33 @@ public class DuckDbWrittenFilesTests
             }
         }
         return types;
+    }
+
+    [Test]
+    public void TheNoDictionaryVariantStoresStringsPlain()
+    {
+        using var reader = ParquetFileReader.Open(_temp.File("no-dictionary.parquet"));
+        var strings = reader.Describe().RowGroups.SelectMany(g => g.Columns).Where(c => c.Path is "s" or "u" or "tags.list.element").ToList();
+        Assert.That(strings, Is.Not.Empty);
+        Assert.That(strings.Select(c => c.DictionaryPageOffset), Is.All.Null);
+        Assert.That(strings.SelectMany(c => c.Encodings), Does.Not.Contain(ParquetEncoding.PlainDictionary).And.Not.Contain(ParquetEncoding.RleDictionary));
+    }
+
+    [Test]
+    public void RowGroupsReadConcurrentlyGiveTheSameValues()
+    {
+        using var reader = ParquetFileReader.Open(_temp.File("snappy-small-row-groups.parquet"));
+        Assert.That(reader.RowGroupCount, Is.GreaterThan(1));
+        var sequential = Enumerable.Range(0, reader.RowGroupCount).Select(g => reader.OpenRowGroup(g).ReadFixedSizeList<float>("emb", out _)).ToArray();
+        var parallel = new float[reader.RowGroupCount][];
+        Parallel.For(0, reader.RowGroupCount * 8, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var g = i % reader.RowGroupCount;
+            var values = reader.OpenRowGroup(g).ReadFixedSizeList<float>("emb", out _);
+            lock (parallel) parallel[g] = values;
+            _ = reader.OpenRowGroup(g).ReadColumn("s");
+        });
+        Assert.That(parallel, Is.EqualTo(sequential));
     }
 
     [Test]
