@@ -1,0 +1,24 @@
+namespace OnnxTransfer.Bench.Suites;
+
+public static class Suites
+{
+    private static readonly Dictionary<string, Action<Arguments>> All = new()
+    {
+        ["runtime"] = RuntimeLatency.Run,
+        ["parquet-write"] = ParquetEmbeddings.Write,
+        ["parquet-read"] = ParquetEmbeddings.Read,
+    };
+
+    public static IEnumerable<string> Names => All.Keys;
+
+    public static int Run(string name, Arguments options)
+    {
+        if (!All.TryGetValue(name, out var suite))
+        {
+            Console.Error.WriteLine($"unknown suite '{name}'; suites: {string.Join(", ", Names)}");
+            return 1;
+        }
+        suite(options);
+        return 0;
+    }
+}

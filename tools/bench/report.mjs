@@ -1,0 +1,68 @@
+// Turns the JSON lines of one bench run into results/latest.json and results/latest.md: every measurement, and for
+// each suite/case/metric the ratio of OnnxTransfer against each peer measured in the same run ("× better": > 1 means
+// OnnxTransfer is better whichever direction the metric goes), with the goal the issue set for it.
+import fs from 'fs';
+import os from 'os';
+import { execSync } from 'child_process';
+
+const [rawPath, outDir] = process.argv.slice(2);
+const lines = fs.readFileSync(rawPath, 'utf8').split('\n').filter(l => l.startsWith('{'));
+const results = lines.map(l => JSON.parse(l));
+
+// Goals from the issues: ratio = OnnxTransfer's advantage (> 1 better), per suite and metric.
+const goals = [
+  { suite: 'runtime', metric: /median/, impl: 'onnxruntime-node', min: 1 / 1.02, text: 'time ≤ 1.02× onnxruntime-node' },
+  { suite: 'parquet', metric: /GB\/s/, impl: 'duckdb', min: 1, text: '≥ DuckDB' },
+  { suite: 'parquet', metric: /GB\/s/, impl: 'File.ReadAllBytes', min: 0.5, caseMatch: /uncompressed/, text: 'within 2× of a plain read' },
+  { suite: 'parquet', metric: /GB\/s/, impl: 'plain read, reused buffer', min: 0.5, caseMatch: /uncompressed/, text: 'within 2× of a plain read' },
+  { suite: 'extract', metric: /images\/s/, impl: /pytorch/, caseMatch: /mobilenet/i, min: 4, text: '≥ 4× PyTorch' },
+  { suite: 'extract', metric: /images\/s/, impl: /pytorch/, caseMatch: /resnet/i, min: 1.7, text: '≥ 1.7× PyTorch' },
+  { suite: 'extract', metric: /images\/s/, impl: 'stage limit', min: 0.9, text: '≥ 0.9 of 1/(1/decode+1/inference)' },
+  { suite: 'train', metric: /sweep/, impl: /scikit/, min: 20, text: '≥ 20× scikit-learn' },
+  { suite: 'train', metric: /epoch/, impl: /pytorch.*tuned/, min: 2, text: '≥ 2× tuned PyTorch' },
+  { suite: 'train', metric: /val accuracy/, impl: /scikit/, min: 1, text: 'not below scikit-learn' },
+  { suite: 'inference', metric: /median|images\/s/, impl: 'backbone alone', min: 1 / 1.03, text: 'fused within 3% of backbone alone' },
+  { suite: 'score', metric: /images\/s/, impl: 'extract', min: 0.9, text: 'score ≥ 0.9× extract' },
+];
+const matches = (pattern, value) => pattern === undefined || (pattern instanceof RegExp ? pattern.test(value) : pattern === value);
+const goalFor = (r, peer) => goals.find(g => g.suite === r.suite && matches(g.metric, r.metric) && matches(g.impl, peer) && matches(g.caseMatch, r.case));
+
+const ours = results.filter(r => r.impl === 'onnxtransfer');
+const comparisons = [];
+for (const r of ours) {
+  for (const p of results.filter(x => x.suite === r.suite && x.case === r.case && x.metric === r.metric && x.impl !== 'onnxtransfer')) {
+    const ratio = r.lower_is_better ? p.value / r.value : r.value / p.value;
+    const goal = goalFor(r, p.impl);
+    comparisons.push({ suite: r.suite, case: r.case, metric: r.metric, ours: r.value, peer: p.impl, peer_value: p.value,
+      ratio, goal: goal?.text ?? null, goal_met: goal ? ratio >= goal.min : null });
+  }
+}
+
+const sh = cmd => { try { return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; } };
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
+  memory_gib: Math.round(os.totalmem() / 2 ** 30), os: sh('. /etc/os-release && echo "$PRETTY_NAME"'), kernel: os.release(),
+  dotnet: sh('dotnet --version'), node: process.version, python: sh('/usr/bin/python3 --version'),
+  torch: sh('/usr/bin/python3 -c "import torch; print(torch.__version__)"'),
+  sklearn: sh('/usr/bin/python3 -c "import sklearn; print(sklearn.__version__)"'),
+  onnxruntime: '1.30.0', date: new Date().toISOString(),
+};
+
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(`${outDir}/latest.json`, JSON.stringify({ machine, results, comparisons }, null, 2) + '\n');
+
+const fmt = v => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3));
+let md = `# Benchmark results\n\nProduced by \`tools/bench/run.sh\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, ${machine.cores} cores, ` +
+  `${machine.memory_gib} GiB, ${machine.os}; .NET ${machine.dotnet}, Node ${machine.node}, ${machine.python}, torch ${machine.torch}, ` +
+  `scikit-learn ${machine.sklearn}, ONNX Runtime ${machine.onnxruntime}. Every number comes from the same run; ratios are ` +
+  `OnnxTransfer's advantage (> 1 = better, whichever way the metric goes).\n\n`;
+md += '| suite | case | metric | OnnxTransfer | peer | peer value | ratio | goal |\n|---|---|---|---|---|---|---|---|\n';
+for (const c of comparisons)
+  md += `| ${c.suite} | ${c.case} | ${c.metric} | ${fmt(c.ours)} | ${c.peer} | ${fmt(c.peer_value)} | ${c.ratio.toFixed(2)}× | ${c.goal ? `${c.goal}: ${c.goal_met ? 'met' : '**not met**'}` : ''} |\n`;
+const unpaired = ours.filter(r => !comparisons.some(c => c.suite === r.suite && c.case === r.case && c.metric === r.metric));
+if (unpaired.length) {
+  md += '\nOther measurements:\n\n| suite | case | metric | value |\n|---|---|---|---|\n';
+  for (const r of unpaired) md += `| ${r.suite} | ${r.case} | ${r.metric} | ${fmt(r.value)} |\n`;
+}
+fs.writeFileSync(`${outDir}/latest.md`, md);
+console.log(md);
