@@ -1,0 +1,71 @@
+using OnnxTransfer.Runtime;
+
+namespace OnnxTransfer.Features.Backbones;
+
+/// <summary>
+/// Reused buffers for one batch of a backbone: the input tensor (decoders write each image's slice in place), the raw
+/// feature tensor ORT writes into, and the ORT values over both for a full batch (made once; partial batches get
+/// short-lived values over the same memory). Owned by one pipeline slot; dispose to unpin.
+/// </summary>
+public sealed class BackboneBatch : IDisposable
+{
+    private readonly OrtValue _fullInput;
+    private readonly OrtValue _fullOutput;
+
+    internal BackboneBatch(int capacity, int imageLength, long[] imageShape, int featureLength, long[] featureShape)
+    {
+        Capacity = capacity;
+        ImageLength = imageLength;
+        FeatureLength = featureLength;
+        ImageShape = imageShape;
+        FeatureShape = featureShape;
+        Input = new float[checked(capacity * imageLength)];
+        RawFeatures = new float[checked(capacity * featureLength)];
+        _fullInput = OrtValue.CreateTensor(Input, Shape(capacity, imageShape));
+        _fullOutput = OrtValue.CreateTensor(RawFeatures, Shape(capacity, featureShape));
+    }
+
+    /// <summary>Images this batch holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Floats per image in <see cref="Input"/>.</summary>
+    public int ImageLength { get; }
+
+    /// <summary>Floats per image in <see cref="RawFeatures"/>.</summary>
+    public int FeatureLength { get; }
+
+    internal long[] ImageShape { get; }
+
+    internal long[] FeatureShape { get; }
+
+    /// <summary>The batch input tensor, [capacity, …image shape].</summary>
+    public float[] Input { get; }
+
+    /// <summary>The feature tensor as the model computes it, [capacity, …feature shape].</summary>
+    public float[] RawFeatures { get; }
+
+    /// <summary>Image <paramref name="index"/>'s slice of the input tensor.</summary>
+    public Span<float> ImageSlot(int index) => Input.AsSpan(index * ImageLength, ImageLength);
+
+    /// <summary>The input and output values for a run over the first <paramref name="rows"/> images.</summary>
+    internal (OrtValue Input, OrtValue Output, bool Owned) Values(int rows)
+    {
+        if (rows == Capacity) return (_fullInput, _fullOutput, false);
+        return (OrtValue.CreateTensor(new Memory<float>(Input, 0, rows * ImageLength), Shape(rows, ImageShape)),
+            OrtValue.CreateTensor(new Memory<float>(RawFeatures, 0, rows * FeatureLength), Shape(rows, FeatureShape)), true);
+    }
+
+    public void Dispose()
+    {
+        _fullInput.Dispose();
+        _fullOutput.Dispose();
+    }
+
+    private static long[] Shape(int rows, long[] perExample)
+    {
+        var shape = new long[perExample.Length + 1];
+        shape[0] = rows;
+        perExample.CopyTo(shape, 1);
+        return shape;
+    }
+}

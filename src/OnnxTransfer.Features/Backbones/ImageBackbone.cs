@@ -1,0 +1,301 @@
+using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Imaging;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Runtime;
+
+namespace OnnxTransfer.Features.Backbones;
+
+/// <summary>
+/// An image backbone ready to embed: the spec checked against the model (sha256, input, feature tensor, pooling), the
+/// model cut at the feature tensor (so no classifier work is done) and loaded into ONNX Runtime, the decoder and
+/// preprocessor configured, and the fingerprint computed. <see cref="Embed"/> may be called from one thread at a time
+/// per <see cref="BackboneBatch"/>; <see cref="Prepare"/> from any number of threads.
+/// </summary>
+public sealed class ImageBackbone : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly long[] _imageShape;
+    private readonly long[] _featureShape;
+    private readonly int _spatial;
+
+    private ImageBackbone(BackboneSpec spec, ImageInputSpec image, string modelPath, string modelSha256, string featureTensor,
+        string? featureExplanation, InferenceSession session, string inputName, int? fixedBatchSize, long[] featureShape, IReadOnlyList<string> notes)
+    {
+        Spec = spec;
+        ModelPath = modelPath;
+        ModelSha256 = modelSha256;
+        FeatureTensor = featureTensor;
+        FeatureExplanation = featureExplanation;
+        _session = session;
+        InputName = inputName;
+        FixedBatchSize = fixedBatchSize;
+        Preprocessor = new ImagePreprocessor(image.ToPreprocessSettings(spec.Layout));
+        Decoder = new ImageDecoder(image.ToDecoderOptions());
+        _imageShape = Array.ConvertAll(Preprocessor.ImageShape, d => (long)d);
+        _featureShape = featureShape;
+        _inputNames = [inputName];
+        _outputNames = [featureTensor];
+        _spatial = featureShape.Length == 3 ? checked((int)(featureShape[1] * featureShape[2])) : 1;
+        Dimension = checked((int)featureShape[0]);
+        Fingerprint = BackboneFingerprint.ForImage(modelSha256, featureTensor, spec.Features, image, spec.Layout, Dimension);
+        Notes = notes;
+    }
+
+    public BackboneSpec Spec { get; }
+
+    /// <summary>The model file (resolved from the spec).</summary>
+    public string ModelPath { get; }
+
+    /// <summary>sha256 of the model file as read now.</summary>
+    public string ModelSha256 { get; }
+
+    /// <summary>The tensor the model was cut at (the locator's choice when the spec says "auto").</summary>
+    public string FeatureTensor { get; }
+
+    /// <summary>Why the locator chose <see cref="FeatureTensor"/>; null when the spec named it.</summary>
+    public string? FeatureExplanation { get; }
+
+    public string InputName { get; }
+
+    /// <summary>The batch size the model requires when its batch dimension is fixed (e.g. 1); null when any size runs.</summary>
+    public int? FixedBatchSize { get; }
+
+    /// <summary>Floats per embedding.</summary>
+    public int Dimension { get; }
+
+    public BackboneFingerprint Fingerprint { get; }
+
+    public ImagePreprocessor Preprocessor { get; }
+
+    public ImageDecoder Decoder { get; }
+
+    /// <summary>Floats per image in the input tensor.</summary>
+    public int ImageLength => Preprocessor.TensorLength;
+
+    /// <summary>ONNX Runtime's execution providers that run the model, e.g. ["CPUExecutionProvider"].</summary>
+    public IReadOnlyList<string> ActiveProviders => _session.ActiveProviders;
+
+    /// <summary>Warnings from session creation (e.g. CUDA fell back to CPU).</summary>
+    public IReadOnlyList<string> Warnings => _session.Warnings;
+
+    /// <summary>Things worth telling the user (unpinned model file, fixed batch size).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>
+    /// Checks the spec against its model and loads the model cut at the feature tensor. Everything wrong is refused
+    /// here, before any image is read, with a <see cref="BackboneSpecException"/> that names the fix.
+    /// </summary>
+    public static ImageBackbone Load(BackboneSpec spec, BackboneRunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        options ??= new BackboneRunOptions();
+        var image = spec.RequireImage();
+        var notes = new List<string>();
+        var modelPath = spec.ResolveModelPath();
+        if (!File.Exists(modelPath))
+            throw new BackboneSpecException(
+                $"The model of backbone '{spec.Name}' is not at '{modelPath}' (model.path \"{spec.ModelPath}\"). " +
+                "Check the path and the variables it uses; onnx-models/README.md says how to obtain each model.");
+        var sha = FileHash.Sha256(modelPath);
+        if (spec.ModelSha256 is null)
+            notes.Add($"The spec does not pin the model file; its sha256 is {sha} (put it in model.sha256 to pin it).");
+        else if (!string.Equals(spec.ModelSha256, sha, StringComparison.OrdinalIgnoreCase))
+            throw new BackboneSpecException(
+                $"The model file '{modelPath}' has sha256 {sha}, but the spec expects {spec.ModelSha256}. It is a different file " +
+                "(another export, download or version): use the file the spec names, or write a spec for this one with `onnxtransfer backbone init`.");
+
+        OnnxModel model;
+        try { model = OnnxModel.Load(modelPath); }
+        catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': {e.Message}", e); }
+
+        var input = ModelInputCheck.Check(model, spec, image, out var fixedBatch);
+        if (fixedBatch is { } b) notes.Add($"The model's batch dimension is fixed to {b}: batches of {b} are run.");
+
+        var (featureTensor, explanation, layout) = ResolveFeatureTensor(model, spec);
+        try { model.CutAt(featureTensor); }
+        catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': cannot cut the model at the feature tensor: {e.Message}", e); }
+
+        var session = CreateSession(model, modelPath, options);
+        try
+        {
+            var featureShape = FeatureShape(session, featureTensor, input, spec, layout, fixedBatch, image);
+            return new ImageBackbone(spec, image, modelPath, sha, featureTensor, explanation, session, input, fixedBatch, featureShape, notes);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Allocates the reused buffers of one batch.</summary>
+    public BackboneBatch CreateBatch(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        if (FixedBatchSize is { } fixedSize && capacity != fixedSize)
+            throw new ArgumentException($"The model runs batches of exactly {fixedSize}.", nameof(capacity));
+        var featureLength = 1;
+        foreach (var d in _featureShape) featureLength = checked(featureLength * (int)d);
+        return new BackboneBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape);
+    }
+
+    /// <summary>Decodes and preprocesses one image file into its slice of a batch (thread-safe).</summary>
+    /// <exception cref="ImageDecodeException">The file is not a usable image; the reason code says why.</exception>
+    public void Prepare(string path, Span<float> destination)
+    {
+        using var decoded = Decoder.Decode(path, Preprocessor);
+        Preprocessor.Process(decoded, destination);
+    }
+
+    /// <summary>
+    /// Runs the cut model on the first <paramref name="count"/> images of <paramref name="batch"/> and writes
+    /// <paramref name="count"/> × <see cref="Dimension"/> floats (pooled and normalised as the spec says) to
+    /// <paramref name="embeddings"/>. Allocates nothing for full batches.
+    /// </summary>
+    public void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} images.");
+        if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
+        var rows = FixedBatchSize ?? count;
+        var (input, output, owned) = batch.Values(rows);
+        try
+        {
+            _session.Run(_inputNames, [input], _outputNames, [output], cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            if (owned) { input.Dispose(); output.Dispose(); }
+        }
+        var raw = batch.RawFeatures.AsSpan(0, count * batch.FeatureLength);
+        var target = embeddings[..(count * Dimension)];
+        if (_featureShape.Length == 3) EmbeddingPostprocessing.GlobalAverage(raw, count, Dimension, _spatial, target);
+        else raw.CopyTo(target);
+        if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static (string Name, string? Explanation, FeatureLayout Layout) ResolveFeatureTensor(OnnxModel model, BackboneSpec spec)
+    {
+        string name;
+        string? explanation = null;
+        if (spec.Features.IsAuto)
+        {
+            FeatureTensor located;
+            try { located = new FeatureTensorLocator().Locate(model); }
+            catch (FeatureTensorNotFoundException e)
+            {
+                throw new BackboneSpecException($"Backbone '{spec.Name}' asks for the feature tensor \"auto\", but: {e.Message} Set features.tensor in the spec.", e);
+            }
+            name = located.Name;
+            explanation = located.Explain();
+        }
+        else
+        {
+            name = spec.Features.Tensor;
+        }
+        var info = model.FindTensor(name);
+        if (info is null)
+        {
+            // CutAt's message lists similar names; use it for the refusal.
+            try { model.Clone().CutAt(name); }
+            catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': features.tensor \"{name}\" is not usable: {e.Message}", e); }
+        }
+        if (info is not null && info.ElementType != OnnxDataType.Float)
+            throw new BackboneSpecException(
+                $"Backbone '{spec.Name}': the feature tensor '{name}' holds {info.ElementType.DisplayName()}, not float. " +
+                "Name the float tensor (in a quantised model, the input of the QuantizeLinear before the classifier).");
+        var layout = info is null ? FeatureLayout.Unknown : FeatureTensorLocator.LayoutOf(model, name);
+        switch (layout)
+        {
+            case FeatureLayout.Spatial when spec.Features.Pooling == FeaturePooling.None:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{name}' is a feature map {info!.Shape} ([N, C, H, W]); set features.pooling to " +
+                    "\"global-average\" to average it over H and W, or name the pooled tensor after it.");
+            case FeatureLayout.Pooled when spec.Features.Pooling == FeaturePooling.GlobalAverage:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{name}' is already one vector per image {info!.Shape}; set features.pooling to \"none\".");
+            case FeatureLayout.Sequence:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{name}' {info!.Shape} is one vector per token or position; an image backbone needs " +
+                    "[N, D] or [N, C, H, W]. Name another tensor.");
+        }
+        return (name, explanation, layout);
+    }
+
+    private static InferenceSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["session.intra_op.allow_spinning"] = options.AllowSpinning ? "1" : "0",
+        };
+        // A cut model is loaded from memory; its external weights (if any) stay beside the original file.
+        if (model.HasExternalData) config["session.model_external_initializers_file_folder_path"] = Path.GetDirectoryName(modelPath)!;
+        var providers = options.Device == DeviceKind.Cuda
+            ? new ExecutionProvider[] { ExecutionProvider.Cuda(options.DeviceId), ExecutionProvider.Cpu }
+            : [ExecutionProvider.Cpu];
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpThreads = options.IntraOpThreads,
+            ExecutionProviders = providers,
+            ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
+            WarningSink = options.WarningSink,
+            ConfigEntries = config,
+        };
+        return new InferenceSession(model.ToBytes(), sessionOptions);
+    }
+
+    /// <summary>The per-image shape of the feature tensor: [D] or [C, H, W]; dynamic sizes are learnt from one probe run.</summary>
+    private static long[] FeatureShape(InferenceSession session, string featureTensor, string inputName, BackboneSpec spec,
+        FeatureLayout declaredLayout, int? fixedBatch, ImageInputSpec image)
+    {
+        var output = session.Output(featureTensor);
+        if (output.ElementType != TensorElementType.Float)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is {output.ElementType.DisplayName()}; a float tensor is needed.");
+        long[] perImage;
+        if (output.Shape is { } shape && shape.Rank is 2 or 4 && AllFixedAfterBatch(shape.Dimensions))
+            perImage = shape.Dimensions[1..].ToArray();
+        else
+            perImage = Probe(session, featureTensor, inputName, spec, fixedBatch, image);
+
+        switch (perImage.Length)
+        {
+            case 1 when spec.Features.Pooling == FeaturePooling.None:
+            case 3 when spec.Features.Pooling == FeaturePooling.GlobalAverage:
+                return perImage;
+            case 3:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is a feature map [N,{string.Join(",", perImage)}]; set features.pooling to \"global-average\".");
+            case 1:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is already [N,{perImage[0]}]; set features.pooling to \"none\".");
+            default:
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': the feature tensor '{featureTensor}' has shape [N,{string.Join(",", perImage)}] (layout {declaredLayout}); " +
+                    "an image backbone needs [N, D] or [N, C, H, W]. Name another tensor.");
+        }
+    }
+
+    private static bool AllFixedAfterBatch(ReadOnlySpan<long> dims)
+    {
+        for (var i = 1; i < dims.Length; i++)
+            if (dims[i] < 1) return false;
+        return true;
+    }
+
+    private static long[] Probe(InferenceSession session, string featureTensor, string inputName, BackboneSpec spec, int? fixedBatch, ImageInputSpec image)
+    {
+        var rows = fixedBatch ?? 1;
+        var perImage = spec.Layout == TensorLayout.Nchw ? new long[] { rows, 3, image.Height, image.Width } : [rows, image.Height, image.Width, 3];
+        using var input = OrtValue.CreateTensor(new float[rows * 3 * image.Height * image.Width], perImage);
+        using var result = session.Run([inputName], [input], [featureTensor]);
+        var shape = result[featureTensor].Shape;
+        if (shape.Length == 0 || shape[0] != rows)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is not batched (shape {Runtime.TensorShape.Format(shape)}); name a tensor whose first dimension is the batch.");
+        return shape[1..].ToArray();
+    }
+}

@@ -1,0 +1,44 @@
+using OnnxTransfer.Features.Fingerprints;
+
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>A cache folder cannot be used as asked (not a cache, damaged, locked by another run); the message names the fix.</summary>
+public class CacheException : Exception
+{
+    public CacheException(string message) : base(message) { }
+
+    public CacheException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>
+/// The cache holds embeddings of another backbone or preprocessing. Mixing them would silently corrupt every head
+/// trained on it, so the run is refused; <see cref="Differences"/> says which settings differ.
+/// </summary>
+public sealed class CacheFingerprintMismatchException : CacheException
+{
+    public CacheFingerprintMismatchException(string directory, BackboneFingerprint cached, BackboneFingerprint requested)
+        : base(BuildMessage(directory, cached, requested))
+    {
+        Directory = directory;
+        Cached = cached;
+        Requested = requested;
+        Differences = cached.Differences(requested);
+    }
+
+    public string Directory { get; }
+
+    public BackboneFingerprint Cached { get; }
+
+    public BackboneFingerprint Requested { get; }
+
+    /// <summary>Expected = the cache's value, actual = this run's.</summary>
+    public IReadOnlyList<FingerprintDifference> Differences { get; }
+
+    private static string BuildMessage(string directory, BackboneFingerprint cached, BackboneFingerprint requested)
+    {
+        var lines = cached.Differences(requested).Select(d => $"  {d.Field}: cache has {d.Expected ?? "(absent)"}, this run has {d.Actual ?? "(absent)"}");
+        return $"The cache '{directory}' holds embeddings of another backbone or preprocessing (fingerprint {cached.Sha256[..12]}…, this run " +
+               $"{requested.Sha256[..12]}…); they must not be mixed. Differences:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}" +
+               "Extract into another folder, or pass --new-cache to replace this cache.";
+    }
+}

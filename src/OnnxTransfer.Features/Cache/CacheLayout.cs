@@ -1,0 +1,63 @@
+using System.Globalization;
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>
+/// The embedding cache's file names, Parquet schemas and metadata keys (docs/formats.md, "Embedding cache"). Names that
+/// start with '_' or '.' are skipped by DuckDB/pyarrow/Spark globs, so <c>CACHE/*.parquet</c> reads the embeddings only.
+/// </summary>
+public static class CacheLayout
+{
+    public const string FormatName = "onnxtransfer.embedding-cache";
+    public const int FormatVersion = 1;
+
+    /// <summary>Value of <see cref="FormatKey"/> in every part.</summary>
+    public const string PartFormat = "embedding-cache/1";
+
+    public const string ManifestFile = "_manifest.json";
+    public const string ErrorsFolder = "_errors";
+    public const string LockFile = ".lock";
+
+    public const string FormatKey = "onnxtransfer.format";
+    public const string FingerprintKey = "onnxtransfer.fingerprint";
+    public const string FingerprintSha256Key = "onnxtransfer.fingerprint.sha256";
+    public const string DimensionKey = "onnxtransfer.dim";
+    public const string ProvidersKey = "onnxtransfer.providers";
+
+    public const string IdColumn = "id";
+    public const string SourceColumn = "source";
+    public const string LabelColumn = "label";
+    public const string SplitColumn = "split";
+    public const string EmbeddingColumn = "embedding";
+    public const string ReasonColumn = "reason";
+    public const string MessageColumn = "message";
+
+    /// <summary>id, source, label, split, embedding (3-level LIST of non-null FLOAT).</summary>
+    public static ParquetSchema EmbeddingSchema { get; } = new(
+        ParquetField.String(IdColumn, nullable: false),
+        ParquetField.String(SourceColumn, nullable: false),
+        ParquetField.String(LabelColumn),
+        ParquetField.String(SplitColumn),
+        ParquetField.List(EmbeddingColumn, ParquetField.Float("element", nullable: false), nullable: false));
+
+    /// <summary>id, source, label, split, reason, message.</summary>
+    public static ParquetSchema ErrorSchema { get; } = new(
+        ParquetField.String(IdColumn, nullable: false),
+        ParquetField.String(SourceColumn, nullable: false),
+        ParquetField.String(LabelColumn),
+        ParquetField.String(SplitColumn),
+        ParquetField.String(ReasonColumn, nullable: false),
+        ParquetField.String(MessageColumn, nullable: false));
+
+    /// <summary>part-00000.parquet, part-00001.parquet, … (at least five digits).</summary>
+    public static string PartName(int index) => $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}.parquet";
+
+    /// <summary>The index in a part file name, or -1 when the name is not a part's.</summary>
+    public static int PartIndex(string fileName)
+    {
+        if (!fileName.StartsWith("part-", StringComparison.Ordinal) || !fileName.EndsWith(".parquet", StringComparison.Ordinal)) return -1;
+        var digits = fileName.AsSpan(5, fileName.Length - 5 - ".parquet".Length);
+        return digits.Length > 0 && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Features.Fingerprints;
+
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>
+/// <c>_manifest.json</c>: what a cache holds. Written once when the cache is created (atomically); readers that do not
+/// reference this library (the trainer) need only <c>dim</c> and <c>fingerprint_sha256</c> from it.
+/// </summary>
+public sealed record CacheManifest
+{
+    public required BackboneFingerprint Fingerprint { get; init; }
+
+    /// <summary>The backbone's name in its spec.</summary>
+    public required string BackboneName { get; init; }
+
+    /// <summary>The feature tensor the model was cut at (also in the fingerprint).</summary>
+    public required string FeatureTensor { get; init; }
+
+    /// <summary>The model file when the cache was created (informative: the sha256 in the fingerprint is what counts).</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>"onnxtransfer 0.1.0".</summary>
+    public required string CreatedBy { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public int Dimension => Fingerprint.Dimension;
+
+    /// <summary>The tool version string for <see cref="CreatedBy"/>.</summary>
+    public static string ToolVersion =>
+        "onnxtransfer " + (typeof(CacheManifest).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0");
+
+    public string ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", CacheLayout.FormatName);
+            w.WriteNumber("version", CacheLayout.FormatVersion);
+            w.WriteNumber("dim", Fingerprint.Dimension);
+            w.WriteString("dtype", Fingerprint.DataType);
+            w.WriteString("fingerprint_sha256", Fingerprint.Sha256);
+            w.WritePropertyName("fingerprint");
+            w.WriteRawValue(Fingerprint.Json);
+            w.WriteStartObject("backbone");
+            w.WriteString("name", BackboneName);
+            w.WriteString("feature_tensor", FeatureTensor);
+            if (ModelPath is not null) w.WriteString("model_path", ModelPath);
+            w.WriteEndObject();
+            w.WriteString("created_by", CreatedBy);
+            w.WriteString("created_at", CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    /// <summary>Reads a manifest; a newer format version or a damaged file is refused.</summary>
+    public static CacheManifest Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CacheException($"Cannot read the cache manifest '{path}': {e.Message}", e);
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.GetString() != CacheLayout.FormatName)
+                throw new CacheException($"'{path}' is not an embedding cache manifest (no \"format\": \"{CacheLayout.FormatName}\").");
+            var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var n) ? n : 0;
+            if (version > CacheLayout.FormatVersion)
+                throw new CacheException($"The cache '{Path.GetDirectoryName(path)}' is format version {version}, written by a newer OnnxTransfer " +
+                                         $"({String(root, "created_by") ?? "unknown version"}); update OnnxTransfer to read it.");
+            if (version < 1) throw new CacheException($"'{path}' has no valid \"version\".");
+            if (!root.TryGetProperty("fingerprint", out var fingerprint) || fingerprint.ValueKind != JsonValueKind.Object)
+                throw new CacheException($"'{path}' has no \"fingerprint\" object: the cache is damaged. Extract into a new folder.");
+            var parsed = BackboneFingerprint.Parse(fingerprint.GetRawText());
+            if (String(root, "fingerprint_sha256") is { } sha && sha != parsed.Sha256)
+                throw new CacheException($"'{path}' is damaged: its fingerprint does not hash to its fingerprint_sha256. Extract into a new folder.");
+            var backbone = root.TryGetProperty("backbone", out var b) && b.ValueKind == JsonValueKind.Object ? b : default;
+            return new CacheManifest
+            {
+                Fingerprint = parsed,
+                BackboneName = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "name") ?? "" : "",
+                FeatureTensor = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "feature_tensor") ?? "" : "",
+                ModelPath = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "model_path") : null,
+                CreatedBy = String(root, "created_by") ?? "",
+                CreatedAt = String(root, "created_at") is { } at && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
+                    ? when : default,
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new CacheException($"The cache manifest '{path}' is not valid JSON ({e.Message}): the cache is damaged. Extract into a new folder.", e);
+        }
+        catch (FormatException e)
+        {
+            throw new CacheException($"The cache manifest '{path}' has an invalid fingerprint ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Writes the manifest through a temporary file and a rename, so it is either absent or complete.</summary>
+    internal void Write(string path)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(ToJson()));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,75 @@
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>Rows of one split and label.</summary>
+public sealed record GroupCount(string? Split, string? Label, int Rows);
+
+/// <summary>Error rows with one reason code.</summary>
+public sealed record ReasonCount(string Reason, int Rows);
+
+/// <summary>
+/// What a cache holds, for <c>onnxtransfer cache info</c>: rows per split and label, dimension, fingerprint, errors and
+/// their reasons. Reads only the small columns (never the embeddings).
+/// </summary>
+public sealed record CacheSummary
+{
+    public required string Directory { get; init; }
+    public required CacheManifest Manifest { get; init; }
+    public required int Rows { get; init; }
+    public required int Parts { get; init; }
+    public required int ErrorParts { get; init; }
+    public required long Bytes { get; init; }
+
+    /// <summary>Sorted by split then label (nulls first).</summary>
+    public required IReadOnlyList<GroupCount> Groups { get; init; }
+
+    /// <summary>Sorted by count, largest first.</summary>
+    public required IReadOnlyList<ReasonCount> ErrorsByReason { get; init; }
+
+    public required IReadOnlyList<ErrorRow> Errors { get; init; }
+
+    public int Dimension => Manifest.Dimension;
+
+    public static CacheSummary Of(EmbeddingCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var counts = new Dictionary<(string?, string?), int>();
+        var rows = 0;
+        long bytes = 0;
+        var parts = cache.PartFiles();
+        foreach (var file in parts)
+        {
+            bytes += new FileInfo(file).Length;
+            using var reader = Parquet.ParquetFileReader.Open(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    var key = (splits[i], labels[i]);
+                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                }
+                rows += labels.Length;
+            }
+        }
+        var errorParts = cache.ErrorPartFiles();
+        foreach (var file in errorParts) bytes += new FileInfo(file).Length;
+        var errors = cache.ReadErrors();
+        return new CacheSummary
+        {
+            Directory = cache.Directory,
+            Manifest = cache.Manifest,
+            Rows = rows,
+            Parts = parts.Count,
+            ErrorParts = errorParts.Count,
+            Bytes = bytes,
+            Groups = counts.Select(c => new GroupCount(c.Key.Item1, c.Key.Item2, c.Value))
+                .OrderBy(g => g.Split, StringComparer.Ordinal).ThenBy(g => g.Label, StringComparer.Ordinal).ToArray(),
+            ErrorsByReason = errors.GroupBy(e => e.Reason, StringComparer.Ordinal)
+                .Select(g => new ReasonCount(g.Key, g.Count()))
+                .OrderByDescending(r => r.Rows).ThenBy(r => r.Reason, StringComparer.Ordinal).ToArray(),
+            Errors = errors,
+        };
+    }
+}

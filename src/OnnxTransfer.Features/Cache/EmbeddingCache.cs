@@ -1,0 +1,292 @@
+using System.Globalization;
+using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>
+/// An embedding cache folder (docs/formats.md): <c>_manifest.json</c>, <c>part-NNNNN.parquet</c> embedding parts and
+/// <c>_errors/part-NNNNN.parquet</c> error parts. Opened for writing it holds an exclusive lock (<c>.lock</c>), so two
+/// runs never write one cache; the lock dies with the process, even on kill -9.
+/// </summary>
+public sealed class EmbeddingCache : IDisposable
+{
+    private readonly FileStream? _lock;
+
+    private EmbeddingCache(string directory, CacheManifest manifest, FileStream? lockStream)
+    {
+        Directory = directory;
+        Manifest = manifest;
+        _lock = lockStream;
+    }
+
+    /// <summary>The cache folder (absolute).</summary>
+    public string Directory { get; }
+
+    public CacheManifest Manifest { get; }
+
+    public BackboneFingerprint Fingerprint => Manifest.Fingerprint;
+
+    public int Dimension => Manifest.Dimension;
+
+    /// <summary>True when this instance holds the write lock.</summary>
+    public bool IsWritable => _lock is not null;
+
+    /// <summary>Parquet writer settings of every part (Snappy, v1 pages: what every Parquet reader handles).</summary>
+    internal static ParquetWriterOptions PartOptions { get; } = new() { CreatedBy = $"{CacheManifest.ToolVersion} (OnnxTransfer.Parquet)" };
+
+    /// <summary>Whether <paramref name="directory"/> is a cache (has a manifest).</summary>
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, CacheLayout.ManifestFile));
+
+    /// <summary>Opens an existing cache to read it (no lock: reading while a run appends sees the parts completed so far).</summary>
+    public static EmbeddingCache Open(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        if (!System.IO.Directory.Exists(full)) throw new CacheException($"No cache at '{full}': the folder does not exist.");
+        var manifest = Path.Combine(full, CacheLayout.ManifestFile);
+        if (!File.Exists(manifest))
+            throw new CacheException($"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
+        return new EmbeddingCache(full, CacheManifest.Read(manifest), null);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="directory"/> for an extraction with <paramref name="requested"/>'s fingerprint: creates
+    /// the cache in a new or empty folder, continues a cache with the same fingerprint, and refuses one with another
+    /// (<see cref="CacheFingerprintMismatchException"/>) unless <paramref name="replace"/> is set, which deletes the
+    /// cache's own files (manifest and parts, nothing else) and starts over. A non-empty folder that is not a cache is
+    /// refused either way.
+    /// </summary>
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        var full = Path.GetFullPath(directory);
+        if (File.Exists(full)) throw new CacheException($"The cache path '{full}' is a file; name a folder (it is created if missing).");
+        System.IO.Directory.CreateDirectory(full);
+        var lockStream = AcquireLock(full);
+        try
+        {
+            var manifestPath = Path.Combine(full, CacheLayout.ManifestFile);
+            RemoveTemporaryFiles(full);
+            if (File.Exists(manifestPath))
+            {
+                var existing = CacheManifest.Read(manifestPath);
+                if (existing.Fingerprint.Equals(requested.Fingerprint))
+                    return new EmbeddingCache(full, existing, lockStream);
+                if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
+                DeleteCacheFiles(full);
+            }
+            else if (ForeignEntries(full) is { Count: > 0 } foreign)
+            {
+                throw new CacheException(
+                    $"'{full}' is not empty and is not an embedding cache (it holds {string.Join(", ", foreign.Take(3).Select(f => $"'{f}'"))}" +
+                    $"{(foreign.Count > 3 ? ", …" : "")} and no {CacheLayout.ManifestFile}). Name a new or empty folder for the cache.");
+            }
+            requested.Write(manifestPath);
+            return new EmbeddingCache(full, requested, lockStream);
+        }
+        catch
+        {
+            lockStream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The embedding part files, in name order.</summary>
+    public IReadOnlyList<string> PartFiles() => ListParts(Directory);
+
+    /// <summary>The error part files, in name order.</summary>
+    public IReadOnlyList<string> ErrorPartFiles() => ListParts(Path.Combine(Directory, CacheLayout.ErrorsFolder));
+
+    /// <summary>Ids already in an embedding part or an error part: a resumed run skips them.</summary>
+    public HashSet<string> ReadCompletedIds()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in PartFiles().Concat(ErrorPartFiles()))
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+                foreach (var id in reader.OpenRowGroup(g).ReadStrings(CacheLayout.IdColumn))
+                    if (id is not null) ids.Add(id);
+        }
+        return ids;
+    }
+
+    /// <summary>Every embedding row, in part order.</summary>
+    public CachedEmbeddings ReadEmbeddings()
+    {
+        var ids = new List<string>();
+        var sources = new List<string>();
+        var labels = new List<string?>();
+        var splits = new List<string?>();
+        var dimension = Dimension;
+        var values = new List<float[]>();
+        var total = 0;
+        foreach (var file in PartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var rows = group.RowCount;
+                var block = new float[rows * dimension];
+                group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
+                values.Add(block);
+                ids.AddRange(group.ReadStrings(CacheLayout.IdColumn)!);
+                sources.AddRange(group.ReadStrings(CacheLayout.SourceColumn)!);
+                labels.AddRange(group.ReadStrings(CacheLayout.LabelColumn));
+                splits.AddRange(group.ReadStrings(CacheLayout.SplitColumn));
+                total += rows;
+            }
+        }
+        var all = new float[checked(total * dimension)];
+        var at = 0;
+        foreach (var block in values)
+        {
+            block.CopyTo(all, at);
+            at += block.Length;
+        }
+        return new CachedEmbeddings(ids.ToArray(), sources.ToArray(), labels.ToArray(), splits.ToArray(), all, dimension);
+    }
+
+    /// <summary>Every error row, in part order.</summary>
+    public IReadOnlyList<ErrorRow> ReadErrors()
+    {
+        var rows = new List<ErrorRow>();
+        foreach (var file in ErrorPartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var ids = group.ReadStrings(CacheLayout.IdColumn);
+                var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                var reasons = group.ReadStrings(CacheLayout.ReasonColumn);
+                var messages = group.ReadStrings(CacheLayout.MessageColumn);
+                for (var i = 0; i < ids.Length; i++)
+                    rows.Add(new ErrorRow(ids[i]!, sources[i]!, labels[i], splits[i], reasons[i]!, messages[i]!));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>The next free part index (after every embedding and error part).</summary>
+    internal int NextPartIndex()
+    {
+        var next = 0;
+        foreach (var file in PartFiles().Concat(ErrorPartFiles()))
+            next = Math.Max(next, CacheLayout.PartIndex(Path.GetFileName(file)) + 1);
+        return next;
+    }
+
+    internal EmbeddingPartWriter BeginPart(int index, int rowGroupSize, IReadOnlyList<string> providers)
+    {
+        EnsureWritable();
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), Dimension, rowGroupSize, PartMetadata(providers), PartOptions);
+    }
+
+    internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)
+    {
+        EnsureWritable();
+        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index)), rows, PartMetadata([]), PartOptions);
+    }
+
+    public void Dispose() => _lock?.Dispose();
+
+    private List<KeyValuePair<string, string>> PartMetadata(IReadOnlyList<string> providers)
+    {
+        var metadata = new List<KeyValuePair<string, string>>
+        {
+            new(CacheLayout.FormatKey, CacheLayout.PartFormat),
+            new(CacheLayout.FingerprintKey, Fingerprint.Json),
+            new(CacheLayout.FingerprintSha256Key, Fingerprint.Sha256),
+            new(CacheLayout.DimensionKey, Dimension.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (providers.Count > 0) metadata.Add(new(CacheLayout.ProvidersKey, string.Join(",", providers)));
+        return metadata;
+    }
+
+    /// <summary>Opens a part and checks it belongs to this cache (a part copied in from another cache is refused).</summary>
+    private ParquetFileReader OpenPart(string file)
+    {
+        ParquetFileReader reader;
+        try { reader = ParquetFileReader.Open(file); }
+        catch (ParquetFormatException e)
+        {
+            throw new CacheException($"The cache part '{file}' is damaged ({e.Message}). Delete it and rerun the extraction: its inputs are extracted again.", e);
+        }
+        var sha = reader.GetMetadata(CacheLayout.FingerprintSha256Key);
+        if (sha != Fingerprint.Sha256)
+        {
+            reader.Dispose();
+            throw new CacheException(
+                $"The cache part '{file}' was written with fingerprint {sha ?? "(none)"}, not this cache's {Fingerprint.Sha256}: it does not belong here. Move it out of the cache.");
+        }
+        return reader;
+    }
+
+    private void EnsureWritable()
+    {
+        if (_lock is null) throw new InvalidOperationException("The cache was opened for reading; use EmbeddingCache.OpenForWriting.");
+    }
+
+    private static IReadOnlyList<string> ListParts(string folder)
+    {
+        if (!System.IO.Directory.Exists(folder)) return [];
+        return System.IO.Directory.EnumerateFiles(folder, "part-*.parquet")
+            .Where(f => CacheLayout.PartIndex(Path.GetFileName(f)) >= 0)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private static FileStream AcquireLock(string directory)
+    {
+        var path = Path.Combine(directory, CacheLayout.LockFile);
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock on Unix): released by the OS when the process dies.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new CacheException($"Another extraction is writing to the cache '{directory}' (its {CacheLayout.LockFile} is locked). " +
+                                     "Wait for it to finish, or extract into another folder.", e);
+        }
+    }
+
+    /// <summary>Hidden temporary files of runs that were killed mid-write: never part of the cache, safe to delete under the lock.</summary>
+    private static void RemoveTemporaryFiles(string directory)
+    {
+        foreach (var folder in new[] { directory, Path.Combine(directory, CacheLayout.ErrorsFolder) })
+        {
+            if (!System.IO.Directory.Exists(folder)) continue;
+            foreach (var file in System.IO.Directory.EnumerateFiles(folder, ".*.tmp"))
+                TryDelete(file);
+        }
+    }
+
+    private static void DeleteCacheFiles(string directory)
+    {
+        foreach (var part in ListParts(directory)) File.Delete(part);
+        var errors = Path.Combine(directory, CacheLayout.ErrorsFolder);
+        foreach (var part in ListParts(errors)) File.Delete(part);
+        if (System.IO.Directory.Exists(errors) && !System.IO.Directory.EnumerateFileSystemEntries(errors).Any()) System.IO.Directory.Delete(errors);
+        File.Delete(Path.Combine(directory, CacheLayout.ManifestFile));
+    }
+
+    private static List<string> ForeignEntries(string directory) =>
+        System.IO.Directory.EnumerateFileSystemEntries(directory)
+            .Select(Path.GetFileName)
+            .Where(name => name is not null && name != CacheLayout.LockFile && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)))
+            .Select(name => name!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,71 @@
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Features.Cache;
+
+/// <summary>
+/// Writes one embedding part: rows are buffered into row groups of a fixed size and written as they fill; the file
+/// exists under its final name only after <see cref="Commit"/> (the Parquet writer renames a hidden temporary file).
+/// Disposing without committing leaves nothing behind.
+/// </summary>
+internal sealed class EmbeddingPartWriter : IDisposable
+{
+    private readonly ParquetFileWriter _writer;
+    private readonly int _dimension;
+    private readonly string?[] _ids, _sources, _labels, _splits;
+    private readonly float[] _embeddings;
+    private int _buffered;
+
+    public EmbeddingPartWriter(string path, int dimension, int rowGroupSize, IEnumerable<KeyValuePair<string, string>> metadata, ParquetWriterOptions options)
+    {
+        _dimension = dimension;
+        _ids = new string?[rowGroupSize];
+        _sources = new string?[rowGroupSize];
+        _labels = new string?[rowGroupSize];
+        _splits = new string?[rowGroupSize];
+        _embeddings = new float[checked(rowGroupSize * dimension)];
+        _writer = new ParquetFileWriter(path, CacheLayout.EmbeddingSchema, options, metadata);
+    }
+
+    /// <summary>Rows appended so far (written or buffered).</summary>
+    public int RowCount { get; private set; }
+
+    public string Path => _writer.Path;
+
+    public void Append(string id, string source, string? label, string? split, ReadOnlySpan<float> embedding)
+    {
+        _ids[_buffered] = id;
+        _sources[_buffered] = source;
+        _labels[_buffered] = label;
+        _splits[_buffered] = split;
+        embedding.CopyTo(_embeddings.AsSpan(_buffered * _dimension, _dimension));
+        _buffered++;
+        RowCount++;
+        if (_buffered == _ids.Length) Flush();
+    }
+
+    /// <summary>Writes the last row group and the footer, and renames the file to its final name.</summary>
+    public void Commit()
+    {
+        Flush();
+        _writer.Complete();
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    private void Flush()
+    {
+        if (_buffered == 0) return;
+        var group = _writer.BeginRowGroup(_buffered);
+        group.WriteStrings(CacheLayout.IdColumn, _ids.AsSpan(0, _buffered));
+        group.WriteStrings(CacheLayout.SourceColumn, _sources.AsSpan(0, _buffered));
+        group.WriteStrings(CacheLayout.LabelColumn, _labels.AsSpan(0, _buffered));
+        group.WriteStrings(CacheLayout.SplitColumn, _splits.AsSpan(0, _buffered));
+        group.WriteFixedSizeList<float>(CacheLayout.EmbeddingColumn, _embeddings.AsSpan(0, _buffered * _dimension), _dimension);
+        group.Complete();
+        Array.Clear(_ids, 0, _buffered);
+        Array.Clear(_sources, 0, _buffered);
+        Array.Clear(_labels, 0, _buffered);
+        Array.Clear(_splits, 0, _buffered);
+        _buffered = 0;
+    }
+}

@@ -1,0 +1,40 @@
+namespace OnnxTransfer.Features.Extraction;
+
+/// <summary>Settings of an extraction run (the backbone's own settings are in its spec and <c>BackboneRunOptions</c>).</summary>
+public sealed record ExtractionOptions
+{
+    /// <summary>Images per inference call (ignored when the model fixes its batch size).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Threads decoding and preprocessing images (0: one per logical core).</summary>
+    public int DecodeThreads { get; init; }
+
+    /// <summary>
+    /// Embedding rows per part file. A part is the unit of atomic commit: an interrupted run loses at most the part in
+    /// progress, and a rerun extracts those inputs again.
+    /// </summary>
+    public int RowsPerPart { get; init; } = 2048;
+
+    /// <summary>Rows per Parquet row group inside a part (the unit readers stream).</summary>
+    public int RowsPerRowGroup { get; init; } = 512;
+
+    /// <summary>Extract at most this many new inputs (the rest wait for the next run); null for all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Batch buffers in flight between decoding, inference and writing (3: one filling, one running, one writing).</summary>
+    public int BatchesInFlight { get; init; } = 3;
+
+    internal int EffectiveDecodeThreads => DecodeThreads > 0 ? DecodeThreads : Environment.ProcessorCount;
+
+    /// <summary>Refuses impossible settings with the option to fix.</summary>
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"--batch must be at least 1 (got {BatchSize}); 32 is a good start on CPU, 64–256 on a GPU.");
+        if (BatchSize > 65536) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "--batch is too large; use at most 65536.");
+        if (DecodeThreads < 0 || DecodeThreads > 1024) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "--threads must be 0 (one per core) to 1024.");
+        if (RowsPerPart < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerPart), RowsPerPart, "--rows-per-part must be at least 1.");
+        if (RowsPerRowGroup < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerRowGroup), RowsPerRowGroup, "Rows per row group must be at least 1.");
+        if (Limit is < 0) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "--limit must be 0 or more.");
+        if (BatchesInFlight < 2) throw new ArgumentOutOfRangeException(nameof(BatchesInFlight), BatchesInFlight, "At least 2 batches must be in flight.");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace OnnxTransfer.Features.Extraction;
+
+/// <summary>What a run did, and where its time went.</summary>
+public sealed record ExtractionSummary
+{
+    /// <summary>Inputs in the folder or manifest.</summary>
+    public required int Inputs { get; init; }
+
+    /// <summary>Inputs skipped because the cache already had them (embedded or failed before).</summary>
+    public required int AlreadyCached { get; init; }
+
+    /// <summary>Inputs left for a later run by the limit.</summary>
+    public required int Deferred { get; init; }
+
+    public required int Embedded { get; init; }
+
+    public required int Failed { get; init; }
+
+    /// <summary>Error rows of this run by reason code.</summary>
+    public required IReadOnlyDictionary<string, int> ErrorsByReason { get; init; }
+
+    public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>Time spent decoding and preprocessing, summed over the decode threads.</summary>
+    public required TimeSpan DecodeTime { get; init; }
+
+    /// <summary>Time spent in the backbone (ONNX Runtime) including pooling/normalisation.</summary>
+    public required TimeSpan InferenceTime { get; init; }
+
+    /// <summary>Time spent encoding and writing Parquet.</summary>
+    public required TimeSpan WriteTime { get; init; }
+
+    /// <summary>Inference time the inference thread spent waiting for decoded batches.</summary>
+    public required TimeSpan InferenceWaitTime { get; init; }
+
+    public required int PartsWritten { get; init; }
+
+    public required int ErrorPartsWritten { get; init; }
+
+    public required int BatchSize { get; init; }
+
+    public required int DecodeThreads { get; init; }
+
+    public required IReadOnlyList<string> Providers { get; init; }
+
+    public required string CacheDirectory { get; init; }
+
+    public required string FingerprintSha256 { get; init; }
+
+    /// <summary>Inputs processed (embedded or failed) per second of wall time.</summary>
+    public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? (Embedded + Failed) / Elapsed.TotalSeconds : 0;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Embedded} embedded, {Failed} failed, {AlreadyCached} already cached in {Elapsed.TotalSeconds:F1} s ({ImagesPerSecond:F1} images/s); " +
+        $"decode {DecodeTime.TotalSeconds:F1} s (over {DecodeThreads} threads), inference {InferenceTime.TotalSeconds:F1} s, write {WriteTime.TotalSeconds:F1} s");
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Features.Inputs;
+
+/// <summary>
+/// Reads a manifest of inputs: CSV/TSV with a header, JSONL (one object per line) or Parquet, with a <c>path</c> column
+/// and optional <c>label</c>, <c>split</c> and <c>id</c>. Relative paths are taken from the manifest's folder; the id
+/// defaults to the path as written. A row that cannot be used (no path, malformed line) becomes an input that fails
+/// with <c>bad-manifest-row</c>; a missing file is found when it is decoded (<c>not-found</c>), never a crash.
+/// </summary>
+public static class ManifestReader
+{
+    public const string BadRowCode = "bad-manifest-row";
+
+    public static InputSet Read(string manifest)
+    {
+        var full = Path.GetFullPath(manifest);
+        if (!File.Exists(full)) throw new InputSourceException($"Manifest '{full}' does not exist.");
+        var folder = Path.GetDirectoryName(full)!;
+        var items = Path.GetExtension(full).ToLowerInvariant() switch
+        {
+            ".csv" => ReadDelimited(full, folder, ','),
+            ".tsv" or ".tab" => ReadDelimited(full, folder, '\t'),
+            ".jsonl" or ".ndjson" => ReadJsonLines(full, folder),
+            ".parquet" => ReadParquet(full, folder),
+            var other => throw new InputSourceException(
+                $"Cannot read '{full}' as a manifest: its extension '{other}' is not .csv, .tsv, .jsonl or .parquet. Rename it, or give a folder of images."),
+        };
+        if (items.Count == 0) throw new InputSourceException($"Manifest '{full}' lists no inputs.");
+        return InputSet.Create(full, FolderLayout.Manifest, items, 0);
+    }
+
+    private static List<InputItem> ReadDelimited(string manifest, string folder, char delimiter)
+    {
+        using var reader = new StreamReader(manifest, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+        var parser = new DelimitedReader(reader, delimiter);
+        var header = parser.Next(out _, out var headerError);
+        if (header is null || headerError is not null)
+            throw new InputSourceException($"Manifest '{manifest}' has no header line: the first line names the columns (path, and optionally label, split, id).");
+        int Column(string name) => header.FindIndex(h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
+        int path = Column("path"), label = Column("label"), split = Column("split"), id = Column("id");
+        if (path < 0)
+            throw new InputSourceException($"Manifest '{manifest}' has no \"path\" column (its columns: {string.Join(", ", header)}). Name the column of image paths \"path\".");
+
+        var items = new List<InputItem>();
+        while (parser.Next(out var line, out var error) is { } fields)
+        {
+            if (fields.Count == 1 && fields[0].Length == 0) continue; // blank line
+            string? Field(int column) => column >= 0 && column < fields.Count && fields[column].Length > 0 ? fields[column] : null;
+            var where = $"{Path.GetFileName(manifest)}:{line}";
+            if (error is not null || fields.Count != header.Count)
+            {
+                var reason = error ?? $"the row has {fields.Count} fields but the header has {header.Count}; check its quoting";
+                items.Add(Bad(Field(id) ?? where, manifest, Field(label), Field(split), $"{where}: {reason}"));
+                continue;
+            }
+            items.Add(Item(folder, manifest, where, Field(path), Field(label), Field(split), Field(id)));
+        }
+        return items;
+    }
+
+    private static List<InputItem> ReadJsonLines(string manifest, string folder)
+    {
+        var items = new List<InputItem>();
+        using var reader = new StreamReader(manifest, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            var where = $"{Path.GetFileName(manifest)}:{line.ToString(CultureInfo.InvariantCulture)}";
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    items.Add(Bad(where, manifest, null, null, $"{where}: the line is not a JSON object with a \"path\""));
+                    continue;
+                }
+                items.Add(Item(folder, manifest, where, Scalar(root, "path"), Scalar(root, "label"), Scalar(root, "split"), Scalar(root, "id")));
+            }
+            catch (JsonException e)
+            {
+                items.Add(Bad(where, manifest, null, null, $"{where}: not valid JSON ({e.Message})"));
+            }
+        }
+        return items;
+    }
+
+    private static List<InputItem> ReadParquet(string manifest, string folder)
+    {
+        ParquetDataset dataset;
+        try { dataset = ParquetDataset.Open(manifest); }
+        catch (ParquetFormatException e) { throw new InputSourceException($"Manifest '{manifest}' is not a readable Parquet file: {e.Message}"); }
+        if (!dataset.Schema.Contains("path"))
+            throw new InputSourceException(
+                $"Manifest '{manifest}' has no \"path\" column (its columns: {string.Join(", ", dataset.Schema.Fields.Select(f => f.Name))}).");
+        var items = new List<InputItem>();
+        long row = 0;
+        foreach (var group in dataset.RowGroups())
+        {
+            var paths = group.ReadStrings("path");
+            var labels = Optional(group, "label");
+            var splits = Optional(group, "split");
+            var ids = Optional(group, "id");
+            for (var i = 0; i < paths.Length; i++)
+            {
+                row++;
+                var where = $"{Path.GetFileName(manifest)} row {row.ToString(CultureInfo.InvariantCulture)}";
+                items.Add(Item(folder, manifest, where, paths[i], labels?[i], splits?[i], ids?[i]));
+            }
+        }
+        return items;
+    }
+
+    private static string?[]? Optional(ParquetRowGroupReader group, string column)
+    {
+        if (!group.Schema.Contains(column)) return null;
+        try { return group.ReadStrings(column); }
+        catch (Exception e) when (e is ParquetFormatException or InvalidOperationException or ArgumentException)
+        {
+            // e.g. an integer label column: read it as text.
+            var data = group.ReadColumn(column);
+            var values = new string?[group.RowCount];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = data.IsValueNull(i) ? null : Convert.ToString(data.Values.GetValue(i), CultureInfo.InvariantCulture);
+            return values;
+        }
+    }
+
+    private static InputItem Item(string folder, string manifest, string where, string? path, string? label, string? split, string? id)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            return Bad(id ?? where, manifest, label, split, $"{where}: the row has no path");
+        var source = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(folder, path));
+        return new InputItem(id ?? path.Replace('\\', '/'), source, Empty(label), Empty(split));
+    }
+
+    private static InputItem Bad(string id, string manifest, string? label, string? split, string message) =>
+        new(id, manifest, Empty(label), Empty(split), new InputFailure(BadRowCode, message));
+
+    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static string? Scalar(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value)) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => null,
+        };
+    }
+}
