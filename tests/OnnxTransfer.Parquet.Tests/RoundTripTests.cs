@@ -83,6 +83,77 @@ public class RoundTripTests
             Does.Contain(byteStreamSplit ? ParquetEncoding.ByteStreamSplit : ParquetEncoding.Plain));
     }
 
+    /// <summary>
+    /// Uncompressed pages larger than the reader's 1 MiB window (as DuckDB writes them) are read by the fast path
+    /// straight from the file into the destination; every value encoding and page version must still come back exact.
+    /// </summary>
+    [Test]
+    public void PagesLargerThanTheReadWindowReadStraightIntoTheDestination([Values] ParquetDataPageVersion pages, [Values] bool byteStreamSplit,
+        [Values] bool nullableElements)
+    {
+        using var temp = new TempDirectory("parquet-big-pages");
+        var path = temp.File("big-pages.parquet");
+        const int rows = 2500, dim = 640; // 6.4 MB of floats in pages of about 3 MB
+        var embeddings = new SampleData(rows).Embeddings(rows, dim);
+        var schema = new ParquetSchema(ParquetField.Int32("n", nullable: false), ParquetField.List("embedding", ParquetField.Float("element", nullableElements)));
+        var options = new ParquetWriterOptions
+        {
+            Compression = ParquetCompressionCodec.Uncompressed, DataPageVersion = pages, ByteStreamSplitFloatingPoint = byteStreamSplit,
+            PageSizeBytes = 3 << 20, RowGroupSize = rows,
+        };
+        using (var writer = new ParquetFileWriter(path, schema, options))
+        {
+            var group = writer.BeginRowGroup(rows);
+            group.WriteValues<int>("n", Enumerable.Range(0, rows).ToArray());
+            group.WriteFixedSizeList<float>("embedding", embeddings, dim);
+            group.Complete();
+            writer.Complete();
+        }
+        using var reader = ParquetFileReader.Open(path);
+        var rowGroup = reader.OpenRowGroup(0);
+        var fast = new float[rows * dim];
+        rowGroup.ReadFixedSizeList<float>("embedding", dim, fast);
+        Assert.That(fast.AsSpan().SequenceEqual(embeddings), "fast path");
+        Assert.That(rowGroup.ReadColumn("embedding").GetValues<float>().AsSpan().SequenceEqual(embeddings), "general path");
+        Assert.That(rowGroup.ReadValues<int>("n"), Is.EqualTo(Enumerable.Range(0, rows)));
+    }
+
+    /// <summary>
+    /// Short rows give bit-packed repetition levels (no run reaches 8), which the fast path scans 64 at a time; it must
+    /// still find the one row of another length, wherever it falls in a 64-level word.
+    /// </summary>
+    [Test]
+    public void TheFastPathFindsAWrongLengthRowInBitPackedLevels([Values(0, 1, 21, 22, 500, 999)] int oddRow)
+    {
+        using var temp = new TempDirectory("parquet-bitpacked-levels");
+        const int rows = 1000, length = 3;
+        var field = ParquetField.List("v", ParquetField.Int64("element", nullable: false));
+        var offsets = new int[rows + 1];
+        var shortRow = (oddRow + 500) % rows; // keeps the total at rows × length, so only the levels can tell
+        for (var r = 0; r < rows; r++) offsets[r + 1] = offsets[r] + (r == oddRow ? length + 1 : r == shortRow ? length - 1 : length);
+        var values = Enumerable.Range(0, offsets[rows]).Select(i => (long)i * 31).ToArray();
+        var path = temp.File("odd.parquet");
+        using (var writer = new ParquetFileWriter(path, new ParquetSchema(field)))
+        {
+            writer.Write([ParquetColumnData.CreateList(field, values, offsets)]);
+            writer.Complete();
+        }
+        using var reader = ParquetFileReader.Open(path);
+        var group = reader.OpenRowGroup(0);
+        Assert.That(group.ReadColumn("v").Offsets, Is.EqualTo(offsets));
+        var error = Assert.Throws<ParquetFormatException>(() => group.ReadFixedSizeList<long>("v", length, new long[rows * length]));
+        Assert.That(error!.Message, Does.Contain($"row {Math.Min(oddRow, shortRow)} of the row group holds"));
+
+        var even = ParquetColumnData.CreateFixedSizeList(field, values[..(rows * length)], length);
+        using (var writer = new ParquetFileWriter(path, new ParquetSchema(field)))
+        {
+            writer.Write([even]);
+            writer.Complete();
+        }
+        using var evenReader = ParquetFileReader.Open(path);
+        Assert.That(evenReader.OpenRowGroup(0).ReadFixedSizeList<long>("v", out _), Is.EqualTo(values[..(rows * length)]));
+    }
+
     [Test]
     public void FixedSizeListsOfEveryNumericTypeRoundTrip()
     {

@@ -66,6 +66,27 @@ internal ref struct RleBitPackedHybridDecoder
         return take;
     }
 
+    /// <summary>
+    /// For bit width 1: when the next values are a byte-aligned stretch of a bit-packed run, hands out up to
+    /// <paramref name="maxCount"/> of them as raw bits (value i is bit i%8 of byte i/8) so a caller can scan 64 levels at a
+    /// time. Returns false, consuming nothing, when the next values are a repeated run or not byte-aligned; use
+    /// <see cref="Next"/> then.
+    /// </summary>
+    public bool TryTakeBits(int maxCount, out ReadOnlySpan<byte> bits, out int count)
+    {
+        bits = default;
+        count = 0;
+        if (_bitWidth != 1 || maxCount <= 0) return false;
+        if (_repeatRemaining == 0 && _packedRemaining == 0 && !StartRun()) return false;
+        if (_packedRemaining == 0 || (_packedOffset & 7) != 0) return false;
+        count = Math.Min(maxCount, _packedRemaining);
+        if (_packedOffset + count > _packedAvailable) throw new CorruptDataException("a bit-packed run ends before the values it declares");
+        bits = _data.Slice(_packedStart + _packedOffset / 8, (count + 7) / 8);
+        _packedOffset += count;
+        _packedRemaining -= count;
+        return true;
+    }
+
     /// <summary>Decodes exactly <c>destination.Length</c> values; fails if the data holds fewer.</summary>
     public void Decode(Span<int> destination)
     {

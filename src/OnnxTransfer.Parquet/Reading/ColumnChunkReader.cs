@@ -18,6 +18,15 @@ internal readonly ref struct DataPageView
     public required ReadOnlySpan<byte> DefinitionLevels { get; init; }
     public required ParquetEncoding DefinitionLevelEncoding { get; init; }
     public required ReadOnlySpan<byte> Values { get; init; }
+
+    /// <summary>
+    /// When positive, the values were left in the file (an uncompressed page larger than the read window, for a caller
+    /// that asked for <see cref="ColumnChunkReader.DeferLargeValues"/>): <see cref="Values"/> is empty and the values are
+    /// the <see cref="DeferredValuesLength"/> bytes at file offset <see cref="DeferredValuesOffset"/>.
+    /// </summary>
+    public int DeferredValuesLength { get; init; }
+
+    public long DeferredValuesOffset { get; init; }
 }
 
 /// <summary>The dictionary of a column chunk: PLAIN-encoded entries, decoded into typed values by the value decoder.</summary>
@@ -72,6 +81,13 @@ internal sealed class ColumnChunkReader : IDisposable
     /// <summary>Level entries the chunk metadata declares.</summary>
     public long NumValues { get; }
 
+    /// <summary>
+    /// Leave the values of large uncompressed pages in the file (see <see cref="DataPageView.DeferredValuesLength"/>), so
+    /// that a caller can read them straight into its own buffer with <see cref="ReadDeferredValues"/> instead of through
+    /// the read window: one copy instead of two for the big pages some writers produce.
+    /// </summary>
+    public bool DeferLargeValues { get; set; }
+
     public DictionaryPage? Dictionary { get; private set; }
 
     /// <summary>Reads up to the next data page; false at the end of the chunk.</summary>
@@ -83,9 +99,12 @@ internal sealed class ColumnChunkReader : IDisposable
             var bodyStart = _position + headerLength;
             if (header.CompressedPageSize > _chunkEnd - bodyStart)
                 throw new CorruptDataException($"a page at offset {_position} declares {header.CompressedPageSize} bytes, past the end of its column chunk");
-            if (header.Crc is { } crc && _verifyChecksums && header.Type != PageType.IndexPage
-                && Crc32.Compute(Window(bodyStart, header.CompressedPageSize)) != unchecked((uint)crc))
+            var checksummed = header.Crc is not null && _verifyChecksums && header.Type != PageType.IndexPage;
+            if (checksummed && Crc32.Compute(Window(bodyStart, header.CompressedPageSize)) != unchecked((uint)header.Crc!.Value))
                 throw new CorruptDataException($"the page at offset {_position} fails its CRC-32 checksum: its bytes are corrupted");
+            // A checksummed page is already in the window; otherwise a big uncompressed page may stay in the file.
+            var defer = DeferLargeValues && !checksummed && _codec == ParquetCompressionCodec.Uncompressed
+                && bodyStart + header.CompressedPageSize > _windowStart + _windowLength;
             _position = bodyStart + header.CompressedPageSize;
             switch (header.Type)
             {
@@ -96,11 +115,11 @@ internal sealed class ColumnChunkReader : IDisposable
                     continue;
                 case PageType.DataPage:
                     _sawDataPage = true;
-                    page = ReadDataPageV1(header, bodyStart);
+                    page = defer ? DeferDataPageV1(header, bodyStart) : ReadDataPageV1(header, bodyStart);
                     return true;
                 case PageType.DataPageV2:
                     _sawDataPage = true;
-                    page = ReadDataPageV2(header, bodyStart);
+                    page = defer ? DeferDataPageV2(header, bodyStart) : ReadDataPageV2(header, bodyStart);
                     return true;
                 default:
                     throw new CorruptDataException($"page type {(int)header.Type} is unknown");
@@ -169,6 +188,104 @@ internal sealed class ColumnChunkReader : IDisposable
             Values = body[offset..],
         };
     }
+
+    /// <summary>
+    /// A v1 page whose values stay in the file: only the level sections are read (their lengths first, then both in
+    /// one window, so the spans stay valid until the caller has used them).
+    /// </summary>
+    private DataPageView DeferDataPageV1(PageHeader header, long bodyStart)
+    {
+        var info = header.DataPage ?? throw new CorruptDataException("a data page has no data page header");
+        if (header.UncompressedPageSize != header.CompressedPageSize)
+            throw new CorruptDataException($"an uncompressed page is {header.CompressedPageSize} bytes but its header says {header.UncompressedPageSize}");
+        var bodyLength = header.CompressedPageSize;
+        long levelBytes = 0;
+        if (_column.MaxRepetitionLevel > 0) levelBytes += LevelSectionLength(bodyStart + levelBytes, bodyLength - levelBytes, info.RepetitionLevelEncoding, info.NumValues, _column.MaxRepetitionLevel);
+        if (_column.MaxDefinitionLevel > 0) levelBytes += LevelSectionLength(bodyStart + levelBytes, bodyLength - levelBytes, info.DefinitionLevelEncoding, info.NumValues, _column.MaxDefinitionLevel);
+        var levels = Window(bodyStart, (int)levelBytes);
+        var offset = 0;
+        var repetition = _column.MaxRepetitionLevel > 0
+            ? SplitV1Levels(levels, ref offset, info.RepetitionLevelEncoding, info.NumValues, _column.MaxRepetitionLevel, "repetition") : default;
+        var definition = _column.MaxDefinitionLevel > 0
+            ? SplitV1Levels(levels, ref offset, info.DefinitionLevelEncoding, info.NumValues, _column.MaxDefinitionLevel, "definition") : default;
+        return new DataPageView
+        {
+            NumValues = info.NumValues,
+            ValueEncoding = info.Encoding,
+            RepetitionLevels = repetition,
+            RepetitionLevelEncoding = info.RepetitionLevelEncoding,
+            DefinitionLevels = definition,
+            DefinitionLevelEncoding = info.DefinitionLevelEncoding,
+            Values = default,
+            DeferredValuesOffset = bodyStart + levelBytes,
+            DeferredValuesLength = bodyLength - (int)levelBytes,
+        };
+    }
+
+    /// <summary>The bytes a v1 level section takes (with its length prefix), read from the file without keeping them.</summary>
+    private int LevelSectionLength(long position, long available, ParquetEncoding encoding, int count, int maxLevel)
+    {
+        long length;
+        if (encoding == ParquetEncoding.Rle)
+        {
+            if (available < 4) throw new CorruptDataException("a data page ends before its levels' length");
+            length = 4L + BinaryPrimitives.ReadInt32LittleEndian(Window(position, 4));
+            if (length < 4) throw new CorruptDataException($"the levels declare a negative length {length - 4}");
+        }
+        else if (encoding == ParquetEncoding.BitPacked)
+        {
+            length = BitPacking.ByteCount(count, BitPacking.BitWidthOf(maxLevel));
+        }
+        else
+        {
+            throw new CorruptDataException($"level encoding {encoding} is not RLE or BIT_PACKED");
+        }
+        if (length > available) throw new CorruptDataException($"the levels declare {length} bytes but the page has {available} left");
+        return (int)length;
+    }
+
+    /// <summary>A v2 page whose (uncompressed) values stay in the file.</summary>
+    private DataPageView DeferDataPageV2(PageHeader header, long bodyStart)
+    {
+        var info = header.DataPageV2 ?? throw new CorruptDataException("a data page v2 has no data page v2 header");
+        var levelBytes = (long)info.RepetitionLevelsByteLength + info.DefinitionLevelsByteLength;
+        if (levelBytes > header.CompressedPageSize || header.UncompressedPageSize != header.CompressedPageSize)
+            throw new CorruptDataException($"a data page v2 declares {levelBytes} level bytes and {header.UncompressedPageSize} uncompressed bytes in a {header.CompressedPageSize}-byte page");
+        var levels = Window(bodyStart, (int)levelBytes);
+        return new DataPageView
+        {
+            NumValues = info.NumValues,
+            ValueEncoding = info.Encoding,
+            RepetitionLevels = _column.MaxRepetitionLevel > 0 ? levels[..info.RepetitionLevelsByteLength] : default,
+            RepetitionLevelEncoding = ParquetEncoding.Rle,
+            DefinitionLevels = _column.MaxDefinitionLevel > 0 ? levels.Slice(info.RepetitionLevelsByteLength, info.DefinitionLevelsByteLength) : default,
+            DefinitionLevelEncoding = ParquetEncoding.Rle,
+            Values = default,
+            DeferredValuesOffset = bodyStart + levelBytes,
+            DeferredValuesLength = header.CompressedPageSize - (int)levelBytes,
+        };
+    }
+
+    /// <summary>
+    /// Copies deferred values into <paramref name="destination"/>: the part the read window already holds, then the rest
+    /// straight from the file. Leaves the window as it is, so the page's level spans stay valid.
+    /// </summary>
+    public void ReadDeferredValues(long offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset + destination.Length > _chunkEnd)
+            throw new CorruptDataException($"a read of {destination.Length} bytes at offset {offset} runs past the column chunk");
+        if (offset >= _windowStart && offset < _windowStart + _windowLength)
+        {
+            var overlap = (int)Math.Min(destination.Length, _windowStart + _windowLength - offset);
+            _window.AsSpan((int)(offset - _windowStart), overlap).CopyTo(destination);
+            offset += overlap;
+            destination = destination[overlap..];
+        }
+        if (!destination.IsEmpty) _file.ReadExactly(offset, destination);
+    }
+
+    /// <summary>Brings deferred values into the read window (for encodings that need decoding); the level spans become invalid.</summary>
+    public ReadOnlySpan<byte> LoadDeferredValues(long offset, int length) => Window(offset, length);
 
     private static ReadOnlySpan<byte> SplitV1Levels(ReadOnlySpan<byte> body, scoped ref int offset, ParquetEncoding encoding, int count, int maxLevel, string kind)
     {

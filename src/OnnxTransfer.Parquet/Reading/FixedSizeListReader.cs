@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using OnnxTransfer.Parquet.Encodings;
 using OnnxTransfer.Parquet.Schema;
 
@@ -14,7 +17,7 @@ internal sealed class ShapeMismatchException(string problem) : CorruptDataExcept
 /// </summary>
 internal static class FixedSizeListReader
 {
-    public static void Read<T>(ColumnChunkReader chunk, ColumnDescriptor column, int rowCount, int length, Span<T> destination)
+    public static unsafe void Read<T>(ColumnChunkReader chunk, ColumnDescriptor column, int rowCount, int length, Span<T> destination) where T : unmanaged
     {
         var total = (long)rowCount * length;
         if (destination.Length < total)
@@ -27,6 +30,7 @@ internal static class FixedSizeListReader
         var decoder = ValueDecoder<T>.For(column);
         var rows = new RowLengthTracker(length, rowCount, column.DottedPath);
         var written = 0;
+        chunk.DeferLargeValues = true;
         while (chunk.ReadNextDataPage(out var page))
         {
             var n = page.NumValues;
@@ -34,7 +38,22 @@ internal static class FixedSizeListReader
                 throw new ShapeMismatchException($"'{column.DottedPath}' holds more than {rowCount} rows × {length} values");
             CheckAllPresent(page.DefinitionLevels, page.DefinitionLevelEncoding, column.MaxDefinitionLevel, n, column.DottedPath, rows.Rows);
             TrackRows(page.RepetitionLevels, page.RepetitionLevelEncoding, n, ref rows);
-            decoder.Decode(page.ValueEncoding, page.Values, destination.Slice(written, n), chunk.Dictionary);
+            var target = destination.Slice(written, n);
+            if (page.DeferredValuesLength == 0)
+            {
+                decoder.Decode(page.ValueEncoding, page.Values, target, chunk.Dictionary);
+            }
+            else if (page.ValueEncoding == ParquetEncoding.Plain && column.PhysicalType != ParquetPhysicalType.Boolean)
+            {
+                // PLAIN numbers are their little-endian bytes: read them from the file straight into place.
+                if ((long)n * sizeof(T) > page.DeferredValuesLength)
+                    throw new CorruptDataException($"PLAIN data holds {page.DeferredValuesLength / sizeof(T)} values where {n} are needed");
+                chunk.ReadDeferredValues(page.DeferredValuesOffset, MemoryMarshal.AsBytes(target));
+            }
+            else
+            {
+                decoder.Decode(page.ValueEncoding, chunk.LoadDeferredValues(page.DeferredValuesOffset, page.DeferredValuesLength), target, chunk.Dictionary);
+            }
             written += n;
         }
         rows.Finish();
@@ -78,6 +97,12 @@ internal static class FixedSizeListReader
             var remaining = count;
             while (remaining > 0)
             {
+                if (decoder.TryTakeBits(remaining, out var bits, out var taken))
+                {
+                    rows.AddBits(bits, taken);
+                    remaining -= taken;
+                    continue;
+                }
                 var n = decoder.Next(remaining, scratch, out var repeated, out var value);
                 if (n == 0) throw new CorruptDataException($"repetition levels end {remaining} entries early");
                 if (repeated) rows.Add(value, n);
@@ -113,6 +138,37 @@ internal static class FixedSizeListReader
                 if (Rows == 0) throw new CorruptDataException("the first level entry continues a list (repetition level 1)");
                 if ((long)_current + count > length) throw Mismatch(Rows - 1, (long)_current + count);
                 _current += count;
+            }
+        }
+
+        /// <summary>
+        /// Bit-packed repetition levels, 64 at a time: a word of ones only lengthens the current row, and each zero bit (a
+        /// row start, about one in <c>length</c>) is found with a trailing-zero count.
+        /// </summary>
+        public void AddBits(ReadOnlySpan<byte> bits, int count)
+        {
+            for (var done = 0; done < count; done += 64)
+            {
+                var take = Math.Min(64, count - done);
+                var at = done >> 3;
+                ulong word;
+                if (take == 64) word = BinaryPrimitives.ReadUInt64LittleEndian(bits[at..]);
+                else
+                {
+                    word = 0;
+                    for (var b = 0; b < (take + 7) >> 3; b++) word |= (ulong)bits[at + b] << (8 * b);
+                }
+                var zeros = ~word & (take == 64 ? ulong.MaxValue : (1UL << take) - 1);
+                var last = 0;
+                while (zeros != 0)
+                {
+                    var start = BitOperations.TrailingZeroCount(zeros);
+                    if (start > last) Add(1, start - last);
+                    Add(0, 1);
+                    last = start + 1;
+                    zeros &= zeros - 1;
+                }
+                if (take > last) Add(1, take - last);
             }
         }
 
