@@ -1,0 +1,241 @@
+using System.Runtime.ExceptionServices;
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Training.Data;
+
+/// <summary>
+/// Labelled embeddings in Parquet, opened for training: an embedding cache folder, or any Parquet file or folder of
+/// parts with a LIST&lt;FLOAT&gt; embedding column and a string label column (optional split and id columns; names in
+/// <see cref="EmbeddingColumns"/>). Opening reads every part's footer and its label/split columns (never the
+/// embeddings), checks that the parts agree on the fingerprint and the dimension, and indexes the row groups; then a
+/// split is loaded into memory (<see cref="Load"/>) or streamed row group by row group (<c>StreamingRows</c>) when it
+/// does not fit the memory budget. Parts under folders whose name starts with '_' or '.' (the cache's <c>_errors/</c>)
+/// are not data and are skipped.
+/// </summary>
+public sealed partial class EmbeddingDataset
+{
+    private readonly RowGroupEntry[] _groups;
+    private readonly string[] _labels;
+    private readonly string[] _splits;
+    private readonly int[] _rowsPerSplit;
+
+    private EmbeddingDataset(string root, string[] parts, EmbeddingColumns columns, int dimension, bool hasIds, RowGroupEntry[] groups,
+        string[] labels, string[] splits, int[] rowsPerSplit, long rowCount, CacheFingerprint? fingerprint, ParquetReaderOptions options)
+    {
+        Root = root;
+        Parts = parts;
+        Columns = columns;
+        Dimension = dimension;
+        HasIds = hasIds;
+        _groups = groups;
+        _labels = labels;
+        _splits = splits;
+        _rowsPerSplit = rowsPerSplit;
+        RowCount = rowCount;
+        Fingerprint = fingerprint;
+        ReaderOptions = options;
+    }
+
+    /// <summary>The folder or file the dataset was opened from (full path).</summary>
+    public string Root { get; }
+
+    /// <summary>The data part files, in ordinal path order (error parts excluded).</summary>
+    public IReadOnlyList<string> Parts { get; }
+
+    public EmbeddingColumns Columns { get; }
+
+    public int Dimension { get; }
+
+    public long RowCount { get; }
+
+    /// <summary>Row groups over all parts.</summary>
+    public int RowGroupCount => _groups.Length;
+
+    /// <summary>Whether rows have ids (the id column exists).</summary>
+    public bool HasIds { get; }
+
+    /// <summary>The fingerprint all parts share; null when no part has one (e.g. embeddings written by pyarrow).</summary>
+    public CacheFingerprint? Fingerprint { get; }
+
+    /// <summary>Every distinct label of the data, ordinal order (unlabelled rows are not counted here).</summary>
+    public IReadOnlyList<string> Labels => _labels;
+
+    /// <summary>Whether the rows carry split names (a split column with at least one non-null value).</summary>
+    public bool HasSplits => _splits.Length > 0;
+
+    /// <summary>The split names that occur, ordinal order.</summary>
+    public IReadOnlyList<string> Splits => _splits;
+
+    internal ParquetReaderOptions ReaderOptions { get; }
+
+    internal IReadOnlyList<RowGroupEntry> Groups => _groups;
+
+    /// <summary>Rows of <paramref name="split"/> (null: all rows).</summary>
+    public int RowsIn(string? split)
+    {
+        if (split is null) return checked((int)RowCount);
+        int index = Array.IndexOf(_splits, split);
+        return index < 0 ? 0 : _rowsPerSplit[index];
+    }
+
+    /// <summary>Bytes the features of <paramref name="split"/> take in memory as one float buffer.</summary>
+    public long FeatureBytes(string? split) => (long)RowsIn(split) * Dimension * sizeof(float);
+
+    /// <summary>"train (245 rows), val (153 rows)", for messages.</summary>
+    public string DescribeSplits() => HasSplits
+        ? string.Join(", ", _splits.Select((s, i) => $"'{s}' ({_rowsPerSplit[i]} rows)"))
+        : "none";
+
+    /// <summary>
+    /// Opens Parquet embeddings: a file, or a folder of part files (searched recursively, '_'/'.' folders skipped).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No file or folder, or a folder without parts.</exception>
+    /// <exception cref="TrainingDataException">A column is missing or of the wrong type, parts disagree on the fingerprint
+    /// or the dimension, or an embedding row is null or of another length (named by part, row group and id).</exception>
+    /// <exception cref="ParquetFormatException">A part is not valid Parquet.</exception>
+    public static EmbeddingDataset Open(string path, EmbeddingColumns? columns = null, ParquetReaderOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        columns ??= EmbeddingColumns.Default;
+        options ??= ParquetReaderOptions.Default;
+        var parts = ParquetDataset.ListParts(path).ToArray();
+        var scans = new PartScan[parts.Length];
+        try
+        {
+            Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(parts.Length, Environment.ProcessorCount) },
+                i => scans[i] = PartScan.Read(parts[i], columns, options));
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count >= 1)
+        {
+            // The first part's problem, with its own type (a missing column, a bad row, a corrupt file).
+            ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
+
+        var fingerprint = AgreeOnFingerprint(parts, scans);
+        int dimension = AgreeOnDimension(parts, scans);
+
+        // Labels and splits: one sorted list each over all parts; each part's local indices are remapped to it.
+        var labels = scans.SelectMany(s => s.Labels).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var splits = scans.SelectMany(s => s.Splits).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var rowsPerSplit = new int[splits.Length];
+        var groups = new List<RowGroupEntry>();
+        long firstRow = 0;
+        for (int p = 0; p < scans.Length; p++)
+        {
+            var scan = scans[p];
+            var labelMap = scan.Labels.Select(l => Array.BinarySearch(labels, l, StringComparer.Ordinal)).ToArray();
+            var splitMap = scan.Splits.Select(s => Array.BinarySearch(splits, s, StringComparer.Ordinal)).ToArray();
+            foreach (var group in scan.Groups)
+            {
+                for (int i = 0; i < group.Labels.Length; i++)
+                    if (group.Labels[i] >= 0) group.Labels[i] = labelMap[group.Labels[i]];
+                if (group.Splits is { } rowSplits)
+                {
+                    for (int i = 0; i < rowSplits.Length; i++)
+                    {
+                        if (rowSplits[i] < 0) continue;
+                        rowSplits[i] = splitMap[rowSplits[i]];
+                        rowsPerSplit[rowSplits[i]]++;
+                    }
+                }
+                groups.Add(group with { Part = p, FirstRow = firstRow });
+                firstRow += group.Rows;
+            }
+        }
+        if (firstRow > int.MaxValue)
+            throw new TrainingDataException($"'{path}' holds {firstRow} rows; the trainer handles at most {int.MaxValue} rows per dataset. Train on a subset of the parts.");
+        bool hasIds = scans.All(s => s.HasIds);
+        return new EmbeddingDataset(Path.GetFullPath(path), parts, columns, dimension, hasIds, groups.ToArray(), labels, splits,
+            rowsPerSplit, firstRow, fingerprint, options);
+    }
+
+    /// <summary>
+    /// Chooses the training and evaluation splits. Defaults: train on <c>train</c> and evaluate on <c>val</c> when the
+    /// data has them; without splits, train on every row and evaluate on none (select by cross-validation or hold-out).
+    /// <paramref name="evaluation"/> = <c>none</c> evaluates on no split.
+    /// </summary>
+    /// <exception cref="TrainingDataException">A named split that does not exist (the message lists the splits), split
+    /// names for data without splits, or the same split for training and evaluation.</exception>
+    public SplitPlan PlanSplits(string? train = null, string? evaluation = null)
+    {
+        var notes = new List<string>();
+        bool noEvaluation = string.Equals(evaluation, "none", StringComparison.Ordinal);
+        if (!HasSplits)
+        {
+            if (train is not null || (evaluation is not null && !noEvaluation))
+                throw new TrainingDataException(
+                    $"'{Root}' has no splits (no '{Columns.Split}' column, or it is empty), so --train-split/--eval-split cannot select one. " +
+                    "Every row is training data: leave the split options out (selection then uses cross-validation or a hold-out of the rows), " +
+                    "or name the split column with --split-column.");
+            notes.Add("the data has no splits: training on all rows, no evaluation split");
+            return new SplitPlan(null, null, notes);
+        }
+
+        if (train is null)
+        {
+            if (!_splits.Contains("train"))
+                throw new TrainingDataException(
+                    $"'{Root}' has no split named 'train' (splits: {DescribeSplits()}). Choose the training split with --train-split.");
+            train = "train";
+        }
+        else RequireSplit(train, "--train-split");
+
+        if (noEvaluation) evaluation = null;
+        else if (evaluation is null)
+        {
+            if (_splits.Contains("val")) evaluation = "val";
+            else notes.Add($"no 'val' split (splits: {DescribeSplits()}): no evaluation split; pass --eval-split to choose one");
+        }
+        else RequireSplit(evaluation, "--eval-split");
+
+        if (evaluation is not null && evaluation == train)
+            throw new TrainingDataException(
+                $"Split '{train}' cannot be both the training and the evaluation split: scores on training rows say nothing about new data. " +
+                "Choose another --eval-split (or none).");
+        long unassigned = RowCount - _rowsPerSplit.Sum();
+        if (unassigned > 0) notes.Add($"{unassigned} row(s) have no split and are not used");
+        return new SplitPlan(train, evaluation, notes);
+    }
+
+    private void RequireSplit(string split, string option)
+    {
+        if (!_splits.Contains(split))
+            throw new TrainingDataException(
+                $"'{Root}' has no split named '{split}' (splits: {DescribeSplits()}). Check {option}; split names are matched exactly.", split);
+    }
+
+    private static CacheFingerprint? AgreeOnFingerprint(string[] parts, PartScan[] scans)
+    {
+        // Group parts by fingerprint (null = none); one group (with or without a fingerprint) is the only good outcome.
+        var groups = scans.Select((scan, i) => (Key: scan.Fingerprint?.Sha256, Part: i)).GroupBy(g => g.Key).ToArray();
+        if (groups.Length == 1) return scans[0].Fingerprint;
+        var description = string.Join("; ", groups.Select(g =>
+        {
+            var names = g.Select(x => Path.GetFileName(parts[x.Part])).ToArray();
+            var shown = string.Join(", ", names.Take(3)) + (names.Length > 3 ? $" and {names.Length - 3} more" : "");
+            return g.Key is null ? $"{shown}: no fingerprint" : $"{shown}: fingerprint sha256 {g.Key[..Math.Min(12, g.Key.Length)]}…";
+        }));
+        throw new TrainingDataException(
+            $"The parts of '{Path.GetDirectoryName(parts[0])}' come from different backbones or preprocessing ({description}). " +
+            "Embeddings of different backbones cannot be mixed: move the foreign parts out, or extract them again into one cache.");
+    }
+
+    private static int AgreeOnDimension(string[] parts, PartScan[] scans)
+    {
+        int first = Array.FindIndex(scans, s => s.Dimension > 0);
+        if (first < 0)
+            throw new TrainingDataException($"'{Path.GetDirectoryName(parts[0])}' holds no rows: its parts are empty. Extract embeddings first.");
+        int dimension = scans[first].Dimension;
+        for (int i = 0; i < scans.Length; i++)
+        {
+            if (scans[i].Dimension > 0 && scans[i].Dimension != dimension)
+                throw new TrainingDataException(
+                    $"Parts disagree on the embedding dimension: '{Path.GetFileName(parts[i])}' holds {scans[i].Dimension}-d embeddings, " +
+                    $"'{Path.GetFileName(parts[first])}' {dimension}-d. A cache holds one backbone's embeddings: move the foreign parts out or extract them again.");
+        }
+        return dimension;
+    }
+}
+
+/// <summary>One row group of the dataset: where it is, its rows, and per row the label and split index (−1: none).</summary>
+internal sealed record RowGroupEntry(int Part, int RowGroup, int Rows, long FirstRow, int[] Labels, int[]? Splits);
