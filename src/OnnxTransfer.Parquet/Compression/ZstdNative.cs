@@ -124,7 +124,11 @@ internal static class Zstd
         return (int)CheckWriter(written);
     }
 
-    public static int CompressBound(int sourceLength) => (int)Math.Min(int.MaxValue, (ulong)ZstdNative.CompressBound((nuint)sourceLength));
+    public static int CompressBound(int sourceLength)
+    {
+        t_compression ??= Load(ZstdContext.CreateCompression); // the first native call: a missing library is explained here
+        return (int)Math.Min(int.MaxValue, (ulong)ZstdNative.CompressBound((nuint)sourceLength));
+    }
 
     private static ZstdContext Load(Func<ZstdContext> create)
     {
