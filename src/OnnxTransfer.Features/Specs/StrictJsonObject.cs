@@ -72,7 +72,7 @@ internal sealed class StrictJsonObject
     }
 
     public StrictJsonObject? OptionalObject(string name) =>
-        TryGet(name, out var value) ? new StrictJsonObject(value, Field(name), _source) : null;
+        TryGet(name, out var value) ? new StrictJsonObject(value, Join(name), _source) : null;
 
     public StrictJsonObject RequiredObject(string name) =>
         OptionalObject(name) ?? throw Error($"{Field(name)} is missing: add the \"{name}\" section.");
@@ -95,7 +95,9 @@ internal sealed class StrictJsonObject
         return _element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
     }
 
-    private string Field(string name) => _path.Length == 0 ? $"\"{name}\"" : $"\"{_path}.{name}\"";
+    private string Join(string name) => _path.Length == 0 ? name : $"{_path}.{name}";
+
+    private string Field(string name) => $"\"{Join(name)}\"";
 
     private static string Describe(string path) => path.Length == 0 ? "the spec" : $"\"{path}\"";
 
