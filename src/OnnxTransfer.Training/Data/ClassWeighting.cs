@@ -45,6 +45,12 @@ public sealed class ClassWeighting
     /// <exception cref="TrainingDataException">An explicit weight names a label that is not a class.</exception>
     public double[] Resolve(EmbeddingSet train)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        return Resolve(train.Labelled);
+    }
+
+    internal double[] Resolve(LabelledRows train)
+    {
         var classes = train.Classes;
         var weights = new double[classes.Count];
         Array.Fill(weights, 1.0);

@@ -50,6 +50,19 @@ public sealed partial class EmbeddingDataset
         return EmbeddingSet.Create(selection.Name, features, d, labels, classes, ids);
     }
 
+    /// <summary>
+    /// Opens <paramref name="split"/> (null: every row) for streaming instead of loading it: labels are read now,
+    /// features on every pass, in chunks of about <paramref name="chunkBytes"/> (see <see cref="MemoryBudget.ChunkBytes"/>).
+    /// </summary>
+    /// <exception cref="TrainingDataException">As <see cref="Load"/>; non-finite values are found (and named) during passes.</exception>
+    public StreamedSplit Stream(string? split = null, IReadOnlyList<string>? classes = null, long chunkBytes = 64L << 20)
+    {
+        var selection = Select(split);
+        var classList = (classes ?? LabelsIn(selection)).ToArray();
+        Array.Sort(classList, StringComparer.Ordinal);
+        return new StreamedSplit(selection, classList, ClassIndices(selection, classList), StreamedSplit.ChunkRowsFor(chunkBytes, Dimension));
+    }
+
     /// <summary>Reads a row group's embeddings, keeping only the selected rows (compacted into <paramref name="destination"/>).</summary>
     internal void ReadEmbeddings(ParquetRowGroupReader group, SelectedGroup selected, Span<float> destination)
     {

@@ -46,6 +46,12 @@ public sealed class EmbeddingSet
 
     internal int[] LabelArray => _labels;
 
+    /// <summary>The split's labels without its features (what streamed and in-memory training share).</summary>
+    internal LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+
+    /// <summary>The split's features as one chunk.</summary>
+    internal InMemoryRows Rows => new(_features, Count, Dimension);
+
     public ReadOnlySpan<float> Row(int row) => _features.AsSpan(row * Dimension, Dimension);
 
     public string LabelOf(int row) => _classes[_labels[row]];

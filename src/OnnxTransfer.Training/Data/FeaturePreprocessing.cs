@@ -71,24 +71,26 @@ public sealed class FeaturePreprocessing
         return Fit(kind, train, (compute ?? ComputeOptions.Default).CreateContext());
     }
 
-    internal static FeaturePreprocessing Fit(PreprocessingKind kind, EmbeddingSet train, ComputeContext context)
+    internal static FeaturePreprocessing Fit(PreprocessingKind kind, EmbeddingSet train, ComputeContext context) =>
+        Fit(kind, train.Rows, context);
+
+    /// <summary>
+    /// Learns from rows in memory or streamed: two passes (mean, then squared deviations), each summing fixed 256-row
+    /// blocks in float (vectorised, in parallel) and the block sums in double in block order — fast, accurate, and the
+    /// same bits for any number of workers and for streamed chunks (which hold whole blocks).
+    /// </summary>
+    internal static FeaturePreprocessing Fit(PreprocessingKind kind, IRowChunks train, ComputeContext context)
     {
         bool normalize = kind is PreprocessingKind.L2Normalize or PreprocessingKind.L2NormalizeThenStandardize;
         bool standardize = kind is PreprocessingKind.Standardize or PreprocessingKind.L2NormalizeThenStandardize;
         if (!standardize) return normalize ? new FeaturePreprocessing(true, null, null) : Identity;
 
         int d = train.Dimension, rows = train.Count;
-        int blocks = (rows + StatisticsBlockRows - 1) / StatisticsBlockRows;
-        var features = train.FeatureArray;
-
-        // Per-block float sums (vectorised), summed over blocks in double and in block order: fast, accurate, and the
-        // same for any number of workers. Two passes (mean, then squared deviations) keep the variance accurate.
-        var partial = new double[blocks * d];
-        context.For(blocks, block => BlockSums(features, rows, d, block, normalize, null, partial.AsSpan(block * d, d)));
-        var mean = ReduceBlocks(partial, blocks, d, rows);
+        var mean = SumBlocks(train, context, normalize, null);
+        for (int j = 0; j < d; j++) mean[j] /= rows;
         var meanF = Array.ConvertAll(mean, m => (float)m);
-        context.For(blocks, block => BlockSums(features, rows, d, block, normalize, meanF, partial.AsSpan(block * d, d)));
-        var variance = ReduceBlocks(partial, blocks, d, rows);
+        var variance = SumBlocks(train, context, normalize, meanF);
+        for (int j = 0; j < d; j++) variance[j] /= rows;
 
         var scale = new float[d];
         for (int j = 0; j < d; j++)
@@ -103,6 +105,24 @@ public sealed class FeaturePreprocessing
     }
 
     private const int StatisticsBlockRows = 256;
+
+    /// <summary>Σ x (or Σ (x − mean)² when <paramref name="mean"/> is given) over all rows, by blocks summed in order.</summary>
+    private static double[] SumBlocks(IRowChunks train, ComputeContext context, bool normalize, float[]? mean)
+    {
+        int d = train.Dimension;
+        var total = new double[d];
+        double[] partial = [];
+        train.ForEach((features, _, rows) =>
+        {
+            int blocks = (rows + StatisticsBlockRows - 1) / StatisticsBlockRows;
+            if (partial.Length < blocks * d) partial = new double[blocks * d];
+            var partials = partial;
+            context.For(blocks, block => BlockSums(features, rows, d, block, normalize, mean, partials.AsSpan(block * d, d)));
+            for (int block = 0; block < blocks; block++)
+                for (int j = 0; j < d; j++) total[j] += partials[block * d + j];
+        });
+        return total;
+    }
 
     /// <summary>Σ x (when <paramref name="mean"/> is null) or Σ (x − mean)² over one block's rows, into <paramref name="result"/>.</summary>
     private static void BlockSums(float[] features, int rows, int d, int block, bool normalize, float[]? mean, Span<double> result)
@@ -129,15 +149,6 @@ public sealed class FeaturePreprocessing
             }
         }
         for (int j = 0; j < d; j++) result[j] = sum[j];
-    }
-
-    private static double[] ReduceBlocks(double[] partial, int blocks, int d, int rows)
-    {
-        var total = new double[d];
-        for (int block = 0; block < blocks; block++)
-            for (int j = 0; j < d; j++) total[j] += partial[block * d + j];
-        for (int j = 0; j < d; j++) total[j] /= rows;
-        return total;
     }
 
     /// <summary>Applies the preprocessing to <paramref name="rows"/> rows of <paramref name="dimension"/> floats.</summary>
@@ -172,15 +183,25 @@ public sealed class FeaturePreprocessing
         if (IsIdentity) return set.FeatureArray;
         var source = set.FeatureArray;
         var result = overwrite ? source : GC.AllocateUninitializedArray<float>(source.Length);
-        int d = set.Dimension, rows = set.Count;
+        TransformRows(source, result, set.Count, set.Dimension, context);
+        return result;
+    }
+
+    /// <summary>Preprocesses <paramref name="rows"/> rows in parallel 256-row blocks (in place when the arrays are the same).</summary>
+    internal void TransformRows(float[] source, float[] destination, int rows, int d, ComputeContext context)
+    {
+        if (IsIdentity)
+        {
+            if (!ReferenceEquals(source, destination)) Array.Copy(source, destination, (long)rows * d);
+            return;
+        }
         int blocks = (rows + StatisticsBlockRows - 1) / StatisticsBlockRows;
         context.For(blocks, block =>
         {
             int start = block * StatisticsBlockRows, count = Math.Min(StatisticsBlockRows, rows - start);
             // Row by row, so in place is safe: each row is read completely before it is written.
-            Apply(source.AsSpan(start * d, count * d), result.AsSpan(start * d, count * d), count, d);
+            Apply(source.AsSpan(start * d, count * d), destination.AsSpan(start * d, count * d), count, d);
         });
-        return result;
     }
 
     private static void NormalizeRow(ReadOnlySpan<float> x, Span<float> y)

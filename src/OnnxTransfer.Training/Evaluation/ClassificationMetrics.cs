@@ -66,6 +66,18 @@ public sealed class ClassificationMetrics
         return Compute(set.Name, head.Labels, aligned.LabelIndices, probabilities, calibrationBins);
     }
 
+    /// <summary>Runs <paramref name="head"/> on a streamed split (read chunk by chunk) and scores it.</summary>
+    /// <exception cref="TrainingDataException">Dimension mismatch, or labels the head does not know.</exception>
+    public static ClassificationMetrics Evaluate(Head head, StreamedSplit split, ComputeOptions? compute = null, int calibrationBins = DefaultCalibrationBins)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(split);
+        head.CheckDimension(split.Name, split.Dimension);
+        var aligned = split.WithClasses(head.Labels);
+        var probabilities = head.PredictProba(aligned, compute);
+        return Compute(split.Name, head.Labels, aligned.LabelIndices, probabilities, calibrationBins);
+    }
+
     /// <summary>Scores row-major probabilities <c>[rows, labels]</c> against true class indices.</summary>
     public static ClassificationMetrics Compute(string split, IReadOnlyList<string> labels, ReadOnlySpan<int> truth,
         ReadOnlySpan<float> probabilities, int calibrationBins = DefaultCalibrationBins)

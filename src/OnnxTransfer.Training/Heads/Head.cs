@@ -89,6 +89,18 @@ public sealed class Head
         return probabilities;
     }
 
+    /// <summary>Class probabilities for a streamed split, computed chunk by chunk as it is read.</summary>
+    public float[] PredictProba(StreamedSplit split, ComputeOptions? compute = null)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        CheckDimension(split.Name, split.Dimension);
+        var probabilities = new float[(long)split.Count * ClassCount];
+        var context = (compute ?? ComputeOptions.Default).CreateContext();
+        var forward = new HeadForward(this, context);
+        split.Chunks(FeaturePreprocessing.Identity, context).ForEach((features, firstRow, rows) => forward.Probabilities(features, rows, probabilities, firstRow));
+        return probabilities;
+    }
+
     /// <summary>The most probable class index per row (ties: the lower index).</summary>
     public int[] Predict(ReadOnlySpan<float> features, ComputeOptions? compute = null) => ArgMaxRows(PredictProba(features, compute), ClassCount);
 
@@ -96,12 +108,14 @@ public sealed class Head
     public string[] PredictLabels(ReadOnlySpan<float> features, ComputeOptions? compute = null) =>
         Array.ConvertAll(Predict(features, compute), c => _labels[c]);
 
-    internal void CheckDimension(EmbeddingSet set)
+    internal void CheckDimension(EmbeddingSet set) => CheckDimension(set.Name, set.Dimension);
+
+    internal void CheckDimension(string split, int dimension)
     {
-        if (set.Dimension != InputDimension)
+        if (dimension != InputDimension)
             throw new TrainingDataException(
-                $"Split '{set.Name}' has {set.Dimension}-d embeddings but the head takes {InputDimension}-d: it was trained on another backbone or feature tensor.",
-                set.Name);
+                $"Split '{split}' has {dimension}-d embeddings but the head takes {InputDimension}-d: it was trained on another backbone or feature tensor.",
+                split);
     }
 
     internal static int[] ArgMaxRows(ReadOnlySpan<float> matrix, int width)

@@ -11,8 +11,11 @@ internal sealed class HeadForward(Head head, ComputeContext context)
 {
     public const int BlockRows = 256;
 
-    /// <summary>Writes <c>rows × classes</c> probabilities; <paramref name="features"/> is read only.</summary>
-    public void Probabilities(float[] features, int rows, float[] probabilities)
+    /// <summary>
+    /// Writes <c>rows × classes</c> probabilities from row <paramref name="firstOutputRow"/> of
+    /// <paramref name="probabilities"/> on; <paramref name="features"/> is read only.
+    /// </summary>
+    public void Probabilities(float[] features, int rows, float[] probabilities, int firstOutputRow = 0)
     {
         int blocks = (rows + BlockRows - 1) / BlockRows;
         int widest = head.InputDimension;
@@ -48,7 +51,7 @@ internal sealed class HeadForward(Head head, ComputeContext context)
             }
             var logits = current.AsSpan(0, count * width);
             Kernels.SoftmaxRows(logits, count, width);
-            logits.CopyTo(probabilities.AsSpan(start * width, count * width));
+            logits.CopyTo(probabilities.AsSpan((firstOutputRow + start) * width, count * width));
             ArrayPool<float>.Shared.Return(current);
             ArrayPool<float>.Shared.Return(next);
         });

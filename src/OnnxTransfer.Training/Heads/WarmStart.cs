@@ -10,7 +10,7 @@ namespace OnnxTransfer.Training.Heads;
 internal static class WarmStart
 {
     /// <summary>Checks that <paramref name="head"/> can seed a fit of <paramref name="kind"/> on <paramref name="train"/>.</summary>
-    public static void CheckCompatible(Head head, string kind, EmbeddingSet train, FeaturePreprocessing target)
+    public static void CheckCompatible(Head head, string kind, LabelledRows train, FeaturePreprocessing target)
     {
         if (head.Kind != kind)
             throw new ArgumentException($"Warm start needs a '{kind}' head, got a '{head.Kind}' head.", nameof(head));

@@ -5,25 +5,35 @@ namespace OnnxTransfer.Training.Linear;
 
 /// <summary>
 /// A training split made ready for the objective once (preprocessing learned and applied, class weights resolved),
-/// so that a path of fits over C reuses it.
+/// so that a path of fits over C reuses it. In memory the preprocessed rows are one buffer; streamed, they are
+/// re-read and preprocessed chunk by chunk on every pass.
 /// </summary>
 internal sealed class PreparedSplit
 {
     /// <param name="ownsFeatures">True when <paramref name="train"/> is a private copy whose features may be preprocessed in place.</param>
     public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false)
     {
-        Source = train;
-        CountPerClass = TrainingChecks.RequireTrainable(train);
-        ClassWeights = classWeights.Resolve(train);
+        Labelled = train.Labelled;
+        CountPerClass = TrainingChecks.RequireTrainable(Labelled);
+        ClassWeights = classWeights.Resolve(Labelled);
         Preprocessing = FeaturePreprocessing.Fit(preprocessing, train, context);
-        Features = Preprocessing.Transform(train, context, overwrite: ownsFeatures);
-        double sum = 0;
-        for (int c = 0; c < CountPerClass.Length; c++) sum += CountPerClass[c] * ClassWeights[c];
-        WeightSum = sum;
+        Rows = new InMemoryRows(Preprocessing.Transform(train, context, overwrite: ownsFeatures), train.Count, train.Dimension);
+        WeightSum = SumWeights();
     }
 
-    /// <summary>The split (its features are preprocessed already when it was prepared with ownsFeatures).</summary>
-    public EmbeddingSet Source { get; }
+    /// <summary>A streamed split: statistics in two streaming passes, then every objective evaluation streams the rows.</summary>
+    public PreparedSplit(StreamedSplit train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context)
+    {
+        Labelled = train.Labelled;
+        CountPerClass = TrainingChecks.RequireTrainable(Labelled);
+        ClassWeights = classWeights.Resolve(Labelled);
+        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train.Chunks(FeaturePreprocessing.Identity, context), context);
+        Rows = train.Chunks(Preprocessing, context);
+        WeightSum = SumWeights();
+    }
+
+    /// <summary>Names, classes and the class index of every row.</summary>
+    public LabelledRows Labelled { get; }
 
     public int[] CountPerClass { get; }
 
@@ -31,8 +41,15 @@ internal sealed class PreparedSplit
 
     public FeaturePreprocessing Preprocessing { get; }
 
-    /// <summary>Preprocessed rows (the split's own buffer when preprocessing is the identity: read only).</summary>
-    public float[] Features { get; }
+    /// <summary>Preprocessed rows (in memory: the split's own buffer when preprocessing is the identity — read only).</summary>
+    public IRowChunks Rows { get; }
 
     public double WeightSum { get; }
+
+    private double SumWeights()
+    {
+        double sum = 0;
+        for (int c = 0; c < CountPerClass.Length; c++) sum += CountPerClass[c] * ClassWeights[c];
+        return sum;
+    }
 }

@@ -1,4 +1,5 @@
 using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Training.Linear;
 
@@ -10,7 +11,9 @@ namespace OnnxTransfer.Training.Linear;
 /// <para>
 /// Rows are visited in fixed blocks; each block computes its logits and its gradient contribution while its rows are
 /// in cache (X is read from memory once per evaluation), and block results are summed in block order, so the value is
-/// the same for any number of worker threads. A streaming cache (phase 2) supplies the same blocks from row groups.
+/// the same for any number of worker threads. Rows come in chunks (<see cref="IRowChunks"/>): all of them at once when in
+/// memory, or streamed from Parquet; chunks hold whole blocks, so both give the same value bit for bit, and only one
+/// chunk's block partials are held at a time.
 /// </para>
 /// </summary>
 internal sealed class SoftmaxObjective
@@ -19,7 +22,7 @@ internal sealed class SoftmaxObjective
     private const int ChunkRows = 128;
 
     private readonly ComputeContext _context;
-    private readonly float[] _x;
+    private readonly IRowChunks _rowsSource;
     private readonly int[] _y;
     private readonly float[] _classWeights;
     private readonly int _rows, _d, _p;
@@ -28,19 +31,20 @@ internal sealed class SoftmaxObjective
     private readonly float[] _w, _b;
     private readonly Block[] _blocks;
 
-    /// <param name="x">Preprocessed features, row-major rows × d (read only).</param>
-    /// <param name="y">Class index per row.</param>
+    /// <param name="x">Preprocessed feature rows (read only).</param>
+    /// <param name="y">Class index per row (all rows).</param>
     /// <param name="classCount">K classes; P = K parameterised classes, or K − 1 in reference mode.</param>
     /// <param name="classWeights">Weight of each class's rows (sᵢ = classWeights[yᵢ]).</param>
     /// <param name="l2">λ in the mean-loss form (λ = 1/(C·S) for scikit-learn's C).</param>
-    public SoftmaxObjective(ComputeContext context, float[] x, int[] y, int dimension, int classCount, double[] classWeights,
+    public SoftmaxObjective(ComputeContext context, IRowChunks x, int[] y, int classCount, double[] classWeights,
         bool referenceClass, double l2, bool fitIntercept = true)
     {
+        if (x.Count != y.Length) throw new ArgumentException($"{x.Count} feature rows for {y.Length} labels.", nameof(y));
         _context = context;
-        _x = x;
+        _rowsSource = x;
         _y = y;
         _rows = y.Length;
-        _d = dimension;
+        _d = x.Dimension;
         _reference = referenceClass;
         _p = referenceClass ? classCount - 1 : classCount;
         ClassCount = classCount;
@@ -53,7 +57,7 @@ internal sealed class SoftmaxObjective
         _inverseWeightSum = 1.0 / weightSum;
         _w = new float[_p * _d];
         _b = new float[_p];
-        _blocks = new Block[(_rows + BlockRows - 1) / BlockRows];
+        _blocks = new Block[(Math.Min(_rows, x.MaxChunkRows) + BlockRows - 1) / BlockRows];
         for (int i = 0; i < _blocks.Length; i++) _blocks[i] = new Block(_p, _d, classCount);
     }
 
@@ -78,19 +82,29 @@ internal sealed class SoftmaxObjective
         for (int i = 0; i < weightCount; i++) _w[i] = (float)theta[i];
         for (int c = 0; c < _p; c++) _b[c] = (float)theta[weightCount + c];
 
-        _context.For(_blocks.Length, ProcessBlock);
-
         double loss = 0;
-        gradient.Clear();
+        var sumW = _sumW ??= new double[weightCount];
+        var sumB = _sumB ??= new double[_p];
+        System.Array.Clear(sumW);
+        System.Array.Clear(sumB);
+        _rowsSource.ForEach((x, firstRow, rows) =>
+        {
+            int blocks = (rows + BlockRows - 1) / BlockRows;
+            _context.For(blocks, block => ProcessBlock(x, firstRow, rows, block));
+            // Partials in block order, chunk after chunk: the same sums as one pass over all rows.
+            for (int b = 0; b < blocks; b++)
+            {
+                var block = _blocks[b];
+                loss += block.Loss;
+                var partial = block.GradientW;
+                for (int i = 0; i < weightCount; i++) sumW[i] += partial[i];
+                for (int c = 0; c < _p; c++) sumB[c] += block.GradientB[c];
+            }
+        });
         var gradientW = gradient[..weightCount];
         var gradientB = gradient[weightCount..];
-        foreach (var block in _blocks)
-        {
-            loss += block.Loss;
-            var partial = block.GradientW;
-            for (int i = 0; i < weightCount; i++) gradientW[i] += partial[i];
-            for (int c = 0; c < _p; c++) gradientB[c] += block.GradientB[c];
-        }
+        sumW.CopyTo(gradientW);
+        sumB.CopyTo(gradientB);
         // Without an intercept the bias has zero gradient, so it stays at its starting value 0.
         if (!_fitIntercept) gradientB.Clear();
         double penalty = 0;
@@ -103,10 +117,13 @@ internal sealed class SoftmaxObjective
         return loss * _inverseWeightSum + 0.5 * L2 * penalty;
     }
 
-    private void ProcessBlock(int blockIndex)
+    private double[]? _sumW, _sumB;
+
+    /// <summary>Loss and gradient partials of one block of a chunk (chunk-local rows; labels at firstRow + row).</summary>
+    private void ProcessBlock(float[] x, int firstRow, int chunkRows, int blockIndex)
     {
         var block = _blocks[blockIndex];
-        int start = blockIndex * BlockRows, end = Math.Min(_rows, start + BlockRows);
+        int start = blockIndex * BlockRows, end = Math.Min(chunkRows, start + BlockRows);
         double loss = 0;
         Array.Clear(block.GradientB);
         var logits = block.Logits;
@@ -117,10 +134,10 @@ internal sealed class SoftmaxObjective
         for (int chunk = start; chunk < end; chunk += ChunkRows)
         {
             int rows = Math.Min(ChunkRows, end - chunk);
-            _context.Blas.Sgemm(false, true, rows, _p, _d, 1f, _x.AsSpan(chunk * _d), _d, _w, _d, 0f, logits, _p);
+            _context.Blas.Sgemm(false, true, rows, _p, _d, 1f, x.AsSpan(chunk * _d), _d, _w, _d, 0f, logits, _p);
             for (int r = 0; r < rows; r++)
             {
-                int label = _y[chunk + r];
+                int label = _y[firstRow + chunk + r];
                 float weight = _classWeights[label];
                 var z = logits.AsSpan(r * _p, _p);
                 // Full logit row over K classes (class 0 fixed at 0 in reference mode).
@@ -150,7 +167,7 @@ internal sealed class SoftmaxObjective
                 }
             }
             // ∇W += Gᵀ·X over this chunk, accumulated in the block's partial (first chunk overwrites).
-            _context.Blas.Sgemm(true, false, _p, _d, rows, 1f, g, _p, _x.AsSpan(chunk * _d), _d, first ? 0f : 1f, block.GradientW, _d);
+            _context.Blas.Sgemm(true, false, _p, _d, rows, 1f, g, _p, x.AsSpan(chunk * _d), _d, first ? 0f : 1f, block.GradientW, _d);
             first = false;
         }
         block.Loss = loss;

@@ -38,29 +38,43 @@ public sealed class SoftmaxRegressionTrainer
         return Fit(prepared, Settings, context, warmStart, stopwatch);
     }
 
+    /// <summary>
+    /// Fits on a split streamed from its Parquet parts (larger than the memory budget): standardisation statistics in
+    /// two streaming passes, then every L-BFGS evaluation accumulates the full gradient over the chunks in order. The
+    /// head equals the one <see cref="Fit(EmbeddingSet, Head?)"/> learns from the same rows loaded into memory.
+    /// </summary>
+    public Head Fit(StreamedSplit train, Head? warmStart = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var stopwatch = Stopwatch.StartNew();
+        var context = _compute.CreateContext();
+        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
+        return Fit(prepared, Settings, context, warmStart, stopwatch);
+    }
+
     internal static Head Fit(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, Head? warmStart, Stopwatch? started = null)
     {
         var theta = new double[ParameterCount(data, settings)];
         if (warmStart is not null)
-            SoftmaxWarmStart.Initialize(warmStart, data.Source, data.Preprocessing, IsReference(data, settings), settings.FitIntercept, theta);
+            SoftmaxWarmStart.Initialize(warmStart, data.Labelled, data.Preprocessing, IsReference(data, settings), settings.FitIntercept, theta);
         return FitFrom(data, settings, context, theta, started);
     }
 
     internal static bool IsReference(PreparedSplit data, SoftmaxRegressionSettings settings) =>
-        data.Source.Classes.Count == 2 && settings.Binary == BinaryFormulation.Logistic;
+        data.Labelled.Classes.Count == 2 && settings.Binary == BinaryFormulation.Logistic;
 
     internal static int ParameterCount(PreparedSplit data, SoftmaxRegressionSettings settings) =>
-        (data.Source.Classes.Count - (IsReference(data, settings) ? 1 : 0)) * (data.Source.Dimension + 1);
+        (data.Labelled.Classes.Count - (IsReference(data, settings) ? 1 : 0)) * (data.Labelled.Dimension + 1);
 
     /// <summary>Fits from θ (updated in place to the optimum): how a C path warm-starts each point from the last.</summary>
     internal static Head FitFrom(PreparedSplit data, SoftmaxRegressionSettings settings, ComputeContext context, double[] theta,
         Stopwatch? started = null)
     {
         var stopwatch = started ?? Stopwatch.StartNew();
-        var train = data.Source;
+        var train = data.Labelled;
         int classes = train.Classes.Count, d = train.Dimension;
         bool reference = IsReference(data, settings);
-        var objective = new SoftmaxObjective(context, data.Features, train.LabelArray, d, classes, data.ClassWeights, reference,
+        var objective = new SoftmaxObjective(context, data.Rows, train.Labels, classes, data.ClassWeights, reference,
             1.0 / (settings.C * data.WeightSum), settings.FitIntercept);
         if (theta.Length != objective.ParameterCount) throw new ArgumentException("Parameter vector of the wrong length.", nameof(theta));
 

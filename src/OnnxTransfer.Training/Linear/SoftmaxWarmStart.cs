@@ -7,7 +7,7 @@ namespace OnnxTransfer.Training.Linear;
 internal static class SoftmaxWarmStart
 {
     /// <summary>Fills θ = [W (P×d), b (P)] from <paramref name="head"/>, in <paramref name="target"/>'s coordinates.</summary>
-    public static void Initialize(Head head, EmbeddingSet train, FeaturePreprocessing target, bool reference, bool fitIntercept, double[] theta)
+    public static void Initialize(Head head, LabelledRows train, FeaturePreprocessing target, bool reference, bool fitIntercept, double[] theta)
     {
         WarmStart.CheckCompatible(head, Head.SoftmaxRegressionKind, train, target);
         var (weights, bias) = WarmStart.FirstLayerFor(head, target);

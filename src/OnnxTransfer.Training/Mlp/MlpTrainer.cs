@@ -43,20 +43,67 @@ public sealed class MlpTrainer
     internal Head Fit(EmbeddingSet train, EmbeddingSet? validation, Head? warmStart, ComputeContext context)
     {
         var stopwatch = Stopwatch.StartNew();
-        var settings = Settings;
         TrainingChecks.RequireTrainable(train);
         (var fitPart, validation) = SplitForEarlyStopping(train, validation);
-        var counts = TrainingChecks.RequireTrainable(fitPart);
-
-        var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
-        var preprocessing = FeaturePreprocessing.Fit(settings.Preprocessing, fitPart, context);
+        var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart, context);
         // A carved-out part is this fit's own copy and can be preprocessed in place; the caller's splits are left alone.
         bool carved = !ReferenceEquals(fitPart, train);
         var x = preprocessing.Transform(fitPart, context, overwrite: carved);
-        var validationSet = validation is null ? null : new ValidationRows(preprocessing.Transform(validation, context, overwrite: carved), validation.LabelArray);
+        var validationRows = validation is null ? null
+            : new ValidationRows(new InMemoryRows(preprocessing.Transform(validation, context, overwrite: carved), validation.Count, validation.Dimension), validation.LabelArray);
+        var source = new InMemoryBatchSource(x, fitPart.LabelArray, fitPart.Dimension, Settings.Seed);
+        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
+    }
 
-        int d = train.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
-        var network = new MlpNetwork(d, settings.HiddenLayers, train.Classes.Count, settings.Activation, capacity);
+    /// <summary>
+    /// Fits on a split streamed from its Parquet parts (larger than the memory budget). Mini-batches come from a
+    /// <see cref="StreamedBatchSource"/>: every epoch visits the row groups in a new seeded order and shuffles rows
+    /// within a window of <see cref="StreamedSplit.ChunkRows"/> rows, so batches are well mixed when a window spans many
+    /// row groups (see the module README). Early stopping watches <paramref name="validation"/> or a stratified carve-out
+    /// of <paramref name="train"/>, evaluated by streaming. Converges like the in-memory fit, not to the same bits.
+    /// </summary>
+    public Head Fit(StreamedSplit train, StreamedSplit? validation = null, Head? warmStart = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var stopwatch = Stopwatch.StartNew();
+        var context = _compute.CreateContext();
+        TrainingChecks.RequireTrainable(train.Labelled);
+        var fitPart = train;
+        if (validation is not null)
+        {
+            if (validation.Dimension != train.Dimension)
+                throw new TrainingDataException(
+                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
+            validation = validation.WithClasses(train.Classes);
+        }
+        else if (Settings.ValidationFraction > 0)
+        {
+            var (kept, heldOut) = StratifiedSplit.HoldOut(train.Labelled, Settings.ValidationFraction, Settings.Seed);
+            if (heldOut.Length > 0)
+            {
+                fitPart = train.Subset(kept, train.Name);
+                validation = train.Subset(heldOut, train.Name + "/validation");
+            }
+        }
+        var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Chunks(FeaturePreprocessing.Identity, context), context);
+        var validationRows = validation is null ? null : new ValidationRows(validation.Chunks(preprocessing, context), validation.LabelArray);
+        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.BatchSize);
+        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
+    }
+
+    /// <summary>
+    /// The training loop, whatever the rows' source: per epoch shuffle, then per mini-batch forward, loss, backward and an
+    /// Adam step; then validate and keep the best epoch's weights.
+    /// </summary>
+    private Head FitCore(LabelledRows fitPart, IBatchSource source, FeaturePreprocessing preprocessing, ValidationRows? validation,
+        Head? warmStart, ComputeContext context, Stopwatch stopwatch)
+    {
+        var settings = Settings;
+        var counts = TrainingChecks.RequireTrainable(fitPart);
+        var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
+
+        int d = fitPart.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
+        var network = new MlpNetwork(d, settings.HiddenLayers, fitPart.Classes.Count, settings.Activation, capacity);
         if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
         else LoadWarmStart(network, warmStart, fitPart, preprocessing);
         var optimizer = new AdamOptimizer(settings);
@@ -66,9 +113,6 @@ public sealed class MlpTrainer
             optimizer.Add(network.Biases[l], network.BiasGradients[l], decayed: false);
         }
 
-        // The training loop: shuffle, then per mini-batch forward, loss, backward, Adam step; then validate and keep
-        // the best epoch's weights.
-        var source = new InMemoryBatchSource(x, fitPart.LabelArray, d, settings.Seed);
         var batchFeatures = new float[capacity * d];
         var batchLabels = new int[capacity];
         int stepsPerEpoch = (fitPart.Count + capacity - 1) / capacity, totalSteps = stepsPerEpoch * settings.Epochs, step = 0;
@@ -98,10 +142,10 @@ public sealed class MlpTrainer
             if (!double.IsFinite(trainLoss))
                 throw new InvalidOperationException(
                     $"Training diverged at epoch {epoch + 1} (loss {trainLoss}); lower LearningRate (now {settings.LearningRate}) or keep Standardize preprocessing.");
-            var (validationLoss, validationAccuracy) = validationSet is null ? (double.NaN, double.NaN) : Evaluate(network, context, validationSet, batchFeatures);
+            var (validationLoss, validationAccuracy) = validation is null ? (double.NaN, double.NaN) : Evaluate(network, context, validation, batchFeatures);
             history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
-            if (validationSet is null) continue;
+            if (validation is null) continue;
             if (validationLoss < bestLoss)
             {
                 bestLoss = validationLoss;
@@ -116,7 +160,7 @@ public sealed class MlpTrainer
         }
 
         int keptEpoch = history.Count;
-        if (validationSet is not null && settings.RestoreBestWeights && bestEpoch > 0)
+        if (validation is not null && settings.RestoreBestWeights && bestEpoch > 0)
         {
             network.LoadParameters(bestWeights, bestBiases);
             keptEpoch = bestEpoch;
@@ -126,10 +170,10 @@ public sealed class MlpTrainer
             Settings = settings.ToPairs(),
             TrainingRows = fitPart.Count,
             TrainingRowsPerClass = counts,
-            History = new MlpTrainingHistory { Epochs = history, BestEpoch = keptEpoch, StoppedEarly = stoppedEarly, ValidationRows = validation?.Count ?? 0 },
+            History = new MlpTrainingHistory { Epochs = history, BestEpoch = keptEpoch, StoppedEarly = stoppedEarly, ValidationRows = validation?.Labels.Length ?? 0 },
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
-        return new Head(Head.MlpKind, train.Classes, preprocessing, network.ToLayers(settings.Activation), info);
+        return new Head(Head.MlpKind, fitPart.Classes, preprocessing, network.ToLayers(settings.Activation), info);
     }
 
     /// <summary>The rows to fit on and the rows early stopping watches: the given validation split, or a carve-out.</summary>
@@ -147,7 +191,8 @@ public sealed class MlpTrainer
         return heldOut.Length == 0 ? (train, null) : (train.Select(kept, train.Name), train.Select(heldOut, train.Name + "/validation"));
     }
 
-    private sealed record ValidationRows(float[] Features, int[] Labels);
+    /// <summary>Preprocessed validation rows (in memory or streamed) and their class indices.</summary>
+    private sealed record ValidationRows(IRowChunks Features, int[] Labels);
 
     /// <summary>Mean (unweighted, unsmoothed) log-loss and accuracy of the validation rows, without dropout.</summary>
     private static (double Loss, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, ValidationRows validation, float[] batch)
@@ -155,24 +200,27 @@ public sealed class MlpTrainer
         int classes = network.Classes, capacity = network.Capacity, d = network.InputsOf(0), correct = 0;
         var labels = validation.Labels;
         double loss = 0;
-        for (int start = 0; start < labels.Length; start += capacity)
+        validation.Features.ForEach((features, firstRow, chunkRows) =>
         {
-            int rows = Math.Min(capacity, labels.Length - start);
-            Array.Copy(validation.Features, (long)start * d, batch, 0, (long)rows * d);
-            network.Forward(context, batch, rows, 0f, 0, 0);
-            var p = network.Probabilities(rows);
-            for (int i = 0; i < rows; i++)
+            for (int start = 0; start < chunkRows; start += capacity)
             {
-                var row = p.Slice(i * classes, classes);
-                int label = labels[start + i];
-                loss -= Math.Log(Math.Max(row[label], 1e-12f));
-                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == label) correct++;
+                int rows = Math.Min(capacity, chunkRows - start);
+                Array.Copy(features, (long)start * d, batch, 0, (long)rows * d);
+                network.Forward(context, batch, rows, 0f, 0, 0);
+                var p = network.Probabilities(rows);
+                for (int i = 0; i < rows; i++)
+                {
+                    var row = p.Slice(i * classes, classes);
+                    int label = labels[firstRow + start + i];
+                    loss -= Math.Log(Math.Max(row[label], 1e-12f));
+                    if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == label) correct++;
+                }
             }
-        }
+        });
         return (loss / labels.Length, (double)correct / labels.Length);
     }
 
-    private void LoadWarmStart(MlpNetwork network, Head head, EmbeddingSet train, FeaturePreprocessing preprocessing)
+    private void LoadWarmStart(MlpNetwork network, Head head, LabelledRows train, FeaturePreprocessing preprocessing)
     {
         WarmStart.CheckCompatible(head, Head.MlpKind, train, preprocessing);
         bool sameShape = head.Layers.Count == network.LayerCount;

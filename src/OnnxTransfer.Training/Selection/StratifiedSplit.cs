@@ -14,6 +14,11 @@ public static class StratifiedSplit
     public static int[] Folds(EmbeddingSet set, int folds, int seed)
     {
         ArgumentNullException.ThrowIfNull(set);
+        return Folds(set.Labelled, folds, seed);
+    }
+
+    internal static int[] Folds(LabelledRows set, int folds, int seed)
+    {
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Cross-validation needs at least 2 folds (5 is usual).");
         var counts = set.CountPerClass();
         for (int c = 0; c < counts.Length; c++)
@@ -43,6 +48,11 @@ public static class StratifiedSplit
     public static (int[] Kept, int[] HeldOut) HoldOut(EmbeddingSet set, double fraction, int seed)
     {
         ArgumentNullException.ThrowIfNull(set);
+        return HoldOut(set.Labelled, fraction, seed);
+    }
+
+    internal static (int[] Kept, int[] HeldOut) HoldOut(LabelledRows set, double fraction, int seed)
+    {
         if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The held-out fraction must be within (0, 1), e.g. 0.1.");
         var random = DeterministicRandom.For(seed, 0x5A11D);
         var heldOut = new List<int>();
@@ -68,12 +78,14 @@ public static class StratifiedSplit
         return (train.ToArray(), heldOut.ToArray());
     }
 
-    private static List<int[]> RowsByClass(EmbeddingSet set)
+    private static List<int[]> RowsByClass(EmbeddingSet set) => RowsByClass(set.Labelled);
+
+    private static List<int[]> RowsByClass(LabelledRows set)
     {
         var counts = set.CountPerClass();
         var rows = new List<int>[counts.Length];
         for (int c = 0; c < counts.Length; c++) rows[c] = new List<int>(counts[c]);
-        var labels = set.LabelIndices;
+        var labels = set.Labels;
         for (int i = 0; i < labels.Length; i++) rows[labels[i]].Add(i);
         return rows.Select(r => r.ToArray()).ToList();
     }

@@ -1,0 +1,118 @@
+using System.Numerics.Tensors;
+using OnnxTransfer.Training.Compute;
+
+namespace OnnxTransfer.Training.Data;
+
+/// <summary>
+/// A split that is read from its Parquet parts on every pass instead of being loaded: for embeddings larger than the
+/// memory budget. Only the labels (4 bytes per row) stay in memory; features come in chunks of <see cref="ChunkRows"/>
+/// rows (whole multiples of the trainer's blocks), read in dataset order on a background thread while the previous
+/// chunk is computed on. <c>SoftmaxRegressionTrainer.Fit</c>, <c>MlpTrainer.Fit</c> and
+/// <c>ClassificationMetrics.Evaluate</c> accept it where they accept an <see cref="EmbeddingSet"/>.
+/// </summary>
+public sealed class StreamedSplit
+{
+    private readonly int[] _labels;
+    private readonly string[] _classes;
+
+    internal StreamedSplit(RowSelection selection, string[] classes, int[] labels, int chunkRows, PassCounter? passes = null)
+    {
+        _passes = passes ?? new PassCounter();
+        Selection = selection;
+        _classes = classes;
+        _labels = labels;
+        ChunkRows = chunkRows;
+    }
+
+    internal RowSelection Selection { get; }
+
+    public EmbeddingDataset Dataset => Selection.Dataset;
+
+    public string Name => Selection.Name;
+
+    public int Count => _labels.Length;
+
+    public int Dimension => Dataset.Dimension;
+
+    /// <summary>Class names, ordinal order; <see cref="LabelIndices"/> index into them.</summary>
+    public IReadOnlyList<string> Classes => _classes;
+
+    public ReadOnlySpan<int> LabelIndices => _labels;
+
+    /// <summary>Rows per chunk read at a time (a multiple of 2048); two chunk buffers and one row group are in memory.</summary>
+    public int ChunkRows { get; }
+
+    /// <summary>Bytes of features this split would take loaded.</summary>
+    public long FeatureBytes => (long)Count * Dimension * sizeof(float);
+
+    /// <summary>Passes made over the parts so far (statistics, objective evaluations, epochs…), by this split and the
+    /// parts carved from it (early-stopping hold-out, folds).</summary>
+    public int Passes => _passes.Count;
+
+    private readonly PassCounter _passes;
+
+    internal sealed class PassCounter
+    {
+        private int _count;
+
+        public int Count => _count;
+
+        public void Add() => Interlocked.Increment(ref _count);
+    }
+
+    internal LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+
+    internal int[] LabelArray => _labels;
+
+    public int[] CountPerClass() => Labelled.CountPerClass();
+
+    /// <summary>The rows, preprocessed with <paramref name="preprocessing"/>, chunk by chunk.</summary>
+    internal IRowChunks Chunks(FeaturePreprocessing preprocessing, ComputeContext context) => new StreamedChunks(this, preprocessing, context);
+
+    internal void CountPass() => _passes.Add();
+
+    /// <summary>The rows at the given positions (ascending) as another streamed split with the same classes.</summary>
+    internal StreamedSplit Subset(ReadOnlySpan<int> positions, string name)
+    {
+        var labels = new int[positions.Length];
+        for (int i = 0; i < positions.Length; i++) labels[i] = _labels[positions[i]];
+        return new StreamedSplit(Selection.Subset(positions, name), _classes, labels, ChunkRows, _passes);
+    }
+
+    /// <summary>The same rows indexed against another class list that contains every class occurring here.</summary>
+    internal StreamedSplit WithClasses(IReadOnlyList<string> classes)
+    {
+        if (classes.SequenceEqual(_classes, StringComparer.Ordinal)) return this;
+        var target = classes.ToArray();
+        return new StreamedSplit(Selection, target, Dataset.ClassIndices(Selection, target), ChunkRows, _passes);
+    }
+
+    /// <summary>
+    /// Checks one row group's rows as read (one vectorised pass; a non-finite value is then looked for row by row and
+    /// named with the row's id).
+    /// </summary>
+    internal void CheckFinite(ReadOnlySpan<float> values, SelectedGroup group)
+    {
+        if (float.IsFinite(TensorPrimitives.Sum(values))) return;
+        int d = Dimension;
+        for (int i = 0; i < group.Count; i++)
+        {
+            var row = values.Slice(i * d, d);
+            for (int j = 0; j < d; j++)
+            {
+                if (float.IsFinite(row[j])) continue;
+                throw new TrainingDataException(
+                    $"Split '{Name}', {Dataset.DescribeRow(group.Entry, group.RowAt(i))}: embedding element {j} is {row[j]}. " +
+                    "Embeddings must be finite; re-extract this item or drop the row.", Name, group.Offset + i);
+            }
+        }
+    }
+
+    /// <summary>Chunk rows for a chunk of about <paramref name="chunkBytes"/>: a multiple of the alignment, at least one.</summary>
+    internal static int ChunkRowsFor(long chunkBytes, int dimension)
+    {
+        long rows = chunkBytes / ((long)dimension * sizeof(float));
+        long aligned = Math.Max(1, rows / IRowChunks.ChunkAlignment) * IRowChunks.ChunkAlignment;
+        return (int)Math.Min(aligned, int.MaxValue / Math.Max(1, dimension) / IRowChunks.ChunkAlignment * IRowChunks.ChunkAlignment);
+    }
+}
