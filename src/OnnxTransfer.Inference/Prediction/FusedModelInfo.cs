@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Runtime;
+
+namespace OnnxTransfer.Inference.Prediction;
+
+/// <summary>
+/// What a caller needs to know about a fused model, read from its <c>metadata_props</c> as ONNX Runtime reports them
+/// (so the model is parsed once, by the session): labels, the preprocessing spec, fingerprints, the input.
+/// </summary>
+public sealed class FusedModelInfo
+{
+    private FusedModelInfo(string path, IReadOnlyList<string> labels, BackboneSpec spec, string inputName, int? fixedBatchSize,
+        string? backboneFingerprintSha256, string? headSha256, string? inputScale)
+    {
+        Path = path;
+        Labels = labels;
+        Spec = spec;
+        InputName = inputName;
+        FixedBatchSize = fixedBatchSize;
+        BackboneFingerprintSha256 = backboneFingerprintSha256;
+        HeadSha256 = headSha256;
+        InputScale = inputScale;
+    }
+
+    public string Path { get; }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>How inputs are decoded and preprocessed before the model (with folded normalisation: only the scaling).</summary>
+    public BackboneSpec Spec { get; }
+
+    public string InputName { get; }
+
+    public int? FixedBatchSize { get; }
+
+    public string? BackboneFingerprintSha256 { get; }
+
+    public string? HeadSha256 { get; }
+
+    /// <summary><c>unit</c> or <c>byte</c> when normalisation is folded in; null when the caller normalises.</summary>
+    public string? InputScale { get; }
+
+    /// <summary>Reads the metadata of the model an open session holds.</summary>
+    /// <exception cref="InferenceException">The model is not a fused model composed by OnnxTransfer.</exception>
+    public static FusedModelInfo FromSession(string path, InferenceSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var metadata = session.Metadata.CustomMetadata;
+        var format = metadata.GetValueOrDefault(ModelMetadataKeys.Format);
+        if (format != ModelMetadataKeys.FusedFormat)
+            throw new InferenceException(format == ModelMetadataKeys.HeadFormat
+                ? $"'{path}' is a head, not a fused model: give the backbone spec and the head (--backbone SPEC --head {path}), or compose them with `onnxtransfer compose`."
+                : $"'{path}' is not a fused model composed by OnnxTransfer (its {ModelMetadataKeys.Format} is {(format is null ? "missing" : $"\"{format}\"")}). " +
+                  "Compose one with `onnxtransfer compose --backbone SPEC --head head.onnx --out fused.onnx`.");
+        var specJson = metadata.GetValueOrDefault(ModelMetadataKeys.BackboneSpec)
+                       ?? throw new InferenceException($"The fused model '{path}' has no {ModelMetadataKeys.BackboneSpec} metadata, so its preprocessing is unknown; compose it again.");
+        BackboneSpec spec;
+        try { spec = BackboneSpecFile.Parse(Encoding.UTF8.GetBytes(specJson), System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, $"{path} ({ModelMetadataKeys.BackboneSpec})"); }
+        catch (BackboneSpecException e) { throw new InferenceException($"The fused model '{path}' carries an unreadable preprocessing spec: {e.Message}", e); }
+
+        var labels = ParseLabels(metadata.GetValueOrDefault(ModelMetadataKeys.Labels), path);
+        var probabilities = session.Outputs.FirstOrDefault(o => o.Name == ModelMetadataKeys.ProbabilitiesOutput)
+                            ?? throw new InferenceException($"The fused model '{path}' has no '{ModelMetadataKeys.ProbabilitiesOutput}' output; compose it again.");
+        if (probabilities.Shape is { Rank: 2 } shape && shape[1] >= 0 && shape[1] != labels.Length)
+            throw new InferenceException($"The fused model '{path}' gives {shape[1]} probabilities per input but names {labels.Length} labels.");
+
+        var inputName = spec.InputName ?? (session.Inputs.Count == 1 ? session.Inputs[0].Name
+            : throw new InferenceException($"The fused model '{path}' has {session.Inputs.Count} inputs and its spec names none."));
+        var input = session.Input(inputName);
+        int? fixedBatch = input.Shape is { Rank: > 0 } inputShape && inputShape[0] > 0 ? checked((int)inputShape[0]) : null;
+        return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
+            metadata.GetValueOrDefault(ModelMetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(ModelMetadataKeys.HeadSha256),
+            metadata.GetValueOrDefault(ModelMetadataKeys.InputScale));
+    }
+
+    private static string[] ParseLabels(string? json, string path)
+    {
+        if (json is null) throw new InferenceException($"The fused model '{path}' has no {ModelMetadataKeys.Labels} metadata; compose it again.");
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var labels = new List<string>();
+            foreach (var element in document.RootElement.EnumerateArray()) labels.Add(element.GetString() ?? throw new JsonException("null label"));
+            if (labels.Count < 2) throw new JsonException("fewer than two labels");
+            return labels.ToArray();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InferenceException($"The fused model '{path}': {ModelMetadataKeys.Labels} is not a JSON array of labels ({e.Message}).", e);
+        }
+    }
+}

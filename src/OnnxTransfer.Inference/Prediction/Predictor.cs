@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Imaging;
+using OnnxTransfer.Inference.Heads;
+
+namespace OnnxTransfer.Inference.Prediction;
+
+/// <summary>How a <see cref="Predictor"/> computes.</summary>
+public enum PredictorKind
+{
+    /// <summary>One fused model (backbone + head in one graph, one session).</summary>
+    Fused,
+    /// <summary>The backbone and the head as two sessions, features passed in memory.</summary>
+    Chained,
+}
+
+/// <summary>
+/// Classifies images with a trained head: from file paths, encoded bytes or decoded RGB pixels, one at a time or in
+/// batches, top-k with label names. One instance serves any number of threads (the sessions are shared; each call
+/// borrows reused buffers), on CPU or CUDA. Load a fused model (<see cref="FromFusedModel"/>) or a backbone spec and a
+/// head (<see cref="FromBackbone(BackboneSpec, HeadModel, PredictorOptions?)"/>); both give the same probabilities.
+/// <code>
+/// using var predictor = Predictor.FromFusedModel("fused.onnx");
+/// var p = predictor.Predict("bee.jpg");          // p.Label, p.Probability, p.TopK
+/// </code>
+/// Images only for now: a text backbone spec is refused; text plugs in as another engine behind the same API.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    private readonly InferenceEngine _engine;
+    private readonly ConcurrentBag<EngineBatch> _idle = new();
+    private readonly ConcurrentBag<EngineBatch> _idleSingles = new();
+    private readonly int _batchSize;
+    private volatile bool _disposed;
+
+    private Predictor(InferenceEngine engine, PredictorKind kind, PredictorOptions options)
+    {
+        _engine = engine;
+        Kind = kind;
+        Options = options;
+        _batchSize = engine.FixedBatchSize ?? options.MaxBatchSize;
+    }
+
+    public PredictorKind Kind { get; }
+
+    public PredictorOptions Options { get; }
+
+    /// <summary>Class labels in output order.</summary>
+    public IReadOnlyList<string> Labels => _engine.Labels;
+
+    /// <summary>Inputs per model run (the model's fixed batch size, or <see cref="PredictorOptions.MaxBatchSize"/>).</summary>
+    public int BatchSize => _batchSize;
+
+    /// <summary>ONNX Runtime's providers that run the (backbone) model, e.g. ["CPUExecutionProvider"].</summary>
+    public IReadOnlyList<string> ActiveProviders => _engine.ActiveProviders;
+
+    /// <summary>Warnings from session creation (e.g. CUDA fell back to CPU).</summary>
+    public IReadOnlyList<string> Warnings => _engine.Warnings;
+
+    public string Description => _engine.Description;
+
+    /// <summary>Floats of one preprocessed input (for <see cref="PredictPreprocessed"/>).</summary>
+    public int InputLength => _engine.Preprocessor.TensorLength;
+
+    /// <summary>The preprocessing this predictor applies (for callers that prepare tensors themselves).</summary>
+    public PreprocessSettings Preprocessing => _engine.Preprocessor.Settings;
+
+    internal InferenceEngine Engine => _engine;
+
+    /// <summary>Loads a fused model composed by <c>FusedModelComposer</c>; its preprocessing comes from its metadata.</summary>
+    /// <exception cref="InferenceException">Not a fused model, or its metadata is incomplete.</exception>
+    public static Predictor FromFusedModel(string path, PredictorOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new PredictorOptions();
+        options.Validate();
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model '{Path.GetFullPath(path)}' does not exist: check the path.", path);
+        return new Predictor(FusedEngine.Open(path, options), PredictorKind.Fused, options);
+    }
+
+    /// <summary>Loads a backbone and a head as two sessions (the chained form); the head is checked against the backbone.</summary>
+    /// <exception cref="HeadMismatchException">The head was trained on another backbone or feature dimension.</exception>
+    public static Predictor FromBackbone(BackboneSpec spec, HeadModel head, PredictorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(head);
+        options ??= new PredictorOptions();
+        options.Validate();
+        if (spec.Kind != BackboneKind.Image)
+            throw new InferenceException(
+                $"Backbone '{spec.Name}' is a {SpecNames.Of(spec.Kind)} backbone; prediction and scoring support image backbones in this version.");
+        return new Predictor(ChainedEngine.Open(spec, head, options), PredictorKind.Chained, options);
+    }
+
+    /// <inheritdoc cref="FromBackbone(BackboneSpec, HeadModel, PredictorOptions?)"/>
+    public static Predictor FromBackbone(string specPath, string headPath, PredictorOptions? options = null) =>
+        FromBackbone(BackboneSpecFile.Load(specPath), HeadModel.Load(headPath), options);
+
+    /// <summary>Runs the model <paramref name="runs"/> times on a blank batch so the first real call does not pay for lazy initialisation.</summary>
+    public void WarmUp(int runs = 2)
+    {
+        var batch = Rent(single: true);
+        try
+        {
+            Array.Clear(batch.Input);
+            for (var i = 0; i < runs; i++) _engine.Run(batch, _engine.FixedBatchSize ?? 1, CancellationToken.None);
+        }
+        finally { Return(batch); }
+    }
+
+    /// <summary>Classifies one image file.</summary>
+    /// <exception cref="ImageDecodeException">The file is not a usable image (missing, truncated, not an image…).</exception>
+    public Prediction Predict(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Single(path, slot =>
+        {
+            using var image = _engine.Decoder.Decode(path, _engine.Preprocessor);
+            _engine.Preprocessor.Process(image, slot);
+        });
+    }
+
+    /// <summary>Classifies one encoded image (JPEG, PNG, … bytes as read from a file or a request).</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a usable image.</exception>
+    public Prediction Predict(ReadOnlyMemory<byte> encodedImage, string name = "<bytes>") =>
+        Single(name, slot =>
+        {
+            using var image = _engine.Decoder.Decode(encodedImage.Span, _engine.Preprocessor, name);
+            _engine.Preprocessor.Process(image, slot);
+        });
+
+    /// <summary>Classifies one decoded, upright 8-bit RGB image (width × height × 3 bytes, row-major).</summary>
+    public Prediction Predict(ReadOnlySpan<byte> rgbPixels, int width, int height, string name = "<pixels>")
+    {
+        var batch = Rent(single: true);
+        try
+        {
+            _engine.Preprocessor.Process(new RgbImageView(rgbPixels, width, height), batch.ImageSlot(0));
+            _engine.Run(batch, 1, CancellationToken.None);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+        }
+        finally { Return(batch); }
+    }
+
+    /// <summary>
+    /// Classifies image files in batches of <see cref="BatchSize"/>. An input that cannot be read gives a failed
+    /// <see cref="Prediction"/> with its reason; the others are scored. Results are in input order.
+    /// </summary>
+    public IReadOnlyList<Prediction> PredictFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        return Batched(paths.Count, i => paths[i], (i, slot) =>
+        {
+            using var image = _engine.Decoder.Decode(paths[i], _engine.Preprocessor);
+            _engine.Preprocessor.Process(image, slot);
+        }, cancellationToken);
+    }
+
+    /// <summary>Classifies encoded images in batches; names (optional) label the results and error messages.</summary>
+    public IReadOnlyList<Prediction> PredictEncoded(IReadOnlyList<ReadOnlyMemory<byte>> images, IReadOnlyList<string>? names = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (names is not null && names.Count != images.Count) throw new ArgumentException("Give one name per image.", nameof(names));
+        string Name(int i) => names?[i] ?? $"<bytes #{i}>";
+        return Batched(images.Count, Name, (i, slot) =>
+        {
+            using var image = _engine.Decoder.Decode(images[i].Span, _engine.Preprocessor, Name(i));
+            _engine.Preprocessor.Process(image, slot);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The lowest level: <paramref name="count"/> inputs already preprocessed as <see cref="Preprocessing"/> says
+    /// (<see cref="InputLength"/> floats each) → <paramref name="count"/> × classes probabilities.
+    /// </summary>
+    public void PredictPreprocessed(ReadOnlySpan<float> inputs, int count, Span<float> probabilities, CancellationToken cancellationToken = default)
+    {
+        var classes = Labels.Count;
+        if (inputs.Length < count * InputLength) throw new ArgumentException($"inputs must hold {count} × {InputLength} floats.", nameof(inputs));
+        if (probabilities.Length < count * classes) throw new ArgumentException($"probabilities must hold {count} × {classes} floats.", nameof(probabilities));
+        var batch = Rent();
+        try
+        {
+            for (var start = 0; start < count; start += _batchSize)
+            {
+                var n = Math.Min(_batchSize, count - start);
+                inputs.Slice(start * InputLength, n * InputLength).CopyTo(batch.Input);
+                _engine.Run(batch, n, cancellationToken);
+                batch.Probabilities.AsSpan(0, n * classes).CopyTo(probabilities[(start * classes)..]);
+            }
+        }
+        finally { Return(batch); }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Drain();
+        _engine.Dispose();
+    }
+
+    private Prediction Single(string name, Action<Span<float>> prepare)
+    {
+        var batch = Rent(single: true);
+        try
+        {
+            prepare(batch.ImageSlot(0));
+            _engine.Run(batch, 1, CancellationToken.None);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+        }
+        finally { Return(batch); }
+    }
+
+    private Prediction[] Batched(int count, Func<int, string> name, Action<int, Span<float>> prepare, CancellationToken cancellationToken)
+    {
+        var results = new Prediction[count];
+        var batch = Rent();
+        var positions = new int[_batchSize];
+        var classes = Labels.Count;
+        try
+        {
+            for (var start = 0; start < count; start += _batchSize)
+            {
+                var end = Math.Min(count, start + _batchSize);
+                var filled = 0;
+                for (var i = start; i < end; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    try
+                    {
+                        prepare(i, batch.ImageSlot(filled));
+                        positions[filled++] = i;
+                    }
+                    catch (Exception e) when (InputFailures.Describe(e, name(i)) is { } failure)
+                    {
+                        results[i] = Prediction.Failed(name(i), failure.Reason, failure.Message);
+                    }
+                }
+                if (filled == 0) continue;
+                _engine.Run(batch, filled, cancellationToken);
+                for (var j = 0; j < filled; j++)
+                    results[positions[j]] = Prediction.Scored(name(positions[j]), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK);
+            }
+        }
+        finally { Return(batch); }
+        return results;
+    }
+
+    /// <summary>
+    /// Buffers for this call: an idle one, or a new one. Single-input calls use one-input buffers (a 32-image buffer is
+    /// 19 MB for a 224×224 model); at most two per core of each kind are kept, so memory stays flat under any load.
+    /// </summary>
+    internal EngineBatch Rent(bool single = false)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var capacity = single ? _engine.FixedBatchSize ?? 1 : _batchSize;
+        var pool = capacity == _batchSize ? _idle : _idleSingles;
+        return pool.TryTake(out var batch) ? batch : _engine.CreateBatch(capacity);
+    }
+
+    internal void Return(EngineBatch batch)
+    {
+        var pool = batch.Capacity == _batchSize ? _idle : _idleSingles;
+        if (!_disposed && pool.Count < Environment.ProcessorCount * 2)
+        {
+            pool.Add(batch);
+            if (!_disposed) return;
+            Drain();
+            return;
+        }
+        batch.Dispose();
+    }
+
+    private void Drain()
+    {
+        while (_idle.TryTake(out var batch)) batch.Dispose();
+        while (_idleSingles.TryTake(out var batch)) batch.Dispose();
+    }
+}

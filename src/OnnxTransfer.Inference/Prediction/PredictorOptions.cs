@@ -1,0 +1,47 @@
+using OnnxTransfer.Features.Backbones;
+
+namespace OnnxTransfer.Inference.Prediction;
+
+/// <summary>How a <see cref="Predictor"/> runs: device and fallback rule, threads, batch size, top-k.</summary>
+public sealed record PredictorOptions
+{
+    public DeviceKind Device { get; init; } = DeviceKind.Cpu;
+
+    /// <summary>The CUDA device ordinal.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>
+    /// With <see cref="DeviceKind.Cuda"/>: warn and run on CPU when CUDA cannot start (true), or refuse to start (false,
+    /// the default: a job that was meant for a GPU should not silently take ten times longer).
+    /// </summary>
+    public bool CpuFallback { get; init; }
+
+    /// <summary>ONNX Runtime threads inside one operator (0: one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Let ONNX Runtime's idle threads spin for work: lowest latency for an app doing one call after another; off for
+    /// batch scoring, where decoding shares the cores.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
+    /// <summary>Most images per model run; larger requests are split. Ignored when the model fixes its batch size.</summary>
+    public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>Labels kept per prediction, most probable first (capped at the number of classes).</summary>
+    public int TopK { get; init; } = 5;
+
+    /// <summary>Accept a head trained on another backbone fingerprint (chained mode), with a warning.</summary>
+    public bool AllowFingerprintMismatch { get; init; }
+
+    /// <summary>Receives warnings (CUDA fell back to CPU, allowed mismatches).</summary>
+    public Action<string>? WarningSink { get; init; }
+
+    internal void Validate()
+    {
+        if (MaxBatchSize is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "The batch size must be 1 to 65536.");
+        if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "top-k must be at least 1.");
+        if (IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "Threads must be 0 (one per core) or more.");
+        if (DeviceId < 0) throw new ArgumentOutOfRangeException(nameof(DeviceId), DeviceId, "The device id must be 0 or more.");
+    }
+}
