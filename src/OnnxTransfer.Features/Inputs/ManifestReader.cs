@@ -54,7 +54,8 @@ public static class ManifestReader
             if (error is not null || fields.Count != header.Count)
             {
                 var reason = error ?? $"the row has {fields.Count} fields but the header has {header.Count}; check its quoting";
-                items.Add(Bad(Field(id) ?? where, manifest, Field(label), Field(split), $"{where}: {reason}"));
+                // The fields of a malformed row cannot be trusted (they may be shifted): it is known by its line.
+                items.Add(Bad(where, manifest, null, null, $"{where}: {reason}"));
                 continue;
             }
             items.Add(Item(folder, manifest, where, Field(path), Field(label), Field(split), Field(id)));

@@ -1,0 +1,150 @@
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Parquet;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Features.Tests;
+
+/// <summary>Inputs from ImageFolder layouts and manifests (CSV, TSV, JSONL, Parquet).</summary>
+public class InputSetTests
+{
+    [Test]
+    public void SplitAndLabelFoldersGiveIdsSplitsAndLabels()
+    {
+        var set = InputSet.Open(SharedData.Hymenoptera);
+        Assert.That(set.Layout, Is.EqualTo(FolderLayout.SplitAndLabelFolders));
+        Assert.That(set.Count, Is.EqualTo(398));
+        var first = set.Items[0];
+        Assert.That(first.Id, Does.StartWith("train/ants/"));
+        Assert.That((first.Split, first.Label, first.Source), Is.EqualTo(("train", "ants", Path.Combine(SharedData.Hymenoptera, first.Id))));
+        Assert.That(set.Items.Select(i => i.Id), Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal));
+    }
+
+    [Test]
+    public void LabelFoldersAndFlatFolders()
+    {
+        using var folder = new TempDirectory("features-inputs");
+        Directory.CreateDirectory(folder.File("cats"));
+        Directory.CreateDirectory(folder.File("dogs"));
+        Directory.CreateDirectory(folder.File(".thumbnails"));
+        File.WriteAllText(folder.File("cats/a.jpg"), "x");
+        File.WriteAllText(folder.File("dogs/b.PNG"), "x");
+        File.WriteAllText(folder.File("dogs/notes.txt"), "x");
+        File.WriteAllText(folder.File("dogs/.hidden.jpg"), "x");
+        File.WriteAllText(folder.File(".thumbnails/c.jpg"), "x");
+        var set = InputSet.Open(folder.Path);
+        Assert.That(set.Layout, Is.EqualTo(FolderLayout.LabelFolders));
+        Assert.That(set.Items.Select(i => (i.Id, i.Label, i.Split)), Is.EqualTo(new[] { ("cats/a.jpg", "cats", (string?)null), ("dogs/b.PNG", "dogs", null) }));
+        Assert.That(set.IgnoredFiles, Is.EqualTo(1));
+
+        var flat = InputSet.Open(folder.File("cats"));
+        Assert.That(flat.Layout, Is.EqualTo(FolderLayout.Flat));
+        Assert.That(flat.Items.Single(), Is.EqualTo(new InputItem("a.jpg", folder.File("cats/a.jpg"), null, null)));
+    }
+
+    [Test]
+    public void MixedDepthsAndEmptyFoldersAreRefused()
+    {
+        using var folder = new TempDirectory("features-inputs");
+        Directory.CreateDirectory(folder.File("train/cats"));
+        File.WriteAllText(folder.File("train/cats/a.jpg"), "x");
+        File.WriteAllText(folder.File("b.jpg"), "x");
+        var e = Assert.Throws<InputSourceException>(() => InputSet.Open(folder.Path));
+        Assert.That(e!.Message, Does.Contain("different depths").And.Contain("'b.jpg'").And.Contain("'train/cats/a.jpg'").And.Contain("manifest"));
+
+        using var empty = new TempDirectory("features-inputs");
+        File.WriteAllText(empty.File("readme.md"), "x");
+        Assert.That(() => InputSet.Open(empty.Path), Throws.TypeOf<InputSourceException>().With.Message.Contains("no image files"));
+        Assert.That(() => InputSet.Open(empty.File("missing")), Throws.TypeOf<InputSourceException>().With.Message.Contains("No folder or manifest"));
+    }
+
+    [Test]
+    public void CsvManifestWithQuotingRelativePathsAndBadRows()
+    {
+        using var folder = new TempDirectory("features-manifest");
+        File.WriteAllText(folder.File("inputs.csv"),
+            "\uFEFFpath,Label,split,id\r\n" +
+            "images/a.jpg,cat,train,\r\n" +
+            "\"images/with, comma.jpg\",\"dog \"\"big\"\"\",val,custom-id\r\n" +
+            "/abs/b.jpg,,,\r\n" +
+            ",cat,train,no-path\r\n" +
+            "too,many,fields,here,x\r\n" +
+            "\r\n");
+        var set = InputSet.Open(folder.File("inputs.csv"));
+        Assert.That(set.Layout, Is.EqualTo(FolderLayout.Manifest));
+        var byId = set.Items.ToDictionary(i => i.Id);
+        Assert.That(byId["images/a.jpg"], Is.EqualTo(new InputItem("images/a.jpg", folder.File("images/a.jpg"), "cat", "train")));
+        Assert.That(byId["custom-id"], Is.EqualTo(new InputItem("custom-id", folder.File("images/with, comma.jpg"), "dog \"big\"", "val")));
+        Assert.That(byId["/abs/b.jpg"], Is.EqualTo(new InputItem("/abs/b.jpg", "/abs/b.jpg", null, null)));
+        Assert.That(byId["no-path"].Failure!.Code, Is.EqualTo(ManifestReader.BadRowCode));
+        Assert.That(byId["inputs.csv:6"].Failure!.Message, Does.Contain("5 fields but the header has 4"));
+        Assert.That(set.Count, Is.EqualTo(5));
+    }
+
+    [Test]
+    public void JsonlAndTsvManifests()
+    {
+        using var folder = new TempDirectory("features-manifest");
+        File.WriteAllText(folder.File("inputs.jsonl"), "{\"path\": \"a.jpg\", \"label\": 3, \"split\": \"test\"}\n\n{not json}\n[1]\n{\"path\": \"b.jpg\", \"id\": 7}\n");
+        var set = InputSet.Open(folder.File("inputs.jsonl"));
+        Assert.That(set.Items.Select(i => (i.Id, i.Label, i.Split, i.Failure?.Code)), Is.EqualTo(new[]
+        {
+            ("7", null, null, null), ("a.jpg", "3", "test", null), ("inputs.jsonl:3", null, null, ManifestReader.BadRowCode),
+            ("inputs.jsonl:4", (string?)null, (string?)null, (string?)ManifestReader.BadRowCode),
+        }));
+
+        File.WriteAllText(folder.File("inputs.tsv"), "path\tlabel\na b.jpg\tx\n");
+        Assert.That(InputSet.Open(folder.File("inputs.tsv")).Items.Single().Label, Is.EqualTo("x"));
+    }
+
+    [Test]
+    public void ParquetManifest()
+    {
+        using var folder = new TempDirectory("features-manifest");
+        var schema = new ParquetSchema(ParquetField.String("path", nullable: false), ParquetField.Int32("label"), ParquetField.String("split"));
+        using (var writer = new ParquetFileWriter(folder.File("inputs.parquet"), schema))
+        {
+            var group = writer.BeginRowGroup(2);
+            group.WriteStrings("path", ["x/a.jpg", "b.jpg"]);
+            group.WriteValues<int>("label", [1, 0], [false, true]);
+            group.WriteStrings("split", ["train", null]);
+            group.Complete();
+            writer.Complete();
+        }
+        var set = InputSet.Open(folder.File("inputs.parquet"));
+        Assert.That(set.Items, Is.EqualTo(new[]
+        {
+            new InputItem("b.jpg", folder.File("b.jpg"), null, null), new InputItem("x/a.jpg", folder.File("x/a.jpg"), "1", "train"),
+        }));
+    }
+
+    [Test]
+    public void ManifestProblemsAreRefusedUpFront()
+    {
+        using var folder = new TempDirectory("features-manifest");
+        File.WriteAllText(folder.File("nopath.csv"), "file,label\na.jpg,x\n");
+        Assert.That(() => InputSet.Open(folder.File("nopath.csv")), Throws.TypeOf<InputSourceException>().With.Message.Contains("no \"path\" column"));
+        File.WriteAllText(folder.File("dupes.csv"), "path,id\na.jpg,1\nb.jpg,1\nc.jpg,2\nd.jpg,2\n");
+        Assert.That(() => InputSet.Open(folder.File("dupes.csv")),
+            Throws.TypeOf<InputSourceException>().With.Message.Contains("2 id(s) more than once ('1', '2')"));
+        File.WriteAllText(folder.File("inputs.xml"), "<x/>");
+        Assert.That(() => InputSet.Open(folder.File("inputs.xml")), Throws.TypeOf<InputSourceException>().With.Message.Contains(".csv, .tsv, .jsonl or .parquet"));
+        File.WriteAllText(folder.File("empty.csv"), "path\n");
+        Assert.That(() => InputSet.Open(folder.File("empty.csv")), Throws.TypeOf<InputSourceException>().With.Message.Contains("lists no inputs"));
+    }
+
+    [Test]
+    public void ManifestRowsThatCannotBeReadBecomeErrorRowsAndTheRunGoesOn()
+    {
+        using var folder = new TempDirectory("features-manifest");
+        using var cache = new TempDirectory("features-manifest-cache");
+        var ant = SharedData.ReferenceImage("ant_1053149811_f62a3410d3");
+        File.WriteAllText(folder.File("inputs.csv"), $"path,label\n{ant},ant\nmissing.jpg,bee\n,bee\n");
+        var summary = Extract.Run(folder.File("inputs.csv"), cache.Path);
+        Assert.That((summary.Embedded, summary.Failed), Is.EqualTo((1, 2)));
+        var errors = Extract.Errors(cache.Path).ToDictionary(e => e.Id);
+        Assert.That(errors["missing.jpg"].Reason, Is.EqualTo("not-found"));
+        Assert.That(errors["missing.jpg"].Label, Is.EqualTo("bee"));
+        Assert.That(errors["inputs.csv:4"].Reason, Is.EqualTo(ManifestReader.BadRowCode));
+        Assert.That(Extract.Read(cache.Path).Ids.Single(), Is.EqualTo(ant));
+    }
+}
