@@ -35,6 +35,8 @@ internal sealed class ChainedEngine : InferenceEngine
 
     public override IReadOnlyList<string> Warnings => [.. _backbone.Warnings, .. _head.Warnings];
 
+    public override string Identity => $"backbone fingerprint sha256:{_backbone.Fingerprint.Sha256} + head sha256:{_headModel.Sha256}";
+
     public override string Description => $"backbone '{_backbone.Spec.Name}' + head {_headModel.Source}";
 
     public static ChainedEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)

@@ -20,6 +20,7 @@ internal sealed class FusedEngine : InferenceEngine
         _session = session;
         _inputNames = [info.InputName];
         _imageShape = Array.ConvertAll(Preprocessor.ImageShape, d => (long)d);
+        _identity = new Lazy<string>(() => $"fused sha256:{FileHash.Sha256(info.Path)}");
     }
 
     public FusedModelInfo Info { get; }
@@ -29,6 +30,10 @@ internal sealed class FusedEngine : InferenceEngine
     public override IReadOnlyList<string> Warnings => _session.Warnings;
 
     public override string Description => $"fused model {Info.Path}";
+
+    public override string Identity => _identity.Value;
+
+    private readonly Lazy<string> _identity;
 
     public static FusedEngine Open(string path, PredictorOptions options)
     {

@@ -31,6 +31,12 @@ internal abstract class InferenceEngine : IDisposable
 
     public abstract IReadOnlyList<string> Warnings { get; }
 
+    /// <summary>
+    /// What determines the probabilities, for score manifests: the fused file's sha256, or the backbone fingerprint's
+    /// and the head's sha256.
+    /// </summary>
+    public abstract string Identity { get; }
+
     /// <summary>A short description for logs: "fused model x.onnx" or "backbone b + head h".</summary>
     public abstract string Description { get; }
 

@@ -59,6 +59,9 @@ public sealed class Predictor : IDisposable
 
     public string Description => _engine.Description;
 
+    /// <summary>What determines the probabilities (the fused file's sha256, or backbone fingerprint + head sha256).</summary>
+    public string ModelIdentity => _engine.Identity;
+
     /// <summary>Floats of one preprocessed input (for <see cref="PredictPreprocessed"/>).</summary>
     public int InputLength => _engine.Preprocessor.TensorLength;
 

@@ -1,0 +1,363 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Inference.Prediction;
+
+namespace OnnxTransfer.Inference.Scoring;
+
+/// <summary>
+/// Scores a folder or manifest of images into a scores folder (docs/formats.md, "Scores"), scheduler-friendly: the
+/// shard's inputs (in id order) are cut into fixed parts, each written atomically; a rerun keeps the parts that exist
+/// and redoes the rest, so a run killed at any point and rerun ends with exactly the files of an uninterrupted run;
+/// the success marker comes last. Decoding runs on several threads straight into reused batch tensors while the
+/// model runs on the calling thread; a bad input becomes an error row and the run goes on.
+/// </summary>
+public sealed class BatchScorer
+{
+    private readonly Predictor _predictor;
+    private readonly ScoringOptions _options;
+
+    public BatchScorer(Predictor predictor, ScoringOptions? options = null)
+    {
+        _predictor = predictor ?? throw new ArgumentNullException(nameof(predictor));
+        _options = options ?? new ScoringOptions();
+        _options.Validate();
+    }
+
+    /// <summary>
+    /// Scores this shard's inputs of <paramref name="inputs"/> into <paramref name="outputDirectory"/>.
+    /// <paramref name="stopAfterPart"/> (e.g. SIGTERM) ends the run cleanly after the part in progress is committed;
+    /// <paramref name="abort"/> stops at once (what is committed stays valid either way).
+    /// </summary>
+    /// <exception cref="ScoreOutputException">The folder holds parts of another run (model, inputs, shard count, format).</exception>
+    public ScoringSummary Run(InputSet inputs, string outputDirectory, IProgress<ScoringProgress>? progress = null,
+        CancellationToken stopAfterPart = default, CancellationToken abort = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        var clock = Stopwatch.StartNew();
+        var shard = _options.Shard;
+        var items = new List<InputItem>();
+        foreach (var item in inputs.Items)
+            if (shard.Contains(item.Id)) items.Add(item);
+        var labels = _predictor.Labels;
+        var k = Math.Min(_options.TopK, labels.Count);
+
+        var output = Path.GetFullPath(outputDirectory);
+        if (File.Exists(output)) throw new ScoreOutputException($"--out '{output}' is a file; name a folder (it is created if missing).");
+        Directory.CreateDirectory(output);
+        using var shardLock = AcquireLock(output, shard);
+        RefuseOtherLayouts(output, shard);
+        var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items, _options, k);
+        WriteOrCheckManifest(output, manifest);
+        RemoveTemporaryFiles(output, shard);
+
+        var rowsPerPart = _options.RowsPerPart;
+        var partCount = (items.Count + rowsPerPart - 1) / rowsPerPart;
+        var errorsByReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        long errors = 0;
+        var pending = new List<ScorePart>();
+        var kept = 0;
+        for (var p = 0; p < partCount; p++)
+        {
+            var path = Path.Combine(output, ScoreLayout.PartName(p, shard, _options.Format));
+            var start = p * rowsPerPart;
+            var count = Math.Min(rowsPerPart, items.Count - start);
+            if (File.Exists(path))
+            {
+                var (rows, partErrors, byReason) = ScorePartReader.Count(path, _options.Format);
+                if (rows != count)
+                    throw new ScoreOutputException($"'{path}' holds {rows} rows where this run expects {count}; it was not written by this run. Delete it and rerun.");
+                kept++;
+                errors += partErrors;
+                foreach (var (reason, n) in byReason) errorsByReason[reason] = errorsByReason.GetValueOrDefault(reason) + n;
+                continue;
+            }
+            pending.Add(new ScorePart(p, items.GetRange(start, count), k));
+        }
+
+        var run = new PipelineRun(_predictor, _options, pending, labels, output, shard, progress, clock, kept, partCount, items.Count);
+        run.Execute(stopAfterPart, abort);
+        errors += run.Errors;
+        foreach (var (reason, n) in run.ErrorsByReason) errorsByReason[reason] = errorsByReason.GetValueOrDefault(reason) + n;
+
+        var allowed = _options.MaxErrors.AllowedFor(items.Count);
+        var complete = !run.Interrupted && kept + run.PartsWritten == partCount;
+        var succeeded = false;
+        var successPath = Path.Combine(output, ScoreLayout.SuccessName(shard));
+        if (complete && !(allowed is { } a && errors > a))
+        {
+            WriteAtomically(successPath, SuccessJson(shard, inputs.Count, items.Count, partCount, errors, errorsByReason));
+            succeeded = true;
+        }
+        else if (complete)
+        {
+            File.Delete(successPath); // an old marker must not vouch for a run that failed its error budget
+        }
+
+        return new ScoringSummary
+        {
+            OutputDirectory = output,
+            Shard = shard,
+            TotalInputs = inputs.Count,
+            ShardInputs = items.Count,
+            Parts = partCount,
+            PartsAlreadyDone = kept,
+            PartsWritten = run.PartsWritten,
+            RowsThisRun = run.Rows,
+            Errors = errors,
+            ErrorsByReason = errorsByReason,
+            ErrorsAllowed = allowed,
+            Interrupted = run.Interrupted,
+            Succeeded = succeeded,
+            Elapsed = clock.Elapsed,
+        };
+    }
+
+    private static FileStream AcquireLock(string output, ShardSpec shard)
+    {
+        var path = Path.Combine(output, shard.IsAll ? ".lock" : $".lock.{shard.FileTag}");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new ScoreOutputException($"Another process is scoring shard {shard} into '{output}' right now (it holds {Path.GetFileName(path)}). " +
+                                           "Wait for it to finish, or give this run another --shard or --out.");
+        }
+    }
+
+    /// <summary>One folder holds one layout: the unsharded run, or the N shards of one shard count.</summary>
+    private static void RefuseOtherLayouts(string output, ShardSpec shard)
+    {
+        var own = shard.IsAll ? "" : shard.FileTag;
+        var ownSuffix = shard.IsAll ? null : $"-of-{shard.Count}";
+        foreach (var file in Directory.EnumerateFiles(output))
+        {
+            var name = Path.GetFileName(file);
+            if (ScoreLayout.TagOf(name) is not { } tag || tag == own) continue;
+            if (ownSuffix is not null && tag.StartsWith("shard-", StringComparison.Ordinal) && tag.EndsWith(ownSuffix, StringComparison.Ordinal)) continue;
+            var theirs = tag.Length == 0 ? "an unsharded run" : $"shards of another count ({tag})";
+            throw new ScoreOutputException(
+                $"'{output}' already holds output of {theirs} ('{name}'); this run is {(shard.IsAll ? "unsharded" : $"shard {shard}")}. " +
+                "Mixing them would duplicate or miss rows: score into another --out, or delete the folder first.");
+        }
+    }
+
+    private static void WriteOrCheckManifest(string output, ScoreRunManifest manifest)
+    {
+        var path = Path.Combine(output, ScoreLayout.ManifestName(manifest.Shard));
+        var json = manifest.ToJson();
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path, Encoding.UTF8);
+            var differences = ScoreRunManifest.Differences(existing, json);
+            if (differences.Count == 0) return;
+            throw new ScoreOutputException(
+                $"'{output}' holds parts of another scoring run ({Path.GetFileName(path)} differs: " +
+                string.Join("; ", differences.Select(d => $"{d.Field} was {Abbreviate(d.Old)}, now {Abbreviate(d.New)}")) +
+                "). A rerun continues only the same run (same model, inputs, shard and settings): score into a new --out, or delete the folder to start over.");
+        }
+        WriteAtomically(path, json);
+    }
+
+    private static string Abbreviate(string value) => value.Length <= 80 ? value : value[..77] + "...";
+
+    /// <summary>Deletes this shard's leftover temporary files from a killed run (never another shard's, which may be running).</summary>
+    private static void RemoveTemporaryFiles(string output, ShardSpec shard)
+    {
+        var own = shard.IsAll ? "" : shard.FileTag;
+        foreach (var file in Directory.EnumerateFiles(output, ".*.tmp"))
+        {
+            var inner = Path.GetFileName(file)[1..^4];
+            var dot = inner.LastIndexOf('.');
+            if (dot <= 0) continue;
+            if (ScoreLayout.TagOf(inner[..dot]) == own)
+            {
+                try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
+
+    internal static void WriteAtomically(string path, string text)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string SuccessJson(ShardSpec shard, int totalInputs, int shardInputs, int parts, long errors, IReadOnlyDictionary<string, int> byReason)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", ScoreLayout.FormatName);
+            w.WriteString("shard", shard.ToString());
+            w.WriteNumber("inputs_total", totalInputs);
+            w.WriteNumber("rows", shardInputs);
+            w.WriteNumber("parts", parts);
+            w.WriteNumber("errors", errors);
+            w.WriteStartObject("errors_by_reason");
+            foreach (var (reason, n) in byReason) w.WriteNumber(reason, n);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    /// <summary>One run over the pending parts: decoder threads, inference on the calling thread, parts written in order.</summary>
+    private sealed class PipelineRun(Predictor predictor, ScoringOptions options, List<ScorePart> parts, IReadOnlyList<string> labels, string output,
+        ShardSpec shard, IProgress<ScoringProgress>? progress, Stopwatch clock, int kept, int partCount, int shardInputs)
+    {
+        private readonly InferenceEngine _engine = predictor.Engine;
+        private readonly List<InputItem> _flat = [];
+        private readonly List<(ScorePart Part, int Offset, int Count, int Start)> _batches = [];
+        private int[] _itemBatch = [];
+        private ScoreSlot[] _slots = [];
+        private int _next;
+        private Exception? _failure;
+
+        public int PartsWritten { get; private set; }
+        public long Rows { get; private set; }
+        public long Errors { get; private set; }
+        public bool Interrupted { get; private set; }
+        public SortedDictionary<string, int> ErrorsByReason { get; } = new(StringComparer.Ordinal);
+
+        public void Execute(CancellationToken stopAfterPart, CancellationToken abort)
+        {
+            if (parts.Count == 0) return;
+            var batchSize = predictor.BatchSize;
+            foreach (var part in parts)
+            {
+                for (var offset = 0; offset < part.Items.Count; offset += batchSize)
+                    _batches.Add((part, offset, Math.Min(batchSize, part.Items.Count - offset), _flat.Count + offset));
+                _flat.AddRange(part.Items);
+            }
+            _itemBatch = new int[_flat.Count];
+            for (var b = 0; b < _batches.Count; b++)
+                for (var j = 0; j < _batches[b].Count; j++) _itemBatch[_batches[b].Start + j] = b;
+
+            using var halt = CancellationTokenSource.CreateLinkedTokenSource(abort);
+            var threads = Math.Min(options.EffectiveDecodeThreads, _flat.Count);
+            _slots = new ScoreSlot[Math.Min(Math.Clamp(threads + 1, 3, 8), _batches.Count)];
+            var decoders = new List<Thread>();
+            try
+            {
+                for (var s = 0; s < _slots.Length; s++)
+                {
+                    _slots[s] = new ScoreSlot(_engine.CreateBatch(batchSize));
+                    _slots[s].Assign(s, _batches[s].Count);
+                }
+                for (var t = 0; t < threads; t++)
+                {
+                    var thread = new Thread(() => Guarded(() => Decode(halt.Token), halt)) { IsBackground = true, Name = $"onnxtransfer-score-decode-{t}" };
+                    decoders.Add(thread);
+                    thread.Start();
+                }
+                Guarded(() => Infer(halt.Token, stopAfterPart), halt);
+            }
+            finally
+            {
+                try { halt.Cancel(); } catch (ObjectDisposedException) { }
+                foreach (var thread in decoders) thread.Join();
+                foreach (var slot in _slots) slot?.Dispose();
+            }
+            if (_failure is OperationCanceledException && abort.IsCancellationRequested) throw new OperationCanceledException(abort);
+            if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+        }
+
+        private void Guarded(Action stage, CancellationTokenSource halt)
+        {
+            try { stage(); }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                try { halt.Cancel(); } catch (ObjectDisposedException) { }
+            }
+        }
+
+        private void Decode(CancellationToken token)
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var g = Interlocked.Increment(ref _next) - 1;
+                if (g >= _flat.Count) return;
+                var b = _itemBatch[g];
+                var slot = _slots[b % _slots.Length];
+                slot.WaitAssigned(b, token);
+                var position = g - _batches[b].Start;
+                slot.Failures[position] = Prepare(_flat[g], slot.Batch.ImageSlot(position));
+                slot.CompleteOne();
+            }
+        }
+
+        private (string, string)? Prepare(InputItem item, Span<float> destination)
+        {
+            if (item.Failure is { } failure) return (failure.Code, failure.Message);
+            try
+            {
+                using var image = _engine.Decoder.Decode(item.Source, _engine.Preprocessor);
+                _engine.Preprocessor.Process(image, destination);
+                return null;
+            }
+            catch (Exception e) when (InputFailures.Describe(e, item.Source) is { } reason)
+            {
+                return reason;
+            }
+        }
+
+        private void Infer(CancellationToken token, CancellationToken stopAfterPart)
+        {
+            var classes = labels.Count;
+            for (var b = 0; b < _batches.Count; b++)
+            {
+                var (part, offset, count, _) = _batches[b];
+                var slot = _slots[b % _slots.Length];
+                slot.WaitReady(b, token);
+                if (slot.AnyDecoded()) _engine.Run(slot.Batch, count, token);
+                for (var j = 0; j < count; j++)
+                {
+                    if (slot.Failures[j] is { } failure) part.SetFailed(offset + j, failure.Reason, failure.Message);
+                    else part.SetScored(offset + j, slot.Batch.Probabilities.AsSpan(j * classes, classes));
+                }
+                var next = b + _slots.Length;
+                if (next < _batches.Count) slot.Assign(next, _batches[next].Count);
+                else slot.Retire();
+
+                if (!part.IsComplete) continue;
+                Commit(part);
+                if (stopAfterPart.IsCancellationRequested && b + 1 < _batches.Count)
+                {
+                    Interrupted = true;
+                    return;
+                }
+            }
+        }
+
+        private void Commit(ScorePart part)
+        {
+            var path = Path.Combine(output, ScoreLayout.PartName(part.Index, shard, options.Format));
+            ScorePartWriter.Write(path, part, labels, options.Format,
+            [
+                new(ModelMetadataKeys.Format, ScoreLayout.PartFormat),
+                new("onnxtransfer.model", predictor.ModelIdentity),
+                new(ModelMetadataKeys.Labels, JsonSerializerFree.StringArray(labels)),
+                new("onnxtransfer.shard", shard.ToString()),
+            ]);
+            PartsWritten++;
+            Rows += part.Items.Count;
+            Errors += part.Errors;
+            for (var i = 0; i < part.Items.Count; i++)
+                if (part.ErrorReason[i] is { } reason) ErrorsByReason[reason] = ErrorsByReason.GetValueOrDefault(reason) + 1;
+            progress?.Report(new ScoringProgress(part.Index, part.Items.Count, part.Errors, kept + PartsWritten, partCount,
+                Rows, shardInputs, clock.Elapsed));
+        }
+    }
+}

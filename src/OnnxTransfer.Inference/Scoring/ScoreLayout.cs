@@ -1,0 +1,71 @@
+using System.Globalization;
+using OnnxTransfer.Parquet;
+
+namespace OnnxTransfer.Inference.Scoring;
+
+/// <summary>
+/// File names and the Parquet schema of a scores folder (docs/formats.md, "Scores"). Unsharded: <c>part-00000.parquet</c>,
+/// <c>_manifest.json</c>, <c>_SUCCESS</c>. Shard K of N writes into the same folder with its tag in every name —
+/// <c>part-00000.shard-K-of-N.parquet</c>, <c>_manifest.shard-K-of-N.json</c>, <c>_SUCCESS.shard-K-of-N</c> — so N
+/// workers never touch each other's files and <c>OUT/*.parquet</c> reads their union.
+/// </summary>
+public static class ScoreLayout
+{
+    public const string FormatName = "onnxtransfer.scores";
+    public const int FormatVersion = 1;
+
+    /// <summary>Value of the <c>onnxtransfer.format</c> key in every Parquet part.</summary>
+    public const string PartFormat = "scores/1";
+
+    public const string IdColumn = "id";
+    public const string SourceColumn = "source";
+    public const string LabelColumn = "label";
+    public const string ProbabilityColumn = "probability";
+    public const string TopKLabelsColumn = "top_k_labels";
+    public const string TopKProbabilitiesColumn = "top_k_probabilities";
+    public const string TrueLabelColumn = "true_label";
+    public const string ErrorColumn = "error";
+    public const string ErrorMessageColumn = "error_message";
+
+    /// <summary>The columns, in order (CSV header too).</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+        [IdColumn, SourceColumn, LabelColumn, ProbabilityColumn, TopKLabelsColumn, TopKProbabilitiesColumn, TrueLabelColumn, ErrorColumn, ErrorMessageColumn];
+
+    public static ParquetSchema Schema { get; } = new(
+        ParquetField.String(IdColumn, nullable: false),
+        ParquetField.String(SourceColumn, nullable: false),
+        ParquetField.String(LabelColumn),
+        ParquetField.Float(ProbabilityColumn),
+        ParquetField.List(TopKLabelsColumn, ParquetField.String("element", nullable: false)),
+        ParquetField.List(TopKProbabilitiesColumn, ParquetField.Float("element", nullable: false)),
+        ParquetField.String(TrueLabelColumn),
+        ParquetField.String(ErrorColumn),
+        ParquetField.String(ErrorMessageColumn));
+
+    public static string Extension(ScoreFormat format) => format == ScoreFormat.Csv ? ".csv" : ".parquet";
+
+    public static string PartName(int index, ShardSpec shard, ScoreFormat format) =>
+        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}{Extension(format)}";
+
+    public static string SuccessName(ShardSpec shard) => shard.IsAll ? "_SUCCESS" : $"_SUCCESS.{shard.FileTag}";
+
+    public static string ManifestName(ShardSpec shard) => shard.IsAll ? "_manifest.json" : $"_manifest.{shard.FileTag}.json";
+
+    /// <summary>The shard tag in a part or manifest name ("" for unsharded names), or null when the name is not ours.</summary>
+    public static string? TagOf(string fileName)
+    {
+        string core;
+        if (fileName.StartsWith("part-", StringComparison.Ordinal))
+        {
+            core = Path.GetFileNameWithoutExtension(fileName);
+            if (!fileName.EndsWith(".parquet", StringComparison.Ordinal) && !fileName.EndsWith(".csv", StringComparison.Ordinal)) return null;
+        }
+        else if (fileName.StartsWith("_manifest", StringComparison.Ordinal) && fileName.EndsWith(".json", StringComparison.Ordinal))
+        {
+            core = Path.GetFileNameWithoutExtension(fileName);
+        }
+        else return null;
+        var dot = core.IndexOf('.');
+        return dot < 0 ? "" : core[(dot + 1)..];
+    }
+}
