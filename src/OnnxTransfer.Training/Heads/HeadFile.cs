@@ -124,7 +124,7 @@ public static class HeadFile
         }
     }
 
-    private static void WriteTraining(Utf8JsonWriter json, HeadTrainingInfo training)
+    internal static void WriteTraining(Utf8JsonWriter json, HeadTrainingInfo training)
     {
         json.WriteStartObject("training");
         json.WriteStartArray("settings");
@@ -176,7 +176,7 @@ public static class HeadFile
         json.WriteEndObject();
     }
 
-    private static HeadTrainingInfo ReadTraining(JsonElement t)
+    internal static HeadTrainingInfo ReadTraining(JsonElement t)
     {
         var settings = Array(t, "settings").EnumerateArray()
             .Select(pair => new KeyValuePair<string, string>(pair[0].GetString() ?? "", pair[1].GetString() ?? "")).ToArray();
