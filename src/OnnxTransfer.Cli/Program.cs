@@ -17,6 +17,9 @@ public static class Program
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(BackboneCommand.Create());
+        root.Subcommands.Add(ExtractCommand.Create());
+        root.Subcommands.Add(CacheCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ParquetCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());

@@ -96,7 +96,7 @@ public class EmbeddingCacheTests
     }
 
     [Test]
-    public void InterruptedRunLeavesOnlyCompletePartsAndARerunCompletesItExactly()
+    public void CancelledRunKeepsItsFinishedRowsAndARerunCompletesItExactly()
     {
         using var interrupted = new TempDirectory("features-cache-interrupted");
         using var straight = new TempDirectory("features-cache-straight");
@@ -104,10 +104,11 @@ public class EmbeddingCacheTests
         using var cancel = new CancellationTokenSource();
         var progress = new CancelAfterCommit(cancel, 2 * 16);
         Assert.That(() => Extract.Run(ValAnts, interrupted.Path, options, progress: progress, token: cancel.Token), Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(Directory.GetFiles(interrupted.Path, "*.tmp"), Is.Empty, "the part in progress was abandoned");
+        Assert.That(Directory.GetFiles(interrupted.Path, "*.tmp"), Is.Empty, "no temporary file is left");
         var partial = Extract.Read(interrupted.Path);
         Assert.That(partial.Count, Is.GreaterThanOrEqualTo(32).And.LessThan(70));
-        Assert.That(partial.Count % 16, Is.Zero, "only whole parts survive");
+        Assert.That(progress.Last.Committed, Is.EqualTo(progress.Last.Done), "a cancelled run commits the rows it finished");
+        Assert.That(partial.Count, Is.EqualTo(progress.Last.Embedded));
 
         var rerun = Extract.Run(ValAnts, interrupted.Path, options with { BatchSize = 3 });
         Assert.That((rerun.AlreadyCached, rerun.Embedded), Is.EqualTo((partial.Count, 70 - partial.Count)));
@@ -159,8 +160,11 @@ public class EmbeddingCacheTests
     /// <summary>Cancels the run once enough rows are in completed parts.</summary>
     private sealed class CancelAfterCommit(CancellationTokenSource source, int rows) : IProgress<ExtractionProgress>
     {
+        public ExtractionProgress Last { get; private set; }
+
         public void Report(ExtractionProgress value)
         {
+            Last = value;
             if (value.Committed >= rows) source.Cancel();
         }
     }

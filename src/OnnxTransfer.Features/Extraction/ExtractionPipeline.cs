@@ -243,52 +243,60 @@ public sealed class ExtractionPipeline
             EmbeddingPartWriter? part = null;
             var committed = 0;
             var uncommitted = 0;
+            var stopped = false;
             try
             {
-                foreach (var batch in _written.GetConsumingEnumerable(token))
+                try
                 {
-                    var start = Stopwatch.GetTimestamp();
-                    var slot = _slots[batch % _slots.Length];
-                    var first = batch * BatchSize;
-                    for (var j = 0; j < slot.Count; j++)
+                    foreach (var batch in _written.GetConsumingEnumerable(token))
                     {
-                        uncommitted++;
-                        if (slot.Errors[j] is { } error)
+                        var start = Stopwatch.GetTimestamp();
+                        var slot = _slots[batch % _slots.Length];
+                        var first = batch * BatchSize;
+                        for (var j = 0; j < slot.Count; j++)
                         {
-                            errors.Add(error);
-                            Failed++;
-                            _reasons[error.Reason] = _reasons.GetValueOrDefault(error.Reason) + 1;
-                            continue;
+                            uncommitted++;
+                            if (slot.Errors[j] is { } error)
+                            {
+                                errors.Add(error);
+                                Failed++;
+                                _reasons[error.Reason] = _reasons.GetValueOrDefault(error.Reason) + 1;
+                                continue;
+                            }
+                            var item = items[first + j];
+                            part ??= cache.BeginPart(partIndex, Math.Min(options.RowsPerRowGroup, options.RowsPerPart), providers);
+                            part.Append(item.Id, item.Source, item.Label, item.Split, slot.Embeddings.AsSpan(j * dimension, dimension));
+                            Embedded++;
+                            if (part.RowCount == options.RowsPerPart)
+                            {
+                                Commit(ref part, errors, ref partIndex);
+                                committed += uncommitted;
+                                uncommitted = 0;
+                            }
                         }
-                        var item = items[first + j];
-                        part ??= cache.BeginPart(partIndex, Math.Min(options.RowsPerRowGroup, options.RowsPerPart), providers);
-                        part.Append(item.Id, item.Source, item.Label, item.Split, slot.Embeddings.AsSpan(j * dimension, dimension));
-                        Embedded++;
-                        if (part.RowCount == options.RowsPerPart)
-                        {
-                            Commit(ref part, errors, ref partIndex);
-                            committed += uncommitted;
-                            uncommitted = 0;
-                        }
+                        var next = batch + _slots.Length;
+                        if (next < BatchCount) slot.Assign(next, CountOf(next));
+                        else slot.Retire();
+                        WriteTicks += Stopwatch.GetTimestamp() - start;
+                        progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
                     }
-                    var next = batch + _slots.Length;
-                    if (next < BatchCount) slot.Assign(next, CountOf(next));
-                    else slot.Retire();
-                    WriteTicks += Stopwatch.GetTimestamp() - start;
-                    progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
                 }
-                if (_failure is null && !token.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
-                    var start = Stopwatch.GetTimestamp();
-                    Commit(ref part, errors, ref partIndex);
-                    committed += uncommitted;
-                    WriteTicks += Stopwatch.GetTimestamp() - start;
-                    progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
+                    stopped = true; // cancelled, or another stage failed: the rows taken so far are complete
                 }
+                // Whether the run finished or was stopped, every row appended so far is whole: commit them, so an
+                // interrupted run (Ctrl-C) keeps its work. Only a kill loses the part in progress.
+                var commitStart = Stopwatch.GetTimestamp();
+                Commit(ref part, errors, ref partIndex);
+                committed += uncommitted;
+                WriteTicks += Stopwatch.GetTimestamp() - commitStart;
+                progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
+                if (stopped) token.ThrowIfCancellationRequested();
             }
             finally
             {
-                part?.Dispose(); // an uncommitted part is abandoned: its temporary file is deleted, its inputs redone next run
+                part?.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
             }
         }
 

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Specs;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer backbone init MODEL --out SPEC</c> writes a backbone spec (located feature tensor, input from the
+/// model, ImageNet preprocessing scaled to the input size); <c>onnxtransfer backbone check SPEC</c> loads a spec the way
+/// extraction does and reports what it found, so a bad spec is caught before a long run.
+/// </summary>
+public static class BackboneCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("backbone", "Write and check backbone specs (which model, how to feed it, which tensor holds the features).");
+        command.Subcommands.Add(CreateInit());
+        command.Subcommands.Add(CreateCheck());
+        return command;
+    }
+
+    private static Command CreateInit()
+    {
+        var model = new Argument<string>("model") { Description = "The .onnx image classifier." };
+        var output = new Option<string>("--out") { Description = "Where to write the spec (e.g. resnet50.backbone.json).", Required = true };
+        var name = new Option<string?>("--name") { Description = "The backbone's name (default: from the model's file name)." };
+        var tensor = new Option<string?>("--feature-tensor") { Description = "The feature tensor (default: located, the input of the classifier layer)." };
+        var input = new Option<string?>("--input") { Description = "The image input (needed when the model has several inputs)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing spec file." };
+        var command = new Command("init", "Write a backbone spec for an ONNX image classifier.") { model, output, name, tensor, input, force };
+        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        {
+            var specPath = Path.GetFullPath(parseResult.GetValue(output)!);
+            if (File.Exists(specPath) && !parseResult.GetValue(force))
+                throw new CliException($"'{specPath}' exists; pass --force to overwrite it.");
+            var built = BackboneSpecBuilder.FromModel(parseResult.GetValue(model)!, specPath, parseResult.GetValue(name),
+                parseResult.GetValue(tensor), parseResult.GetValue(input));
+            BackboneSpecFile.Save(built.Spec, specPath);
+            var spec = built.Spec;
+            var image = spec.Image!;
+            Console.WriteLine($"wrote      {specPath}");
+            Console.WriteLine($"model      {spec.ModelPath} (sha256 {spec.ModelSha256})");
+            Console.WriteLine($"input      {spec.InputName} {SpecNames.Of(spec.Layout)} {image.Width}×{image.Height}");
+            Console.WriteLine($"features   {spec.Features.Tensor}, pooling {SpecNames.Of(spec.Features.Pooling)}" +
+                              (built.Located is { } located ? $" — {located.Explain()}" : ""));
+            Console.WriteLine($"preprocess resize {image.Resize}, centre crop {image.Width}×{image.Height}, ImageNet mean/std " +
+                              "(edit the spec if the model was trained otherwise)");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateCheck()
+    {
+        var specArgument = new Argument<string>("spec") { Description = "The *.backbone.json file." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var device = new DeviceOptions();
+        var command = new Command("check", "Load a spec as extraction would (model sha256, input, feature tensor) and show the result.") { specArgument, json };
+        device.AddTo(command);
+        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        {
+            var spec = BackboneSpecFile.Load(parseResult.GetValue(specArgument)!);
+            using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
+            {
+                Device = parseResult.GetValue(device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
+                DeviceId = parseResult.GetValue(device.DeviceId),
+                Strict = !parseResult.GetValue(device.CpuFallback),
+                IntraOpThreads = parseResult.GetValue(device.Threads),
+                WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+            });
+            if (parseResult.GetValue(json)) WriteJson(backbone);
+            else
+            {
+                Console.WriteLine($"backbone   {spec.Name} ({SpecNames.Of(spec.Kind)})");
+                Console.WriteLine($"model      {backbone.ModelPath}");
+                Console.WriteLine($"sha256     {backbone.ModelSha256} ({(spec.ModelSha256 is null ? "not pinned by the spec" : "matches the spec")})");
+                Console.WriteLine($"input      {backbone.InputName} {SpecNames.Of(spec.Layout)} {spec.Image!.Width}×{spec.Image.Height}" +
+                                  (backbone.FixedBatchSize is { } b ? $", batch fixed to {b}" : ""));
+                Console.WriteLine($"features   {backbone.FeatureTensor} → {backbone.Dimension} floats (pooling {SpecNames.Of(spec.Features.Pooling)}, " +
+                                  $"L2 {(spec.Features.L2Normalize ? "on" : "off")})");
+                if (backbone.FeatureExplanation is { } why) Console.WriteLine($"           {why}");
+                Console.WriteLine($"providers  {string.Join(", ", backbone.ActiveProviders)}");
+                Console.WriteLine($"fingerprint {backbone.Fingerprint.Sha256}");
+                Console.WriteLine($"           {backbone.Fingerprint.Json}");
+                foreach (var note in backbone.Notes) Console.WriteLine($"note       {note}");
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void WriteJson(ImageBackbone backbone)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("name", backbone.Spec.Name);
+            json.WriteString("model", backbone.ModelPath);
+            json.WriteString("model_sha256", backbone.ModelSha256);
+            json.WriteBoolean("sha256_pinned", backbone.Spec.ModelSha256 is not null);
+            json.WriteString("input", backbone.InputName);
+            json.WriteString("feature_tensor", backbone.FeatureTensor);
+            json.WriteNumber("dim", backbone.Dimension);
+            if (backbone.FixedBatchSize is { } batch) json.WriteNumber("fixed_batch", batch);
+            json.WriteStartArray("providers");
+            foreach (var provider in backbone.ActiveProviders) json.WriteStringValue(provider);
+            json.WriteEndArray();
+            json.WriteString("fingerprint_sha256", backbone.Fingerprint.Sha256);
+            json.WritePropertyName("fingerprint");
+            json.WriteRawValue(backbone.Fingerprint.Json);
+            json.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+}

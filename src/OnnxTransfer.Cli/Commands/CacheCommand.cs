@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Cache;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer cache info DIR [--json]</c>: what an embedding cache holds — rows per split and label, dimension,
+/// backbone fingerprint, parts, and the inputs that failed with their reasons.
+/// </summary>
+public static class CacheCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("cache", "Look inside embedding caches.");
+        command.Subcommands.Add(CreateInfo());
+        return command;
+    }
+
+    private static Command CreateInfo()
+    {
+        var folder = new Argument<string>("cache") { Description = "The cache folder `extract` wrote." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (every error included)." };
+        var errors = new Option<int>("--errors") { Description = "Failed inputs to list in the text output.", DefaultValueFactory = _ => 20 };
+        errors.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--errors must be 0 or more."); });
+        var command = new Command("info", "Show rows per split and label, dimension, fingerprint and errors of a cache.") { folder, json, errors };
+        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        {
+            using var cache = EmbeddingCache.Open(parseResult.GetValue(folder)!);
+            var summary = CacheSummary.Of(cache);
+            if (parseResult.GetValue(json)) WriteJson(summary);
+            else WriteText(summary, parseResult.GetValue(errors));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void WriteText(CacheSummary s, int errorLines)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var m = s.Manifest;
+        Console.WriteLine($"cache      {s.Directory}");
+        Console.WriteLine($"backbone   {m.BackboneName}, feature tensor {m.FeatureTensor}{(m.ModelPath is null ? "" : $" ({m.ModelPath})")}");
+        Console.WriteLine(string.Create(c, $"rows       {s.Rows} × {s.Dimension} {m.Fingerprint.DataType} in {s.Parts} part(s), {s.Bytes / 1024.0 / 1024.0:F1} MiB"));
+        Console.WriteLine($"fingerprint {m.Fingerprint.Sha256}");
+        Console.WriteLine($"           {m.Fingerprint.Json}");
+        Console.WriteLine($"created    {m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", c)} by {m.CreatedBy}");
+        if (s.Groups.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{"split",-12} {"label",-24} {"rows",8}");
+            foreach (var g in s.Groups) Console.WriteLine(string.Create(c, $"{g.Split ?? "-",-12} {g.Label ?? "-",-24} {g.Rows,8}"));
+        }
+        Console.WriteLine();
+        Console.WriteLine(s.Errors.Count == 0 ? "errors     none" : $"errors     {s.Errors.Count}: {string.Join(", ", s.ErrorsByReason.Select(r => $"{r.Reason} {r.Rows}"))}");
+        foreach (var e in s.Errors.Take(errorLines)) Console.WriteLine($"  {e.Id} [{e.Reason}] {e.Message}");
+        if (s.Errors.Count > errorLines) Console.WriteLine($"  … {s.Errors.Count - errorLines} more (--errors N, or --json for all)");
+    }
+
+    private static void WriteJson(CacheSummary s)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("cache", s.Directory);
+            json.WriteString("backbone", s.Manifest.BackboneName);
+            json.WriteString("feature_tensor", s.Manifest.FeatureTensor);
+            json.WriteNumber("rows", s.Rows);
+            json.WriteNumber("dim", s.Dimension);
+            json.WriteString("dtype", s.Manifest.Fingerprint.DataType);
+            json.WriteNumber("parts", s.Parts);
+            json.WriteNumber("error_parts", s.ErrorParts);
+            json.WriteNumber("bytes", s.Bytes);
+            json.WriteString("fingerprint_sha256", s.Manifest.Fingerprint.Sha256);
+            json.WritePropertyName("fingerprint");
+            json.WriteRawValue(s.Manifest.Fingerprint.Json);
+            json.WriteString("created_by", s.Manifest.CreatedBy);
+            json.WriteStartArray("groups");
+            foreach (var g in s.Groups)
+            {
+                json.WriteStartObject();
+                if (g.Split is null) json.WriteNull("split"); else json.WriteString("split", g.Split);
+                if (g.Label is null) json.WriteNull("label"); else json.WriteString("label", g.Label);
+                json.WriteNumber("rows", g.Rows);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartObject("errors_by_reason");
+            foreach (var r in s.ErrorsByReason) json.WriteNumber(r.Reason, r.Rows);
+            json.WriteEndObject();
+            json.WriteStartArray("errors");
+            foreach (var e in s.Errors)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", e.Id);
+                json.WriteString("source", e.Source);
+                if (e.Label is null) json.WriteNull("label"); else json.WriteString("label", e.Label);
+                if (e.Split is null) json.WriteNull("split"); else json.WriteString("split", e.Split);
+                json.WriteString("reason", e.Reason);
+                json.WriteString("message", e.Message);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+}

@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Extraction;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Specs;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer extract --backbone SPEC --images DIR|MANIFEST --cache DIR</c>: runs the backbone over the images once
+/// and keeps the embeddings in a fingerprinted Parquet cache. A rerun continues where an interrupted run stopped and
+/// adds only new inputs; bad images become error rows. Progress goes to stderr, the summary to stdout.
+/// </summary>
+public static class ExtractCommand
+{
+    private static readonly Option<string> Backbone = new("--backbone") { Description = "Backbone spec (*.backbone.json; onnx-models/ has examples).", Required = true };
+    private static readonly Option<string> Images = new("--images") { Description = "Folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, label, split, id).", Required = true };
+    private static readonly Option<string> CacheFolder = new("--cache") { Description = "Cache folder: created if new, continued if it holds this backbone's embeddings.", Required = true };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Images per inference call.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "Threads decoding images (0 = one per core).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> IntraOpThreads = new("--intra-op-threads") { Description = "ONNX Runtime threads inside one operator (0 = one per physical core).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> NewCache = new("--new-cache") { Description = "Replace a cache made with another backbone or preprocessing (deletes its manifest and parts, nothing else)." };
+    private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
+    private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
+    private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
+    private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
+    private static readonly DeviceOptions Device = new();
+
+    public static Command Create()
+    {
+        var command = new Command("extract", "Run a backbone over images once and keep their embeddings in a resumable Parquet cache.")
+        {
+            Backbone, Images, CacheFolder, Batch, Threads, Device.Device, Device.DeviceId, Device.CpuFallback, IntraOpThreads,
+            NewCache, Limit, RowsPerPart, MaxErrors, Json, Quiet,
+        };
+        Positive(Batch, "--batch", "32 is a good start on CPU, 64–256 on a GPU");
+        Positive(RowsPerPart, "--rows-per-part", "the default 2048 suits most runs");
+        NotNegative(Threads, "--threads");
+        NotNegative(IntraOpThreads, "--intra-op-threads");
+        Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
+        MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
+        command.SetHandler((parseResult, token) => ExtractErrors.Translate(() => Execute(parseResult, token)));
+        return command;
+    }
+
+    private static int Execute(ParseResult parseResult, CancellationToken token)
+    {
+        var quiet = parseResult.GetValue(Quiet);
+        void Info(string line) { if (!quiet) Console.Error.WriteLine(line); }
+
+        var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
+        var runOptions = new BackboneRunOptions
+        {
+            Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
+            DeviceId = parseResult.GetValue(Device.DeviceId),
+            Strict = !parseResult.GetValue(Device.CpuFallback),
+            IntraOpThreads = parseResult.GetValue(IntraOpThreads),
+            WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+        };
+        using var backbone = ImageBackbone.Load(spec, runOptions);
+        Info($"backbone   {spec.Name}: {backbone.ModelPath}");
+        Info($"features   {backbone.FeatureTensor} → {backbone.Dimension} floats{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
+             $"on {string.Join(", ", backbone.ActiveProviders)}");
+        if (backbone.FeatureExplanation is { } why) Info($"           {why}");
+        foreach (var note in backbone.Notes) Info($"note       {note}");
+
+        var inputs = InputSet.Open(parseResult.GetValue(Images)!);
+        Info($"inputs     {inputs.Count} from {inputs.Source} ({Describe(inputs.Layout)}" +
+             $"{(inputs.IgnoredFiles > 0 ? $"; {inputs.IgnoredFiles} non-image files ignored" : "")})");
+
+        var options = new ExtractionOptions
+        {
+            BatchSize = parseResult.GetValue(Batch),
+            DecodeThreads = parseResult.GetValue(Threads),
+            RowsPerPart = parseResult.GetValue(RowsPerPart),
+            Limit = parseResult.GetValue(Limit),
+        };
+        var cacheFolder = parseResult.GetValue(CacheFolder)!;
+        var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
+            : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(backbone.Fingerprint) ? "continuing" : "replacing";
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, ExtractionPipeline.ManifestFor(backbone), parseResult.GetValue(NewCache));
+        Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
+
+        var pipeline = new ExtractionPipeline(backbone, options);
+        var summary = ExtractProgressView.UseBar(quiet)
+            ? ExtractProgressView.WithBar(spec.Name, progress => pipeline.Run(inputs, cache, progress, token))
+            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(), token);
+
+        if (parseResult.GetValue(Json)) WriteJson(summary, backbone.Dimension);
+        else WriteText(summary, backbone.Dimension);
+
+        if (parseResult.GetValue(MaxErrors) is { } maxErrors && summary.Failed > maxErrors)
+        {
+            Console.Error.WriteLine($"error: {summary.Failed} inputs failed, more than --max-errors {maxErrors}; `onnxtransfer cache info {cache.Directory}` lists them.");
+            return ExitCodes.TooManyBadInputs;
+        }
+        return ExitCodes.Success;
+    }
+
+    private static string Describe(FolderLayout layout) => layout switch
+    {
+        FolderLayout.SplitAndLabelFolders => "split/label folders",
+        FolderLayout.LabelFolders => "label folders",
+        FolderLayout.Flat => "flat folder, no labels",
+        _ => "manifest",
+    };
+
+    private static void WriteText(ExtractionSummary s, int dimension)
+    {
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c, $"cache      {s.CacheDirectory} (fingerprint {s.FingerprintSha256[..12]}…)"));
+        Console.WriteLine(string.Create(c, $"inputs     {s.Inputs}: {s.Embedded} embedded, {s.Failed} failed, {s.AlreadyCached} already cached" +
+                                           $"{(s.Deferred > 0 ? $", {s.Deferred} left for the next run (--limit)" : "")}"));
+        if (s.ErrorsByReason.Count > 0)
+            Console.WriteLine($"errors     {string.Join(", ", s.ErrorsByReason.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
+        Console.WriteLine(string.Create(c, $"embeddings {dimension} floats each; {s.PartsWritten} part(s) written{(s.ErrorPartsWritten > 0 ? $", {s.ErrorPartsWritten} error part(s)" : "")}"));
+        Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} images/s (batch {s.BatchSize}, {s.DecodeThreads} decode threads, " +
+                                           $"{string.Join(", ", s.Providers)})"));
+        Console.WriteLine(string.Create(c, $"stages     decode {s.DecodeTime.TotalSeconds:F1} s (summed over threads), inference {s.InferenceTime.TotalSeconds:F1} s " +
+                                           $"(waited {s.InferenceWaitTime.TotalSeconds:F1} s for images), write {s.WriteTime.TotalSeconds:F1} s"));
+    }
+
+    private static void WriteJson(ExtractionSummary s, int dimension)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("cache", s.CacheDirectory);
+            json.WriteString("fingerprint_sha256", s.FingerprintSha256);
+            json.WriteNumber("dim", dimension);
+            json.WriteNumber("inputs", s.Inputs);
+            json.WriteNumber("embedded", s.Embedded);
+            json.WriteNumber("failed", s.Failed);
+            json.WriteNumber("already_cached", s.AlreadyCached);
+            json.WriteNumber("deferred", s.Deferred);
+            json.WriteStartObject("errors_by_reason");
+            foreach (var (reason, count) in s.ErrorsByReason) json.WriteNumber(reason, count);
+            json.WriteEndObject();
+            json.WriteNumber("parts_written", s.PartsWritten);
+            json.WriteNumber("error_parts_written", s.ErrorPartsWritten);
+            json.WriteNumber("seconds", s.Elapsed.TotalSeconds);
+            json.WriteNumber("images_per_second", s.ImagesPerSecond);
+            json.WriteNumber("decode_seconds", s.DecodeTime.TotalSeconds);
+            json.WriteNumber("inference_seconds", s.InferenceTime.TotalSeconds);
+            json.WriteNumber("inference_wait_seconds", s.InferenceWaitTime.TotalSeconds);
+            json.WriteNumber("write_seconds", s.WriteTime.TotalSeconds);
+            json.WriteNumber("batch", s.BatchSize);
+            json.WriteNumber("decode_threads", s.DecodeThreads);
+            json.WriteStartArray("providers");
+            foreach (var provider in s.Providers) json.WriteStringValue(provider);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+
+    private static void Positive(Option<int> option, string name, string hint) =>
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1 ({hint})."); });
+
+    private static void NotNegative(Option<int> option, string name) =>
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{name} must be 0 or more (0 = one per core)."); });
+}
