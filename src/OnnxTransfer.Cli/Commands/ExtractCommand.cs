@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Backbones;
@@ -87,9 +88,10 @@ public static class ExtractCommand
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = new ExtractionPipeline(backbone, options);
+        using var interrupt = new InterruptSignal(token);
         var summary = ExtractProgressView.UseBar(quiet)
-            ? ExtractProgressView.WithBar(spec.Name, progress => pipeline.Run(inputs, cache, progress, token))
-            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(), token);
+            ? ExtractProgressView.WithBar(spec.Name, progress => pipeline.Run(inputs, cache, progress, interrupt.Token))
+            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(), interrupt.Token);
 
         if (parseResult.GetValue(Json)) WriteJson(summary, backbone.Dimension);
         else WriteText(summary, backbone.Dimension);
@@ -158,6 +160,39 @@ public static class ExtractCommand
             json.WriteEndObject();
         }
         stdout.WriteByte((byte)'\n');
+    }
+
+    /// <summary>
+    /// The first Ctrl-C / SIGINT / SIGTERM stops the run gracefully (the rows finished so far are committed, exit code
+    /// 130); a second one terminates at once. Scoped to the run, so the process's default handling is back afterwards.
+    /// </summary>
+    private sealed class InterruptSignal : IDisposable
+    {
+        private readonly CancellationTokenSource _source;
+        private readonly PosixSignalRegistration[] _registrations;
+        private int _signals;
+
+        public InterruptSignal(CancellationToken outer)
+        {
+            _source = CancellationTokenSource.CreateLinkedTokenSource(outer);
+            _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
+        }
+
+        public CancellationToken Token => _source.Token;
+
+        private void Handle(PosixSignalContext context)
+        {
+            if (Interlocked.Increment(ref _signals) > 1) return; // second signal: default handling, the process ends now
+            context.Cancel = true;
+            Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)");
+            _source.Cancel();
+        }
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations) registration.Dispose();
+            _source.Dispose();
+        }
     }
 
     private static void Positive(Option<int> option, string name, string hint) =>
