@@ -5,6 +5,7 @@ using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Selection;
 
 namespace OnnxTransfer.Training.Tests;
 
@@ -61,6 +62,20 @@ public class StreamingTests
             Assert.That(fromStream.Preprocessing.Scale, Is.EqualTo(inMemory.Preprocessing.Scale));
             Assert.That(streamed.Passes, Is.EqualTo(2 + fromStream.Training.Optimization.FunctionEvaluations), "two statistics passes, one per evaluation");
         });
+    }
+
+    [Test]
+    public void StreamedCrossValidatedSweepChoosesAsInMemory()
+    {
+        var sweep = new SoftmaxRegressionSweep(grid: SoftmaxRegressionSweep.LogGrid(1e-2, 1, 3), validation: ValidationScheme.KFold(2),
+            compute: new ComputeOptions { DegreeOfParallelism = 2 });
+        var inMemory = sweep.Fit(_dataset.Load("train"));
+        var streamed = sweep.Fit(_dataset.Stream("train", chunkBytes: TwoThousandRowChunks));
+        Assert.That(streamed.BestIndex, Is.EqualTo(inMemory.BestIndex));
+        for (int p = 0; p < inMemory.Points.Count; p++)
+            Assert.That(streamed.Points[p].FoldScores, Is.EqualTo(inMemory.Points[p].FoldScores), inMemory.Points[p].Name);
+        Assert.That(streamed.Head.Layers[0].Weights, Is.EqualTo(inMemory.Head.Layers[0].Weights));
+        Assert.That(inMemory.Points.All(p => p.MeanFitSeconds > 0), Is.True, "fit times are reported");
     }
 
     [Test]

@@ -65,8 +65,12 @@ public sealed class MlpTrainer
     public Head Fit(StreamedSplit train, StreamedSplit? validation = null, Head? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Fit(train, validation, warmStart, _compute.CreateContext());
+    }
+
+    internal Head Fit(StreamedSplit train, StreamedSplit? validation, Head? warmStart, ComputeContext context)
+    {
         var stopwatch = Stopwatch.StartNew();
-        var context = _compute.CreateContext();
         TrainingChecks.RequireTrainable(train.Labelled);
         var fitPart = train;
         if (validation is not null)

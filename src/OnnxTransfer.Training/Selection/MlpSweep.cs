@@ -55,20 +55,32 @@ public sealed class MlpSweep
     public SweepResult Fit(EmbeddingSet train, EmbeddingSet? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
+    }
+
+    /// <summary>As <see cref="Fit(EmbeddingSet, EmbeddingSet?)"/> on streamed splits: every fit streams its rows.</summary>
+    public SweepResult Fit(StreamedSplit train, StreamedSplit? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
+    }
+
+    private SweepResult Fit(SplitSource train, SplitSource? validation)
+    {
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
-        TrainingChecks.RequireTrainable(train);
+        TrainingChecks.RequireTrainable(train.Labelled);
         var partitions = SweepPartitions.Create(train, validation, Validation);
         int folds = partitions.Count;
 
-        var results = new (ClassificationMetrics Metrics, int Epochs)[_candidates.Length * folds];
+        var results = new (ClassificationMetrics Metrics, int Epochs, double Seconds)[_candidates.Length * folds];
         ParallelFits.Run(context, results.Length, (task, inner) =>
         {
             int candidate = task / folds, fold = task % folds;
             var (fitRows, heldOut) = partitions[fold];
-            var head = new MlpTrainer(_candidates[candidate]).Fit(fitRows, null, null, inner);
-            var metrics = ClassificationMetrics.Evaluate(head, heldOut, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
-            results[task] = (metrics, head.Training!.History!.Epochs.Count);
+            var head = fitRows.FitMlp(new MlpTrainer(_candidates[candidate]), null, inner);
+            var metrics = heldOut.Evaluate(head, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+            results[task] = (metrics, head.Training!.History!.Epochs.Count, head.Training.Seconds);
         });
 
         var points = new SweepPoint[_candidates.Length];
@@ -76,10 +88,10 @@ public sealed class MlpSweep
         {
             var mine = results.AsSpan(candidate * folds, folds).ToArray();
             points[candidate] = SweepPoint.Create(_candidates[candidate].Describe(), null, _candidates[candidate],
-                mine.Select(r => r.Metrics).ToArray(), Metric, mine.Average(r => r.Epochs), allConverged: true);
+                mine.Select(r => r.Metrics).ToArray(), Metric, mine.Average(r => r.Epochs), allConverged: true, mine.Average(r => r.Seconds));
         }
         int best = SweepResult.SelectBest(points, Metric, Enumerable.Range(0, points.Length).ToArray());
-        var refit = new MlpTrainer(_candidates[best], _compute).Fit(train, validation);
+        var refit = train.FitMlp(new MlpTrainer(_candidates[best], _compute), validation, context);
         return new SweepResult
         {
             Metric = Metric,

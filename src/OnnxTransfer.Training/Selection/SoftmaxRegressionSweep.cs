@@ -64,27 +64,39 @@ public sealed class SoftmaxRegressionSweep
     public SweepResult Fit(EmbeddingSet train, EmbeddingSet? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
+    }
+
+    /// <summary>As <see cref="Fit(EmbeddingSet, EmbeddingSet?)"/> on streamed splits: every fold streams its rows.</summary>
+    public SweepResult Fit(StreamedSplit train, StreamedSplit? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
+    }
+
+    private SweepResult Fit(SplitSource train, SplitSource? validation)
+    {
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
-        TrainingChecks.RequireTrainable(train);
+        TrainingChecks.RequireTrainable(train.Labelled);
         var partitions = SweepPartitions.Create(train, validation, Validation);
         int[] path = Enumerable.Range(0, _grid.Length).OrderBy(i => _grid[i]).ToArray();
 
         // results[fold][point]
-        var results = new (ClassificationMetrics Metrics, int Iterations, bool Converged)[partitions.Count][];
+        var results = new (ClassificationMetrics Metrics, int Iterations, bool Converged, double Seconds)[partitions.Count][];
         ParallelFits.Run(context, partitions.Count, (fold, inner) =>
         {
             var (fitRows, heldOut) = partitions[fold];
             // The fold's rows are the sweep's own copy (or, with an explicit validation split, the caller's: left alone).
-            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
+            var prepared = fitRows.Prepare(Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
             var theta = new double[SoftmaxRegressionTrainer.ParameterCount(prepared, Settings)];
-            var foldResults = new (ClassificationMetrics, int, bool)[_grid.Length];
+            var foldResults = new (ClassificationMetrics, int, bool, double)[_grid.Length];
             foreach (int point in path)
             {
                 var head = SoftmaxRegressionTrainer.FitFrom(prepared, Settings with { C = _grid[point] }, inner, theta);
-                var metrics = ClassificationMetrics.Evaluate(head, heldOut, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+                var metrics = heldOut.Evaluate(head, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
                 var report = head.Training!.Optimization!;
-                foldResults[point] = (metrics, report.Iterations, report.Converged);
+                foldResults[point] = (metrics, report.Iterations, report.Converged, head.Training.Seconds);
             }
             results[fold] = foldResults;
         });
@@ -94,11 +106,11 @@ public sealed class SoftmaxRegressionSweep
         {
             var folds = results.Select(r => r[point]).ToArray();
             points[point] = SweepPoint.Create("C=" + _grid[point].ToString("G4", CultureInfo.InvariantCulture), _grid[point], null,
-                folds.Select(f => f.Metrics).ToArray(), Metric, folds.Average(f => f.Iterations), folds.All(f => f.Converged));
+                folds.Select(f => f.Metrics).ToArray(), Metric, folds.Average(f => f.Iterations), folds.All(f => f.Converged), folds.Average(f => f.Seconds));
         }
         // Ties go to the smaller C (stronger regularisation).
         int best = SweepResult.SelectBest(points, Metric, path);
-        var refit = new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute).Fit(train);
+        var refit = train.FitSoftmax(new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute));
         return new SweepResult
         {
             Metric = Metric,
@@ -114,22 +126,22 @@ public sealed class SoftmaxRegressionSweep
 /// <summary>The (fit, held-out) pairs of a sweep: the explicit validation split, or the scheme's folds.</summary>
 internal static class SweepPartitions
 {
-    public static List<(EmbeddingSet Fit, EmbeddingSet HeldOut)> Create(EmbeddingSet train, EmbeddingSet? validation, ValidationScheme scheme)
+    public static List<(SplitSource Fit, SplitSource HeldOut)> Create(SplitSource train, SplitSource? validation, ValidationScheme scheme)
     {
         if (validation is not null)
         {
-            if (validation.Dimension != train.Dimension)
+            if (validation.Labelled.Dimension != train.Labelled.Dimension)
                 throw new TrainingDataException(
-                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
-            return [(train, validation.WithClasses(train.Classes))];
+                    $"Validation split '{validation.Name}' has {validation.Labelled.Dimension}-d embeddings, training split '{train.Name}' {train.Labelled.Dimension}-d.", validation.Name);
+            return [(train, validation.WithClasses(train.Labelled.Classes))];
         }
-        var partitions = scheme.Partitions(train);
-        var result = new List<(EmbeddingSet, EmbeddingSet)>(partitions.Count);
+        var partitions = scheme.Partitions(train.Labelled);
+        var result = new List<(SplitSource, SplitSource)>(partitions.Count);
         for (int fold = 0; fold < partitions.Count; fold++)
         {
             var (fitRows, heldOutRows) = partitions[fold];
             string name = partitions.Count == 1 ? $"{train.Name}/holdout" : $"{train.Name}/fold{fold + 1}";
-            result.Add((train.Select(fitRows, name + "-train"), train.Select(heldOutRows, name)));
+            result.Add((train.Subset(fitRows, name + "-train"), train.Subset(heldOutRows, name)));
         }
         return result;
     }

@@ -34,8 +34,11 @@ public sealed class SweepPoint
     /// <summary>Softmax regression: every fold's fit reached the gradient tolerance. MLP: always true.</summary>
     public required bool AllConverged { get; init; }
 
+    /// <summary>Mean wall-clock seconds of one fold's fit (warm-started along the C path for softmax regression).</summary>
+    public double MeanFitSeconds { get; init; }
+
     internal static SweepPoint Create(string name, double? c, MlpSettings? mlp, IReadOnlyList<ClassificationMetrics> folds,
-        SelectionMetric metric, double meanIterations, bool allConverged)
+        SelectionMetric metric, double meanIterations, bool allConverged, double meanFitSeconds = 0)
     {
         var scores = folds.Select(m => Score(m, metric)).ToArray();
         double mean = scores.Average();
@@ -51,6 +54,7 @@ public sealed class SweepPoint
             MeanLogLoss = folds.Average(m => m.LogLoss),
             MeanIterations = meanIterations,
             AllConverged = allConverged,
+            MeanFitSeconds = meanFitSeconds,
         };
     }
 

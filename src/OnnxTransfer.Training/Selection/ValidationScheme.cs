@@ -43,7 +43,9 @@ public sealed record ValidationScheme
         : $"stratified {Folds}-fold cross-validation on the training split (seed {Seed})";
 
     /// <summary>(trained-on rows, held-out rows) per fold.</summary>
-    internal List<(int[] Train, int[] HeldOut)> Partitions(EmbeddingSet train)
+    internal List<(int[] Train, int[] HeldOut)> Partitions(EmbeddingSet train) => Partitions(train.Labelled);
+
+    internal List<(int[] Train, int[] HeldOut)> Partitions(LabelledRows train)
     {
         if (HoldOutFraction is double fraction)
         {
