@@ -120,6 +120,27 @@ public class EmbeddingCacheTests
     }
 
     [Test]
+    public void FailedInputsCountAsDoneUnlessRetried()
+    {
+        using var inputs = new TempDirectory("features-retry-inputs");
+        using var folder = new TempDirectory("features-cache");
+        var bee = Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "val", "bees")).Order(StringComparer.Ordinal).First();
+        File.WriteAllText(inputs.File("inputs.csv"), $"path,label\n{bee},bee\nlater.jpg,bee\nbroken.jpg,bee\n");
+        File.WriteAllText(inputs.File("broken.jpg"), "not an image");
+        var first = Extract.Run(inputs.File("inputs.csv"), folder.Path);
+        Assert.That((first.Embedded, first.Failed), Is.EqualTo((1, 2)));
+
+        File.Copy(bee, inputs.File("later.jpg"));
+        var again = Extract.Run(inputs.File("inputs.csv"), folder.Path);
+        Assert.That((again.AlreadyCached, again.Embedded, again.Failed), Is.EqualTo((3, 0, 0)), "errors count as done by default");
+
+        var retried = Extract.Run(inputs.File("inputs.csv"), folder.Path, new ExtractionOptions { RetryErrors = true });
+        Assert.That((retried.Retried, retried.AlreadyCached, retried.Embedded, retried.Failed), Is.EqualTo((2, 1, 1, 1)));
+        Assert.That(Extract.Read(folder.Path).Ids, Is.EquivalentTo(new[] { bee, "later.jpg" }));
+        Assert.That(Extract.Errors(folder.Path).Select(e => e.Id), Is.EqualTo(new[] { "broken.jpg" }), "one error row per failed input, none stale");
+    }
+
+    [Test]
     public void LimitDefersTheRestToTheNextRun()
     {
         using var folder = new TempDirectory("features-cache");

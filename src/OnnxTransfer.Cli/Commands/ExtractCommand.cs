@@ -27,6 +27,7 @@ public static class ExtractCommand
     private static readonly Option<bool> NewCache = new("--new-cache") { Description = "Replace a cache made with another backbone or preprocessing (deletes its manifest and parts, nothing else)." };
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
+    private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
     private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
@@ -37,7 +38,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, CacheFolder, Batch, Threads, Device.Device, Device.DeviceId, Device.CpuFallback, IntraOpThreads,
-            NewCache, Limit, RowsPerPart, MaxErrors, Json, Quiet,
+            NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
         };
         Positive(Batch, "--batch", "32 is a good start on CPU, 64–256 on a GPU");
         Positive(RowsPerPart, "--rows-per-part", "the default 2048 suits most runs");
@@ -80,6 +81,7 @@ public static class ExtractCommand
             DecodeThreads = parseResult.GetValue(Threads),
             RowsPerPart = parseResult.GetValue(RowsPerPart),
             Limit = parseResult.GetValue(Limit),
+            RetryErrors = parseResult.GetValue(RetryErrors),
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
@@ -117,7 +119,7 @@ public static class ExtractCommand
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c, $"cache      {s.CacheDirectory} (fingerprint {s.FingerprintSha256[..12]}…)"));
         Console.WriteLine(string.Create(c, $"inputs     {s.Inputs}: {s.Embedded} embedded, {s.Failed} failed, {s.AlreadyCached} already cached" +
-                                           $"{(s.Deferred > 0 ? $", {s.Deferred} left for the next run (--limit)" : "")}"));
+                                           $"{(s.Deferred > 0 ? $", {s.Deferred} left for the next run (--limit)" : "")}{(s.Retried > 0 ? $" ({s.Retried} earlier failures retried)" : "")}"));
         if (s.ErrorsByReason.Count > 0)
             Console.WriteLine($"errors     {string.Join(", ", s.ErrorsByReason.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
         Console.WriteLine(string.Create(c, $"embeddings {dimension} floats each; {s.PartsWritten} part(s) written{(s.ErrorPartsWritten > 0 ? $", {s.ErrorPartsWritten} error part(s)" : "")}"));
@@ -141,6 +143,7 @@ public static class ExtractCommand
             json.WriteNumber("failed", s.Failed);
             json.WriteNumber("already_cached", s.AlreadyCached);
             json.WriteNumber("deferred", s.Deferred);
+            json.WriteNumber("retried", s.Retried);
             json.WriteStartObject("errors_by_reason");
             foreach (var (reason, count) in s.ErrorsByReason) json.WriteNumber(reason, count);
             json.WriteEndObject();

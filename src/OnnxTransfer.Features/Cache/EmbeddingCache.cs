@@ -171,6 +171,44 @@ public sealed class EmbeddingCache : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// Removes the error rows of <paramref name="ids"/> so that a run tries those inputs again. Each error part is
+    /// rewritten atomically without them (or deleted when nothing is left); if this is interrupted, the inputs whose
+    /// rows are already gone are simply pending, which is what was asked.
+    /// </summary>
+    /// <returns>How many error rows were removed.</returns>
+    public int RemoveErrorRows(IReadOnlySet<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        EnsureWritable();
+        var removed = 0;
+        foreach (var file in ErrorPartFiles())
+        {
+            var rows = new List<ErrorRow>();
+            using (var reader = OpenPart(file))
+            {
+                for (var g = 0; g < reader.RowGroupCount; g++)
+                {
+                    var group = reader.OpenRowGroup(g);
+                    var idColumn = group.ReadStrings(CacheLayout.IdColumn);
+                    var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                    var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                    var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                    var reasons = group.ReadStrings(CacheLayout.ReasonColumn);
+                    var messages = group.ReadStrings(CacheLayout.MessageColumn);
+                    for (var i = 0; i < idColumn.Length; i++)
+                        rows.Add(new ErrorRow(idColumn[i]!, sources[i]!, labels[i], splits[i], reasons[i]!, messages[i]!));
+                }
+            }
+            var kept = rows.Where(r => !ids.Contains(r.Id)).ToList();
+            if (kept.Count == rows.Count) continue;
+            removed += rows.Count - kept.Count;
+            if (kept.Count == 0) File.Delete(file);
+            else ErrorPartWriter.Write(file, kept, PartMetadata([]), PartOptions);
+        }
+        return removed;
+    }
+
     /// <summary>The next free part index (after every embedding and error part).</summary>
     internal int NextPartIndex()
     {

@@ -21,6 +21,12 @@ public sealed record ExtractionOptions
     /// <summary>Extract at most this many new inputs (the rest wait for the next run); null for all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>
+    /// Try again the inputs that failed in earlier runs (e.g. files restored since): their error rows are removed first.
+    /// By default a failed input counts as done, like an embedded one.
+    /// </summary>
+    public bool RetryErrors { get; init; }
+
     /// <summary>Batch buffers in flight between decoding, inference and writing (3: one filling, one running, one writing).</summary>
     public int BatchesInFlight { get; init; } = 3;
 

@@ -51,6 +51,12 @@ public sealed class ExtractionPipeline
             throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, _backbone.Fingerprint);
 
         var clock = Stopwatch.StartNew();
+        var retried = 0;
+        if (_options.RetryErrors)
+        {
+            var wanted = new HashSet<string>(inputs.Items.Select(i => i.Id), StringComparer.Ordinal);
+            retried = cache.RemoveErrorRows(wanted);
+        }
         var done = cache.ReadCompletedIds();
         var pending = new List<InputItem>(inputs.Count);
         foreach (var item in inputs.Items)
@@ -70,6 +76,7 @@ public sealed class ExtractionPipeline
             Inputs = inputs.Count,
             AlreadyCached = alreadyCached,
             Deferred = deferred,
+            Retried = retried,
             Embedded = run.Embedded,
             Failed = run.Failed,
             ErrorsByReason = run.ErrorsByReason,

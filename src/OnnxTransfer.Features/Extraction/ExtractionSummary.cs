@@ -14,6 +14,9 @@ public sealed record ExtractionSummary
     /// <summary>Inputs left for a later run by the limit.</summary>
     public required int Deferred { get; init; }
 
+    /// <summary>Inputs that had failed in an earlier run and were tried again (<see cref="ExtractionOptions.RetryErrors"/>).</summary>
+    public int Retried { get; init; }
+
     public required int Embedded { get; init; }
 
     public required int Failed { get; init; }
