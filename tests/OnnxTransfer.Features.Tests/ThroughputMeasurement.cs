@@ -15,14 +15,14 @@ namespace OnnxTransfer.Features.Tests;
 public class ThroughputMeasurement
 {
     [Test]
-    public void ThroughputOfStagesAndPipeline([Values(32)] int batchSize)
+    public void ThroughputOfStagesAndPipeline([Values(32)] int batchSize, [Values(0)] int intraOpThreads, [Values(false)] bool spinning)
     {
-        var backbone = TestBackbones.MobileNetV2;
+        using var backbone = ImageBackbone.Load(TestBackbones.MobileNetV2Spec(), new BackboneRunOptions { IntraOpThreads = intraOpThreads, AllowSpinning = spinning });
         var items = InputSet.Open(SharedData.Hymenoptera).Items;
         var threads = Environment.ProcessorCount;
 
         // Warm up (JIT, ORT arena, page cache).
-        using (var warm = new TempDirectory("features-warm")) Extract.Run(SharedData.Hymenoptera, warm.Path, new ExtractionOptions { BatchSize = batchSize, Limit = 96 });
+        using (var warm = new TempDirectory("features-warm")) Extract.Run(SharedData.Hymenoptera, warm.Path, new ExtractionOptions { BatchSize = batchSize, Limit = 96 }, backbone);
 
         // Decode + preprocess alone, on every core, into per-thread buffers.
         var clock = Stopwatch.StartNew();
@@ -42,10 +42,10 @@ public class ThroughputMeasurement
 
         // The whole pipeline.
         using var cache = new TempDirectory("features-throughput");
-        var summary = Extract.Run(SharedData.Hymenoptera, cache.Path, new ExtractionOptions { BatchSize = batchSize });
+        var summary = Extract.Run(SharedData.Hymenoptera, cache.Path, new ExtractionOptions { BatchSize = batchSize }, backbone);
         var limit = 1 / (1 / decodeRate + 1 / inferenceRate);
         TestContext.Out.WriteLine(
-            $"{Environment.ProcessorCount} cores, batch {batchSize}: decode+preprocess {decodeRate:F0} img/s, backbone {inferenceRate:F0} img/s, " +
+            $"{Environment.ProcessorCount} cores, batch {batchSize}, ORT threads {intraOpThreads}, spinning {spinning}: decode+preprocess {decodeRate:F0} img/s, backbone {inferenceRate:F0} img/s, " +
             $"shared-CPU limit {limit:F0} img/s; pipeline {summary.ImagesPerSecond:F0} img/s = {summary.ImagesPerSecond / limit:P0} of the limit");
         TestContext.Out.WriteLine(summary.ToString());
         Assert.That(summary.Embedded, Is.EqualTo(items.Count));
