@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Inference.Prediction;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer predict --model fused.onnx FILES...</c> (or <c>--backbone SPEC --head head.onnx</c>): classifies image
+/// files and prints a table, or JSON lines with <c>--json</c>. Exit code 0 when every file was classified, 2 when any
+/// could not be read (its row says why; the others are still printed).
+/// </summary>
+public static class PredictCommand
+{
+    private static readonly Argument<string[]> Files = new("files") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+    private static readonly Option<int> TopK = new("--top-k") { Description = "Labels to show per image, most probable first.", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Images per model run.", DefaultValueFactory = _ => 16 };
+    private static readonly Option<bool> Json = new("--json") { Description = "One JSON object per image on stdout." };
+    private static readonly PredictorLoading Loading = new();
+
+    public static Command Create()
+    {
+        var command = new Command("predict", "Classify image files with a fused model or a backbone and head.") { Files, TopK, Batch, Json };
+        Loading.AddTo(command);
+        TopK.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top-k must be at least 1."); });
+        Batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1."); });
+        command.SetHandler((parseResult, token) => PredictorLoading.Translate(() => Execute(parseResult, token)));
+        return command;
+    }
+
+    private static int Execute(ParseResult parseResult, CancellationToken token)
+    {
+        var files = parseResult.GetValue(Files)!;
+        using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
+        var predictions = predictor.PredictFiles(files, token);
+        if (parseResult.GetValue(Json)) WriteJson(predictions);
+        else WriteTable(predictions);
+        return predictions.All(p => p.Succeeded) ? ExitCodes.Success : ExitCodes.InputError;
+    }
+
+    private static void WriteTable(IReadOnlyList<Prediction> predictions)
+    {
+        var width = Math.Min(60, predictions.Max(p => p.Input.Length));
+        Console.WriteLine($"{"input".PadRight(width)}  {"label",-16} {"probability",11}  top-k");
+        foreach (var p in predictions)
+        {
+            var input = p.Input.Length > width ? "…" + p.Input[^(width - 1)..] : p.Input.PadRight(width);
+            if (!p.Succeeded)
+            {
+                Console.WriteLine($"{input}  error: {p.ErrorReason}: {p.ErrorMessage}");
+                continue;
+            }
+            var top = string.Join(", ", p.TopK.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Label} {t.Probability:F4}")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{input}  {p.Label,-16} {p.Probability,11:F4}  {top}"));
+        }
+    }
+
+    private static void WriteJson(IReadOnlyList<Prediction> predictions)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        foreach (var p in predictions)
+        {
+            using (var json = new Utf8JsonWriter(stdout))
+            {
+                json.WriteStartObject();
+                json.WriteString("input", p.Input);
+                if (p.Succeeded)
+                {
+                    json.WriteString("label", p.Label);
+                    json.WriteNumber("label_index", p.LabelIndex);
+                    json.WriteNumber("probability", p.Probability);
+                    json.WriteStartArray("top_k");
+                    foreach (var t in p.TopK)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("label", t.Label);
+                        json.WriteNumber("probability", t.Probability);
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndArray();
+                }
+                else
+                {
+                    json.WriteString("error", p.ErrorReason);
+                    json.WriteString("error_message", p.ErrorMessage);
+                }
+                json.WriteEndObject();
+            }
+            stdout.WriteByte((byte)'\n');
+        }
+    }
+}

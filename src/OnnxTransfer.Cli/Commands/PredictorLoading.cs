@@ -1,0 +1,73 @@
+using System.CommandLine;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Imaging;
+using OnnxTransfer.Inference;
+using OnnxTransfer.Inference.Heads;
+using OnnxTransfer.Inference.Prediction;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// The model options of <c>predict</c> and <c>score</c>: <c>--model fused.onnx</c>, or <c>--backbone SPEC --head
+/// head.onnx</c> (chained), with the device options; and the one place their refusals become CLI errors.
+/// </summary>
+internal sealed class PredictorLoading
+{
+    public Option<string?> Model { get; } = new("--model") { Description = "A fused model (onnxtransfer compose wrote it)." };
+    public Option<string?> Backbone { get; } = new("--backbone") { Description = "Backbone spec, with --head: run backbone and head as two sessions (no compose step)." };
+    public Option<string?> Head { get; } = new("--head") { Description = "Head (head.onnx from onnxtransfer train), with --backbone." };
+    public Option<bool> AllowMismatch { get; } = new("--allow-fingerprint-mismatch") { Description = "Accept a head trained on another backbone fingerprint (warns; the dimension must still match)." };
+    public DeviceOptions Device { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Backbone);
+        command.Options.Add(Head);
+        command.Options.Add(AllowMismatch);
+        Device.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            var model = result.GetValue(Model) is not null;
+            var backbone = result.GetValue(Backbone) is not null;
+            var head = result.GetValue(Head) is not null;
+            if (model && (backbone || head)) result.AddError("Give either --model FUSED.onnx or --backbone SPEC --head HEAD.onnx, not both.");
+            else if (!model && !(backbone && head)) result.AddError("Name the model: --model FUSED.onnx, or --backbone SPEC --head HEAD.onnx.");
+        });
+    }
+
+    public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning)
+    {
+        var options = new PredictorOptions
+        {
+            Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
+            DeviceId = parseResult.GetValue(Device.DeviceId),
+            CpuFallback = parseResult.GetValue(Device.CpuFallback),
+            IntraOpThreads = parseResult.GetValue(Device.Threads),
+            AllowSpinning = allowSpinning,
+            MaxBatchSize = batch,
+            TopK = topK,
+            AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
+            WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+        };
+        if (parseResult.GetValue(Model) is { } model) return Predictor.FromFusedModel(model, options);
+        return Predictor.FromBackbone(BackboneSpecFile.Load(parseResult.GetValue(Backbone)!), HeadModel.Load(parseResult.GetValue(Head)!), options);
+    }
+
+    /// <summary>The inference refusals as one-line CLI errors with exit code 2 (input or model error).</summary>
+    public static int Translate(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InferenceException e) { throw new CliException(e.Message); }
+        catch (BackboneSpecException e) { throw new CliException(e.Message); }
+        catch (InputSourceException e) { throw new CliException(e.Message); }
+        catch (ImageDecodeException e) { throw new CliException(e.Message); }
+        catch (ArgumentOutOfRangeException e) { throw new CliException(e.Message, ExitCodes.Usage); }
+    }
+}

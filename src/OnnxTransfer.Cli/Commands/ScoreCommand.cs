@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Inference.Scoring;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer score --model fused.onnx|--backbone SPEC --head head.onnx --input DIR|MANIFEST --out DIR</c>: batch
+/// scoring for schedulers. Parts are atomic and fixed per shard, so a killed run reruns to exactly the uninterrupted
+/// output; <c>--shard K/N</c> splits the inputs by a stable hash of their ids; SIGTERM/SIGINT finish the part in
+/// progress and exit 130. Exit codes: 0 done (<c>_SUCCESS</c> written), 1 usage, 2 input/model/output error,
+/// 3 more failed inputs than <c>--max-errors</c> (all rows written, no <c>_SUCCESS</c>), 130 interrupted (rerun to continue).
+/// </summary>
+public static class ScoreCommand
+{
+    private static readonly Option<string> Input = new("--input") { Description = "Folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, and optionally id, label).", Required = true };
+    private static readonly Option<string> Out = new("--out") { Description = "Scores folder: parts, _manifest and _SUCCESS (per shard when sharded).", Required = true };
+    private static readonly Option<string> Format = new("--format") { Description = "Part format: parquet or csv.", DefaultValueFactory = _ => "parquet" };
+    private static readonly Option<string?> Shard = new("--shard") { Description = "K/N: score only shard K (0-based) of N, chosen by a stable hash of each input's id." };
+    private static readonly Option<string?> MaxErrors = new("--max-errors") { Description = "Failed inputs allowed: a count (10), a fraction (0.05) or a percentage (5%). More: exit 3, no _SUCCESS." };
+    private static readonly Option<int> TopK = new("--top-k") { Description = "Labels in the top_k columns.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Images per model run.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 4096 };
+    private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images (0 = one per core).", DefaultValueFactory = _ => 0 };
+    private static readonly PredictorLoading Loading = new();
+
+    public static Command Create()
+    {
+        var command = new Command("score", "Score a folder or manifest of images into Parquet/CSV parts; resumable, shardable, scheduler-friendly.")
+        {
+            Input, Out, Format, Shard, MaxErrors, TopK, Batch, RowsPerPart, DecodeThreads,
+        };
+        Loading.AddTo(command);
+        Format.AcceptOnlyFromAmong("parquet", "csv");
+        foreach (var (option, name) in new[] { (TopK, "--top-k"), (Batch, "--batch"), (RowsPerPart, "--rows-per-part") })
+            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
+        DecodeThreads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--decode-threads must be 0 (one per core) or more."); });
+        Shard.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text)
+                try { ShardSpec.Parse(text); } catch (FormatException e) { r.AddError(e.Message); }
+        });
+        MaxErrors.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text)
+                try { ErrorBudget.Parse(text); } catch (FormatException e) { r.AddError(e.Message); }
+        });
+        command.SetHandler((parseResult, token) => PredictorLoading.Translate(() => Execute(parseResult, token)));
+        return command;
+    }
+
+    private static int Execute(ParseResult parseResult, CancellationToken token)
+    {
+        var shard = parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All;
+        var log = ScoreLog.ForStderr(shard.ToString());
+        using var signals = new ScoreSignals(token, log);
+
+        var inputs = InputSet.Open(parseResult.GetValue(Input)!);
+        using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
+        var options = new ScoringOptions
+        {
+            Format = parseResult.GetValue(Format) == "csv" ? ScoreFormat.Csv : ScoreFormat.Parquet,
+            Shard = shard,
+            RowsPerPart = parseResult.GetValue(RowsPerPart),
+            TopK = parseResult.GetValue(TopK),
+            DecodeThreads = parseResult.GetValue(DecodeThreads),
+            MaxErrors = parseResult.GetValue(MaxErrors) is { } m ? ErrorBudget.Parse(m) : ErrorBudget.Unlimited,
+        };
+        var output = Path.GetFullPath(parseResult.GetValue(Out)!);
+        log.Write("info", "start", $"scoring {inputs.Count} inputs from {inputs.Source} (shard {shard}) with {predictor.Description} on " +
+                                   $"{string.Join(", ", predictor.ActiveProviders)} into {output}",
+            ("inputs", inputs.Count), ("source", inputs.Source), ("model", predictor.Description), ("out", output),
+            ("providers", string.Join(",", predictor.ActiveProviders)));
+
+        var progress = new Progress(log);
+        var summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.StopAfterPart, signals.Abort);
+        var text = summary.ToString();
+        var fields = new (string, object?)[]
+        {
+            ("inputs_total", summary.TotalInputs), ("inputs", summary.ShardInputs), ("parts", summary.Parts), ("parts_kept", summary.PartsAlreadyDone),
+            ("parts_written", summary.PartsWritten), ("rows_this_run", summary.RowsThisRun), ("errors", summary.Errors),
+            ("errors_allowed", summary.ErrorsAllowed), ("errors_by_reason", summary.ErrorsByReason), ("seconds", summary.Elapsed.TotalSeconds),
+            ("inputs_per_second", summary.InputsPerSecond), ("succeeded", summary.Succeeded),
+        };
+        if (summary.Interrupted)
+        {
+            log.Write("warning", "interrupted", text + "; rerun the same command to continue", fields);
+            return ExitCodes.Interrupted;
+        }
+        if (summary.TooManyErrors)
+        {
+            log.Write("error", "too-many-errors", $"{text}: more failed inputs than --max-errors {options.MaxErrors}; every row is written, _SUCCESS is not", fields);
+            return ExitCodes.TooManyBadInputs;
+        }
+        log.Write("info", "done", text, fields);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Logs each committed part (the scorer reports on its own thread; the log is thread-safe).</summary>
+    private sealed class Progress(ScoreLog log) : IProgress<ScoringProgress>
+    {
+        public void Report(ScoringProgress p) => log.Write("info", "part",
+            string.Create(CultureInfo.InvariantCulture, $"part {p.PartIndex}: {p.PartRows} rows, {p.PartErrors} errors; {p.PartsDone}/{p.PartsTotal} parts, {p.RowsDone} rows this run, {p.Elapsed.TotalSeconds:F1} s"),
+            ("part", p.PartIndex), ("rows", p.PartRows), ("errors", p.PartErrors), ("parts_done", p.PartsDone), ("parts_total", p.PartsTotal),
+            ("seconds", p.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.</summary>
+    private sealed class ScoreSignals : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly CancellationTokenSource _abort = new();
+        private readonly PosixSignalRegistration[] _registrations;
+        private readonly ScoreLog _log;
+        private int _signals;
+
+        public ScoreSignals(CancellationToken outer, ScoreLog log)
+        {
+            _log = log;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+            _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle), PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle)];
+        }
+
+        public CancellationToken StopAfterPart => _stop.Token;
+
+        public CancellationToken Abort => _abort.Token;
+
+        private void Handle(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref _signals) == 1)
+            {
+                _log.Write("warning", "stopping", $"{context.Signal}: finishing the part in progress, then exiting (signal again to stop at once)");
+                _stop.Cancel();
+            }
+            else
+            {
+                _abort.Cancel();
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations) registration.Dispose();
+            _stop.Dispose();
+            _abort.Dispose();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Cli.Infrastructure;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// The score command's log on stderr: readable lines on a terminal; one JSON object per line otherwise (a scheduler's
+/// log collector parses them): <c>{"time":…,"level":"info","event":"part","shard":"0/4",…}</c>.
+/// </summary>
+internal sealed class ScoreLog(bool json, string shard)
+{
+    private readonly object _gate = new();
+
+    public static ScoreLog ForStderr(string shard) => new(!Terminal.StderrIsTerminal, shard);
+
+    public bool IsJson => json;
+
+    /// <summary>Writes one event; <paramref name="text"/> is the human form, <paramref name="fields"/> the machine form.</summary>
+    public void Write(string level, string @event, string text, params (string Key, object? Value)[] fields)
+    {
+        string line;
+        if (!json)
+        {
+            line = level == "info" ? text : $"{level}: {text}";
+        }
+        else
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+                w.WriteString("level", level);
+                w.WriteString("event", @event);
+                w.WriteString("shard", shard);
+                w.WriteString("message", text);
+                foreach (var (key, value) in fields)
+                {
+                    switch (value)
+                    {
+                        case null: w.WriteNull(key); break;
+                        case int i: w.WriteNumber(key, i); break;
+                        case long l: w.WriteNumber(key, l); break;
+                        case double d: w.WriteNumber(key, Math.Round(d, 3)); break;
+                        case bool b: w.WriteBoolean(key, b); break;
+                        case IReadOnlyDictionary<string, int> counts:
+                            w.WriteStartObject(key);
+                            foreach (var (k, v) in counts) w.WriteNumber(k, v);
+                            w.WriteEndObject();
+                            break;
+                        default: w.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+                    }
+                }
+                w.WriteEndObject();
+            }
+            line = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        lock (_gate) Console.Error.WriteLine(line);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// Acceptance: a manifest mixing good images, broken files and missing paths is scored — good rows scored, each bad
+/// one with its reason — and <c>--max-errors</c> turns too many bad inputs into exit code 3 without <c>_SUCCESS</c>.
+/// Also CSV output and the JSON log lines a scheduler's collector reads.
+/// </summary>
+[NonParallelizable]
+public class ScoreManifestTests
+{
+    private static ScoreTestModels M => ScoreTestModels.Instance;
+
+    /// <summary>6 good images, a truncated JPEG, a text file named .jpg, an empty file, two missing paths, a row without a path.</summary>
+    private static string WriteManifest(TempDirectory folder)
+    {
+        var val = Directory.GetFiles(Path.Combine(ScoreTestModels.ValFolder, "bees")).Order(StringComparer.Ordinal).Take(6).ToArray();
+        var bytes = File.ReadAllBytes(val[0]);
+        File.WriteAllBytes(folder.File("truncated.jpg"), bytes[..(bytes.Length / 4)]);
+        File.WriteAllText(folder.File("notes.jpg"), "these are notes, not pixels");
+        File.WriteAllBytes(folder.File("empty.jpg"), []);
+        var lines = new List<string> { "id,path,label" };
+        lines.AddRange(val.Select((p, i) => $"good-{i},{p},bees"));
+        lines.Add("truncated,truncated.jpg,bees");
+        lines.Add("text,notes.jpg,ants");
+        lines.Add("empty,empty.jpg,ants");
+        lines.Add("missing-1,does/not/exist.jpg,ants");
+        lines.Add("missing-2,/nowhere/at/all.png,");
+        lines.Add("no-path,,bees");
+        File.WriteAllLines(folder.File("inputs.csv"), lines);
+        return folder.File("inputs.csv");
+    }
+
+    [Test]
+    public void GoodImagesAreScoredAndEveryBadOneGetsItsReason()
+    {
+        using var folder = new TempDirectory("cli-score-manifest");
+        var manifest = WriteManifest(folder);
+        var output = folder.File("scores");
+        var (code, stdout, stderr) = ExtractCliRunner.Run("score", "--model", M.FusedPath, "--input", manifest, "--out", output, "--top-k", "2");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Is.Empty, "scoring logs to stderr only");
+
+        var rows = ScoreTestModels.ReadRows(output);
+        Assert.That(rows.Keys, Is.EquivalentTo(new[] { "good-0", "good-1", "good-2", "good-3", "good-4", "good-5", "truncated", "text", "empty", "missing-1", "missing-2", "no-path" }));
+        string Reason(string id) => rows[id].Split('|')[6];
+        Assert.Multiple(() =>
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var fields = rows[$"good-{i}"].Split('|');
+                Assert.That(fields[6], Is.Empty, $"good-{i} is scored");
+                Assert.That(fields[1], Is.AnyOf("ants", "bees"));
+                Assert.That(fields[3].Split(','), Has.Length.EqualTo(2), "top-2 labels");
+                Assert.That(fields[5], Is.EqualTo("bees"), "the manifest's label is kept as true_label");
+            }
+            Assert.That(Reason("truncated"), Is.EqualTo("truncated"));
+            Assert.That(Reason("text"), Is.EqualTo("not-an-image"));
+            Assert.That(Reason("empty"), Is.EqualTo("empty-file"));
+            Assert.That(Reason("missing-1"), Is.EqualTo("not-found"));
+            Assert.That(Reason("missing-2"), Is.EqualTo("not-found"));
+            Assert.That(Reason("no-path"), Is.EqualTo("bad-manifest-row"));
+            Assert.That(rows["missing-1"].Split('|')[7], Does.Contain("does/not/exist.jpg"), "the message names the input");
+            Assert.That(rows["missing-1"].Split('|')[1], Is.Empty, "no label for a failed input");
+        });
+
+        // JSON log lines (stderr is a pipe here): one object per line, the last one the summary.
+        var events = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.That(events.Select(e => e.GetProperty("event").GetString()), Does.Contain("start").And.Contain("part").And.Contain("done"));
+        var done = events[^1];
+        Assert.That(done.GetProperty("errors").GetInt64(), Is.EqualTo(6));
+        Assert.That(done.GetProperty("errors_by_reason").GetProperty("not-found").GetInt32(), Is.EqualTo(2));
+        Assert.That(File.Exists(Path.Combine(output, "_SUCCESS")));
+    }
+
+    [Test]
+    public void MaxErrorsTurnsTooManyBadInputsIntoExitCode3()
+    {
+        using var folder = new TempDirectory("cli-score-max-errors");
+        var manifest = WriteManifest(folder);
+        string[] Score(string output, string maxErrors) =>
+            ["score", "--model", M.FusedPath, "--input", manifest, "--out", folder.File(output), "--max-errors", maxErrors];
+
+        var (tooMany, _, log) = ExtractCliRunner.Run(Score("count", "5"));
+        Assert.That(tooMany, Is.EqualTo(3), log);
+        Assert.That(log, Does.Contain("too-many-errors"));
+        Assert.That(ScoreTestModels.ReadRows(folder.File("count")), Has.Count.EqualTo(12), "every row is still written");
+        Assert.That(File.Exists(Path.Combine(folder.File("count"), "_SUCCESS")), Is.False, "no success marker for a failed budget");
+
+        Assert.That(ExtractCliRunner.Run(Score("count-ok", "6")).ExitCode, Is.Zero, "6 errors are allowed by --max-errors 6");
+        Assert.That(ExtractCliRunner.Run(Score("fraction", "0.25")).ExitCode, Is.EqualTo(3), "6 of 12 is more than 25%");
+        Assert.That(ExtractCliRunner.Run(Score("percent", "50%")).ExitCode, Is.Zero, "6 of 12 is 50%");
+        var (usage, _, usageLog) = ExtractCliRunner.Run(Score("bad", "many"));
+        Assert.That(usage, Is.EqualTo(1), usageLog);
+        Assert.That(usageLog, Does.Contain("--max-errors"));
+    }
+
+    [Test]
+    public void CsvPartsHoldTheSameRowsAsParquet()
+    {
+        using var folder = new TempDirectory("cli-score-csv");
+        var manifest = WriteManifest(folder);
+        var (code, _, stderr) = ExtractCliRunner.Run("score", "--model", M.FusedPath, "--input", manifest, "--out", folder.File("csv"), "--format", "csv");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(ExtractCliRunner.Run("score", "--model", M.FusedPath, "--input", manifest, "--out", folder.File("parquet")).ExitCode, Is.Zero);
+        var csv = File.ReadAllLines(Path.Combine(folder.File("csv"), "part-00000.csv"));
+        Assert.That(csv[0], Is.EqualTo("id,source,label,probability,top_k_labels,top_k_probabilities,true_label,error,error_message"));
+        Assert.That(csv, Has.Length.EqualTo(13));
+        var parquet = ScoreTestModels.ReadRows(folder.File("parquet"));
+        var good = csv.Single(l => l.StartsWith("good-0,", StringComparison.Ordinal));
+        var fields = parquet["good-0"].Split('|');
+        Assert.That(good, Does.Contain($",{fields[1]},{fields[2]},"), "label and probability (shortest round-trip form) as in Parquet");
+        Assert.That(csv.Single(l => l.StartsWith("missing-1,", StringComparison.Ordinal)), Does.Contain(",not-found,"));
+    }
+}
