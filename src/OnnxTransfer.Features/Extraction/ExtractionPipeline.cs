@@ -158,6 +158,7 @@ public sealed class ExtractionPipeline
             {
                 foreach (var slot in _slots) slot?.Dispose();
                 _stop.Dispose();
+                _written.Dispose();
             }
             if (_failure is not null)
             {
