@@ -61,6 +61,27 @@ public class ImageBackboneTests
     }
 
     [Test]
+    public void CudaThatCannotStartIsRefusedInStrictModeAndFallsBackOtherwise()
+    {
+        // The ONNX Runtime used here is the CPU build (no CUDA provider libraries), as on most machines without a GPU.
+        var spec = TestBackbones.MobileNetV2Spec();
+        try
+        {
+            using var cuda = ImageBackbone.Load(spec, new BackboneRunOptions { Device = DeviceKind.Cuda, Strict = true });
+            Assert.Ignore($"CUDA started here ({string.Join(", ", cuda.ActiveProviders)}); the refusal cannot be shown on this machine.");
+        }
+        catch (ExecutionProviderUnavailableException e)
+        {
+            Assert.That(e.ProviderName, Is.EqualTo(CudaExecutionProvider.ProviderName));
+        }
+        var warnings = new List<string>();
+        using var fallback = ImageBackbone.Load(spec, new BackboneRunOptions { Device = DeviceKind.Cuda, Strict = false, WarningSink = warnings.Add });
+        Assert.That(fallback.ActiveProviders, Is.EqualTo(new[] { CpuExecutionProvider.ProviderName }));
+        Assert.That(warnings, Is.Not.Empty);
+        Assert.That(fallback.Fingerprint, Is.EqualTo(TestBackbones.MobileNetV2.Fingerprint), "the device is not part of the fingerprint");
+    }
+
+    [Test]
     public void Sha256MismatchIsRefusedShowingBothHashes()
     {
         var wrong = new string('0', 64);
