@@ -66,11 +66,27 @@ internal static class SvgCharts
         if (markX is double mark && double.IsFinite(mark))
         {
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(X(mark))}\" x2=\"{F(X(mark))}\" y1=\"{Top}\" y2=\"{Top + plotH}\" class=\"mark\"/>");
+            // Right of the line, or left of it when the label would run past the plot (a mark at the last epoch).
+            bool leftOfLine = X(mark) + 8 + 7 * (markLabel?.Length ?? 0) > Left + plotW;
             if (markLabel is not null)
-                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(mark) + 4)}\" y=\"{Top + plotH - 6}\" class=\"tick\">{Html.Escape(markLabel)}</text>");
+                svg.Append(CultureInfo.InvariantCulture,
+                    $"<text x=\"{F(X(mark) + (leftOfLine ? -4 : 4))}\" y=\"{Top + plotH - 6}\" text-anchor=\"{(leftOfLine ? "end" : "start")}\" class=\"tick\">{Html.Escape(markLabel)}</text>");
         }
 
-        int legendY = Top + 14;
+        // The legend goes into the plot corner the curves leave emptiest (accuracy rises to the top right, losses fall to
+        // the bottom right), on a light backing so that it stays readable wherever it lands.
+        var named = series.Where(s => s.Points.Any(p => double.IsFinite(p.X) && double.IsFinite(p.Y))).ToList();
+        int legendW = 16 + 7 * named.Select(s => s.Name.Length).DefaultIfEmpty(0).Max(), legendH = 15 * named.Count + 6;
+        (double X, double Y)[] corners =
+        [
+            (Left + plotW - legendW - 6, Top + 6), (Left + plotW - legendW - 6, Top + plotH - legendH - 6),
+            (Left + 6, Top + 6), (Left + 6, Top + plotH - legendH - 6),
+        ];
+        int Crowding((double X, double Y) corner) => named.Sum(s => s.Points.Count(p =>
+            double.IsFinite(p.X) && double.IsFinite(p.Y) && X(p.X) >= corner.X - 4 && X(p.X) <= corner.X + legendW + 4 &&
+            Y(p.Y) >= corner.Y - 4 && Y(p.Y) <= corner.Y + legendH + 4));
+        var legend = corners.OrderBy(Crowding).First();
+        int legendY = (int)legend.Y + 14;
         foreach (var s in series)
         {
             var points = s.Points.Select((p, i) => (p, i)).Where(q => double.IsFinite(q.p.X) && double.IsFinite(q.p.Y)).ToList();
@@ -86,9 +102,16 @@ internal static class SvgCharts
                     svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(X(p.X))}\" x2=\"{F(X(p.X))}\" y1=\"{F(Y(p.Y - error))}\" y2=\"{F(Y(p.Y + error))}\" stroke=\"{s.Color}\"/>");
                 svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(X(p.X))}\" cy=\"{F(Y(p.Y))}\" r=\"2.5\" fill=\"{s.Color}\"/>");
             }
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left + plotW - 150}\" y=\"{legendY - 8}\" width=\"10\" height=\"10\" fill=\"{s.Color}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotW - 135}\" y=\"{legendY + 1}\" class=\"tick\">{Html.Escape(s.Name)}</text>");
-            legendY += 15;
+        }
+        if (named.Count > 0)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(legend.X)}\" y=\"{F(legend.Y)}\" width=\"{legendW}\" height=\"{legendH}\" fill=\"#fff\" fill-opacity=\"0.85\" stroke=\"#ccd\"/>");
+            foreach (var s in named)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(legend.X + 5)}\" y=\"{legendY - 8}\" width=\"10\" height=\"10\" fill=\"{s.Color}\"/>");
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(legend.X + 20)}\" y=\"{legendY + 1}\" class=\"tick\">{Html.Escape(s.Name)}</text>");
+                legendY += 15;
+            }
         }
         svg.Append("</svg>");
         return svg.ToString();
