@@ -20,6 +20,9 @@ public static class Program
         root.Subcommands.Add(BackboneCommand.Create());
         root.Subcommands.Add(ExtractCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());

@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
+using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Selection;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// <c>onnxtransfer train --cache DIR --head softmax|mlp --out head.onnx</c>: fits a head on the training split of an
+/// embedding cache (selecting softmax regression's L2 strength by cross-validation on that split unless given), reports
+/// metrics on the training and evaluation splits, and exports the head to ONNX with its labels, settings, metrics and
+/// the cache fingerprint. The evaluation split is only ever scored, never used to choose anything (the MLP's early
+/// stopping watches a carve-out of the training split).
+/// </summary>
+public static class TrainCommand
+{
+    private static readonly TrainingInputs Inputs = new();
+    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression) or mlp.", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C by cross-validation on the training split.", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
+    private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
+    private static readonly Option<string> ActivationOption = new("--activation") { Description = "MLP hidden activation: relu or gelu.", DefaultValueFactory = _ => "relu" };
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "MLP: maximum epochs.", DefaultValueFactory = _ => 30 };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "MLP: rows per mini-batch.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<double> LearningRate = new("--lr") { Description = "MLP: Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+    private static readonly Option<double> Dropout = new("--dropout") { Description = "MLP: dropout after each hidden layer, 0 ≤ p < 1.", DefaultValueFactory = _ => 0.0 };
+    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW weight decay.", DefaultValueFactory = _ => 1e-4 };
+    private static readonly Option<double> LabelSmoothing = new("--label-smoothing") { Description = "MLP: label smoothing ε, 0 ≤ ε < 1.", DefaultValueFactory = _ => 0.0 };
+    private static readonly Option<string> ClassWeight = new("--class-weight") { Description = "none, or balanced (weight n/(K·n_c) per class).", DefaultValueFactory = _ => "none" };
+    private static readonly Option<bool> Standardize = new("--standardize") { Description = "Standardise features with training-split statistics (the default)." };
+    private static readonly Option<bool> NoStandardize = new("--no-standardize") { Description = "Do not standardise features." };
+    private static readonly Option<bool> L2Normalize = new("--l2-normalize") { Description = "Scale every embedding to unit length first." };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seeds folds, initialisation, shuffling and dropout.", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> WarmStart = new("--warm-start") { Description = "Start from this head.onnx (same labels, dimension and architecture)." };
+    private static readonly Option<string> Out = new("--out") { Description = "Where to write the head (.onnx).", Required = true };
+    private static readonly Option<int> Opset = new("--opset") { Description = "ONNX opset of the head (13–23; use the backbone's to compose with it).", DefaultValueFactory = _ => 17 };
+    private static readonly Option<string?> Report = new("--report") { Description = "Write an HTML report here (and its JSON beside it)." };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a softmax or MLP head on a cache's training split and export it to ONNX.");
+        Inputs.AddTo(command);
+        foreach (var option in new Option[]
+                 {
+                     HeadKind, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
+                     ClassWeight, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
+                 })
+            command.Options.Add(option);
+        HeadKind.AcceptOnlyFromAmong("softmax", "mlp");
+        ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
+        ClassWeight.AcceptOnlyFromAmong("none", "balanced");
+        Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
+        Opset.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < HeadExportOptions.MinimumOpset or > HeadExportOptions.MaximumOpset)
+                r.AddError($"--opset must be within {HeadExportOptions.MinimumOpset}..{HeadExportOptions.MaximumOpset}.");
+        });
+        command.SetHandler((parseResult, _) => TrainingErrors.Translate(() => Execute(parseResult)));
+        return command;
+    }
+
+    private static int Execute(ParseResult parseResult)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        bool mlp = parseResult.GetValue(HeadKind) == "mlp";
+        CheckOptionsFitTheHead(parseResult, mlp);
+        var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
+        var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
+        int seed = parseResult.GetValue(Seed);
+        var compute = Inputs.Compute(parseResult);
+
+        var dataset = Inputs.OpenDataset(parseResult);
+        var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
+        var budget = Inputs.Budget(parseResult);
+        string l2 = parseResult.GetValue(L2)!;
+        bool selectC = !mlp && l2 == "auto";
+        int? folds = parseResult.GetValue(Folds);
+        bool crossValidate = selectC || folds is not null;
+        // A cross-validated fit holds the split, and each parallel fold its own preprocessed copy.
+        int copies = crossValidate ? 2 + compute.DegreeOfParallelism : 2;
+        var train = TrainingSplit.Open(dataset, plan.Train, null, budget, copies);
+        var evaluation = plan.Evaluation is null ? null : TrainingSplit.Open(dataset, plan.Evaluation, train.Classes, budget, 1);
+
+        Head? warmStart = null;
+        var notes = new List<string>(plan.Notes);
+        if (parseResult.GetValue(WarmStart) is { } warmPath)
+        {
+            var imported = HeadOnnxImporter.Load(warmPath);
+            warmStart = imported.Head;
+            if (imported.Fingerprint is { } headPrint && dataset.Fingerprint is { } cachePrint && headPrint.Sha256 != cachePrint.Sha256)
+                notes.Add($"the warm-start head was trained on another cache (fingerprint {headPrint.Short} vs {cachePrint.Short})");
+        }
+
+        Head head;
+        SweepResult? sweep = null;
+        var validation = ValidationScheme.KFold(folds ?? 5, seed);
+        if (mlp)
+        {
+            var settings = new MlpSettings
+            {
+                HiddenLayers = ParseHidden(parseResult.GetValue(Hidden)!),
+                Activation = parseResult.GetValue(ActivationOption) == "gelu" ? Activation.Gelu : Activation.Relu,
+                Epochs = parseResult.GetValue(Epochs),
+                BatchSize = parseResult.GetValue(BatchSize),
+                LearningRate = parseResult.GetValue(LearningRate),
+                Dropout = parseResult.GetValue(Dropout),
+                WeightDecay = parseResult.GetValue(WeightDecay),
+                LabelSmoothing = parseResult.GetValue(LabelSmoothing),
+                Preprocessing = preprocessing,
+                ClassWeights = classWeights,
+                Seed = seed,
+            };
+            var trainer = new MlpTrainer(settings, compute);
+            if (folds is not null)
+            {
+                // One candidate: the folds estimate how this configuration generalises; the head is the refit.
+                var mlpSweep = new MlpSweep([settings], validation, SelectionMetric.Accuracy, compute);
+                sweep = train.Loaded is not null ? mlpSweep.Fit(train.Loaded) : mlpSweep.Fit(train.Streamed!);
+            }
+            head = warmStart is null && sweep is not null ? sweep.Head
+                : train.Loaded is not null ? trainer.Fit(train.Loaded, null, warmStart) : trainer.Fit(train.Streamed!, null, warmStart);
+        }
+        else
+        {
+            var settings = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights };
+            if (selectC)
+            {
+                var grid = SweepGrid.Preset("softmax-l2", validation.Folds, seed);
+                var softmaxSweep = new SoftmaxRegressionSweep(settings, grid.C, validation, SelectionMetric.Accuracy, compute);
+                sweep = train.Loaded is not null ? softmaxSweep.Fit(train.Loaded) : softmaxSweep.Fit(train.Streamed!);
+                settings = settings with { C = sweep.Best.C!.Value };
+            }
+            else
+            {
+                settings = settings with { C = 1 / ParseL2(l2) };
+                if (folds is not null)
+                {
+                    var softmaxSweep = new SoftmaxRegressionSweep(settings, [settings.C], validation, SelectionMetric.Accuracy, compute);
+                    sweep = train.Loaded is not null ? softmaxSweep.Fit(train.Loaded) : softmaxSweep.Fit(train.Streamed!);
+                }
+            }
+            var trainer = new SoftmaxRegressionTrainer(settings, compute);
+            head = warmStart is null && sweep is not null ? sweep.Head
+                : train.Loaded is not null ? trainer.Fit(train.Loaded, warmStart) : trainer.Fit(train.Streamed!, warmStart);
+        }
+
+        var outcome = new TrainingOutcome
+        {
+            Command = "train",
+            Dataset = dataset,
+            Plan = plan,
+            Head = head,
+            HeadPath = parseResult.GetValue(Out),
+            Sweep = sweep,
+        };
+        outcome.Notes.AddRange(notes);
+        outcome.Placements.Add((train.Name, train.Placement));
+        if (evaluation is not null) outcome.Placements.Add((evaluation.Name, evaluation.Placement));
+        outcome.Metrics.Add(train.Evaluate(head, compute));
+        if (evaluation is not null) outcome.Metrics.Add(evaluation.Evaluate(head, compute));
+        Finish(outcome, parseResult.GetValue(Opset), parseResult.GetValue(Report), $"{head.Kind} head on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
+        outcome.Seconds = stopwatch.Elapsed.TotalSeconds;
+        outcome.Print(parseResult.GetValue(Json));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Exports the head (with metrics, sweep and fingerprint in its metadata) and writes the report.</summary>
+    internal static void Finish(TrainingOutcome outcome, int opset, string? report, string title)
+    {
+        if (outcome.HeadPath is { } path)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null) Directory.CreateDirectory(directory);
+            outcome.Export = HeadOnnxExporter.Save(outcome.Head, path, new HeadExportOptions
+            {
+                Opset = opset,
+                Metrics = outcome.Metrics,
+                Sweep = outcome.Sweep,
+                Fingerprint = outcome.Dataset.Fingerprint,
+                ExtraMetadata = [new("onnxtransfer.training.splits", $"train={outcome.Plan?.TrainName ?? "all"};eval={outcome.Plan?.Evaluation ?? "none"}")],
+            });
+        }
+        if (report is not null) outcome.SaveReport(report, title);
+    }
+
+    /// <summary>Options of the other head kind are refused rather than silently ignored.</summary>
+    private static void CheckOptionsFitTheHead(ParseResult parseResult, bool mlp)
+    {
+        var misplaced = mlp
+            ? new Option[] { L2 }.Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray()
+            : new Option[] { Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing }
+                .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
+        if (misplaced.Length == 0) return;
+        throw new CliException(mlp
+            ? $"{string.Join(", ", misplaced)} applies to --head softmax; an MLP is regularised with --weight-decay and --dropout."
+            : $"{string.Join(", ", misplaced)} applies to --head mlp; add --head mlp, or leave {(misplaced.Length == 1 ? "it" : "them")} out.", ExitCodes.Usage);
+    }
+
+    internal static bool IsGiven(ParseResult parseResult, Option option) => parseResult.GetResult(option) is { Implicit: false };
+
+    private static double ParseL2(string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && double.IsFinite(value)) return value;
+        throw new CliException($"--l2 must be auto or a positive number (the L2 strength 1/C, e.g. 0.1), not '{text}'.", ExitCodes.Usage);
+    }
+
+    private static int[] ParseHidden(string text)
+    {
+        if (text.Trim() is "" or "none") return [];
+        var widths = text.Split(',', StringSplitOptions.TrimEntries);
+        var result = new int[widths.Length];
+        for (int i = 0; i < widths.Length; i++)
+        {
+            if (!int.TryParse(widths[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+                throw new CliException($"--hidden takes layer widths separated by commas, e.g. 1024,256 (got '{text}').", ExitCodes.Usage);
+        }
+        return result;
+    }
+}

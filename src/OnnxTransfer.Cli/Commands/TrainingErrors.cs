@@ -1,0 +1,45 @@
+using System.CommandLine;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Training.Data;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// Turns the trainer's refusals into one-line CLI errors: data that cannot be trained on (TrainingDataException) is an
+/// input error; a setting out of range (the trainers' ArgumentOutOfRangeException, which names the setting and a valid
+/// range) is a usage error.
+/// </summary>
+internal static class TrainingErrors
+{
+    public static int Translate(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (TrainingDataException e)
+        {
+            throw new CliException(e.Message, ExitCodes.InputError);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CliException(e.Message, ExitCodes.Usage);
+        }
+    }
+
+    /// <summary>The preprocessing from --standardize / --no-standardize / --l2-normalize (standardising by default).</summary>
+    public static PreprocessingKind Preprocessing(ParseResult parseResult, Option<bool> standardize, Option<bool> noStandardize, Option<bool> l2Normalize)
+    {
+        if (parseResult.GetValue(standardize) && parseResult.GetValue(noStandardize))
+            throw new CliException("--standardize and --no-standardize contradict each other; give one.", ExitCodes.Usage);
+        bool standardized = !parseResult.GetValue(noStandardize);
+        bool normalized = parseResult.GetValue(l2Normalize);
+        return (normalized, standardized) switch
+        {
+            (false, false) => PreprocessingKind.None,
+            (false, true) => PreprocessingKind.Standardize,
+            (true, false) => PreprocessingKind.L2Normalize,
+            (true, true) => PreprocessingKind.L2NormalizeThenStandardize,
+        };
+    }
+}

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.Heads;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// The options <c>train</c>, <c>sweep</c> and <c>evaluate</c> share — the cache, its columns and splits, the memory
+/// budget and the worker threads — and how they turn into data: a split loaded into memory or streamed, as the budget
+/// decides.
+/// </summary>
+internal sealed class TrainingInputs
+{
+    public Option<string> Cache { get; } = new("--cache")
+    {
+        Description = "Embedding cache folder (or any Parquet file/folder with a LIST<FLOAT> embedding and a string label column).",
+        Required = true,
+    };
+
+    public Option<string?> TrainSplit { get; } = new("--train-split") { Description = "Split to train (and select) on; default 'train'." };
+
+    public Option<string?> EvalSplit { get; } = new("--eval-split")
+    {
+        Description = "Split to report metrics on, never to select on; default 'val' when present, 'none' for no evaluation.",
+    };
+
+    public Option<string> EmbeddingColumn { get; } = new("--embedding-column") { Description = "Column with the embeddings.", DefaultValueFactory = _ => "embedding" };
+
+    public Option<string> LabelColumn { get; } = new("--label-column") { Description = "Column with the labels.", DefaultValueFactory = _ => "label" };
+
+    public Option<string> SplitColumn { get; } = new("--split-column") { Description = "Column with the split names.", DefaultValueFactory = _ => "split" };
+
+    public Option<string> IdColumn { get; } = new("--id-column") { Description = "Column with row ids (for messages).", DefaultValueFactory = _ => "id" };
+
+    public Option<string?> MemoryBudgetOption { get; } = new("--memory-budget")
+    {
+        Description = "Memory for embeddings, e.g. 4GiB or 25%; larger splits are streamed from the cache. Default: half of the available memory.",
+    };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads for training (0 = one per core).", DefaultValueFactory = _ => 0 };
+
+    public TrainingInputs()
+    {
+        Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
+    }
+
+    public void AddTo(Command command, bool evaluationSplit = true)
+    {
+        command.Options.Add(Cache);
+        command.Options.Add(TrainSplit);
+        if (evaluationSplit) command.Options.Add(EvalSplit);
+        command.Options.Add(EmbeddingColumn);
+        command.Options.Add(LabelColumn);
+        command.Options.Add(SplitColumn);
+        command.Options.Add(IdColumn);
+        command.Options.Add(MemoryBudgetOption);
+        command.Options.Add(Threads);
+    }
+
+    public EmbeddingDataset OpenDataset(ParseResult parseResult)
+    {
+        var path = parseResult.GetValue(Cache)!;
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new CliException($"No cache at '{path}'. Extract one first: onnxtransfer extract --backbone SPEC --images DIR --cache {path}");
+        return EmbeddingDataset.Open(path, new EmbeddingColumns
+        {
+            Embedding = parseResult.GetValue(EmbeddingColumn)!,
+            Label = parseResult.GetValue(LabelColumn)!,
+            Split = parseResult.GetValue(SplitColumn)!,
+            Id = parseResult.GetValue(IdColumn)!,
+        });
+    }
+
+    public MemoryBudget Budget(ParseResult parseResult) =>
+        parseResult.GetValue(MemoryBudgetOption) is { } text ? MemoryBudget.Parse(text) : MemoryBudget.Default;
+
+    public ComputeOptions Compute(ParseResult parseResult) =>
+        new() { DegreeOfParallelism = parseResult.GetValue(Threads) is > 0 and var n ? n : Environment.ProcessorCount };
+}
+
+/// <summary>A split as training uses it: loaded into one buffer, or streamed when it does not fit the budget.</summary>
+internal sealed class TrainingSplit
+{
+    private TrainingSplit(EmbeddingSet? loaded, StreamedSplit? streamed, string placement)
+    {
+        Loaded = loaded;
+        Streamed = streamed;
+        Placement = placement;
+    }
+
+    public EmbeddingSet? Loaded { get; }
+
+    public StreamedSplit? Streamed { get; }
+
+    /// <summary>"in memory (1.2 MiB …)" or "streamed (…)", for the summary.</summary>
+    public string Placement { get; }
+
+    public bool IsStreamed => Streamed is not null;
+
+    public string Name => Loaded?.Name ?? Streamed!.Name;
+
+    public int Count => Loaded?.Count ?? Streamed!.Count;
+
+    public IReadOnlyList<string> Classes => Loaded?.Classes ?? Streamed!.Classes;
+
+    /// <param name="copies">How many times a fit holds the features (2 for one fit: the rows and their preprocessed copy).</param>
+    public static TrainingSplit Open(EmbeddingDataset dataset, string? split, IReadOnlyList<string>? classes, MemoryBudget budget, int copies)
+    {
+        long bytes = dataset.FeatureBytes(split);
+        string size = $"{dataset.RowsIn(split)} × {dataset.Dimension} floats = {MemoryBudget.Format(bytes)}";
+        if (budget.Fits(bytes, copies))
+            return new TrainingSplit(dataset.Load(split, classes), null, $"in memory ({size}; ×{copies} within the budget of {budget})");
+        var streamed = dataset.Stream(split, classes, budget.ChunkBytes);
+        return new TrainingSplit(null, streamed,
+            $"streamed from the cache ({size}; ×{copies} exceeds the budget of {budget}; chunks of {streamed.ChunkRows} rows)");
+    }
+
+    public ClassificationMetrics Evaluate(Head head, ComputeOptions compute) =>
+        Loaded is not null ? ClassificationMetrics.Evaluate(head, Loaded, compute) : ClassificationMetrics.Evaluate(head, Streamed!, compute);
+}

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Extraction;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.TestSupport;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Export;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// <c>train</c>, <c>sweep</c> and <c>evaluate</c> on a real cache: the hymenoptera images extracted with the shared
+/// MobileNetV2 by the Features pipeline (as <c>onnxtransfer extract</c> does), once for the fixture.
+/// </summary>
+[NonParallelizable]
+public class TrainCommandTests
+{
+    private TempDirectory _temp = null!;
+    private string _cache = null!;
+
+    [OneTimeSetUp]
+    public void ExtractCache()
+    {
+        _temp = new TempDirectory("cli-train");
+        _cache = _temp.File("cache");
+        var spec = BackboneSpecFile.Load(Path.Combine(RepositoryPaths.OnnxModels, "mobilenetv2-int8.backbone.json"));
+        using var backbone = ImageBackbone.Load(spec);
+        using var cache = EmbeddingCache.OpenForWriting(_cache, ExtractionPipeline.ManifestFor(backbone));
+        new ExtractionPipeline(backbone, new ExtractionOptions { BatchSize = 32 }).Run(InputSet.Open(SharedData.Hymenoptera), cache);
+    }
+
+    [OneTimeTearDown]
+    public void Delete() => _temp.Dispose();
+
+    [Test]
+    public void TrainSelectsCByCrossValidationOnTrainAndEvaluatesOnVal()
+    {
+        var head = _temp.File("softmax.onnx");
+        var report = _temp.File("softmax-report.html");
+        var (code, stdout, stderr) = TrainCli.Run("train", "--cache", _cache, "--out", head, "--report", report, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("train_split").GetString(), Is.EqualTo("train"));
+        Assert.That(root.GetProperty("eval_split").GetString(), Is.EqualTo("val"));
+        var selection = root.GetProperty("selection");
+        Assert.That(selection.GetProperty("validation").GetString(), Does.Contain("5-fold cross-validation on the training split"));
+        Assert.That(selection.GetProperty("candidates").GetArrayLength(), Is.EqualTo(45));
+        var metrics = root.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("split").GetString()!);
+        double valAccuracy = metrics["val"].GetProperty("accuracy").GetDouble();
+        TestContext.Out.WriteLine($"softmax: best {selection.GetProperty("best").GetString()}, val accuracy {valAccuracy:P2}");
+        Assert.That(metrics["val"].GetProperty("rows").GetInt32(), Is.EqualTo(153));
+        Assert.That(valAccuracy, Is.GreaterThanOrEqualTo(0.93));
+        Assert.That(root.GetProperty("head").GetProperty("converged").GetBoolean(), Is.True);
+        Assert.That(File.ReadAllText(report), Does.Contain("<svg").And.Contain("L2 sweep"));
+        Assert.That(File.Exists(Path.ChangeExtension(report, ".json")), Is.True);
+
+        // The exported head carries the cache fingerprint; evaluate (the trainer's forward pass on the imported head)
+        // reproduces the val metrics train reported.
+        var imported = HeadOnnxImporter.Load(head);
+        Assert.That(imported.Fingerprint!.Sha256, Is.EqualTo(EmbeddingDataset.Open(_cache).Fingerprint!.Sha256));
+        var (evalCode, evalOut, evalErr) = TrainCli.Run("evaluate", "--cache", _cache, "--head", head, "--json");
+        Assert.That(evalCode, Is.Zero, evalErr);
+        using var evaluation = JsonDocument.Parse(evalOut);
+        var evalMetrics = evaluation.RootElement.GetProperty("metrics")[0];
+        Assert.That(evalMetrics.GetProperty("split").GetString(), Is.EqualTo("val"));
+        Assert.That(evalMetrics.GetProperty("accuracy").GetDouble(), Is.EqualTo(valAccuracy));
+        Assert.That(evalMetrics.GetProperty("log_loss").GetDouble(), Is.EqualTo(metrics["val"].GetProperty("log_loss").GetDouble()).Within(1e-6));
+    }
+
+    [Test]
+    public void TrainMlpPrintsItsFitAndStopsEarlyOnTrainingRowsOnly()
+    {
+        var head = _temp.File("mlp.onnx");
+        var (code, stdout, stderr) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--hidden", "128", "--activation", "gelu",
+            "--epochs", "8", "--dropout", "0.2", "--seed", "3", "--opset", "20", "--out", head);
+        Assert.That(code, Is.Zero, stderr);
+        TestContext.Out.WriteLine(stdout);
+        Assert.That(stdout, Does.Contain("mlp [1280 → 128 gelu → 2]").And.Contain("held-out training rows").And.Contain("val "));
+        var model = Onnx.OnnxModel.Load(head);
+        Assert.That(model.GetOpsetVersion(""), Is.EqualTo(20));
+        Assert.That(model.Nodes.Select(n => n.OpType), Has.Member("Gelu"));
+        Assert.That(HeadOnnxImporter.Read(model).Head.Training!.History!.ValidationRows, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void SweepRanksAGridFileAndExportsTheWinner()
+    {
+        var grid = _temp.File("grid.json");
+        File.WriteAllText(grid, """
+            { "format": "onnxtransfer.sweep-grid", "version": 1, "head": "softmax",
+              "C": {"log_range": [1e-4, 10, 6]}, "folds": 3, "metric": "log_loss" }
+            """);
+        var best = _temp.File("best.onnx");
+        var (code, stdout, stderr) = TrainCli.Run("sweep", "--cache", _cache, "--grid", grid, "--out", best, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var candidates = json.RootElement.GetProperty("selection").GetProperty("candidates").EnumerateArray().ToArray();
+        Assert.That(candidates, Has.Length.EqualTo(6));
+        var scores = candidates.Select(c => c.GetProperty("mean_score").GetDouble()).ToArray();
+        Assert.That(scores, Is.Ordered.Ascending, "ranked by log-loss, lowest first");
+        Assert.That(candidates.All(c => c.GetProperty("mean_fit_seconds").GetDouble() > 0), Is.True);
+        Assert.That(json.RootElement.GetProperty("selection").GetProperty("validation").GetString(), Does.Contain("3-fold"));
+        Assert.That(File.Exists(best), Is.True);
+
+        var (table, text, _) = TrainCli.Run("sweep", "--cache", _cache, "--grid", "softmax-l2-fast", "--top", "3");
+        Assert.That(table, Is.Zero);
+        Assert.That(text.Split('\n')[0], Does.StartWith("rank").And.Contain("accuracy (cv)").And.Contain("fit s"));
+        Assert.That(text, Does.Contain("… 9 more"));
+
+        var (unknown, _, unknownLog) = TrainCli.Run("sweep", "--cache", _cache, "--grid", "tiny");
+        Assert.That(unknown, Is.EqualTo(1));
+        Assert.That(unknownLog, Does.Contain("Unknown sweep preset 'tiny'").And.Contain("softmax-l2").And.Contain("mlp-small"));
+    }
+
+    [Test]
+    public void EvaluateRefusesAHeadOfAnotherCacheUnlessTold()
+    {
+        var head = _temp.File("for-evaluate.onnx");
+        Assert.That(TrainCli.Run("train", "--cache", _cache, "--l2", "1", "--out", head).Code, Is.Zero);
+        var foreign = _temp.File("foreign.onnx");
+        var imported = HeadOnnxImporter.Load(head);
+        HeadOnnxExporter.Save(imported.Head, foreign, new HeadExportOptions { Fingerprint = new CacheFingerprint("{\"model_sha256\":\"other\"}", new string('a', 64)) });
+
+        var (code, _, stderr) = TrainCli.Run("evaluate", "--cache", _cache, "--head", foreign);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("aaaaaaaaaaaa").And.Contain("another backbone or preprocessing").And.Contain("--ignore-fingerprint"));
+
+        var (forced, stdout, warning) = TrainCli.Run("evaluate", "--cache", _cache, "--head", foreign, "--ignore-fingerprint", "--split", "train");
+        Assert.That(forced, Is.Zero, warning);
+        Assert.That(warning, Does.Contain("warning:"));
+        Assert.That(stdout, Does.Contain("train ").And.Contain("fingerprint mismatch ignored"));
+    }
+
+    [Test]
+    public void StreamedTrainingUnderASmallBudgetGivesTheInMemoryHead()
+    {
+        var (a, inMemory, errA) = TrainCli.Run("train", "--cache", _cache, "--l2", "0.5", "--out", _temp.File("a.onnx"), "--json");
+        var (b, streamed, errB) = TrainCli.Run("train", "--cache", _cache, "--l2", "0.5", "--out", _temp.File("b.onnx"), "--json", "--memory-budget", "1MiB");
+        Assert.That((a, b), Is.EqualTo((0, 0)), errA + errB);
+        using var x = JsonDocument.Parse(inMemory);
+        using var y = JsonDocument.Parse(streamed);
+        Assert.That(x.RootElement.GetProperty("data")[0].GetProperty("streamed").GetBoolean(), Is.False);
+        Assert.That(y.RootElement.GetProperty("data")[0].GetProperty("streamed").GetBoolean(), Is.True);
+        Assert.That(y.RootElement.GetProperty("data")[0].GetProperty("placement").GetString(), Does.Contain("exceeds the budget of 1 MiB"));
+        var wa = HeadOnnxImporter.Load(_temp.File("a.onnx")).Head.Layers[0].Weights;
+        var wb = HeadOnnxImporter.Load(_temp.File("b.onnx")).Head.Layers[0].Weights;
+        Assert.That(wb, Is.EqualTo(wa), "streaming changes where rows come from, not what is learned");
+    }
+
+    [Test]
+    public void BadRequestsGetOneLineAndTheRightExitCode()
+    {
+        var (noSplit, _, noSplitLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--eval-split", "test");
+        Assert.That(noSplit, Is.EqualTo(2));
+        Assert.That(noSplitLog, Does.Contain("no split named 'test'").And.Contain("'val' (153 rows)"));
+
+        var (misplaced, _, misplacedLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--hidden", "64");
+        Assert.That(misplaced, Is.EqualTo(1));
+        Assert.That(misplacedLog, Does.Contain("--hidden applies to --head mlp"));
+
+        var (noCache, _, noCacheLog) = TrainCli.Run("train", "--cache", _temp.File("missing"), "--out", _temp.File("x.onnx"));
+        Assert.That(noCache, Is.EqualTo(2));
+        Assert.That(noCacheLog, Does.Contain("onnxtransfer extract"));
+
+        var (badL2, _, badL2Log) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--l2", "-1");
+        Assert.That(badL2, Is.EqualTo(1));
+        Assert.That(badL2Log, Does.Contain("--l2 must be auto or a positive number"));
+
+        var (badDropout, _, badDropoutLog) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--out", _temp.File("x.onnx"), "--dropout", "1.5");
+        Assert.That(badDropout, Is.EqualTo(1));
+        Assert.That(badDropoutLog, Does.Contain("Dropout must be within [0, 1)"));
+        Assert.That(File.Exists(_temp.File("x.onnx")), Is.False, "nothing is written when the request is refused");
+    }
+}
+
+/// <summary>Runs the CLI in this process with stdout and stderr captured (one command at a time).</summary>
+internal static class TrainCli
+{
+    private static readonly object Gate = new();
+
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        lock (Gate)
+        {
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            var (savedOut, savedError) = (Console.Out, Console.Error);
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            try
+            {
+                int code = Program.Main(args);
+                return (code, stdout.ToString(), stderr.ToString());
+            }
+            finally
+            {
+                Console.SetOut(savedOut);
+                Console.SetError(savedError);
+            }
+        }
+    }
+}
