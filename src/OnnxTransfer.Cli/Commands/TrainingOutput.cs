@@ -53,6 +53,8 @@ internal sealed class TrainingOutcome
     /// <summary>The report (HTML and JSON beside it) for <c>--report</c>.</summary>
     public void SaveReport(string htmlPath, string title)
     {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(htmlPath));
+        if (directory is not null) Directory.CreateDirectory(directory);
         var jsonPath = Path.ChangeExtension(htmlPath, ".json");
         if (string.Equals(Path.GetFullPath(jsonPath), Path.GetFullPath(htmlPath), StringComparison.Ordinal)) jsonPath = htmlPath + ".json";
         var context = new List<KeyValuePair<string, string>>
