@@ -223,6 +223,7 @@ public sealed class BatchScorer
         private ScoreSlot[] _slots = [];
         private int _next;
         private Exception? _failure;
+        private volatile bool _inferenceDone;
 
         public int PartsWritten { get; private set; }
         public long Rows { get; private set; }
@@ -269,13 +270,17 @@ public sealed class BatchScorer
                 foreach (var thread in decoders) thread.Join();
                 foreach (var slot in _slots) slot?.Dispose();
             }
-            if (_failure is OperationCanceledException && abort.IsCancellationRequested) throw new OperationCanceledException(abort);
             if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+            if (!_inferenceDone) throw new OperationCanceledException(abort);
         }
 
         private void Guarded(Action stage, CancellationTokenSource halt)
         {
             try { stage(); }
+            catch (OperationCanceledException) when (halt.IsCancellationRequested)
+            {
+                // Stopping: the inference stage is done (decoders are told to quit), a stage failed, or the caller aborted.
+            }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
@@ -336,9 +341,10 @@ public sealed class BatchScorer
                 if (stopAfterPart.IsCancellationRequested && b + 1 < _batches.Count)
                 {
                     Interrupted = true;
-                    return;
+                    break;
                 }
             }
+            _inferenceDone = true;
         }
 
         private void Commit(ScorePart part)

@@ -1,0 +1,71 @@
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Inference.Prediction;
+using OnnxTransfer.Inference.Scoring;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Inference.Tests;
+
+/// <summary>The scorer in-process: a stop request commits the part in progress and a rerun completes it; foreign parts are refused.</summary>
+[NonParallelizable]
+public class BatchScorerTests
+{
+    private static Hymenoptera H => Hymenoptera.Instance;
+
+    private static InputSet Val => InputSet.Open(Path.Combine(SharedData.Hymenoptera, "val"));
+
+    [Test]
+    public void AStopRequestCommitsThePartInProgressAndARerunCompletesTheSameFiles()
+    {
+        using var predictor = Predictor.FromFusedModel(H.FusedPath, new PredictorOptions { MaxBatchSize = 8, AllowSpinning = false });
+        var options = new ScoringOptions { RowsPerPart = 20, DecodeThreads = 2 };
+        using var whole = new TempDirectory("scorer-whole");
+        var reference = new BatchScorer(predictor, options).Run(Val, whole.Path);
+        Assert.That(reference.Succeeded && reference.Parts == 8 && reference.PartsWritten == 8, reference.ToString());
+
+        using var stopped = new TempDirectory("scorer-stopped");
+        using var stop = new CancellationTokenSource();
+        var progress = new Stopper(stop, afterParts: 3);
+        var first = new BatchScorer(predictor, options).Run(Val, stopped.Path, progress, stop.Token);
+        Assert.That(first.Interrupted, Is.True);
+        Assert.That(first.PartsWritten, Is.EqualTo(3), "the request came as part 3 was committed: the run stopped there, with the next part unwritten");
+        Assert.That(File.Exists(Path.Combine(stopped.Path, "_SUCCESS")), Is.False);
+
+        var second = new BatchScorer(predictor, options).Run(Val, stopped.Path);
+        Assert.That((second.PartsAlreadyDone, second.PartsWritten, second.Succeeded), Is.EqualTo((3, 5, true)));
+        foreach (var file in Directory.GetFiles(whole.Path).Where(f => !Path.GetFileName(f).StartsWith('.')))
+            Assert.That(File.ReadAllBytes(Path.Combine(stopped.Path, Path.GetFileName(file))), Is.EqualTo(File.ReadAllBytes(file)), Path.GetFileName(file));
+
+        // A finished run rerun does nothing and still succeeds.
+        var third = new BatchScorer(predictor, options).Run(Val, stopped.Path);
+        Assert.That((third.PartsWritten, third.Succeeded), Is.EqualTo((0, true)));
+    }
+
+    [Test]
+    public void PartsOfAnotherRunAreNeverMixedIn()
+    {
+        using var predictor = Predictor.FromFusedModel(H.FusedPath);
+        using var folder = new TempDirectory("scorer-refusals");
+        new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 100 }).Run(Val, folder.Path);
+
+        var otherSettings = Assert.Throws<ScoreOutputException>(() => new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 50 }).Run(Val, folder.Path))!;
+        Assert.That(otherSettings.Message, Does.Contain("rows_per_part was 100, now 50"));
+        var otherInputs = Assert.Throws<ScoreOutputException>(() =>
+            new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 100 }).Run(InputSet.Open(Path.Combine(SharedData.Hymenoptera, "train")), folder.Path))!;
+        Assert.That(otherInputs.Message, Does.Contain("inputs_sha256"));
+        using var chained = Predictor.FromBackbone(Hymenoptera.Spec(), H.HeadModel);
+        Assert.That(Assert.Throws<ScoreOutputException>(() => new BatchScorer(chained, new ScoringOptions { RowsPerPart = 100 }).Run(Val, folder.Path))!.Message,
+            Does.Contain("model was"));
+        Assert.That(Assert.Throws<ScoreOutputException>(() =>
+            new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 100, Shard = new ShardSpec(0, 2) }).Run(Val, folder.Path))!.Message,
+            Does.Contain("unsharded run"));
+    }
+
+    /// <summary>Requests a stop when the given number of parts is committed (reported synchronously on the scorer's thread, before it checks).</summary>
+    private sealed class Stopper(CancellationTokenSource stop, int afterParts) : IProgress<ScoringProgress>
+    {
+        public void Report(ScoringProgress value)
+        {
+            if (value.PartsDone == afterParts) stop.Cancel();
+        }
+    }
+}
