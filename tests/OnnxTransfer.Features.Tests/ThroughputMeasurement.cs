@@ -42,12 +42,15 @@ public class ThroughputMeasurement
 
         // The whole pipeline.
         using var cache = new TempDirectory("features-throughput");
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var summary = Extract.Run(SharedData.Hymenoptera, cache.Path, new ExtractionOptions { BatchSize = batchSize }, backbone);
+        var allocatedPerImage = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)items.Count;
         var limit = 1 / (1 / decodeRate + 1 / inferenceRate);
         TestContext.Out.WriteLine(
             $"{Environment.ProcessorCount} cores, batch {batchSize}, ORT threads {intraOpThreads}, spinning {spinning}: decode+preprocess {decodeRate:F0} img/s, backbone {inferenceRate:F0} img/s, " +
             $"shared-CPU limit {limit:F0} img/s; pipeline {summary.ImagesPerSecond:F0} img/s = {summary.ImagesPerSecond / limit:P0} of the limit");
         TestContext.Out.WriteLine(summary.ToString());
+        TestContext.Out.WriteLine($"managed allocation {allocatedPerImage / 1024:F1} KiB per image for the whole run (input scan, cache, Parquet included)");
         Assert.That(summary.Embedded, Is.EqualTo(items.Count));
     }
 }

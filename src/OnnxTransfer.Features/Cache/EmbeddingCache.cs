@@ -218,10 +218,11 @@ public sealed class EmbeddingCache : IDisposable
         return next;
     }
 
-    internal EmbeddingPartWriter BeginPart(int index, int rowGroupSize, IReadOnlyList<string> providers)
+    internal EmbeddingPartWriter BeginPart(int index, RowGroupBuffer buffer, IReadOnlyList<string> providers)
     {
         EnsureWritable();
-        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), Dimension, rowGroupSize, PartMetadata(providers), PartOptions);
+        if (buffer.Dimension != Dimension) throw new ArgumentException($"Rows of {buffer.Dimension} floats for a cache of {Dimension}.", nameof(buffer));
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), buffer, PartMetadata(providers), PartOptions);
     }
 
     internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)

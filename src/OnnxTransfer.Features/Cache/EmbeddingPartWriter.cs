@@ -3,6 +3,21 @@ using OnnxTransfer.Parquet;
 namespace OnnxTransfer.Features.Cache;
 
 /// <summary>
+/// The columns of one row group being filled, reused from part to part by a run (a 512-row group of 2048-d
+/// embeddings is 4 MiB: allocated once, not once per part).
+/// </summary>
+internal sealed class RowGroupBuffer(int rows, int dimension)
+{
+    public int Capacity { get; } = rows;
+    public int Dimension { get; } = dimension;
+    public string?[] Ids { get; } = new string?[rows];
+    public string?[] Sources { get; } = new string?[rows];
+    public string?[] Labels { get; } = new string?[rows];
+    public string?[] Splits { get; } = new string?[rows];
+    public float[] Embeddings { get; } = new float[checked(rows * dimension)];
+}
+
+/// <summary>
 /// Writes one embedding part: rows are buffered into row groups of a fixed size and written as they fill; the file
 /// exists under its final name only after <see cref="Commit"/> (the Parquet writer renames a hidden temporary file).
 /// Disposing without committing leaves nothing behind.
@@ -15,14 +30,10 @@ internal sealed class EmbeddingPartWriter : IDisposable
     private readonly float[] _embeddings;
     private int _buffered;
 
-    public EmbeddingPartWriter(string path, int dimension, int rowGroupSize, IEnumerable<KeyValuePair<string, string>> metadata, ParquetWriterOptions options)
+    public EmbeddingPartWriter(string path, RowGroupBuffer buffer, IEnumerable<KeyValuePair<string, string>> metadata, ParquetWriterOptions options)
     {
-        _dimension = dimension;
-        _ids = new string?[rowGroupSize];
-        _sources = new string?[rowGroupSize];
-        _labels = new string?[rowGroupSize];
-        _splits = new string?[rowGroupSize];
-        _embeddings = new float[checked(rowGroupSize * dimension)];
+        _dimension = buffer.Dimension;
+        (_ids, _sources, _labels, _splits, _embeddings) = (buffer.Ids, buffer.Sources, buffer.Labels, buffer.Splits, buffer.Embeddings);
         _writer = new ParquetFileWriter(path, CacheLayout.EmbeddingSchema, options, metadata);
     }
 
@@ -50,7 +61,15 @@ internal sealed class EmbeddingPartWriter : IDisposable
         _writer.Complete();
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        Array.Clear(_ids); // the buffer outlives this part: drop its references to the strings
+        Array.Clear(_sources);
+        Array.Clear(_labels);
+        Array.Clear(_splits);
+        _buffered = 0;
+    }
 
     private void Flush()
     {

@@ -248,6 +248,7 @@ public sealed class ExtractionPipeline
             var dimension = backbone.Dimension;
             var partIndex = cache.NextPartIndex();
             var errors = new List<ErrorRow>();
+            var rowGroup = new RowGroupBuffer(Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, items.Count)), dimension);
             EmbeddingPartWriter? part = null;
             var committed = 0;
             var uncommitted = 0;
@@ -272,7 +273,7 @@ public sealed class ExtractionPipeline
                                 continue;
                             }
                             var item = items[first + j];
-                            part ??= cache.BeginPart(partIndex, Math.Min(options.RowsPerRowGroup, options.RowsPerPart), providers);
+                            part ??= cache.BeginPart(partIndex, rowGroup, providers);
                             part.Append(item.Id, item.Source, item.Label, item.Split, slot.Embeddings.AsSpan(j * dimension, dimension));
                             Embedded++;
                             if (part.RowCount == options.RowsPerPart)
