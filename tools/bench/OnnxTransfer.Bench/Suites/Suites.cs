@@ -7,6 +7,8 @@ public static class Suites
         ["runtime"] = RuntimeLatency.Run,
         ["parquet-write"] = ParquetEmbeddings.Write,
         ["parquet-read"] = ParquetEmbeddings.Read,
+        ["inference"] = InferenceLatency.Run,
+        ["score"] = ScoreThroughput.Run,
     };
 
     public static IEnumerable<string> Names => All.Keys;
