@@ -6,10 +6,11 @@ using OnnxTransfer.Training.Compute;
 namespace OnnxTransfer.Training.Data;
 
 /// <summary>
-/// One pass over a streamed split: a reader thread fills chunk buffers from the row groups in dataset order (rows of
-/// a row group that does not fit the current chunk continue in the next), checks that every value is finite, applies
-/// the preprocessing, and hands full chunks over; the caller computes on one chunk while the next is read. Two chunk
-/// buffers circulate, so memory stays at two chunks plus one row group whatever the size of the split.
+/// One pass over a streamed split: a reader task fills chunk buffers from the row groups in dataset order (a row group
+/// that does not fit the current chunk continues in the next), decoding a chunk's row groups in parallel, checks that
+/// every value is finite, applies the preprocessing, and hands full chunks over; the caller computes on one chunk
+/// while the next is read. Two chunk buffers circulate, so memory stays at two chunks plus a few row groups whatever
+/// the size of the split.
 /// </summary>
 internal sealed class StreamedChunks(StreamedSplit split, FeaturePreprocessing preprocessing, ComputeContext context) : IRowChunks
 {
@@ -57,63 +58,34 @@ internal sealed class StreamedChunks(StreamedSplit split, FeaturePreprocessing p
 
     private void Produce(BlockingCollection<float[]> free, BlockingCollection<(float[], int, int)> full, int chunkRows, CancellationToken token)
     {
+        var dataset = split.Dataset;
+        var readers = new ConcurrentDictionary<int, ParquetFileReader>();
         try
         {
-            var dataset = split.Dataset;
-            int d = Dimension, filled = 0, firstRow = 0;
-            float[]? scratch = null;
-            var buffer = free.Take(token);
-            ParquetFileReader? reader = null;
-            try
+            int firstRow = 0;
+            var options = new ParallelOptions { MaxDegreeOfParallelism = context.DegreeOfParallelism, CancellationToken = token };
+            foreach (var pieces in Plan(split.Selection, chunkRows))
             {
-                foreach (var group in split.Selection.Groups)
+                var buffer = free.Take(token);
+                // The chunk's row groups are decoded side by side (a part's reader serves concurrent row-group reads);
+                // each lands at its own offset, so the chunk is the same whatever the schedule.
+                try
                 {
-                    token.ThrowIfCancellationRequested();
-                    var entry = dataset.Groups[group.Entry];
-                    if (reader is null || reader.Path != dataset.Parts[entry.Part])
-                    {
-                        reader?.Dispose();
-                        reader = ParquetFileReader.Open(dataset.Parts[entry.Part], dataset.ReaderOptions);
-                    }
-                    var rowGroup = reader.OpenRowGroup(entry.RowGroup);
-                    if (filled + group.Count <= chunkRows)
-                    {
-                        // The common case: the group's rows go straight into place.
-                        dataset.ReadEmbeddings(rowGroup, group, buffer.AsSpan(filled * d, group.Count * d));
-                        split.CheckFinite(buffer.AsSpan(filled * d, group.Count * d), group);
-                        filled += group.Count;
-                    }
-                    else
-                    {
-                        if (scratch is null || scratch.Length < group.Count * d) scratch = GC.AllocateUninitializedArray<float>(group.Count * d);
-                        dataset.ReadEmbeddings(rowGroup, group, scratch.AsSpan(0, group.Count * d));
-                        split.CheckFinite(scratch.AsSpan(0, group.Count * d), group);
-                        for (int taken = 0; taken < group.Count;)
-                        {
-                            int take = Math.Min(chunkRows - filled, group.Count - taken);
-                            scratch.AsSpan(taken * d, take * d).CopyTo(buffer.AsSpan(filled * d));
-                            filled += take;
-                            taken += take;
-                            if (filled < chunkRows) continue;
-                            Hand(buffer, firstRow, filled);
-                            firstRow += filled;
-                            filled = 0;
-                            buffer = free.Take(token);
-                        }
-                    }
-                    if (filled == chunkRows)
-                    {
-                        Hand(buffer, firstRow, filled);
-                        firstRow += filled;
-                        filled = 0;
-                        buffer = free.Take(token);
-                    }
+                    Parallel.ForEach(pieces, options, piece => Read(piece, buffer, readers));
                 }
-                if (filled > 0) Hand(buffer, firstRow, filled);
-            }
-            finally
-            {
-                reader?.Dispose();
+                catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count >= 1)
+                {
+                    // The first bad row or file, with its own type and message.
+                    ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+                }
+                int rows = pieces[^1].Destination + pieces[^1].Count;
+                preprocessing.TransformRows(buffer, buffer, rows, Dimension, context);
+                full.Add((buffer, firstRow, rows), token);
+                firstRow += rows;
+                // Parts before the next chunk's first are done with.
+                int nextPart = dataset.Groups[pieces[^1].Group.Entry].Part;
+                foreach (var part in readers.Keys.Where(p => p < nextPart).ToArray())
+                    if (readers.TryRemove(part, out var done)) done.Dispose();
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -122,13 +94,62 @@ internal sealed class StreamedChunks(StreamedSplit split, FeaturePreprocessing p
         }
         finally
         {
+            foreach (var reader in readers.Values) reader.Dispose();
             full.CompleteAdding();
         }
+    }
 
-        void Hand(float[] chunk, int first, int rows)
+    /// <summary>The rows [<see cref="From"/>, From + Count) of a selected row group, going to chunk row <see cref="Destination"/>.</summary>
+    private readonly record struct Piece(SelectedGroup Group, int From, int Count, int Destination);
+
+    /// <summary>Cuts the selection into chunks of <paramref name="chunkRows"/> rows; a row group may straddle two chunks.</summary>
+    private static IEnumerable<Piece[]> Plan(RowSelection selection, int chunkRows)
+    {
+        var pieces = new List<Piece>();
+        int filled = 0;
+        foreach (var group in selection.Groups)
         {
-            preprocessing.TransformRows(chunk, chunk, rows, Dimension, context);
-            full.Add((chunk, first, rows), token);
+            for (int from = 0; from < group.Count;)
+            {
+                int take = Math.Min(chunkRows - filled, group.Count - from);
+                pieces.Add(new Piece(group, from, take, filled));
+                filled += take;
+                from += take;
+                if (filled < chunkRows) continue;
+                yield return pieces.ToArray();
+                pieces.Clear();
+                filled = 0;
+            }
         }
+        if (pieces.Count > 0) yield return pieces.ToArray();
+    }
+
+    private void Read(Piece piece, float[] buffer, ConcurrentDictionary<int, ParquetFileReader> readers)
+    {
+        var dataset = split.Dataset;
+        var entry = dataset.Groups[piece.Group.Entry];
+        var reader = readers.GetOrAdd(entry.Part, part => ParquetFileReader.Open(dataset.Parts[part], dataset.ReaderOptions));
+        var rowGroup = reader.OpenRowGroup(entry.RowGroup);
+        int d = Dimension;
+        var destination = buffer.AsSpan(piece.Destination * d, piece.Count * d);
+        if (piece.From == 0 && piece.Count == piece.Group.Count)
+        {
+            dataset.ReadEmbeddings(rowGroup, piece.Group, destination);
+        }
+        else
+        {
+            // A row group split between two chunks is decoded for each of them (at most two per chunk).
+            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(piece.Group.Count * d);
+            try
+            {
+                dataset.ReadEmbeddings(rowGroup, piece.Group, scratch.AsSpan(0, piece.Group.Count * d));
+                scratch.AsSpan(piece.From * d, piece.Count * d).CopyTo(destination);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
+        split.CheckFinite(destination, piece.Group, piece.From);
     }
 }

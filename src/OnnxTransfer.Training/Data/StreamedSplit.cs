@@ -91,19 +91,20 @@ public sealed class StreamedSplit
     /// Checks one row group's rows as read (one vectorised pass; a non-finite value is then looked for row by row and
     /// named with the row's id).
     /// </summary>
-    internal void CheckFinite(ReadOnlySpan<float> values, SelectedGroup group)
+    /// <param name="values">Rows <paramref name="from"/>… of the group's selected rows.</param>
+    internal void CheckFinite(ReadOnlySpan<float> values, SelectedGroup group, int from = 0)
     {
         if (float.IsFinite(TensorPrimitives.Sum(values))) return;
         int d = Dimension;
-        for (int i = 0; i < group.Count; i++)
+        for (int i = 0; i < values.Length / d; i++)
         {
             var row = values.Slice(i * d, d);
             for (int j = 0; j < d; j++)
             {
                 if (float.IsFinite(row[j])) continue;
                 throw new TrainingDataException(
-                    $"Split '{Name}', {Dataset.DescribeRow(group.Entry, group.RowAt(i))}: embedding element {j} is {row[j]}. " +
-                    "Embeddings must be finite; re-extract this item or drop the row.", Name, group.Offset + i);
+                    $"Split '{Name}', {Dataset.DescribeRow(group.Entry, group.RowAt(from + i))}: embedding element {j} is {row[j]}. " +
+                    "Embeddings must be finite; re-extract this item or drop the row.", Name, group.Offset + from + i);
             }
         }
     }
