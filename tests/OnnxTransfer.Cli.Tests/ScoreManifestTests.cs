@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Cli.Tests;
@@ -73,6 +74,21 @@ public class ScoreManifestTests
         Assert.That(done.GetProperty("errors").GetInt64(), Is.EqualTo(6));
         Assert.That(done.GetProperty("errors_by_reason").GetProperty("not-found").GetInt32(), Is.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(output, "_SUCCESS")));
+
+        // DuckDB, an independent Parquet reader, sees the same table through the documented glob.
+        var request = new JsonObject
+        {
+            ["statements"] = new JsonArray(
+                $"SELECT count(*) AS n, count(DISTINCT id) AS ids, count(error) AS errors, count(label) AS scored, " +
+                $"min(len(top_k_labels)) AS k, typeof(any_value(top_k_labels)) AS list_type, sum(probability) AS total " +
+                $"FROM read_parquet('{Path.Combine(output, "*.parquet").Replace("'", "''")}')"),
+        };
+        var duck = JsonNode.Parse(NodeOracle.Run("duckdb-query.mjs", [], request.ToJsonString()))!["rows"]![0]!;
+        long Number(JsonNode? node) => node!.GetValueKind() == JsonValueKind.String ? long.Parse(node.GetValue<string>()) : node.GetValue<long>();
+        Assert.That((Number(duck["n"]), Number(duck["ids"]), Number(duck["errors"]), Number(duck["scored"]), Number(duck["k"])), Is.EqualTo((12L, 12L, 6L, 6L, 2L)));
+        Assert.That(duck["list_type"]!.GetValue<string>(), Is.EqualTo("VARCHAR[]"));
+        var ours = Enumerable.Range(0, 6).Sum(i => double.Parse(rows[$"good-{i}"].Split('|')[2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.That(duck["total"]!.GetValue<double>(), Is.EqualTo(ours).Within(1e-6));
     }
 
     [Test]
