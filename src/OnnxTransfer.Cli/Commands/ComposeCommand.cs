@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
+using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -49,7 +50,8 @@ public static class ComposeCommand
         };
         var model = new FusedModelComposer(options).Compose(backbone, head);
         var out_ = Path.GetFullPath(parseResult.GetValue(Out)!);
-        model.Save(out_);
+        // A backbone with external weights: one new data file beside the fused model holding only the weights it still uses.
+        model.Save(out_, model.HasExternalData ? new SaveOptions { ExternalData = ExternalDataMode.Consolidate } : null);
         Console.WriteLine($"fused      {out_} ({new FileInfo(out_).Length / 1048576.0:F1} MiB)");
         Console.WriteLine($"backbone   {spec.Name}: cut at {backbone.FeatureTensor} ({backbone.Dimension} floats" +
                           $"{(spec.Features.Pooling == FeaturePooling.GlobalAverage ? ", global-average pooled" : "")}{(spec.Features.L2Normalize ? ", L2-normalised" : "")})");
