@@ -135,6 +135,28 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void WarmStartFromAnExportedHeadStartsAtItsOptimum()
+    {
+        var first = _temp.File("first.onnx");
+        var (code, cold, coldLog) = TrainCli.Run("train", "--cache", _cache, "--l2", "2", "--out", first, "--json");
+        Assert.That(code, Is.Zero, coldLog);
+        var (warmCode, warm, warmLog) = TrainCli.Run("train", "--cache", _cache, "--l2", "2", "--warm-start", first, "--out", _temp.File("second.onnx"), "--json");
+        Assert.That(warmCode, Is.Zero, warmLog);
+        using var a = JsonDocument.Parse(cold);
+        using var b = JsonDocument.Parse(warm);
+        int coldIterations = a.RootElement.GetProperty("head").GetProperty("iterations").GetInt32();
+        int warmIterations = b.RootElement.GetProperty("head").GetProperty("iterations").GetInt32();
+        TestContext.Out.WriteLine($"cold start {coldIterations} iterations, warm start {warmIterations}");
+        Assert.That(warmIterations, Is.LessThan(coldIterations));
+        Assert.That(b.RootElement.GetProperty("metrics")[1].GetProperty("accuracy").GetDouble(),
+            Is.EqualTo(a.RootElement.GetProperty("metrics")[1].GetProperty("accuracy").GetDouble()));
+
+        var (wrongKind, _, wrongKindLog) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--warm-start", first, "--out", _temp.File("x.onnx"));
+        Assert.That(wrongKind, Is.EqualTo(1));
+        Assert.That(wrongKindLog, Does.Contain("is a softmax-regression head"));
+    }
+
+    [Test]
     public void StreamedTrainingUnderASmallBudgetGivesTheInMemoryHead()
     {
         var (a, inMemory, errA) = TrainCli.Run("train", "--cache", _cache, "--l2", "0.5", "--out", _temp.File("a.onnx"), "--json");

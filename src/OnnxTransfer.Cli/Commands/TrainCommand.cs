@@ -94,6 +94,10 @@ public static class TrainCommand
         {
             var imported = HeadOnnxImporter.Load(warmPath);
             warmStart = imported.Head;
+            string wanted = mlp ? Head.MlpKind : Head.SoftmaxRegressionKind;
+            if (warmStart.Kind != wanted)
+                throw new CliException($"--warm-start '{warmPath}' is a {warmStart.Kind} head; warm-starting a {wanted} fit needs a {wanted} head " +
+                                       "with the same labels (and, for an MLP, the same --hidden and --activation).", ExitCodes.Usage);
             if (imported.Fingerprint is { } headPrint && dataset.Fingerprint is { } cachePrint && headPrint.Sha256 != cachePrint.Sha256)
                 notes.Add($"the warm-start head was trained on another cache (fingerprint {headPrint.Short} vs {cachePrint.Short})");
         }

@@ -25,6 +25,11 @@ internal static class TrainingErrors
         {
             throw new CliException(e.Message, ExitCodes.Usage);
         }
+        catch (ArgumentException e) when (e.ParamName == "head")
+        {
+            // A warm-start head that does not fit this fit (architecture, L2 normalisation): the trainer names the difference.
+            throw new CliException("--warm-start: " + e.Message.Replace(" (Parameter 'head')", ""), ExitCodes.Usage);
+        }
     }
 
     /// <summary>The preprocessing from --standardize / --no-standardize / --l2-normalize (standardising by default).</summary>

@@ -86,7 +86,7 @@ internal sealed class TrainingOutcome
         if (Sweep is not null)
         {
             var best = Sweep.Best;
-            Line("selection", $"{Sweep.Points.Count} candidates by {Sweep.Validation}; best {best.Name}: " +
+            Line("selection", $"{Sweep.Points.Count} candidate{(Sweep.Points.Count == 1 ? "" : "s")} by {Sweep.Validation}; best {best.Name}: " +
                               $"{Sweep.Metric} {F(best.MeanScore)} ± {F(best.ScoreStandardDeviation)} ({Sweep.Seconds.ToString("F1", Invariant)} s)");
         }
         Line(HeadPath is not null && Command == "evaluate" ? "head" : "fit", DescribeFit(Head));
