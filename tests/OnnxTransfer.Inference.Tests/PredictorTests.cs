@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Imaging;
+using OnnxTransfer.Runtime;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.TestSupport;
 
@@ -73,6 +75,20 @@ public class PredictorTests
         Assert.That(results[0].Probabilities, Is.EqualTo(_predictor.Predict(paths[0]).Probabilities));
         Assert.That(results[4].Probabilities, Is.EqualTo(_predictor.Predict(paths[4]).Probabilities));
         Assert.That(Assert.Throws<ImageDecodeException>(() => _predictor.Predict(paths[1]))!.ReasonCode, Is.EqualTo("not-found"));
+    }
+
+    [Test]
+    public void CudaIsStrictByDefaultAndFallsBackToCpuOnlyWhenAllowed()
+    {
+        // The ONNX Runtime here is the CPU build: CUDA cannot start, which is what the rule is about.
+        Assert.Throws<ExecutionProviderUnavailableException>(() => Predictor.FromFusedModel(H.FusedPath, new PredictorOptions { Device = DeviceKind.Cuda }).Dispose());
+        Assert.Throws<ExecutionProviderUnavailableException>(() => Predictor.FromBackbone(Hymenoptera.Spec(), H.HeadModel, new PredictorOptions { Device = DeviceKind.Cuda }).Dispose());
+        var warnings = new List<string>();
+        using var fallback = Predictor.FromFusedModel(H.FusedPath, new PredictorOptions { Device = DeviceKind.Cuda, CpuFallback = true, WarningSink = warnings.Add });
+        Assert.That(fallback.ActiveProviders, Is.EqualTo(new[] { "CPUExecutionProvider" }));
+        Assert.That(warnings, Is.Not.Empty);
+        Assert.That(fallback.Warnings, Is.Not.Empty);
+        Assert.That(fallback.Predict(H.Val.Sources[0]).Probabilities, Is.EqualTo(_predictor.Predict(H.Val.Sources[0]).Probabilities));
     }
 
     [Test]
