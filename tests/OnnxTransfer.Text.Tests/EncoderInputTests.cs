@@ -132,7 +132,22 @@ public sealed class EncoderInputTests
         var refused = refusing.Encode(longText);
         Assert.That(refused.IsError, Is.True);
         Assert.That(refused.Error, Does.Contain("42 tokens").And.Contain("16"));
+        Assert.That(refused.ErrorCode, Is.EqualTo(Input.TextErrorCodes.TooManyTokens));
         Assert.That(refusing.Encode("short and fine").IsError, Is.False);
+    }
+
+    [Test]
+    public void MinimumLength_PadsPastTheLongestRow_SoASubsetRunsAtItsPlannedLength()
+    {
+        var builder = new EncoderInputBuilder(_tokenizer);
+        var encodings = new[] { builder.Encode("a b c").Encoding!, builder.Encode("a").Encoding!, builder.Encode("a b c d e f g").Encoding! };
+        var batch = new EncoderBatch<int>();
+        batch.Fill(encodings, [0, 1], _tokenizer.PaddingId, minimumLength: encodings[2].Length);
+        Assert.That(batch.SequenceLength, Is.EqualTo(9), "the planned batch's longest row (left out) sets the length");
+        Assert.That(batch.AttentionMask.Span[..9].ToArray(), Is.EqualTo(new[] { 1, 1, 1, 1, 1, 0, 0, 0, 0 }));
+        Assert.That(batch.InputIds.Span[14..18].ToArray(), Is.All.EqualTo(_tokenizer.PaddingId));
+        batch.Fill(encodings, [0, 2], _tokenizer.PaddingId, minimumLength: 2);
+        Assert.That(batch.SequenceLength, Is.EqualTo(9), "a shorter minimum changes nothing");
     }
 
     [Test]

@@ -54,6 +54,7 @@ public sealed class TextInputReaderTests
         Assert.That(records[2].Text, Is.Null);
         Assert.That(records[3].Error, Does.StartWith("no label"));
         Assert.That(records[4].Error, Does.Contain("only whitespace"));
+        Assert.That(records.Select(r => r.ErrorCode), Is.EqualTo(new[] { null, "empty-text", "invalid-utf8", "bad-record", "empty-text", null }));
         Assert.That(records[5], Has.Property(nameof(TextRecord.Text)).EqualTo("last one without newline").And.Property(nameof(TextRecord.Label)).EqualTo("0"));
     }
 

@@ -46,14 +46,17 @@ public sealed class EncoderBatch<T> where T : unmanaged, IBinaryInteger<T>
 
     /// <summary>
     /// Fills the batch with <paramref name="encodings"/>[<paramref name="rows"/>[i]] for every i, padded with
-    /// <paramref name="padId"/> to the longest of them (rounded up to <paramref name="padToMultipleOf"/>).
+    /// <paramref name="padId"/> to the longest of them (rounded up to <paramref name="padToMultipleOf"/>), or to
+    /// <paramref name="minimumLength"/> when that is longer — so rows can be run at the length a planned batch had even
+    /// when some of its rows are left out (a resumed extraction computes them exactly as the first run would have).
     /// </summary>
     public void Fill(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> rows, int padId,
-        int padToMultipleOf = 1, SequenceSide paddingSide = SequenceSide.Right)
+        int padToMultipleOf = 1, SequenceSide paddingSide = SequenceSide.Right, int minimumLength = 0)
     {
         ArgumentNullException.ThrowIfNull(encodings);
         ArgumentOutOfRangeException.ThrowIfLessThan(padToMultipleOf, 1);
-        var longest = 0;
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
+        var longest = minimumLength;
         foreach (var row in rows) longest = Math.Max(longest, encodings[row].Length);
         var length = (longest + padToMultipleOf - 1) / padToMultipleOf * padToMultipleOf;
         Reserve(rows.Length, length);

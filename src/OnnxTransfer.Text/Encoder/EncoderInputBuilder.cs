@@ -6,7 +6,8 @@ namespace OnnxTransfer.Text.Encoder;
 /// <summary>The encoding of one input row, or why it has none.</summary>
 /// <param name="Encoding">The tokens (possibly truncated: see <see cref="TokenEncoding.IsTruncated"/>); null on error.</param>
 /// <param name="Error">Why the row cannot be encoded (over-long under <see cref="OverLengthPolicy.Refuse"/>, …).</param>
-public readonly record struct EncodedRow(TokenEncoding? Encoding, string? Error)
+/// <param name="ErrorCode">A short code for <paramref name="Error"/> (<see cref="Input.TextErrorCodes"/>).</param>
+public readonly record struct EncodedRow(TokenEncoding? Encoding, string? Error, string? ErrorCode = null)
 {
     public bool IsError => Error is not null;
 }
@@ -48,12 +49,12 @@ public sealed class EncoderInputBuilder
             var encoding = Tokenizer.Encode(text, pair, _options);
             if (encoding.IsTruncated && Settings.OverLength == OverLengthPolicy.Refuse)
                 return new EncodedRow(null,
-                    $"the text has {encoding.Length + encoding.TruncatedTokenCount} tokens, more than the maximum of {Settings.MaxLength}: shorten it or allow truncation");
+                    $"the text has {encoding.Length + encoding.TruncatedTokenCount} tokens, more than the maximum of {Settings.MaxLength}: shorten it or allow truncation", Input.TextErrorCodes.TooManyTokens);
             return new EncodedRow(encoding, null);
         }
         catch (TruncationException e)
         {
-            return new EncodedRow(null, e.Message);
+            return new EncodedRow(null, e.Message, Input.TextErrorCodes.TooManyTokens);
         }
     }
 

@@ -55,13 +55,13 @@ internal static class DelimitedRecordReader
             var lineId = line.ToString(CultureInfo.InvariantCulture);
             if (error is not null)
             {
-                yield return TextInputReader.Error(path, line, lineId, error);
+                yield return TextInputReader.Error(path, line, lineId, TextErrorCodes.BadRecord, error);
                 continue;
             }
             var expected = options.HasHeader ? columns.Length : Math.Max(textColumn, pairColumn) + 1;
             if (options.HasHeader ? parser.FieldCount != expected : parser.FieldCount < expected)
             {
-                yield return TextInputReader.Error(path, line, lineId,
+                yield return TextInputReader.Error(path, line, lineId, TextErrorCodes.BadRecord,
                     $"the record has {parser.FieldCount} fields but {(options.HasHeader ? "the header has" : "the text column needs")} {expected}: check its quoting");
                 continue;
             }
@@ -83,7 +83,7 @@ internal static class DelimitedRecordReader
             id = string.IsNullOrEmpty(id) ? lineId : id;
             if (failure is not null)
             {
-                yield return TextInputReader.Error(path, line, id, failure);
+                yield return TextInputReader.Error(path, line, id, TextErrorCodes.InvalidUtf8, failure);
                 continue;
             }
             yield return TextInputReader.Finish(options, path, line, id, text!, NullIfEmpty(label), NullIfEmpty(split), pair);

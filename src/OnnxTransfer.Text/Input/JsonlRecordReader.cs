@@ -25,7 +25,7 @@ internal static class JsonlRecordReader
             if (IsBlank(buffer.WrittenSpan[..length])) continue;
             var json = Utf8Text.TryDecode(buffer.WrittenSpan[..length], out var invalidAt);
             yield return json is null
-                ? TextInputReader.Error(path, lineNumber, lineId, Utf8Text.InvalidReason(invalidAt, "the line"))
+                ? TextInputReader.Error(path, lineNumber, lineId, TextErrorCodes.InvalidUtf8, Utf8Text.InvalidReason(invalidAt, "the line"))
                 : Parse(json, options, path, lineNumber, lineId);
         }
     }
@@ -39,23 +39,23 @@ internal static class JsonlRecordReader
         }
         catch (JsonException e)
         {
-            return TextInputReader.Error(path, line, lineId, $"not valid JSON ({e.Message})");
+            return TextInputReader.Error(path, line, lineId, TextErrorCodes.BadRecord, $"not valid JSON ({e.Message})");
         }
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                return TextInputReader.Error(path, line, lineId, $"the line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object with a \"{options.TextField}\" field");
+                return TextInputReader.Error(path, line, lineId, TextErrorCodes.BadRecord, $"the line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object with a \"{options.TextField}\" field");
             var id = Scalar(root, options.IdField) ?? lineId;
             var label = Scalar(root, options.LabelField);
             var split = Scalar(root, options.SplitField);
             if (!root.TryGetProperty(options.TextField, out var text) || text.ValueKind != JsonValueKind.String)
-                return TextInputReader.Error(path, line, id, $"field \"{options.TextField}\" is missing or not a string", label, split);
+                return TextInputReader.Error(path, line, id, TextErrorCodes.BadRecord, $"field \"{options.TextField}\" is missing or not a string", label, split);
             string? pair = null;
             if (options.PairField is not null)
             {
                 if (!root.TryGetProperty(options.PairField, out var pairValue) || pairValue.ValueKind != JsonValueKind.String)
-                    return TextInputReader.Error(path, line, id, $"field \"{options.PairField}\" is missing or not a string", label, split);
+                    return TextInputReader.Error(path, line, id, TextErrorCodes.BadRecord, $"field \"{options.PairField}\" is missing or not a string", label, split);
                 pair = pairValue.GetString();
             }
             return TextInputReader.Finish(options, path, line, id, text.GetString()!, label, split, pair);

@@ -52,12 +52,12 @@ public static class TextInputReader
         string? label, string? split, string? pair)
     {
         if (string.IsNullOrWhiteSpace(text))
-            return Error(source, line, id, text.Length == 0 ? "empty text" : "the text is only whitespace", label, split);
+            return Error(source, line, id, TextErrorCodes.EmptyText, text.Length == 0 ? "empty text" : "the text is only whitespace", label, split);
         var truncated = false;
         if (text.Length > options.MaxTextLength || (pair?.Length ?? 0) > options.MaxTextLength)
         {
             if (options.OverLength == OverLengthPolicy.Refuse)
-                return Error(source, line, id, $"the text is longer than {options.MaxTextLength} characters (MaxTextLength): shorten it or allow truncation", label, split);
+                return Error(source, line, id, TextErrorCodes.TooLong, $"the text is longer than {options.MaxTextLength} characters (MaxTextLength): shorten it or allow truncation", label, split);
             text = Cut(text, options.MaxTextLength);
             if (pair is not null) pair = Cut(pair, options.MaxTextLength);
             truncated = true;
@@ -65,8 +65,8 @@ public static class TextInputReader
         return new TextRecord(id, text, label, split, source, line, null, truncated, pair);
     }
 
-    internal static TextRecord Error(string source, long line, string id, string reason, string? label = null, string? split = null) =>
-        new(id, null, label, split, source, line, reason);
+    internal static TextRecord Error(string source, long line, string id, string code, string reason, string? label = null, string? split = null) =>
+        new(id, null, label, split, source, line, reason, ErrorCode: code);
 
     /// <summary>The first <paramref name="length"/> UTF-16 units, one less if that would split a surrogate pair.</summary>
     private static string Cut(string text, int length)

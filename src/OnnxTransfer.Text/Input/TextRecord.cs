@@ -13,6 +13,7 @@ namespace OnnxTransfer.Text.Input;
 /// <param name="Error">Why the row is unusable; null for a good row.</param>
 /// <param name="IsTruncated">The text was longer than the reader's limit and was cut.</param>
 /// <param name="Pair">The second text of a pair, when the input has a pair column/field.</param>
+/// <param name="ErrorCode">A short code for <see cref="Error"/> (<see cref="TextErrorCodes"/>), for error rows and counts.</param>
 public sealed record TextRecord(
     string Id,
     string? Text,
@@ -22,8 +23,28 @@ public sealed record TextRecord(
     long Line,
     string? Error = null,
     bool IsTruncated = false,
-    string? Pair = null)
+    string? Pair = null,
+    string? ErrorCode = null)
 {
     /// <summary>True for an error record.</summary>
     public bool IsError => Error is not null;
+}
+
+/// <summary>The reason codes of text error records (the cache's <c>_errors/</c> rows carry them).</summary>
+public static class TextErrorCodes
+{
+    /// <summary>The text is empty or only whitespace.</summary>
+    public const string EmptyText = "empty-text";
+
+    /// <summary>The bytes are not valid UTF-8 (nothing is replaced silently).</summary>
+    public const string InvalidUtf8 = "invalid-utf8";
+
+    /// <summary>A malformed record: bad CSV quoting or field count, invalid JSON, missing text field, no label.</summary>
+    public const string BadRecord = "bad-record";
+
+    /// <summary>Longer than allowed, and the policy refuses instead of truncating.</summary>
+    public const string TooLong = "text-too-long";
+
+    /// <summary>More tokens than the encoder's maximum length, and the policy refuses instead of truncating.</summary>
+    public const string TooManyTokens = "too-many-tokens";
 }

@@ -22,7 +22,7 @@ internal static class TxtRecordReader
             var line = Utf8Text.TryDecode(buffer.WrittenSpan[..length], out var invalidAt);
             if (line is null)
             {
-                yield return TextInputReader.Error(path, lineNumber, id, Utf8Text.InvalidReason(invalidAt, "the line"));
+                yield return TextInputReader.Error(path, lineNumber, id, TextErrorCodes.InvalidUtf8, Utf8Text.InvalidReason(invalidAt, "the line"));
                 continue;
             }
 
@@ -32,7 +32,7 @@ internal static class TxtRecordReader
                 var separator = line.AsSpan().IndexOfAny(' ', '\t');
                 if (separator <= 0)
                 {
-                    yield return TextInputReader.Error(path, lineNumber, id, line.Length == 0
+                    yield return TextInputReader.Error(path, lineNumber, id, line.Length == 0 ? TextErrorCodes.EmptyText : TextErrorCodes.BadRecord, line.Length == 0
                         ? "empty line"
                         : "no label: with a label prefix each line must be 'LABEL text' (label, space or tab, text)");
                     continue;
