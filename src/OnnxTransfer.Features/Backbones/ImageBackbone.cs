@@ -94,22 +94,8 @@ public sealed class ImageBackbone : IDisposable
         options ??= new BackboneRunOptions();
         var image = spec.RequireImage();
         var notes = new List<string>();
-        var modelPath = spec.ResolveModelPath();
-        if (!File.Exists(modelPath))
-            throw new BackboneSpecException(
-                $"The model of backbone '{spec.Name}' is not at '{modelPath}' (model.path \"{spec.ModelPath}\"). " +
-                "Check the path and the variables it uses; onnx-models/README.md says how to obtain each model.");
-        var sha = FileHash.Sha256(modelPath);
-        if (spec.ModelSha256 is null)
-            notes.Add($"The spec does not pin the model file; its sha256 is {sha} (put it in model.sha256 to pin it).");
-        else if (!string.Equals(spec.ModelSha256, sha, StringComparison.OrdinalIgnoreCase))
-            throw new BackboneSpecException(
-                $"The model file '{modelPath}' has sha256 {sha}, but the spec expects {spec.ModelSha256}. It is a different file " +
-                "(another export, download or version): use the file the spec names, or write a spec for this one with `onnxtransfer backbone init`.");
-
-        OnnxModel model;
-        try { model = OnnxModel.Load(modelPath); }
-        catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': {e.Message}", e); }
+        var (modelPath, sha) = BackboneModelFile.Verify(spec, notes);
+        var model = BackboneModelFile.Parse(spec, modelPath);
 
         var input = ModelInputCheck.Check(model, spec, image, out var fixedBatch);
         if (fixedBatch is { } b) notes.Add($"The model's batch dimension is fixed to {b}: batches of {b} are run.");
@@ -118,7 +104,7 @@ public sealed class ImageBackbone : IDisposable
         try { model.CutAt(featureTensor); }
         catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': cannot cut the model at the feature tensor: {e.Message}", e); }
 
-        var session = CreateSession(model, modelPath, options);
+        var session = BackboneModelFile.CreateSession(model, modelPath, options);
         try
         {
             var featureShape = FeatureShape(session, featureTensor, input, spec, layout, fixedBatch, image);
@@ -225,28 +211,6 @@ public sealed class ImageBackbone : IDisposable
                     "[N, D] or [N, C, H, W]. Name another tensor.");
         }
         return (name, explanation, layout);
-    }
-
-    private static InferenceSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
-    {
-        var config = new Dictionary<string, string>
-        {
-            ["session.intra_op.allow_spinning"] = options.AllowSpinning ? "1" : "0",
-        };
-        // A cut model is loaded from memory; its external weights (if any) stay beside the original file.
-        if (model.HasExternalData) config["session.model_external_initializers_file_folder_path"] = Path.GetDirectoryName(modelPath)!;
-        var providers = options.Device == DeviceKind.Cuda
-            ? new ExecutionProvider[] { ExecutionProvider.Cuda(options.DeviceId), ExecutionProvider.Cpu }
-            : [ExecutionProvider.Cpu];
-        var sessionOptions = new SessionOptions
-        {
-            IntraOpThreads = options.IntraOpThreads,
-            ExecutionProviders = providers,
-            ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
-            WarningSink = options.WarningSink,
-            ConfigEntries = config,
-        };
-        return new InferenceSession(model.ToBytes(), sessionOptions);
     }
 
     /// <summary>The per-image shape of the feature tensor: [D] or [C, H, W]; dynamic sizes are learnt from one probe run.</summary>

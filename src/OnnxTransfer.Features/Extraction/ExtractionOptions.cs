@@ -27,6 +27,13 @@ public sealed record ExtractionOptions
     /// </summary>
     public bool RetryErrors { get; init; }
 
+    /// <summary>
+    /// Texts: inputs (consecutive in id order) sorted by token count together to form batches of similar length; null =
+    /// 16 batches. Larger windows waste less padding and hold more embeddings in memory. A setting of the run: change it
+    /// and a resumed run may pad some texts differently (their embeddings then differ in the last bits).
+    /// </summary>
+    public int? TextWindow { get; init; }
+
     /// <summary>Batch buffers in flight between decoding, inference and writing (3: one filling, one running, one writing).</summary>
     public int BatchesInFlight { get; init; } = 3;
 
@@ -41,6 +48,7 @@ public sealed record ExtractionOptions
         if (RowsPerPart < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerPart), RowsPerPart, "--rows-per-part must be at least 1.");
         if (RowsPerRowGroup < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerRowGroup), RowsPerRowGroup, "Rows per row group must be at least 1.");
         if (Limit is < 0) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "--limit must be 0 or more.");
+        if (TextWindow is < 1) throw new ArgumentOutOfRangeException(nameof(TextWindow), TextWindow, "The text window must hold at least 1 input (null for 16 batches).");
         if (BatchesInFlight < 2) throw new ArgumentOutOfRangeException(nameof(BatchesInFlight), BatchesInFlight, "At least 2 batches must be in flight.");
     }
 }

@@ -2,32 +2,56 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Extraction;
 
 /// <summary>
-/// Runs an image backbone over inputs into an embedding cache: decoding on several threads straight into reused batch
-/// tensors, inference on the calling thread into preallocated outputs, Parquet writing on its own thread — the three
-/// overlap. Rows are written in id order whatever thread finishes first, so the same inputs give the same parts; inputs
-/// already in the cache are skipped, so a rerun continues an interrupted one; a bad input becomes an error row and the
-/// run goes on.
+/// Runs a backbone over inputs into an embedding cache: decoding (or tokenising) on several threads straight into
+/// reused buffers, inference on the calling thread into preallocated outputs, Parquet writing on its own thread — the
+/// three overlap. Rows are written in id order whatever thread finishes first, so the same inputs give the same parts;
+/// inputs already in the cache are skipped, so a rerun continues an interrupted one; a bad input becomes an error row
+/// and the run goes on. Image backbones run batches of consecutive inputs; text backbones run windows of consecutive
+/// inputs cut into length-bucketed batches (<see cref="TextExtractionRun"/>).
 /// </summary>
 public sealed class ExtractionPipeline
 {
-    private readonly ImageBackbone _backbone;
+    private readonly ImageBackbone? _image;
+    private readonly TextBackbone? _text;
     private readonly ExtractionOptions _options;
 
     public ExtractionPipeline(ImageBackbone backbone, ExtractionOptions? options = null)
     {
-        _backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
+        _image = backbone ?? throw new ArgumentNullException(nameof(backbone));
         _options = options ?? new ExtractionOptions();
         _options.Validate();
     }
 
+    /// <summary>A pipeline for a text encoder; its inputs come from <see cref="TextInputFiles.Open"/>.</summary>
+    public ExtractionPipeline(TextBackbone backbone, ExtractionOptions? options = null)
+    {
+        _text = backbone ?? throw new ArgumentNullException(nameof(backbone));
+        _options = options ?? new ExtractionOptions();
+        _options.Validate();
+    }
+
+    private BackboneFingerprint Fingerprint => _image?.Fingerprint ?? _text!.Fingerprint;
+
     /// <summary>The manifest a new cache for this backbone gets.</summary>
     public static CacheManifest ManifestFor(ImageBackbone backbone) => new()
+    {
+        Fingerprint = backbone.Fingerprint,
+        BackboneName = backbone.Spec.Name,
+        FeatureTensor = backbone.FeatureTensor,
+        ModelPath = backbone.ModelPath,
+        CreatedBy = CacheManifest.ToolVersion,
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>The manifest a new cache for this text backbone gets.</summary>
+    public static CacheManifest ManifestFor(TextBackbone backbone) => new()
     {
         Fingerprint = backbone.Fingerprint,
         BackboneName = backbone.Spec.Name,
@@ -47,8 +71,12 @@ public sealed class ExtractionPipeline
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(cache);
         if (!cache.IsWritable) throw new ArgumentException("Open the cache with EmbeddingCache.OpenForWriting.", nameof(cache));
-        if (!cache.Fingerprint.Equals(_backbone.Fingerprint))
-            throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, _backbone.Fingerprint);
+        if (!cache.Fingerprint.Equals(Fingerprint))
+            throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, Fingerprint);
+        if (_text is not null && inputs.Layout != FolderLayout.TextFile)
+            throw new ArgumentException($"A text backbone embeds texts: read them with TextInputFiles.Open, not '{inputs.Source}' as {inputs.Layout}.", nameof(inputs));
+        if (_image is not null && inputs.Layout == FolderLayout.TextFile)
+            throw new ArgumentException($"An image backbone embeds images, but '{inputs.Source}' holds texts: use a text backbone.", nameof(inputs));
 
         var clock = Stopwatch.StartNew();
         var retried = 0;
@@ -59,17 +87,27 @@ public sealed class ExtractionPipeline
         }
         var done = cache.ReadCompletedIds();
         var pending = new List<InputItem>(inputs.Count);
-        foreach (var item in inputs.Items)
-            if (!done.Contains(item.Id)) pending.Add(item);
+        var scheduled = new bool[inputs.Count]; // by input index: to be computed in this run
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (done.Contains(inputs.Items[i].Id)) continue;
+            pending.Add(inputs.Items[i]);
+            scheduled[i] = true;
+        }
         var alreadyCached = inputs.Count - pending.Count;
         var deferred = 0;
         if (_options.Limit is { } limit && pending.Count > limit)
         {
             deferred = pending.Count - limit;
             pending.RemoveRange(limit, deferred);
+            var keep = limit;
+            for (var i = 0; i < scheduled.Length; i++)
+                if (scheduled[i] && keep-- <= 0) scheduled[i] = false;
         }
 
-        var run = new RunState(_backbone, _options, cache, pending, progress, clock);
+        IExtractionRun run = _text is not null
+            ? new TextExtractionRun(_text, _options, cache, inputs.Items, scheduled, pending.Count, progress, clock)
+            : new RunState(_image!, _options, cache, pending, progress, clock);
         run.Execute(cancellationToken);
         return new ExtractionSummary
         {
@@ -79,6 +117,7 @@ public sealed class ExtractionPipeline
             Retried = retried,
             Embedded = run.Embedded,
             Failed = run.Failed,
+            Truncated = run.Truncated,
             ErrorsByReason = run.ErrorsByReason,
             Elapsed = clock.Elapsed,
             DecodeTime = Stopwatch.GetElapsedTime(0, run.DecodeTicks),
@@ -89,7 +128,7 @@ public sealed class ExtractionPipeline
             ErrorPartsWritten = run.ErrorPartsWritten,
             BatchSize = run.BatchSize,
             DecodeThreads = _options.EffectiveDecodeThreads,
-            Providers = _backbone.ActiveProviders,
+            Providers = _image?.ActiveProviders ?? _text!.ActiveProviders,
             CacheDirectory = cache.Directory,
             FingerprintSha256 = cache.Fingerprint.Sha256,
         };
@@ -97,10 +136,10 @@ public sealed class ExtractionPipeline
 
     /// <summary>The state of one run: the three stages and their shared counters.</summary>
     private sealed class RunState(ImageBackbone backbone, ExtractionOptions options, EmbeddingCache cache, List<InputItem> items,
-        IProgress<ExtractionProgress>? progress, Stopwatch clock)
+        IProgress<ExtractionProgress>? progress, Stopwatch clock) : IExtractionRun
     {
         private readonly BlockingCollection<int> _written = new();
-        private readonly SortedDictionary<string, int> _reasons = new(StringComparer.Ordinal);
+        private readonly CachePartSequence _parts = new(cache, backbone.ActiveProviders, options, items.Count, backbone.Dimension);
         private BatchSlot[] _slots = [];
         private int _next;
         private long _decodeTicks;
@@ -108,15 +147,16 @@ public sealed class ExtractionPipeline
         private CancellationTokenSource _stop = new();
 
         public int BatchSize { get; } = backbone.FixedBatchSize ?? Math.Max(1, Math.Min(options.BatchSize, Math.Max(1, items.Count)));
-        public int Embedded { get; private set; }
-        public int Failed { get; private set; }
-        public int PartsWritten { get; private set; }
-        public int ErrorPartsWritten { get; private set; }
+        public int Embedded => _parts.Embedded;
+        public int Failed => _parts.Failed;
+        public int PartsWritten => _parts.PartsWritten;
+        public int ErrorPartsWritten => _parts.ErrorPartsWritten;
+        public int Truncated => 0;
         public long DecodeTicks => Interlocked.Read(ref _decodeTicks);
         public long InferenceTicks { get; private set; }
         public long WaitTicks { get; private set; }
         public long WriteTicks { get; private set; }
-        public IReadOnlyDictionary<string, int> ErrorsByReason => _reasons;
+        public IReadOnlyDictionary<string, int> ErrorsByReason => _parts.ErrorsByReason;
 
         private int BatchCount => (items.Count + BatchSize - 1) / BatchSize;
 
@@ -244,14 +284,6 @@ public sealed class ExtractionPipeline
 
         private void Write(CancellationToken token)
         {
-            var providers = backbone.ActiveProviders;
-            var dimension = backbone.Dimension;
-            var partIndex = cache.NextPartIndex();
-            var errors = new List<ErrorRow>();
-            var rowGroup = new RowGroupBuffer(Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, items.Count)), dimension);
-            EmbeddingPartWriter? part = null;
-            var committed = 0;
-            var uncommitted = 0;
             var stopped = false;
             try
             {
@@ -264,30 +296,14 @@ public sealed class ExtractionPipeline
                         var first = batch * BatchSize;
                         for (var j = 0; j < slot.Count; j++)
                         {
-                            uncommitted++;
-                            if (slot.Errors[j] is { } error)
-                            {
-                                errors.Add(error);
-                                Failed++;
-                                _reasons[error.Reason] = _reasons.GetValueOrDefault(error.Reason) + 1;
-                                continue;
-                            }
-                            var item = items[first + j];
-                            part ??= cache.BeginPart(partIndex, rowGroup, providers);
-                            part.Append(item.Id, item.Source, item.Label, item.Split, slot.Embeddings.AsSpan(j * dimension, dimension));
-                            Embedded++;
-                            if (part.RowCount == options.RowsPerPart)
-                            {
-                                Commit(ref part, errors, ref partIndex);
-                                committed += uncommitted;
-                                uncommitted = 0;
-                            }
+                            if (slot.Errors[j] is { } error) _parts.AddError(error);
+                            else _parts.AddEmbedding(items[first + j], slot.Embeddings.AsSpan(j * backbone.Dimension, backbone.Dimension));
                         }
                         var next = batch + _slots.Length;
                         if (next < BatchCount) slot.Assign(next, CountOf(next));
                         else slot.Retire();
                         WriteTicks += Stopwatch.GetTimestamp() - start;
-                        progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
+                        progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, _parts.Committed, clock.Elapsed));
                     }
                 }
                 catch (OperationCanceledException)
@@ -297,36 +313,32 @@ public sealed class ExtractionPipeline
                 // Whether the run finished or was stopped, every row appended so far is whole: commit them, so an
                 // interrupted run (Ctrl-C) keeps its work. Only a kill loses the part in progress.
                 var commitStart = Stopwatch.GetTimestamp();
-                Commit(ref part, errors, ref partIndex);
-                committed += uncommitted;
+                _parts.CommitPending();
                 WriteTicks += Stopwatch.GetTimestamp() - commitStart;
-                progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, committed, clock.Elapsed));
+                progress?.Report(new ExtractionProgress(items.Count, Embedded, Failed, _parts.Committed, clock.Elapsed));
                 if (stopped) token.ThrowIfCancellationRequested();
             }
             finally
             {
-                part?.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
+                _parts.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
             }
-        }
-
-        /// <summary>Commits the error rows, then the embedding part, under one part index.</summary>
-        private void Commit(ref EmbeddingPartWriter? part, List<ErrorRow> errors, ref int partIndex)
-        {
-            if (part is null && errors.Count == 0) return;
-            if (errors.Count > 0)
-            {
-                cache.WriteErrorPart(partIndex, errors);
-                ErrorPartsWritten++;
-                errors.Clear();
-            }
-            if (part is not null)
-            {
-                part.Commit();
-                part.Dispose();
-                part = null;
-                PartsWritten++;
-            }
-            partIndex++;
         }
     }
+}
+
+/// <summary>What <see cref="ExtractionPipeline.Run"/> needs of one run, image or text.</summary>
+internal interface IExtractionRun
+{
+    void Execute(CancellationToken cancellationToken);
+    int BatchSize { get; }
+    int Embedded { get; }
+    int Failed { get; }
+    int Truncated { get; }
+    int PartsWritten { get; }
+    int ErrorPartsWritten { get; }
+    long DecodeTicks { get; }
+    long InferenceTicks { get; }
+    long WaitTicks { get; }
+    long WriteTicks { get; }
+    IReadOnlyDictionary<string, int> ErrorsByReason { get; }
 }

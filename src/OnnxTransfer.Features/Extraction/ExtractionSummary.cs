@@ -21,12 +21,15 @@ public sealed record ExtractionSummary
 
     public required int Failed { get; init; }
 
+    /// <summary>Texts longer than the backbone's max_length that were truncated to it (and embedded); 0 for images.</summary>
+    public int Truncated { get; init; }
+
     /// <summary>Error rows of this run by reason code.</summary>
     public required IReadOnlyDictionary<string, int> ErrorsByReason { get; init; }
 
     public required TimeSpan Elapsed { get; init; }
 
-    /// <summary>Time spent decoding and preprocessing, summed over the decode threads.</summary>
+    /// <summary>Time spent decoding and preprocessing (tokenising, for texts), summed over the decode threads.</summary>
     public required TimeSpan DecodeTime { get; init; }
 
     /// <summary>Time spent in the backbone (ONNX Runtime) including pooling/normalisation.</summary>

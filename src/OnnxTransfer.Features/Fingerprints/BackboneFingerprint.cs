@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
+using OnnxTransfer.Text.Normalization;
 
 namespace OnnxTransfer.Features.Fingerprints;
 
@@ -78,14 +79,25 @@ public sealed class BackboneFingerprint : IEquatable<BackboneFingerprint>
         return new BackboneFingerprint(CanonicalJson.Write(root));
     }
 
-    /// <summary>The fingerprint of a text backbone (the tokenizer identified by its vocabulary's sha256).</summary>
+    /// <summary>
+    /// The fingerprint of a text backbone: the tokenizer is identified by its vocabulary's sha256 (the tokens in id
+    /// order, one per line — vocab.txt's own hash) and the normaliser switches that change tokens.
+    /// </summary>
     public static BackboneFingerprint ForText(string modelSha256, string featureTensor, FeatureSpec features, TextInputSpec text,
-        string vocabularySha256, int dimension)
+        string vocabularySha256, BertNormalizerOptions normalizer, int dimension)
     {
+        ArgumentException.ThrowIfNullOrEmpty(modelSha256);
+        ArgumentException.ThrowIfNullOrEmpty(featureTensor);
+        ArgumentException.ThrowIfNullOrEmpty(vocabularySha256);
+        ArgumentNullException.ThrowIfNull(normalizer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         var tokenizer = CanonicalJson.Object();
         tokenizer["implementation"] = PreprocessingVersions.Text;
         tokenizer["vocabulary_sha256"] = vocabularySha256;
         tokenizer["lower_case"] = text.LowerCase;
+        tokenizer["strip_accents"] = normalizer.StripsAccents;
+        tokenizer["clean_text"] = normalizer.CleanText;
+        tokenizer["chinese_chars"] = normalizer.HandleChineseChars;
         tokenizer["max_length"] = text.MaxLength;
         tokenizer["pooling"] = SpecNames.Of(text.Pooling);
         if (text.PooledOutput is not null) tokenizer["pooled_output"] = text.PooledOutput;

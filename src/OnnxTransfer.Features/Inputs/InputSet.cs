@@ -11,6 +11,8 @@ public enum FolderLayout
     SplitAndLabelFolders,
     /// <summary>Not a folder: a manifest file listed the inputs.</summary>
     Manifest,
+    /// <summary>A file of texts (TXT, CSV/TSV, JSONL or Parquet): the items carry their text.</summary>
+    TextFile,
 }
 
 /// <summary>The inputs of a run, sorted by id (ordinal), ids unique.</summary>

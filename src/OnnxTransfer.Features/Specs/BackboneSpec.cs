@@ -5,7 +5,7 @@ namespace OnnxTransfer.Features.Specs;
 /// <summary>
 /// A backbone spec (<c>*.backbone.json</c>, format <c>onnxtransfer.backbone</c> version 1, see docs/formats.md): one
 /// frozen network, how to feed it, and which tensor holds its features. Plain data; <see cref="BackboneSpecFile"/>
-/// reads and writes it, <c>ImageBackbone.Load</c> turns it into a runnable backbone.
+/// reads and writes it, <c>ImageBackbone.Load</c> / <c>TextBackbone.Load</c> turn it into a runnable backbone.
 /// </summary>
 public sealed record BackboneSpec
 {
@@ -50,4 +50,9 @@ public sealed record BackboneSpec
     public ImageInputSpec RequireImage() => Kind == BackboneKind.Image && Image is not null
         ? Image
         : throw new BackboneSpecException($"Backbone '{Name}' is a {Kind.ToString().ToLowerInvariant()} backbone; this needs an image backbone (\"kind\": \"image\" with an \"image\" section).");
+
+    /// <summary>The text section, or an error saying this is not a text backbone.</summary>
+    public TextInputSpec RequireText() => Kind == BackboneKind.Text && Text is not null
+        ? Text
+        : throw new BackboneSpecException($"Backbone '{Name}' is a {Kind.ToString().ToLowerInvariant()} backbone; this needs a text backbone (\"kind\": \"text\" with a \"text\" section).");
 }

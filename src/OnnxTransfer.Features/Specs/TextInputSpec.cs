@@ -14,16 +14,18 @@ public enum TextPooling
 }
 
 /// <summary>
-/// The spec's <c>text</c> section for <see cref="BackboneKind.Text"/> backbones: tokenizer and pooling. Parsed,
-/// validated and fingerprinted now; text extraction itself plugs into the pipeline in a later version.
+/// The spec's <c>text</c> section for <see cref="BackboneKind.Text"/> backbones: tokenizer, length limit and pooling
+/// (<c>TextBackbone</c> runs it).
 /// </summary>
 public sealed record TextInputSpec
 {
     /// <summary>Tokenizer folder (tokenizer.json, or vocab.txt + configs), relative to the spec file; <c>${VAR}</c> expanded.</summary>
     public required string Tokenizer { get; init; }
 
+    /// <summary>Whether the tokenizer lower-cases; checked against the tokenizer files (a mismatch is refused), and fingerprinted.</summary>
     public bool LowerCase { get; init; } = true;
 
+    /// <summary>Most tokens per text, [CLS] and [SEP] included; longer texts are truncated (reported) or refused.</summary>
     public int MaxLength { get; init; } = 128;
 
     public TextPooling Pooling { get; init; } = TextPooling.Mean;

@@ -1,0 +1,59 @@
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Runtime;
+
+namespace OnnxTransfer.Features.Backbones;
+
+/// <summary>
+/// The steps every backbone kind takes with its model file: find it, check its sha256 against the spec, parse it, and
+/// create the ONNX Runtime session for the (cut) model. One place, so image and text backbones refuse the same
+/// problems with the same messages.
+/// </summary>
+internal static class BackboneModelFile
+{
+    /// <summary>The model's full path and sha256; a missing file or a sha256 other than the spec's is refused.</summary>
+    public static (string Path, string Sha256) Verify(BackboneSpec spec, List<string> notes)
+    {
+        var modelPath = spec.ResolveModelPath();
+        if (!File.Exists(modelPath))
+            throw new BackboneSpecException(
+                $"The model of backbone '{spec.Name}' is not at '{modelPath}' (model.path \"{spec.ModelPath}\"). " +
+                "Check the path and the variables it uses; onnx-models/README.md says how to obtain each model.");
+        var sha = FileHash.Sha256(modelPath);
+        if (spec.ModelSha256 is null)
+            notes.Add($"The spec does not pin the model file; its sha256 is {sha} (put it in model.sha256 to pin it).");
+        else if (!string.Equals(spec.ModelSha256, sha, StringComparison.OrdinalIgnoreCase))
+            throw new BackboneSpecException(
+                $"The model file '{modelPath}' has sha256 {sha}, but the spec expects {spec.ModelSha256}. It is a different file " +
+                "(another export, download or version): use the file the spec names, or write a spec for this one with `onnxtransfer backbone init`.");
+        return (modelPath, sha);
+    }
+
+    public static OnnxModel Parse(BackboneSpec spec, string modelPath)
+    {
+        try { return OnnxModel.Load(modelPath); }
+        catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': {e.Message}", e); }
+    }
+
+    /// <summary>A session over the model as edited in memory (external weights, if any, stay beside the original file).</summary>
+    public static InferenceSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["session.intra_op.allow_spinning"] = options.AllowSpinning ? "1" : "0",
+        };
+        if (model.HasExternalData) config["session.model_external_initializers_file_folder_path"] = System.IO.Path.GetDirectoryName(modelPath)!;
+        var providers = options.Device == DeviceKind.Cuda
+            ? new ExecutionProvider[] { ExecutionProvider.Cuda(options.DeviceId), ExecutionProvider.Cpu }
+            : [ExecutionProvider.Cpu];
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpThreads = options.IntraOpThreads,
+            ExecutionProviders = providers,
+            ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
+            WarningSink = options.WarningSink,
+            ConfigEntries = config,
+        };
+        return new InferenceSession(model.ToBytes(), sessionOptions);
+    }
+}

@@ -1,0 +1,357 @@
+using System.Security.Cryptography;
+using System.Text;
+using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Runtime;
+using OnnxTransfer.Text;
+using OnnxTransfer.Text.Encoder;
+using OnnxTransfer.Text.Pooling;
+
+namespace OnnxTransfer.Features.Backbones;
+
+/// <summary>
+/// A text encoder ready to embed: the spec checked against the model (sha256, token inputs, the output to pool) and the
+/// tokenizer (lower-casing, length), the model cut at that output and loaded into ONNX Runtime, and the fingerprint
+/// computed. <see cref="Encode"/> tokenises (thread-safe); <see cref="Embed"/> runs one batch with dynamic padding to
+/// its longest text and pools the token vectors (mean over the attention mask, first token, max) or takes the model's
+/// pooled output, then L2-normalises if the spec says so — one thread at a time per <see cref="TextBatch"/>.
+/// </summary>
+public sealed class TextBackbone : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _outputNames;
+
+    private TextBackbone(BackboneSpec spec, TextInputSpec text, string modelPath, string modelSha256, string featureTensor,
+        InferenceSession session, TextEncoderInputs inputs, BertTokenizer tokenizer, string vocabularySha256, int dimension,
+        OverLengthPolicy overLength, IReadOnlyList<string> notes)
+    {
+        Spec = spec;
+        ModelPath = modelPath;
+        ModelSha256 = modelSha256;
+        FeatureTensor = featureTensor;
+        _session = session;
+        Inputs = inputs;
+        Tokenizer = tokenizer;
+        VocabularySha256 = vocabularySha256;
+        Dimension = dimension;
+        Pooling = text.Pooling switch
+        {
+            TextPooling.Mean => PoolingMode.Mean,
+            TextPooling.Cls => PoolingMode.Cls,
+            TextPooling.Max => PoolingMode.Max,
+            _ => PoolingMode.PooledOutput,
+        };
+        MaxLength = text.MaxLength;
+        Encoder = new EncoderInputBuilder(tokenizer, new EncoderInputSettings { MaxLength = text.MaxLength, OverLength = overLength });
+        _outputNames = [featureTensor];
+        Fingerprint = BackboneFingerprint.ForText(modelSha256, featureTensor, spec.Features, text, vocabularySha256, tokenizer.Settings.Normalizer, dimension);
+        Notes = notes;
+    }
+
+    public BackboneSpec Spec { get; }
+
+    /// <summary>The model file (resolved from the spec).</summary>
+    public string ModelPath { get; }
+
+    /// <summary>sha256 of the model file as read now.</summary>
+    public string ModelSha256 { get; }
+
+    /// <summary>The output the model was cut at: the token vectors (e.g. <c>last_hidden_state</c>) or the pooled output.</summary>
+    public string FeatureTensor { get; }
+
+    /// <summary>The token inputs the model takes and how they are typed.</summary>
+    public TextEncoderInputs Inputs { get; }
+
+    public BertTokenizer Tokenizer { get; }
+
+    /// <summary>Tokenisation with the spec's length limit and truncation policy.</summary>
+    public EncoderInputBuilder Encoder { get; }
+
+    /// <summary>sha256 of the vocabulary (tokens in id order, one per line: vocab.txt's hash).</summary>
+    public string VocabularySha256 { get; }
+
+    public PoolingMode Pooling { get; }
+
+    /// <summary>Most tokens per text, [CLS] and [SEP] included.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Floats per embedding (the encoder's hidden size).</summary>
+    public int Dimension { get; }
+
+    public BackboneFingerprint Fingerprint { get; }
+
+    /// <summary>The batch size the model requires when its batch dimension is fixed; null when any size runs.</summary>
+    public int? FixedBatchSize => Inputs.FixedBatchSize;
+
+    /// <summary>
+    /// True when the model has no attention mask: padding would change its outputs, so only texts of the same token
+    /// count share a batch.
+    /// </summary>
+    public bool NeedsEqualLengths => Inputs.AttentionMask is null;
+
+    public IReadOnlyList<string> ActiveProviders => _session.ActiveProviders;
+
+    public IReadOnlyList<string> Warnings => _session.Warnings;
+
+    /// <summary>Things worth telling the user (unpinned model file, fixed shapes).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>
+    /// Checks the spec against its model and tokenizer and loads the model cut at the output to pool. Everything wrong
+    /// is refused here, before any text is read, with a <see cref="BackboneSpecException"/> that names the fix.
+    /// </summary>
+    /// <param name="overLength">Texts longer than <c>text.max_length</c> tokens: truncated and counted (default) or error rows.</param>
+    public static TextBackbone Load(BackboneSpec spec, BackboneRunOptions? options = null, OverLengthPolicy overLength = OverLengthPolicy.Truncate)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        options ??= new BackboneRunOptions();
+        var text = spec.RequireText();
+        var notes = new List<string>();
+        if (spec.Features.Pooling != FeaturePooling.None)
+            throw new BackboneSpecException(
+                $"Backbone '{spec.Name}': features.pooling \"{SpecNames.Of(spec.Features.Pooling)}\" is for image feature maps; a text backbone pools " +
+                "as text.pooling says (mean, cls, max, pooled-output). Set features.pooling to \"none\".");
+        var tokenizer = LoadTokenizer(spec, text);
+        var (modelPath, sha) = BackboneModelFile.Verify(spec, notes);
+        var model = BackboneModelFile.Parse(spec, modelPath);
+        var inputs = TextEncoderInputs.Of(model, spec, text.MaxLength);
+        if (inputs.FixedBatchSize is { } b) notes.Add($"The model's batch dimension is fixed to {b}: batches of {b} are run.");
+        if (inputs.FixedSequenceLength is { } t) notes.Add($"The model takes exactly {t} tokens: every text is padded to {t}.");
+        if (inputs.AttentionMask is null) notes.Add("The model has no attention_mask input: only texts of equal token count share a batch.");
+
+        var featureTensor = ResolveFeatureTensor(model, spec, text);
+        try { model.CutAt(featureTensor); }
+        catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': cannot cut the model at '{featureTensor}': {e.Message}", e); }
+
+        var session = BackboneModelFile.CreateSession(model, modelPath, options);
+        try
+        {
+            var dimension = HiddenSize(session, spec, featureTensor, text.Pooling, inputs, tokenizer);
+            return new TextBackbone(spec, text, modelPath, sha, featureTensor, session, inputs, tokenizer, VocabularyHash(tokenizer), dimension, overLength, notes);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Tokenises one text (thread-safe): truncated to <see cref="MaxLength"/> and flagged, or an error row by the policy.</summary>
+    public EncodedRow Encode(string text) => Encoder.Encode(text);
+
+    /// <summary>The largest batch <see cref="Embed"/> runs with <paramref name="capacity"/> rows (a fixed batch size wins).</summary>
+    public TextBatch CreateBatch(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        var rows = FixedBatchSize ?? capacity;
+        var length = Inputs.FixedSequenceLength ?? MaxLength;
+        var perRow = Pooling == PoolingMode.PooledOutput ? Dimension : checked(length * Dimension);
+        return new TextBatch(rows, Inputs.ElementType, checked(rows * perRow));
+    }
+
+    /// <summary>
+    /// Runs the encoder on <paramref name="encodings"/>[<paramref name="rows"/>[i]] (at most the batch's capacity),
+    /// padded to the longest of them or <paramref name="minimumLength"/>, and writes rows.Length × <see cref="Dimension"/>
+    /// floats (pooled and normalised as the spec says) to <paramref name="embeddings"/> in the order of
+    /// <paramref name="rows"/>. Allocates only the small ORT value objects.
+    /// </summary>
+    public void Embed(TextBatch batch, IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> rows, Span<float> embeddings,
+        int minimumLength = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(encodings);
+        var count = rows.Length;
+        if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(rows), count, $"1 to {batch.Capacity} rows.");
+        if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
+        var length = Math.Max(minimumLength, Inputs.FixedSequenceLength ?? 0);
+        if (FixedBatchSize is { } fixedSize && count < fixedSize)
+        {
+            // A fixed batch size: repeat the first row to fill it; those outputs are never read.
+            Span<int> filled = fixedSize <= 256 ? stackalloc int[fixedSize] : new int[fixedSize];
+            rows.CopyTo(filled);
+            filled[count..].Fill(rows[0]);
+            batch.Fill(encodings, filled, Tokenizer.PaddingId, length);
+        }
+        else
+        {
+            batch.Fill(encodings, rows, Tokenizer.PaddingId, length);
+        }
+        if (batch.SequenceLength > (Inputs.FixedSequenceLength ?? MaxLength))
+            throw new ArgumentException($"A row is longer than the backbone's {MaxLength} tokens: encode texts with TextBackbone.Encode.", nameof(encodings));
+
+        var shape = batch.Shape;
+        var outputShape = Pooling == PoolingMode.PooledOutput ? new long[] { shape[0], Dimension } : [shape[0], shape[1], Dimension];
+        var outputLength = checked((int)(outputShape[0] * outputShape[1] * (outputShape.Length == 3 ? outputShape[2] : 1)));
+        var inputs = batch.InputValues(Inputs);
+        try
+        {
+            using var output = OrtValue.CreateTensor(new Memory<float>(batch.Output, 0, outputLength), outputShape);
+            _session.Run(Inputs.Names, inputs, _outputNames, [output], cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            foreach (var value in inputs) value.Dispose();
+        }
+        var target = embeddings[..(count * Dimension)];
+        batch.Pool(Pooling, Dimension, count, target);
+        if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
+    }
+
+    /// <summary>Embeds a few texts (tokenised here) in one batch; for tests, tools and single predictions.</summary>
+    /// <exception cref="ArgumentException">A text cannot be encoded (e.g. too long under the refuse policy).</exception>
+    public float[] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var encodings = new TokenEncoding[texts.Count];
+        for (var i = 0; i < encodings.Length; i++)
+        {
+            var row = Encode(texts[i]);
+            encodings[i] = row.Encoding ?? throw new ArgumentException($"Text {i} cannot be embedded: {row.Error}.", nameof(texts));
+        }
+        var result = new float[texts.Count * Dimension];
+        var batch = CreateBatch(Math.Max(1, Math.Min(texts.Count, 64)));
+        var rows = new int[Math.Min(batch.Capacity, texts.Count)];
+        for (var start = 0; start < texts.Count; start += batch.Capacity)
+        {
+            var n = Math.Min(batch.Capacity, texts.Count - start);
+            for (var i = 0; i < n; i++) rows[i] = start + i;
+            Embed(batch, encodings, rows.AsSpan(0, n), result.AsSpan(start * Dimension, n * Dimension), cancellationToken: cancellationToken);
+        }
+        return result;
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static BertTokenizer LoadTokenizer(BackboneSpec spec, TextInputSpec text)
+    {
+        var folder = SpecPaths.Resolve(text.Tokenizer, spec.BaseDirectory, "text.tokenizer");
+        BertTokenizer tokenizer;
+        try { tokenizer = BertTokenizer.FromDirectory(folder); }
+        catch (TokenizerConfigurationException e)
+        {
+            throw new BackboneSpecException($"Backbone '{spec.Name}': text.tokenizer '{folder}': {e.Message}", e);
+        }
+        if (tokenizer.Settings.Normalizer.Lowercase != text.LowerCase)
+            throw new BackboneSpecException(
+                $"Backbone '{spec.Name}': text.lower_case is {(text.LowerCase ? "true" : "false")} but the tokenizer in '{folder}' " +
+                $"{(tokenizer.Settings.Normalizer.Lowercase ? "lower-cases" : "keeps case")}. Set text.lower_case to match the model's tokenizer " +
+                "(uncased models lower-case, cased ones do not).");
+        var least = tokenizer.SpecialTokenCount(pair: false) + 1;
+        if (text.MaxLength < least)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': text.max_length {text.MaxLength} leaves no room for a word: use at least {least}.");
+        if (text.MaxLength > tokenizer.Settings.ModelMaxLength)
+            throw new BackboneSpecException(
+                $"Backbone '{spec.Name}': text.max_length is {text.MaxLength} but the tokenizer says the model takes at most " +
+                $"{tokenizer.Settings.ModelMaxLength} tokens (model_max_length): use at most that.");
+        return tokenizer;
+    }
+
+    /// <summary>
+    /// The output to pool: for mean/cls/max the token vectors (<c>features.tensor</c>, or "auto": <c>last_hidden_state</c>,
+    /// else the model's only [batch, sequence, hidden] float output); for pooled-output the output named in
+    /// <c>text.pooled_output</c>.
+    /// </summary>
+    private static string ResolveFeatureTensor(OnnxModel model, BackboneSpec spec, TextInputSpec text)
+    {
+        string name;
+        var outputs = model.Outputs;
+        var list = string.Join(", ", outputs.Select(o => $"'{o}'"));
+        if (text.Pooling == TextPooling.PooledOutput)
+        {
+            name = text.PooledOutput!;
+            if (!spec.Features.IsAuto && spec.Features.Tensor != name)
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': text.pooling is \"pooled-output\" with text.pooled_output \"{name}\", but features.tensor is \"{spec.Features.Tensor}\". " +
+                    "Set features.tensor to \"auto\" (or to the same name).");
+        }
+        else if (!spec.Features.IsAuto)
+        {
+            name = spec.Features.Tensor;
+        }
+        else if (outputs.Any(o => o.Name == "last_hidden_state"))
+        {
+            name = "last_hidden_state";
+        }
+        else
+        {
+            var sequences = outputs.Where(o => o.ElementType == OnnxDataType.Float && o.Shape is { Rank: 3 }).ToList();
+            if (sequences.Count != 1)
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': features.tensor is \"auto\" but the model has {(sequences.Count == 0 ? "no" : "several")} [batch, sequence, hidden] " +
+                    $"outputs and none named last_hidden_state (outputs: {list}). Name the token vectors in features.tensor.");
+            name = sequences[0].Name;
+        }
+
+        var info = model.FindTensor(name);
+        if (info is null)
+        {
+            try { model.Clone().CutAt(name); } // its message lists similar names
+            catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': \"{name}\" is not usable: {e.Message} (outputs: {list})", e); }
+        }
+        if (info is not null && info.ElementType != OnnxDataType.Float)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': '{name}' holds {info.ElementType.DisplayName()}; a float output is needed.");
+        var rank = text.Pooling == TextPooling.PooledOutput ? 2 : 3;
+        if (info?.Shape is { } shape && shape.Rank != rank)
+            throw new BackboneSpecException(text.Pooling == TextPooling.PooledOutput
+                ? $"Backbone '{spec.Name}': text.pooled_output '{name}' has shape {shape}; a pooled output is [batch, hidden]. " +
+                  "For token vectors [batch, sequence, hidden] use text.pooling mean, cls or max."
+                : $"Backbone '{spec.Name}': '{name}' has shape {shape}; mean/cls/max pooling needs token vectors [batch, sequence, hidden]. " +
+                  "For a pooled [batch, hidden] output set text.pooling to \"pooled-output\" and name it in text.pooled_output.");
+        return name;
+    }
+
+    /// <summary>The hidden size: the output's last dimension when declared, else from one probe run on "[CLS] [SEP]".</summary>
+    private static int HiddenSize(InferenceSession session, BackboneSpec spec, string output, TextPooling pooling, TextEncoderInputs inputs, BertTokenizer tokenizer)
+    {
+        var metadata = session.Output(output);
+        if (metadata.ElementType != TensorElementType.Float)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': output '{output}' is {metadata.ElementType.DisplayName()}; a float output is needed.");
+        var rank = pooling == TextPooling.PooledOutput ? 2 : 3;
+        if (metadata.Shape is { } shape && shape.Rank == rank && shape.Dimensions[^1] > 0) return checked((int)shape.Dimensions[^1]);
+
+        var rows = inputs.FixedBatchSize ?? 1;
+        var length = inputs.FixedSequenceLength ?? 2;
+        var encoding = tokenizer.Encode("", EncodeOptions.Default);
+        var ids = new long[rows * length];
+        var mask = new long[rows * length];
+        for (var r = 0; r < rows; r++)
+            for (var t = 0; t < Math.Min(length, encoding.Length); t++) { ids[r * length + t] = encoding.Ids[t]; mask[r * length + t] = 1; }
+        var values = new List<OrtValue>();
+        try
+        {
+            long[] inputShape = [rows, length];
+            OrtValue Make(long[] data) => inputs.ElementType == OnnxDataType.Int32
+                ? OrtValue.CreateTensor(Array.ConvertAll(data, v => (int)v), inputShape)
+                : OrtValue.CreateTensor(data, inputShape);
+            values.Add(Make(ids));
+            if (inputs.AttentionMask is not null) values.Add(Make(mask));
+            if (inputs.TokenTypeIds is not null) values.Add(Make(new long[rows * length]));
+            using var result = session.Run(inputs.Names, values.ToArray(), [output]);
+            var probed = result[output].Shape;
+            if (probed.Length != rank || probed[0] != rows)
+                throw new BackboneSpecException(
+                    $"Backbone '{spec.Name}': output '{output}' has shape {Runtime.TensorShape.Format(probed)} for {rows} text(s); " +
+                    (rank == 3 ? "token vectors are [batch, sequence, hidden]." : "a pooled output is [batch, hidden]."));
+            return checked((int)probed[^1]);
+        }
+        finally
+        {
+            foreach (var value in values) value.Dispose();
+        }
+    }
+
+    /// <summary>sha256 of the tokens in id order, each followed by a newline: for a vocab.txt-based tokenizer, the file's own hash.</summary>
+    private static string VocabularyHash(BertTokenizer tokenizer)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var vocabulary = tokenizer.Vocabulary;
+        Span<byte> newline = [(byte)'\n'];
+        for (var id = 0; id < vocabulary.Count; id++)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(vocabulary.TokenOf(id)));
+            hash.AppendData(newline);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

@@ -1,0 +1,86 @@
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Inputs;
+
+namespace OnnxTransfer.Features.Extraction;
+
+/// <summary>
+/// The writer stage's bookkeeping, shared by the image and text runs: rows are appended in order (an embedding or an
+/// error row each); every <c>RowsPerPart</c> embeddings the part is committed — its error rows first, then the part,
+/// under one part index — and <see cref="CommitPending"/> commits whatever has been appended when a run ends or is
+/// stopped. Disposing abandons a part that was not committed (its temporary file is deleted). One thread only.
+/// </summary>
+internal sealed class CachePartSequence : IDisposable
+{
+    private readonly EmbeddingCache _cache;
+    private readonly IReadOnlyList<string> _providers;
+    private readonly RowGroupBuffer _rowGroup;
+    private readonly int _rowsPerPart;
+    private readonly List<ErrorRow> _errors = [];
+    private readonly SortedDictionary<string, int> _reasons = new(StringComparer.Ordinal);
+    private EmbeddingPartWriter? _part;
+    private int _partIndex;
+    private int _uncommitted;
+    private int _committed;
+
+    public CachePartSequence(EmbeddingCache cache, IReadOnlyList<string> providers, ExtractionOptions options, int rows, int dimension)
+    {
+        _cache = cache;
+        _providers = providers;
+        _rowsPerPart = options.RowsPerPart;
+        _partIndex = cache.NextPartIndex();
+        _rowGroup = new RowGroupBuffer(Math.Max(1, Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, rows))), dimension);
+    }
+
+    public int Embedded { get; private set; }
+    public int Failed { get; private set; }
+    public int PartsWritten { get; private set; }
+    public int ErrorPartsWritten { get; private set; }
+
+    /// <summary>Rows (embedded or failed) in committed parts; safe to read from another thread.</summary>
+    public int Committed => Volatile.Read(ref _committed);
+
+    public IReadOnlyDictionary<string, int> ErrorsByReason => _reasons;
+
+    public void AddError(ErrorRow error)
+    {
+        _uncommitted++;
+        _errors.Add(error);
+        Failed++;
+        _reasons[error.Reason] = _reasons.GetValueOrDefault(error.Reason) + 1;
+    }
+
+    public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding)
+    {
+        _uncommitted++;
+        _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers);
+        _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
+        Embedded++;
+        if (_part.RowCount == _rowsPerPart) CommitPending();
+    }
+
+    /// <summary>Commits the error rows, then the embedding part, under one part index (nothing when nothing is pending).</summary>
+    public void CommitPending()
+    {
+        if (_part is not null || _errors.Count > 0)
+        {
+            if (_errors.Count > 0)
+            {
+                _cache.WriteErrorPart(_partIndex, _errors);
+                ErrorPartsWritten++;
+                _errors.Clear();
+            }
+            if (_part is not null)
+            {
+                _part.Commit();
+                _part.Dispose();
+                _part = null;
+                PartsWritten++;
+            }
+            _partIndex++;
+        }
+        Volatile.Write(ref _committed, _committed + _uncommitted);
+        _uncommitted = 0;
+    }
+
+    public void Dispose() => _part?.Dispose();
+}
