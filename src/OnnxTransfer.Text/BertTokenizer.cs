@@ -72,6 +72,9 @@ public sealed class BertTokenizer
     /// <summary>Id of the padding token.</summary>
     public int PaddingId { get; }
 
+    /// <summary>Where special tokens go around the sequences (serialised by <see cref="BertTokenizerJson"/>).</summary>
+    internal SequenceTemplate Template => _template;
+
     /// <summary>How many special tokens <see cref="Encode(string, string?, EncodeOptions?)"/> adds: 2 for one text, 3 for a pair with BERT.</summary>
     public int SpecialTokenCount(bool pair) => _template.AddedTokenCount(pair);
 
