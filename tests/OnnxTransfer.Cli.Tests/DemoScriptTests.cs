@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// The README's first command, tools/demo.sh, runs the main job unattended and its printed accuracies are those that
+/// `evaluate` computes from the exported heads (and that scoring the fused model reproduces).
+/// </summary>
+[NonParallelizable]
+public class DemoScriptTests
+{
+    [Test]
+    public void DemoRunsTheMainJobAndItsAccuraciesMatchEvaluate()
+    {
+        using var work = new TempDirectory("onnxtransfer-demo");
+        var result = BashScript.Run(Path.Combine(RepositoryPaths.Tools, "demo.sh"), RepositoryPaths.Root,
+            new Dictionary<string, string> { ["ONNXTRANSFER_DEMO_DIR"] = work.Path }, TimeSpan.FromMinutes(8), isFile: true);
+        TestContext.Out.WriteLine(result.Stdout);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+
+        var summary = result.Stdout[result.Stdout.IndexOf("== OnnxTransfer demo", StringComparison.Ordinal)..];
+        Assert.That(summary, Does.Contain("398 new embeddings, 0 already cached, 0 failed (dim 1280)"));
+
+        var trainSoftmax = Number(summary, @"train\s+softmax: val accuracy ([0-9.]+)");
+        var trainMlp = Number(summary, @"train\s+mlp \[256\]: val accuracy ([0-9.]+)");
+        var evaluateSoftmax = Number(summary, @"evaluate\s+softmax head on val: ([0-9.]+)");
+        var evaluateMlp = Number(summary, @"mlp head on val: ([0-9.]+)");
+        var scored = Number(summary, @"score\s+(\d+) val images");
+        var scoreAccuracy = Number(summary, @"accuracy against the folder labels ([0-9.]+)");
+
+        Assert.That(trainSoftmax, Is.EqualTo(evaluateSoftmax), "train's printed val accuracy (softmax) is evaluate's");
+        Assert.That(trainMlp, Is.EqualTo(evaluateMlp), "train's printed val accuracy (MLP) is evaluate's");
+        Assert.That(scored, Is.EqualTo(153));
+        Assert.That(scoreAccuracy, Is.EqualTo(evaluateSoftmax), "the fused model scores val as the softmax head evaluates it");
+        Assert.That(evaluateSoftmax, Is.GreaterThanOrEqualTo(0.948), "the issue's accuracy goal on hymenoptera val");
+
+        foreach (var artifact in new[] { "cache/_manifest.json", "head-softmax.onnx", "head-mlp.onnx", "fused.onnx", "report/softmax.html" })
+            Assert.That(File.Exists(work.File(artifact)), $"{artifact} was written");
+
+        // Rerunning continues the cache instead of extracting again.
+        var rerun = BashScript.Run(Path.Combine(RepositoryPaths.Tools, "demo.sh"), RepositoryPaths.Root,
+            new Dictionary<string, string> { ["ONNXTRANSFER_DEMO_DIR"] = work.Path }, TimeSpan.FromMinutes(8), isFile: true);
+        Assert.That(rerun.ExitCode, Is.EqualTo(0), rerun.Output);
+        Assert.That(rerun.Stdout, Does.Contain("0 new embeddings, 398 already cached"));
+        Assert.That(Number(rerun.Stdout, @"evaluate\s+softmax head on val: ([0-9.]+)"), Is.EqualTo(evaluateSoftmax));
+    }
+
+    private static double Number(string text, string pattern)
+    {
+        var match = Regex.Match(text, pattern);
+        Assert.That(match.Success, $"'{pattern}' not found in:\n{text}");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+}
