@@ -11,10 +11,14 @@ SHARED=${ONNXTRANSFER_SHARED:-$REPO/../shared}
 WORK=${ONNXTRANSFER_BENCH_WORK:-/tmp/onnxtransfer-bench}
 RESULTS=$REPO/tools/bench/results
 mkdir -p "$WORK" "$RESULTS"
-suites=${*:-runtime parquet}
+ALL_SUITES="runtime parquet extract train inference score"
+suites=${*:-$ALL_SUITES}
 
 tools/setup.sh --bench
 dotnet build tools/bench/OnnxTransfer.Bench -c Release -nologo -clp:ErrorsOnly -v quiet
+dotnet build src/OnnxTransfer.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
+export ONNXTRANSFER_SHARED=$SHARED
+CLI="dotnet $REPO/src/OnnxTransfer.Cli/bin/Release/net10.0/onnxtransfer.dll"
 BENCH="dotnet $REPO/tools/bench/OnnxTransfer.Bench/bin/Release/net10.0/onnxtransfer-bench.dll"
 PY=/usr/bin/python3
 RAW=$WORK/raw.jsonl
@@ -28,13 +32,10 @@ HEAD=$WORK/inference/head.onnx
 FUSED=$WORK/inference/fused.onnx
 prepare_head() {
   [ -f "$FUSED" ] && return
-  export ONNXTRANSFER_SHARED=$SHARED
-  dotnet build src/OnnxTransfer.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
-  local cli="dotnet $REPO/src/OnnxTransfer.Cli/bin/Release/net10.0/onnxtransfer.dll"
   mkdir -p "$WORK/inference"
-  $cli extract --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --cache "$WORK/inference/cache" --quiet >&2
-  $cli train --cache "$WORK/inference/cache" --l2 0.01 --out "$HEAD" >&2
-  $cli compose --backbone "$SPEC" --head "$HEAD" --out "$FUSED" >&2
+  $CLI extract --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --cache "$WORK/inference/cache" --quiet >&2
+  $CLI train --cache "$WORK/inference/cache" --l2 0.01 --out "$HEAD" >&2
+  $CLI compose --backbone "$SPEC" --head "$HEAD" --out "$FUSED" >&2
 }
 
 for suite in $suites; do
@@ -68,9 +69,51 @@ for suite in $suites; do
         record $BENCH score --impl $impl --backbone "$SPEC" --fused "$FUSED" --images "$SHARED/datasets/hymenoptera" \
           --work "$WORK/score" --batch 32 --runs 3 --label hymenoptera
       done ;;
+    extract)
+      # Like for like with PyTorch: torchvision MobileNetV2 and ResNet-50, random weights, exported to ONNX; and the
+      # shared int8 MobileNetV2, which PyTorch cannot run, against its own stage limit only.
+      images=$SHARED/datasets/hymenoptera
+      mkdir -p "$WORK/models"
+      for arch in mobilenet_v2 resnet50; do
+        model=$WORK/models/$arch.onnx spec=$WORK/models/$arch.backbone.json
+        [ -f "$model" ] || $PY tools/export_torchvision.py --arch $arch --random --out "$model" >&2
+        [ -f "$spec" ] || $CLI backbone init "$model" --out "$spec" >&2
+        label="$arch fp32 (random weights), hymenoptera 398 images, batch 32"
+        for impl in pipeline decode backbone; do
+          record $BENCH extract --impl $impl --backbone "$spec" --images "$images" --batch 32 --runs 3 --work "$WORK/extract" --label "$label"
+        done
+        record $PY tools/bench/peers/torch_extract.py --arch $arch --images "$images" --label "$label" --impl pytorch
+        record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_extract.py --arch $arch \
+          --images "$images" --label "$label" --impl "pytorch (tuned malloc)"
+      done
+      label="mobilenetv2-int8 (shared), hymenoptera 398 images, batch 32"
+      for impl in pipeline decode backbone; do
+        record $BENCH extract --impl $impl --backbone "$SPEC" --images "$images" --batch 32 --runs 3 --work "$WORK/extract" --label "$label"
+      done ;;
+    train)
+      cache=$WORK/train/hymenoptera-cache
+      [ -d "$cache" ] || $CLI extract --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --cache "$cache" --quiet >&2
+      record $BENCH train --what accuracy --cache "$cache" --label "hymenoptera softmax"
+      record $PY tools/bench/peers/sklearn_logreg.py --cache "$cache" --label "hymenoptera softmax" --cli "$CLI"
+      $BENCH train-data --from "$cache" --out "$WORK/train/hymenoptera" --rows 0
+      [ -f "$WORK/train/synthetic/X.npy" ] || $BENCH train-data --from "$cache" --out "$WORK/train/synthetic" --rows 50000 --classes 10
+      for data in hymenoptera synthetic; do
+        if [ $data = hymenoptera ]; then label="hymenoptera train split (245 x 1280, 2 classes)" data_cache=$cache
+        else label="50000 x 1280 x 10 classes (from real embeddings)" data_cache=$WORK/train/synthetic/cache; fi
+        for what in fit sweep; do
+          record $BENCH train --what $what --cache "$data_cache" --label "$label"
+          record $PY tools/bench/peers/sklearn_speed.py --data "$WORK/train/$data" --what $what --label "$label"
+        done
+        record $BENCH train --what mlp --cache "$data_cache" --label "$label"
+        record $PY tools/bench/peers/torch_mlp.py --data "$WORK/train/$data" --label "$label" --impl pytorch
+        record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_mlp.py --data "$WORK/train/$data" \
+          --label "$label" --impl "pytorch (tuned malloc)"
+      done ;;
     *) echo "unknown suite '$suite'" >&2; exit 1 ;;
   esac
 done
 
-node tools/bench/report.mjs "$RAW" "$RESULTS" > /dev/null
+# Only a run of every suite replaces the README's table (a partial run would drop the other rows).
+readme_flag=$([ "$suites" = "$ALL_SUITES" ] && echo --readme || true)
+node tools/bench/report.mjs "$RAW" "$RESULTS" $readme_flag > /dev/null
 echo "results: $RESULTS/latest.md" >&2

@@ -7,6 +7,9 @@ public static class Suites
         ["runtime"] = RuntimeLatency.Run,
         ["parquet-write"] = ParquetEmbeddings.Write,
         ["parquet-read"] = ParquetEmbeddings.Read,
+        ["extract"] = ExtractStages.Run,
+        ["train"] = TrainSpeed.Run,
+        ["train-data"] = TrainSpeed.MakeData,
         ["inference"] = InferenceLatency.Run,
         ["score"] = ScoreThroughput.Run,
     };

@@ -1,0 +1,98 @@
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Extraction;
+using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Specs;
+
+namespace OnnxTransfer.Bench.Suites;
+
+/// <summary>
+/// Extraction on an image folder, images/s, one of three per process (--impl):
+/// <c>pipeline</c> — the whole extraction into a fresh cache (decode workers overlapped with batched inference, writing);
+/// <c>decode</c> — decoding + preprocessing alone, on every core; <c>backbone</c> — the backbone alone on tensors decoded
+/// beforehand, on every core. report.mjs turns the last two into the limit 1/(1/decode + 1/inference) that two stages
+/// sharing the same cores can reach, and compares the pipeline with it and with PyTorch (peers/torch_extract.py).
+/// </summary>
+public static class ExtractStages
+{
+    public static void Run(Arguments options)
+    {
+        var impl = options.Required("impl");
+        var spec = BackboneSpecFile.Load(options.Required("backbone"));
+        var input = InputSet.Open(options.Required("images"));
+        var batchSize = options.Int("batch", 32);
+        var runs = options.Int("runs", 3);
+        var label = options.Required("label");
+        var paths = input.Items.Where(i => i.Failure is null).Select(i => i.Source).ToArray();
+
+        using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { AllowSpinning = impl != "pipeline" });
+        var tensors = impl == "backbone" ? DecodeAll(backbone, paths) : null; // not timed: the stage is inference alone
+        var seconds = new List<double>();
+        for (var run = 0; run <= runs; run++)
+        {
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            switch (impl)
+            {
+                case "pipeline":
+                {
+                    var folder = Path.Combine(options.Required("work"), $"cache-{run}");
+                    if (Directory.Exists(folder)) Directory.Delete(folder, true);
+                    using var cache = EmbeddingCache.OpenForWriting(folder, ExtractionPipeline.ManifestFor(backbone));
+                    new ExtractionPipeline(backbone, new ExtractionOptions { BatchSize = batchSize }).Run(input, cache);
+                    break;
+                }
+                case "decode":
+                    Parallel.ForEach(paths, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                        () => new float[backbone.ImageLength],
+                        (path, _, buffer) => { backbone.Prepare(path, buffer); return buffer; },
+                        _ => { });
+                    break;
+                case "backbone":
+                    EmbedAll(backbone, tensors!, batchSize);
+                    break;
+                default:
+                    throw new ArgumentException($"--impl {impl}: use pipeline, decode or backbone");
+            }
+            if (run > 0) seconds.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds); // run 0 warms up
+        }
+        seconds.Sort();
+        var median = seconds[seconds.Count / 2];
+        var implName = impl switch { "pipeline" => "onnxtransfer", "decode" => "decode alone", _ => "backbone alone" };
+        ResultWriter.Write("extract", label, implName, "images/s", paths.Length / median, lowerIsBetter: false,
+            new Dictionary<string, string>
+            {
+                ["images"] = paths.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["batch"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["runs_seconds"] = string.Join(" ", seconds.Select(s => s.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))),
+                ["peak_rss_mib"] = PeakResidentMiB(),
+                ["providers"] = string.Join(",", backbone.ActiveProviders),
+            });
+    }
+
+    private static float[][] DecodeAll(ImageBackbone backbone, string[] paths)
+    {
+        var tensors = new float[paths.Length][];
+        Parallel.For(0, paths.Length, i => { tensors[i] = new float[backbone.ImageLength]; backbone.Prepare(paths[i], tensors[i]); });
+        return tensors;
+    }
+
+    private static void EmbedAll(ImageBackbone backbone, float[][] tensors, int batchSize)
+    {
+        using var batch = backbone.CreateBatch(batchSize);
+        var embeddings = new float[batchSize * backbone.Dimension];
+        for (var first = 0; first < tensors.Length; first += batchSize)
+        {
+            var count = Math.Min(batchSize, tensors.Length - first);
+            for (var i = 0; i < count; i++) tensors[first + i].CopyTo(batch.ImageSlot(i));
+            backbone.Embed(batch, count, embeddings.AsSpan(0, count * backbone.Dimension));
+        }
+    }
+
+    /// <summary>Peak resident memory of this process (VmHWM), as the PyTorch peer reports it.</summary>
+    internal static string PeakResidentMiB()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var kib = line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (kib / 1024.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

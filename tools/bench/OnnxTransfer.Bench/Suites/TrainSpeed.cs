@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using OnnxTransfer.Parquet;
+using OnnxTransfer.Runtime;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.Linear;
+using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Selection;
+
+namespace OnnxTransfer.Bench.Suites;
+
+/// <summary>
+/// Head training on a cache, one measurement per process (--what):
+/// <c>accuracy</c> — the softmax head as <c>onnxtransfer train</c> makes it (C by stratified 5-fold CV over 45 values on
+/// the train split, refit) and its val accuracy, paired with peers/sklearn_logreg.py;
+/// <c>fit</c> — one softmax fit at C = 1; <c>sweep</c> — 10 C values × 5-fold CV + refit; <c>mlp</c> — 20 epochs of
+/// 1280→1024→C (ReLU, Adam, batch 256); paired with peers/sklearn_speed.py and peers/torch_mlp.py on the same data.
+/// </summary>
+public static class TrainSpeed
+{
+    public static void Run(Arguments options)
+    {
+        var what = options.Required("what");
+        var label = options.Required("label");
+        var dataset = EmbeddingDataset.Open(options.Required("cache"));
+        var plan = dataset.PlanSplits(options.Optional("train-split"), options.Optional("eval-split"));
+        var train = dataset.Load(plan.Train);
+        WarmUp(train);
+
+        switch (what)
+        {
+            case "accuracy":
+            {
+                var evaluation = dataset.Load(plan.Evaluation!, train.Classes);
+                var start = Stopwatch.GetTimestamp();
+                var sweep = new SoftmaxRegressionSweep(validation: ValidationScheme.KFold(5)).Fit(train);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                var metrics = ClassificationMetrics.Evaluate(sweep.Head, evaluation);
+                var bestC = sweep.Best.C!.Value;
+                ResultWriter.Write("train", label, "onnxtransfer", $"{plan.Evaluation} accuracy", metrics.Accuracy, lowerIsBetter: false,
+                    new Dictionary<string, string>
+                    {
+                        ["C"] = bestC.ToString("G4", CultureInfo.InvariantCulture),
+                        ["eval_correct"] = ((int)Math.Round(metrics.Accuracy * evaluation.Count)).ToString(CultureInfo.InvariantCulture),
+                        ["eval_rows"] = evaluation.Count.ToString(CultureInfo.InvariantCulture),
+                    });
+                ResultWriter.Write("train", label, "onnxtransfer", "selection seconds", seconds, lowerIsBetter: true);
+                var fit = Stopwatch.GetTimestamp();
+                new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = bestC }).Fit(train);
+                ResultWriter.Write("train", label, "onnxtransfer", "fit seconds", Stopwatch.GetElapsedTime(fit).TotalSeconds, lowerIsBetter: true);
+                break;
+            }
+            case "fit":
+            {
+                var start = Stopwatch.GetTimestamp();
+                var head = new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = 1.0 }).Fit(train);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                ResultWriter.Write("train", label, "onnxtransfer", "one softmax fit, seconds", seconds, lowerIsBetter: true,
+                    new Dictionary<string, string> { ["train_accuracy"] = Accuracy(head, train), ["rows"] = train.Count.ToString(CultureInfo.InvariantCulture) });
+                break;
+            }
+            case "sweep":
+            {
+                var grid = SoftmaxRegressionSweep.LogGrid(1e-4, 1e4, 10);
+                var start = Stopwatch.GetTimestamp();
+                var sweep = new SoftmaxRegressionSweep(grid: grid, validation: ValidationScheme.KFold(5)).Fit(train);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                ResultWriter.Write("train", label, "onnxtransfer", "10-point C sweep × 5-fold CV + refit, seconds", seconds, lowerIsBetter: true,
+                    new Dictionary<string, string> { ["best_C"] = sweep.Best.C!.Value.ToString("G4", CultureInfo.InvariantCulture) });
+                break;
+            }
+            case "mlp":
+            {
+                const int epochs = 20;
+                var settings = new MlpSettings
+                {
+                    HiddenLayers = [1024], Optimizer = MlpOptimizer.Adam, WeightDecay = 0, LearningRate = 1e-3, BatchSize = 256,
+                    Epochs = epochs, ValidationFraction = 0, EarlyStoppingPatience = null, Preprocessing = PreprocessingKind.None,
+                };
+                var start = Stopwatch.GetTimestamp();
+                var head = new MlpTrainer(settings).Fit(train);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                ResultWriter.Write("train", label, "onnxtransfer", "MLP epoch (1280→1024→C, Adam, batch 256), seconds", seconds / epochs, lowerIsBetter: true,
+                    new Dictionary<string, string> { ["train_accuracy"] = Accuracy(head, train) });
+                break;
+            }
+            default:
+                throw new ArgumentException($"--what {what}: use accuracy, fit, sweep or mlp");
+        }
+    }
+
+    /// <summary>
+    /// With <c>--rows 0</c>, writes the source cache's training rows as X.npy / y.npy for the peers. Otherwise writes a
+    /// larger cache made from real embeddings (the peers read the same rows from X.npy / y.npy): class c is
+    /// centred on a real image's embedding, each row mixes it with another random real embedding and noise, so the
+    /// problem is as hard as real features make it, not a toy of separable blobs.
+    /// </summary>
+    public static void MakeData(Arguments options)
+    {
+        var source = EmbeddingDataset.Open(options.Required("from"));
+        var all = source.Load(source.PlanSplits(null, null).Train);
+        var rows = options.Int("rows", 50_000);
+        var classes = options.Int("classes", 10);
+        var folder = options.Required("out");
+        var dim = all.Dimension;
+        var random = new Random(options.Int("seed", 1));
+        Directory.CreateDirectory(folder);
+
+        if (rows == 0)
+        {
+            // The real rows as they are, for the peers (OnnxTransfer's side reads the cache itself).
+            var indices = new long[all.Count];
+            for (var i = 0; i < indices.Length; i++) indices[i] = all.LabelIndices[i];
+            NpyFile.Write(Path.Combine(folder, "X.npy"), NpyArray.FromSpan<float>(TensorElementType.Float, [all.Count, dim], all.Features));
+            NpyFile.Write(Path.Combine(folder, "y.npy"), NpyArray.FromSpan<long>(TensorElementType.Int64, [all.Count], indices));
+            return;
+        }
+
+        var prototypes = Enumerable.Range(0, classes).Select(_ => random.Next(all.Count)).ToArray();
+        var features = new float[(long)rows * dim];
+        var labels = new long[rows];
+        var names = new string[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            var c = row % classes;
+            var mix = 0.45 + 0.35 * random.NextDouble();
+            var prototype = all.Row(prototypes[c]);
+            var other = all.Row(random.Next(all.Count));
+            var target = features.AsSpan(row * dim, dim);
+            for (var i = 0; i < dim; i++)
+                target[i] = (float)(mix * prototype[i] + (1 - mix) * other[i] + 0.15 * Gaussian(random));
+            labels[row] = c;
+            names[row] = $"class-{c}";
+        }
+
+        var cache = Path.Combine(folder, "cache");
+        Directory.CreateDirectory(cache);
+        var schema = new ParquetSchema(
+            ParquetField.String("id", nullable: false), ParquetField.String("label"), ParquetField.String("split"),
+            ParquetField.List("embedding", ParquetField.Float("element", nullable: false)));
+        using (var writer = new ParquetFileWriter(Path.Combine(cache, "part-00000.parquet"), schema, new ParquetWriterOptions { Compression = ParquetCompressionCodec.Zstd }))
+        {
+            for (var first = 0; first < rows; first += 4096)
+            {
+                var count = Math.Min(4096, rows - first);
+                var group = writer.BeginRowGroup(count);
+                group.WriteStrings("id", Enumerable.Range(first, count).Select(i => (string?)$"row-{i}").ToArray());
+                group.WriteStrings("label", names.AsSpan(first, count)!);
+                group.WriteStrings("split", Enumerable.Repeat((string?)"train", count).ToArray());
+                group.WriteFixedSizeList<float>("embedding", features.AsSpan(first * dim, count * dim), dim);
+                group.Complete();
+            }
+            writer.Complete();
+        }
+        NpyFile.Write(Path.Combine(folder, "X.npy"), NpyArray.FromSpan<float>(TensorElementType.Float, [rows, dim], features));
+        NpyFile.Write(Path.Combine(folder, "y.npy"), NpyArray.FromSpan<long>(TensorElementType.Int64, [rows], labels));
+        Console.Error.WriteLine($"wrote {rows} × {dim}, {classes} classes to {folder}");
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    private static string Accuracy(OnnxTransfer.Training.Heads.Head head, EmbeddingSet set) =>
+        ClassificationMetrics.Evaluate(head, set).Accuracy.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>A small fit first, so JIT compilation is not part of the timed fit.</summary>
+    private static void WarmUp(EmbeddingSet train)
+    {
+        var rows = Enumerable.Range(0, Math.Min(train.Count, 512)).ToArray();
+        var sample = train.Select(rows, "warm-up");
+        new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { MaxIterations = 5 }).Fit(sample);
+        new MlpTrainer(new MlpSettings { HiddenLayers = [64], Epochs = 1, ValidationFraction = 0, EarlyStoppingPatience = null }).Fit(sample);
+    }
+}
