@@ -22,6 +22,9 @@ public static class ModelMetadataKeys
     /// <summary>sha256 of the head file the fused model was composed from.</summary>
     public const string HeadSha256 = "onnxtransfer.head.sha256";
 
+    /// <summary>Fused text models: the whole tokenizer (<c>OnnxTransfer.Text.BertTokenizerJson</c>), so the file alone tokenises.</summary>
+    public const string Tokenizer = "onnxtransfer.tokenizer";
+
     /// <summary><c>unit</c> (0–1 pixels) or <c>byte</c> (0–255) when input normalisation is folded into the graph.</summary>
     public const string InputScale = "onnxtransfer.input.scale";
 

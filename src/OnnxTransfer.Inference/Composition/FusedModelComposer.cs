@@ -10,10 +10,11 @@ namespace OnnxTransfer.Inference.Composition;
 /// <summary>
 /// Builds the fused model: the backbone cut at its feature tensor, the spec's pooling and L2 normalisation as graph
 /// nodes, the head appended, optionally the input normalisation folded in front, and the metadata a caller needs
-/// (labels, preprocessing, backbone and head fingerprints). The result computes what the chained predictor computes —
+/// (labels, preprocessing, backbone and head fingerprints). Text backbones: see
+/// <see cref="Compose(TextBackbone, HeadModel)"/>. The result computes what the chained predictor computes —
 /// same operators on the same values — so the two agree to float rounding.
 /// </summary>
-public sealed class FusedModelComposer(ComposeOptions? options = null)
+public sealed partial class FusedModelComposer(ComposeOptions? options = null)
 {
     /// <summary>Prefix of every tensor and node the composer adds (beside the head's <c>head/</c>).</summary>
     public const string NamePrefix = "onnxtransfer/";
@@ -83,7 +84,7 @@ public sealed class FusedModelComposer(ComposeOptions? options = null)
     }
 
     /// <summary>Adds nodes to the backbone graph for the opset it imports, with value_info so shapes stay known.</summary>
-    private sealed class GraphEditor(GraphProto graph, long opset)
+    private sealed partial class GraphEditor(GraphProto graph, long opset)
     {
         public string GlobalAveragePool(string input, int channels)
         {

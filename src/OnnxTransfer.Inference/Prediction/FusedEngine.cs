@@ -35,12 +35,14 @@ internal sealed class FusedEngine : InferenceEngine
 
     private readonly Lazy<string> _identity;
 
-    public static FusedEngine Open(string path, PredictorOptions options)
+    /// <summary>The engine for a fused model: this one for images, a <see cref="FusedTextEngine"/> for texts.</summary>
+    public static InferenceEngine Open(string path, PredictorOptions options)
     {
         var session = new InferenceSession(Path.GetFullPath(path), SessionSettings.For(options));
         try
         {
             var info = FusedModelInfo.FromSession(path, session);
+            if (info.IsText) return FusedTextEngine.Create(info, session);
             var image = info.Spec.RequireImage();
             return new FusedEngine(info, session, image, info.Spec.Layout);
         }

@@ -7,13 +7,15 @@ namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
 /// What a caller needs to know about a fused model, read from its <c>metadata_props</c> as ONNX Runtime reports them
-/// (so the model is parsed once, by the session): labels, the preprocessing spec, fingerprints, the input.
+/// (so the model is parsed once, by the session): labels, the preprocessing spec (or, for texts, the tokenizer),
+/// fingerprints, the input.
 /// </summary>
 public sealed class FusedModelInfo
 {
     private FusedModelInfo(string path, IReadOnlyList<string> labels, BackboneSpec spec, string inputName, int? fixedBatchSize,
-        string? backboneFingerprintSha256, string? headSha256, string? inputScale)
+        string? backboneFingerprintSha256, string? headSha256, string? inputScale, string? tokenizerJson)
     {
+        TokenizerJson = tokenizerJson;
         Path = path;
         Labels = labels;
         Spec = spec;
@@ -41,6 +43,12 @@ public sealed class FusedModelInfo
 
     /// <summary><c>unit</c> or <c>byte</c> when normalisation is folded in; null when the caller normalises.</summary>
     public string? InputScale { get; }
+
+    /// <summary>Text models: the tokenizer the model was composed with (<c>BertTokenizerJson</c>); null for image models.</summary>
+    public string? TokenizerJson { get; }
+
+    /// <summary>Whether the model classifies texts (its spec is a text backbone's).</summary>
+    public bool IsText => Spec.Kind == BackboneKind.Text;
 
     /// <summary>Reads the metadata of the model an open session holds.</summary>
     /// <exception cref="InferenceException">The model is not a fused model composed by OnnxTransfer.</exception>
@@ -72,7 +80,7 @@ public sealed class FusedModelInfo
         int? fixedBatch = input.Shape is { Rank: > 0 } inputShape && inputShape[0] > 0 ? checked((int)inputShape[0]) : null;
         return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
             metadata.GetValueOrDefault(ModelMetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(ModelMetadataKeys.HeadSha256),
-            metadata.GetValueOrDefault(ModelMetadataKeys.InputScale));
+            metadata.GetValueOrDefault(ModelMetadataKeys.InputScale), metadata.GetValueOrDefault(ModelMetadataKeys.Tokenizer));
     }
 
     private static string[] ParseLabels(string? json, string path)

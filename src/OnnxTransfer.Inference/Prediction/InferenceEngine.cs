@@ -1,28 +1,42 @@
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
-/// What turns preprocessed inputs into class probabilities: a fused model in one session, or a backbone and a head in
-/// two. The predictor and the batch scorer decode into an engine's batches and call <see cref="Run"/>; they never
-/// know which kind runs. A text engine (tokenizer → encoder → pooling → head) would plug in here: its batches hold
-/// token ids instead of pixels.
+/// What turns prepared inputs into class probabilities: a fused model in one session, or a backbone and a head in
+/// two, for images or texts. The predictor and the batch scorer prepare inputs into an engine's batches
+/// (<see cref="Prepare"/>: decode an image into its slice of the input tensor, or tokenise a text) and call
+/// <see cref="Run"/>; they never know which kind runs.
 /// </summary>
 internal abstract class InferenceEngine : IDisposable
 {
+    private readonly ImageDecoder? _decoder;
+    private readonly ImagePreprocessor? _preprocessor;
+
     protected InferenceEngine(IReadOnlyList<string> labels, ImageDecoder decoder, ImagePreprocessor preprocessor, int? fixedBatchSize)
     {
         Labels = labels;
-        Decoder = decoder;
-        Preprocessor = preprocessor;
+        _decoder = decoder;
+        _preprocessor = preprocessor;
+        FixedBatchSize = fixedBatchSize;
+    }
+
+    /// <summary>A text engine: its batches hold tokens, not pixels.</summary>
+    protected InferenceEngine(IReadOnlyList<string> labels, int? fixedBatchSize)
+    {
+        Labels = labels;
         FixedBatchSize = fixedBatchSize;
     }
 
     public IReadOnlyList<string> Labels { get; }
 
-    public ImageDecoder Decoder { get; }
+    /// <summary>True for text engines (tokenizer → encoder → pooling → head).</summary>
+    public bool IsText => _decoder is null;
 
-    public ImagePreprocessor Preprocessor { get; }
+    public ImageDecoder Decoder => _decoder ?? throw TextOnly();
+
+    public ImagePreprocessor Preprocessor => _preprocessor ?? throw TextOnly();
 
     /// <summary>The batch size the model requires, when its batch dimension is fixed.</summary>
     public int? FixedBatchSize { get; }
@@ -46,10 +60,37 @@ internal abstract class InferenceEngine : IDisposable
     /// <summary>Runs the first <paramref name="count"/> inputs of <paramref name="batch"/>; probabilities land in <see cref="EngineBatch.Probabilities"/>. Thread-safe across batches.</summary>
     public abstract void Run(EngineBatch batch, int count, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Prepares one input of a folder, manifest or text file into position <paramref name="position"/> of
+    /// <paramref name="batch"/> (thread-safe across positions): null when it is ready, else why it failed.
+    /// </summary>
+    public virtual (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position)
+    {
+        if (item.Failure is { } failure) return (failure.Code, failure.Message);
+        if (item.Text is not null)
+            return ("not-an-image", $"{item.Source}: this model classifies images, but the input is a text; use a text model.");
+        try
+        {
+            using var image = Decoder.Decode(item.Source, Preprocessor);
+            Preprocessor.Process(image, batch.ImageSlot(position));
+            return null;
+        }
+        catch (Exception e) when (InputFailures.Describe(e, item.Source) is { } reason)
+        {
+            return reason;
+        }
+    }
+
     public abstract void Dispose();
+
+    private static InvalidOperationException TextOnly() =>
+        new("This model classifies texts; it has no image decoding or preprocessing. Use Predictor.PredictText / PredictTexts.");
 }
 
-/// <summary>One batch's reused buffers: the input tensor the decoders write into, and the probabilities read back.</summary>
+/// <summary>
+/// One batch's reused buffers: the input tensor the decoders write into (empty for text batches, which hold tokens), and
+/// the probabilities read back.
+/// </summary>
 internal abstract class EngineBatch(int capacity, int imageLength, int classes) : IDisposable
 {
     public int Capacity { get; } = capacity;

@@ -16,14 +16,16 @@ public enum PredictorKind
 
 /// <summary>
 /// Classifies images with a trained head: from file paths, encoded bytes or decoded RGB pixels, one at a time or in
-/// batches, top-k with label names. One instance serves any number of threads (the sessions are shared; each call
-/// borrows reused buffers), on CPU or CUDA. Load a fused model (<see cref="FromFusedModel"/>) or a backbone spec and a
-/// head (<see cref="FromBackbone(BackboneSpec, HeadModel, PredictorOptions?)"/>); both give the same probabilities.
+/// batches, top-k with label names — or, with a text model, texts (<see cref="PredictText"/>, <see cref="PredictTexts"/>:
+/// tokenised here, outside the graph, then encoder, pooling and head). One instance serves any number of threads (the
+/// sessions are shared; each call borrows reused buffers), on CPU or CUDA. Load a fused model
+/// (<see cref="FromFusedModel"/>) or a backbone spec and a head (<see cref="FromBackbone(BackboneSpec, HeadModel, PredictorOptions?)"/>);
+/// both give the same probabilities.
 /// <code>
 /// using var predictor = Predictor.FromFusedModel("fused.onnx");
 /// var p = predictor.Predict("bee.jpg");          // p.Label, p.Probability, p.TopK
+/// var q = textPredictor.PredictText("a gripping, funny movie");
 /// </code>
-/// Images only for now: a text backbone spec is refused; text plugs in as another engine behind the same API.
 /// </summary>
 public sealed class Predictor : IDisposable
 {
@@ -42,6 +44,9 @@ public sealed class Predictor : IDisposable
     }
 
     public PredictorKind Kind { get; }
+
+    /// <summary>True when the model classifies texts (use <see cref="PredictText"/> / <see cref="PredictTexts"/>), false for images.</summary>
+    public bool IsText => _engine.IsText;
 
     public PredictorOptions Options { get; }
 
@@ -89,10 +94,8 @@ public sealed class Predictor : IDisposable
         ArgumentNullException.ThrowIfNull(head);
         options ??= new PredictorOptions();
         options.Validate();
-        if (spec.Kind != BackboneKind.Image)
-            throw new InferenceException(
-                $"Backbone '{spec.Name}' is a {SpecNames.Of(spec.Kind)} backbone; prediction and scoring support image backbones in this version.");
-        return new Predictor(ChainedEngine.Open(spec, head, options), PredictorKind.Chained, options);
+        InferenceEngine engine = spec.Kind == BackboneKind.Text ? ChainedTextEngine.Open(spec, head, options) : ChainedEngine.Open(spec, head, options);
+        return new Predictor(engine, PredictorKind.Chained, options);
     }
 
     /// <inheritdoc cref="FromBackbone(BackboneSpec, HeadModel, PredictorOptions?)"/>
@@ -111,11 +114,77 @@ public sealed class Predictor : IDisposable
         finally { Return(batch); }
     }
 
+    /// <summary>Classifies one text (a text model). A text that cannot be used (e.g. longer than allowed) gives a failed prediction.</summary>
+    /// <param name="name">What the prediction's <see cref="Prediction.Input"/> says; the text itself by default.</param>
+    public Prediction PredictText(string text, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var engine = RequireText();
+        var batch = Rent(single: true);
+        try
+        {
+            name ??= text;
+            if (engine.PrepareText(text, batch, 0, name) is { } failure) return Prediction.Failed(name, failure.Reason, failure.Message);
+            _engine.Run(batch, 1, CancellationToken.None);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+        }
+        finally { Return(batch); }
+    }
+
+    /// <summary>
+    /// Classifies texts (a text model) in batches of <see cref="BatchSize"/>, texts of similar token counts together so
+    /// that little padding is computed. A text that cannot be used gives a failed prediction; results are in input order.
+    /// </summary>
+    /// <param name="names">Optional names for the results (the texts themselves by default).</param>
+    public IReadOnlyList<Prediction> PredictTexts(IReadOnlyList<string> texts, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (names is not null && names.Count != texts.Count) throw new ArgumentException("Give one name per text.", nameof(texts));
+        var engine = RequireText();
+        string Name(int i) => names?[i] ?? texts[i];
+        var results = new Prediction[texts.Count];
+        var encodings = new Text.TokenEncoding?[texts.Count];
+        var usable = new List<int>(texts.Count);
+        var lengths = new List<int>(texts.Count);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
+            var row = engine.Encoder.Encode(texts[i]);
+            if (row.Encoding is null)
+            {
+                results[i] = Prediction.Failed(Name(i), row.ErrorCode ?? "encode-failed", $"{Name(i)}: {row.Error}");
+                continue;
+            }
+            encodings[i] = row.Encoding;
+            usable.Add(i);
+            lengths.Add(row.Encoding.Length);
+        }
+        var batch = (TextEngineBatch)Rent();
+        var classes = Labels.Count;
+        try
+        {
+            foreach (var planned in new Text.Encoder.LengthBucketingBatcher(_batchSize).Plan(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(lengths)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (var j = 0; j < planned.Length; j++) batch.Encodings[j] = encodings[usable[planned[j]]];
+                _engine.Run(batch, planned.Length, cancellationToken);
+                for (var j = 0; j < planned.Length; j++)
+                {
+                    var i = usable[planned[j]];
+                    results[i] = Prediction.Scored(Name(i), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK);
+                }
+            }
+        }
+        finally { Return(batch); }
+        return results;
+    }
+
     /// <summary>Classifies one image file.</summary>
     /// <exception cref="ImageDecodeException">The file is not a usable image (missing, truncated, not an image…).</exception>
     public Prediction Predict(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireImages();
         return Single(path, slot =>
         {
             using var image = _engine.Decoder.Decode(path, _engine.Preprocessor);
@@ -126,7 +195,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Classifies one encoded image (JPEG, PNG, … bytes as read from a file or a request).</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a usable image.</exception>
     public Prediction Predict(ReadOnlyMemory<byte> encodedImage, string name = "<bytes>") =>
-        Single(name, slot =>
+        RequireImages().Single(name, slot =>
         {
             using var image = _engine.Decoder.Decode(encodedImage.Span, _engine.Preprocessor, name);
             _engine.Preprocessor.Process(image, slot);
@@ -135,6 +204,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Classifies one decoded, upright 8-bit RGB image (width × height × 3 bytes, row-major).</summary>
     public Prediction Predict(ReadOnlySpan<byte> rgbPixels, int width, int height, string name = "<pixels>")
     {
+        RequireImages();
         var batch = Rent(single: true);
         try
         {
@@ -152,6 +222,7 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<Prediction> PredictFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        RequireImages();
         return Batched(paths.Count, i => paths[i], (i, slot) =>
         {
             using var image = _engine.Decoder.Decode(paths[i], _engine.Preprocessor);
@@ -164,6 +235,7 @@ public sealed class Predictor : IDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
+        RequireImages();
         if (names is not null && names.Count != images.Count) throw new ArgumentException("Give one name per image.", nameof(names));
         string Name(int i) => names?[i] ?? $"<bytes #{i}>";
         return Batched(images.Count, Name, (i, slot) =>
@@ -203,6 +275,12 @@ public sealed class Predictor : IDisposable
         Drain();
         _engine.Dispose();
     }
+
+    private Predictor RequireImages() => !_engine.IsText ? this
+        : throw new InvalidOperationException("This predictor's model classifies texts: use PredictText or PredictTexts.");
+
+    private TextEngine RequireText() => _engine as TextEngine
+        ?? throw new InvalidOperationException("This predictor's model classifies images: use Predict or PredictFiles.");
 
     private Prediction Single(string name, Action<Span<float>> prepare)
     {

@@ -7,7 +7,7 @@ using OnnxTransfer.Inference.Prediction;
 namespace OnnxTransfer.Inference.Scoring;
 
 /// <summary>
-/// Scores a folder or manifest of images into a scores folder (docs/formats.md, "Scores"), scheduler-friendly: the
+/// Scores a folder or manifest of images (or a file of texts, with a text model) into a scores folder (docs/formats.md, "Scores"), scheduler-friendly: the
 /// shard's inputs (in id order) are cut into fixed parts, each written atomically; a rerun keeps the parts that exist
 /// and redoes the rest, so a run killed at any point and rerun ends with exactly the files of an uninterrupted run;
 /// the success marker comes last. Decoding runs on several threads straight into reused batch tensors while the
@@ -298,23 +298,8 @@ public sealed class BatchScorer
                 var slot = _slots[b % _slots.Length];
                 slot.WaitAssigned(b, token);
                 var position = g - _batches[b].Start;
-                slot.Failures[position] = Prepare(_flat[g], slot.Batch.ImageSlot(position));
+                slot.Failures[position] = _engine.Prepare(_flat[g], slot.Batch, position);
                 slot.CompleteOne();
-            }
-        }
-
-        private (string, string)? Prepare(InputItem item, Span<float> destination)
-        {
-            if (item.Failure is { } failure) return (failure.Code, failure.Message);
-            try
-            {
-                using var image = _engine.Decoder.Decode(item.Source, _engine.Preprocessor);
-                _engine.Preprocessor.Process(image, destination);
-                return null;
-            }
-            catch (Exception e) when (InputFailures.Describe(e, item.Source) is { } reason)
-            {
-                return reason;
             }
         }
 
