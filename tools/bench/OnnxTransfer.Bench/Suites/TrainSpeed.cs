@@ -34,7 +34,8 @@ public static class TrainSpeed
             {
                 var evaluation = dataset.Load(plan.Evaluation!, train.Classes);
                 var start = Stopwatch.GetTimestamp();
-                var sweep = new SoftmaxRegressionSweep(validation: ValidationScheme.KFold(5)).Fit(train);
+                var preset = SweepGrid.Preset("softmax-l2", 5, 0); // what `onnxtransfer train --l2 auto` searches
+                var sweep = new SoftmaxRegressionSweep(new SoftmaxRegressionSettings(), preset.C, ValidationScheme.KFold(5)).Fit(train);
                 var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 var metrics = ClassificationMetrics.Evaluate(sweep.Head, evaluation);
                 var bestC = sweep.Best.C!.Value;
