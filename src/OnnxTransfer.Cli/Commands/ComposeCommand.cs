@@ -11,7 +11,7 @@ namespace OnnxTransfer.Cli.Commands;
 /// <summary>
 /// <c>onnxtransfer compose --backbone SPEC --head head.onnx --out fused.onnx [--fold-normalization unit|byte] [--features]</c>:
 /// one ONNX file with the backbone cut at its features, the spec's pooling and normalisation, and the head. It runs in
-/// any ONNX Runtime; its metadata carries labels, preprocessing and fingerprints.
+/// any ONNX Runtime; its metadata carries labels, preprocessing (for text: the tokenizer) and fingerprints.
 /// </summary>
 public static class ComposeCommand
 {
@@ -40,6 +40,7 @@ public static class ComposeCommand
     {
         var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
         var head = HeadModel.Load(parseResult.GetValue(Head)!);
+        if (spec.Kind == BackboneKind.Text) return ComposeText(parseResult, spec, head);
         using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { WarningSink = m => Console.Error.WriteLine($"warning: {m}") });
         var options = new ComposeOptions
         {
@@ -62,6 +63,29 @@ public static class ComposeCommand
             InputScale.Byte => "RGB pixels 0-255 (normalisation folded in)",
             _ => "normalised as the backbone spec says",
         }));
+        Console.WriteLine($"outputs    {string.Join(", ", model.Outputs.Select(o => o.ToString()))}");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A text encoder and head: pooling and L2 as graph nodes, the tokenizer in the metadata (callers tokenise).</summary>
+    private static int ComposeText(ParseResult parseResult, BackboneSpec spec, HeadModel head)
+    {
+        if (parseResult.GetValue(Fold) is not null)
+            throw new CliException($"Backbone '{spec.Name}' is a text backbone: it has no pixel normalisation to fold in; drop --fold-normalization.", ExitCodes.Usage);
+        using var backbone = TextBackbone.Load(spec, new BackboneRunOptions { WarningSink = m => Console.Error.WriteLine($"warning: {m}") });
+        var model = new FusedModelComposer(new ComposeOptions
+        {
+            IncludeFeatures = parseResult.GetValue(Features),
+            AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
+            WarningSink = m => Console.Error.WriteLine($"warning: {m}"),
+        }).Compose(backbone, head);
+        var out_ = Path.GetFullPath(parseResult.GetValue(Out)!);
+        model.Save(out_, model.HasExternalData ? new SaveOptions { ExternalData = ExternalDataMode.Consolidate } : null);
+        Console.WriteLine($"fused      {out_} ({new FileInfo(out_).Length / 1048576.0:F1} MiB)");
+        Console.WriteLine($"backbone   {spec.Name}: {backbone.FeatureTensor} → {SpecNames.Of(spec.Text!.Pooling)} pooling{(spec.Features.L2Normalize ? ", L2" : "")} " +
+                          $"({backbone.Dimension} floats), at most {backbone.MaxLength} tokens");
+        Console.WriteLine($"head       {head.Source}: {head.ClassCount} labels ({string.Join(", ", head.Labels.Take(5))}{(head.ClassCount > 5 ? ", …" : "")})");
+        Console.WriteLine($"input      {string.Join(", ", model.Inputs.Select(i => i.Name))}: token ids from the tokenizer in the model's metadata");
         Console.WriteLine($"outputs    {string.Join(", ", model.Outputs.Select(o => o.ToString()))}");
         return ExitCodes.Success;
     }

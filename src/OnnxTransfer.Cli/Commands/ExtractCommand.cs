@@ -8,21 +8,34 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// <c>onnxtransfer extract --backbone SPEC --images DIR|MANIFEST --cache DIR</c>: runs the backbone over the images once
-/// and keeps the embeddings in a fingerprinted Parquet cache. A rerun continues where an interrupted run stopped and
-/// adds only new inputs; bad images become error rows. Progress goes to stderr, the summary to stdout.
+/// <c>onnxtransfer extract --backbone SPEC --images DIR|MANIFEST --cache DIR</c> (or <c>--texts FILE</c> with a text
+/// backbone): runs the backbone over the inputs once and keeps the embeddings in a fingerprinted Parquet cache. A rerun
+/// continues where an interrupted run stopped and adds only new inputs; bad images and texts become error rows.
+/// Progress goes to stderr, the summary to stdout.
 /// </summary>
 public static class ExtractCommand
 {
     private static readonly Option<string> Backbone = new("--backbone") { Description = "Backbone spec (*.backbone.json; onnx-models/ has examples).", Required = true };
-    private static readonly Option<string> Images = new("--images") { Description = "Folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, label, split, id).", Required = true };
+    private static readonly Option<string?> Images = new("--images") { Description = "Image backbones: a folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, label, split, id)." };
+    private static readonly Option<string?> Texts = new("--texts")
+    {
+        Description = "Text backbones: a file of texts — .txt (one per line), .csv/.tsv (columns text, and optionally label, split, id), " +
+                      ".jsonl (fields text, label, split, id) or .parquet (same columns). Ids are the id column, else the line number.",
+    };
+    private static readonly Option<bool> LabelPrefix = new("--label-prefix") { Description = "With --texts FILE.txt: each line is 'LABEL text' (the first word is the label), as SST-2." };
+    private static readonly Option<string> TextField = new("--text-field") { Description = "With --texts: the column or field that holds the text.", DefaultValueFactory = _ => "text" };
+    private static readonly Option<bool> RefuseLongTexts = new("--refuse-long-texts")
+    {
+        Description = "With --texts: a text longer than the spec's max_length tokens becomes an error row (too-many-tokens) instead of being truncated (the default; truncations are counted in the summary).",
+    };
     private static readonly Option<string> CacheFolder = new("--cache") { Description = "Cache folder: created if new, continued if it holds this backbone's embeddings.", Required = true };
-    private static readonly Option<int> Batch = new("--batch") { Description = "Images per inference call.", DefaultValueFactory = _ => 32 };
-    private static readonly Option<int> Threads = new("--threads") { Description = "Threads decoding images (0 = one per core).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Images (or texts) per inference call.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> IntraOpThreads = new("--intra-op-threads") { Description = "ONNX Runtime threads inside one operator (0 = one per physical core).", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> NewCache = new("--new-cache") { Description = "Replace a cache made with another backbone or preprocessing (deletes its manifest and parts, nothing else)." };
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
@@ -35,11 +48,20 @@ public static class ExtractCommand
 
     public static Command Create()
     {
-        var command = new Command("extract", "Run a backbone over images once and keep their embeddings in a resumable Parquet cache.")
+        var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
-            Backbone, Images, CacheFolder, Batch, Threads, Device.Device, Device.DeviceId, Device.CpuFallback, IntraOpThreads,
-            NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
+            Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, Threads, Device.Device, Device.DeviceId,
+            Device.CpuFallback, IntraOpThreads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
         };
+        command.Validators.Add(result =>
+        {
+            var images = result.GetValue(Images) is not null;
+            var texts = result.GetValue(Texts) is not null;
+            if (images && texts) result.AddError("Give --images (image backbones) or --texts (text backbones), not both.");
+            else if (!images && !texts) result.AddError("Name the inputs: --images DIR|MANIFEST for an image backbone, --texts FILE for a text backbone.");
+            if (!texts && (result.GetValue(LabelPrefix) || result.GetValue(RefuseLongTexts)))
+                result.AddError("--label-prefix and --refuse-long-texts go with --texts.");
+        });
         Positive(Batch, "--batch", "32 is a good start on CPU, 64–256 on a GPU");
         Positive(RowsPerPart, "--rows-per-part", "the default 2048 suits most runs");
         NotNegative(Threads, "--threads");
@@ -64,14 +86,22 @@ public static class ExtractCommand
             IntraOpThreads = parseResult.GetValue(IntraOpThreads),
             WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
         };
-        using var backbone = ImageBackbone.Load(spec, runOptions);
-        Info($"backbone   {spec.Name}: {backbone.ModelPath}");
-        Info($"features   {backbone.FeatureTensor} → {backbone.Dimension} floats{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
-             $"on {string.Join(", ", backbone.ActiveProviders)}");
-        if (backbone.FeatureExplanation is { } why) Info($"           {why}");
-        foreach (var note in backbone.Notes) Info($"note       {note}");
+        var textPath = parseResult.GetValue(Texts);
+        if (spec.Kind == BackboneKind.Text && textPath is null)
+            throw new CliException($"Backbone '{spec.Name}' is a text backbone: give the texts with --texts FILE (.txt, .csv, .tsv, .jsonl or .parquet).", ExitCodes.Usage);
+        if (spec.Kind == BackboneKind.Image && textPath is not null)
+            throw new CliException($"Backbone '{spec.Name}' is an image backbone: give the images with --images DIR|MANIFEST (--texts is for text backbones).", ExitCodes.Usage);
 
-        var inputs = InputSet.Open(parseResult.GetValue(Images)!);
+        using var run = textPath is null ? ExtractTarget.ForImages(spec, runOptions) : ExtractTarget.ForTexts(spec, runOptions, parseResult.GetValue(RefuseLongTexts));
+        Info($"backbone   {spec.Name}: {run.ModelPath}");
+        Info($"features   {run.FeatureTensor} → {run.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
+             $"on {string.Join(", ", run.Providers)}");
+        if (run.FeatureExplanation is { } why) Info($"           {why}");
+        foreach (var note in run.Notes) Info($"note       {note}");
+
+        var inputs = textPath is null
+            ? InputSet.Open(parseResult.GetValue(Images)!)
+            : TextInputFiles.Open(textPath, new TextInputOptions { LabelPrefix = parseResult.GetValue(LabelPrefix), TextField = parseResult.GetValue(TextField)! });
         Info($"inputs     {inputs.Count} from {inputs.Source} ({Describe(inputs.Layout)}" +
              $"{(inputs.IgnoredFiles > 0 ? $"; {inputs.IgnoredFiles} non-image files ignored" : "")})");
 
@@ -85,18 +115,18 @@ public static class ExtractCommand
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
-            : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(backbone.Fingerprint) ? "continuing" : "replacing";
-        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, ExtractionPipeline.ManifestFor(backbone), parseResult.GetValue(NewCache));
+            : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, parseResult.GetValue(NewCache));
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
-        var pipeline = new ExtractionPipeline(backbone, options);
+        var pipeline = run.Pipeline(options);
         using var interrupt = new InterruptSignal(token);
         var summary = ExtractProgressView.UseBar(quiet)
-            ? ExtractProgressView.WithBar(spec.Name, progress => pipeline.Run(inputs, cache, progress, interrupt.Token))
-            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(), interrupt.Token);
+            ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Token))
+            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Token);
 
-        if (parseResult.GetValue(Json)) WriteJson(summary, backbone.Dimension);
-        else WriteText(summary, backbone.Dimension);
+        if (parseResult.GetValue(Json)) WriteJson(summary, run.Dimension, run.Unit);
+        else WriteText(summary, run.Dimension, run.Unit);
 
         if (parseResult.GetValue(MaxErrors) is { } maxErrors && summary.Failed > maxErrors)
         {
@@ -111,10 +141,11 @@ public static class ExtractCommand
         FolderLayout.SplitAndLabelFolders => "split/label folders",
         FolderLayout.LabelFolders => "label folders",
         FolderLayout.Flat => "flat folder, no labels",
+        FolderLayout.TextFile => "texts",
         _ => "manifest",
     };
 
-    private static void WriteText(ExtractionSummary s, int dimension)
+    private static void WriteText(ExtractionSummary s, int dimension, string unit)
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c, $"cache      {s.CacheDirectory} (fingerprint {s.FingerprintSha256[..12]}…)"));
@@ -122,14 +153,17 @@ public static class ExtractCommand
                                            $"{(s.Deferred > 0 ? $", {s.Deferred} left for the next run (--limit)" : "")}{(s.Retried > 0 ? $" ({s.Retried} earlier failures retried)" : "")}"));
         if (s.ErrorsByReason.Count > 0)
             Console.WriteLine($"errors     {string.Join(", ", s.ErrorsByReason.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
+        if (s.Truncated > 0)
+            Console.WriteLine(string.Create(c, $"truncated  {s.Truncated} texts longer than the spec's max_length were cut to it (--refuse-long-texts makes them error rows)"));
         Console.WriteLine(string.Create(c, $"embeddings {dimension} floats each; {s.PartsWritten} part(s) written{(s.ErrorPartsWritten > 0 ? $", {s.ErrorPartsWritten} error part(s)" : "")}"));
-        Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} images/s (batch {s.BatchSize}, {s.DecodeThreads} decode threads, " +
+        var prepare = unit == "texts" ? "tokenise" : "decode";
+        Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} {unit}/s (batch {s.BatchSize}, {s.DecodeThreads} {prepare} threads, " +
                                            $"{string.Join(", ", s.Providers)})"));
-        Console.WriteLine(string.Create(c, $"stages     decode {s.DecodeTime.TotalSeconds:F1} s (summed over threads), inference {s.InferenceTime.TotalSeconds:F1} s " +
-                                           $"(waited {s.InferenceWaitTime.TotalSeconds:F1} s for images), write {s.WriteTime.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(c, $"stages     {prepare} {s.DecodeTime.TotalSeconds:F1} s (summed over threads), inference {s.InferenceTime.TotalSeconds:F1} s " +
+                                           $"(waited {s.InferenceWaitTime.TotalSeconds:F1} s for {unit}), write {s.WriteTime.TotalSeconds:F1} s"));
     }
 
-    private static void WriteJson(ExtractionSummary s, int dimension)
+    private static void WriteJson(ExtractionSummary s, int dimension, string unit)
     {
         using var stdout = Console.OpenStandardOutput();
         using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
@@ -144,13 +178,14 @@ public static class ExtractCommand
             json.WriteNumber("already_cached", s.AlreadyCached);
             json.WriteNumber("deferred", s.Deferred);
             json.WriteNumber("retried", s.Retried);
+            if (unit == "texts") json.WriteNumber("truncated", s.Truncated);
             json.WriteStartObject("errors_by_reason");
             foreach (var (reason, count) in s.ErrorsByReason) json.WriteNumber(reason, count);
             json.WriteEndObject();
             json.WriteNumber("parts_written", s.PartsWritten);
             json.WriteNumber("error_parts_written", s.ErrorPartsWritten);
             json.WriteNumber("seconds", s.Elapsed.TotalSeconds);
-            json.WriteNumber("images_per_second", s.ImagesPerSecond);
+            json.WriteNumber(unit == "texts" ? "texts_per_second" : "images_per_second", s.ImagesPerSecond);
             json.WriteNumber("decode_seconds", s.DecodeTime.TotalSeconds);
             json.WriteNumber("inference_seconds", s.InferenceTime.TotalSeconds);
             json.WriteNumber("inference_wait_seconds", s.InferenceWaitTime.TotalSeconds);

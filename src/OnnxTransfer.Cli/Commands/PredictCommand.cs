@@ -13,7 +13,7 @@ namespace OnnxTransfer.Cli.Commands;
 /// </summary>
 public static class PredictCommand
 {
-    private static readonly Argument<string[]> Files = new("files") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+    private static readonly Argument<string[]> Files = new("files") { Description = "Image files; for a text model, the texts themselves (quote each one).", Arity = ArgumentArity.OneOrMore };
     private static readonly Option<int> TopK = new("--top-k") { Description = "Labels to show per image, most probable first.", DefaultValueFactory = _ => 3 };
     private static readonly Option<int> Batch = new("--batch") { Description = "Images per model run.", DefaultValueFactory = _ => 16 };
     private static readonly Option<bool> Json = new("--json") { Description = "One JSON object per image on stdout." };
@@ -21,7 +21,7 @@ public static class PredictCommand
 
     public static Command Create()
     {
-        var command = new Command("predict", "Classify image files with a fused model or a backbone and head.") { Files, TopK, Batch, Json };
+        var command = new Command("predict", "Classify image files (or texts, with a text model) with a fused model or a backbone and head.") { Files, TopK, Batch, Json };
         Loading.AddTo(command);
         TopK.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top-k must be at least 1."); });
         Batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1."); });
@@ -33,7 +33,7 @@ public static class PredictCommand
     {
         var files = parseResult.GetValue(Files)!;
         using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
-        var predictions = predictor.PredictFiles(files, token);
+        var predictions = predictor.IsText ? predictor.PredictTexts(files, cancellationToken: token) : predictor.PredictFiles(files, token);
         if (parseResult.GetValue(Json)) WriteJson(predictions);
         else WriteTable(predictions);
         return predictions.All(p => p.Succeeded) ? ExitCodes.Success : ExitCodes.InputError;

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Inference.Scoring;
+using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -16,7 +17,14 @@ namespace OnnxTransfer.Cli.Commands;
 /// </summary>
 public static class ScoreCommand
 {
-    private static readonly Option<string> Input = new("--input") { Description = "Folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, and optionally id, label).", Required = true };
+    private static readonly Option<string> Input = new("--input")
+    {
+        Description = "Folder of images (split/label/file, label/file or flat) or a manifest (.csv/.tsv/.jsonl/.parquet with path, and optionally id, label); " +
+                      "for a text model, a file of texts (.txt one per line, .csv/.tsv/.jsonl/.parquet with text, and optionally id, label).",
+        Required = true,
+    };
+    private static readonly Option<bool> LabelPrefix = new("--label-prefix") { Description = "Text models, .txt input: each line is 'LABEL text' (the first word is the label)." };
+    private static readonly Option<string> TextField = new("--text-field") { Description = "Text models: the column or field that holds the text.", DefaultValueFactory = _ => "text" };
     private static readonly Option<string> Out = new("--out") { Description = "Scores folder: parts, _manifest and _SUCCESS (per shard when sharded).", Required = true };
     private static readonly Option<string> Format = new("--format") { Description = "Part format: parquet or csv.", DefaultValueFactory = _ => "parquet" };
     private static readonly Option<string?> Shard = new("--shard") { Description = "K/N: score only shard K (0-based) of N, chosen by a stable hash of each input's id." };
@@ -31,7 +39,7 @@ public static class ScoreCommand
     {
         var command = new Command("score", "Score a folder or manifest of images into Parquet/CSV parts; resumable, shardable, scheduler-friendly.")
         {
-            Input, Out, Format, Shard, MaxErrors, TopK, Batch, RowsPerPart, DecodeThreads,
+            Input, Out, Format, Shard, MaxErrors, TopK, Batch, RowsPerPart, DecodeThreads, LabelPrefix, TextField,
         };
         Loading.AddTo(command);
         Format.AcceptOnlyFromAmong("parquet", "csv");
@@ -58,8 +66,10 @@ public static class ScoreCommand
         var log = ScoreLog.ForStderr(shard.ToString());
         using var signals = new ScoreSignals(token, log);
 
-        var inputs = InputSet.Open(parseResult.GetValue(Input)!);
         using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
+        var inputs = predictor.IsText
+            ? TextInputFiles.Open(parseResult.GetValue(Input)!, new TextInputOptions { LabelPrefix = parseResult.GetValue(LabelPrefix), TextField = parseResult.GetValue(TextField)! })
+            : InputSet.Open(parseResult.GetValue(Input)!);
         var options = new ScoringOptions
         {
             Format = parseResult.GetValue(Format) == "csv" ? ScoreFormat.Csv : ScoreFormat.Parquet,
