@@ -109,6 +109,22 @@ for suite in $suites; do
         record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_mlp.py --data "$WORK/train/$data" \
           --label "$label" --impl "pytorch (tuned malloc)"
       done ;;
+    text)
+      # Tokenizer: tokens/s on SST-2, one thread each, warm. Extraction: sentences/s with the BERT-base-sized test
+      # encoder (random weights) against PyTorch on the very batches our pipeline planned (same ids, lengths, threads).
+      tok=$SHARED/tokenizers/bert-base-uncased
+      corpus=$SHARED/datasets/sst2/train.txt
+      record $BENCH tokenize --tokenizer "$tok" --corpus "$corpus" --iterations 10 --warmup 3 --label sst2
+      record node tools/bench/peers/tokenizers_node.mjs --impl js --tokenizer "$tok" --corpus "$corpus" --iterations 10 --warmup 3 --label sst2
+      record env RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node tools/bench/peers/tokenizers_node.mjs --impl rust \
+        --tokenizer "$tok" --corpus "$corpus" --iterations 10 --warmup 3 --label sst2
+      threads=${ONNXTRANSFER_BENCH_THREADS:-$(nproc)}
+      rows=${ONNXTRANSFER_BENCH_TEXT_ROWS:-512}
+      record $BENCH text-extract --work "$WORK/text" --corpus "$corpus" --tokenizer "$tok" --rows "$rows" --batch 32 \
+        --threads "$threads" --runs 3 --dump "$WORK/text/batches"
+      record $PY tools/bench/peers/torch_bert_extract.py --batches "$WORK/text/batches" --threads "$threads" --runs 3 --batch 32
+      record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_bert_extract.py \
+        --batches "$WORK/text/batches" --threads "$threads" --runs 3 --batch 32 --impl-name "pytorch (malloc tuned)" ;;
     *) echo "unknown suite '$suite'" >&2; exit 1 ;;
   esac
 done

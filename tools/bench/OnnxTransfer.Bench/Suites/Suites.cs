@@ -12,6 +12,8 @@ public static class Suites
         ["train-data"] = TrainSpeed.MakeData,
         ["inference"] = InferenceLatency.Run,
         ["score"] = ScoreThroughput.Run,
+        ["tokenize"] = TextTokenizer.Run,
+        ["text-extract"] = TextExtraction.Run,
     };
 
     public static IEnumerable<string> Names => All.Keys;
