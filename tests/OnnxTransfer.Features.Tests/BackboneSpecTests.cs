@@ -16,8 +16,8 @@ public class BackboneSpecTests
     {
         var spec = BackboneSpecFile.Load(Path.Combine(RepositoryPaths.OnnxModels, file));
         // Image specs carry an image section, text specs (all-MiniLM, bge, BERT) a text section.
-        Assert.That(spec.Kind == BackboneKind.Image ? spec.Image : spec.Text, Is.Not.Null);
-        Assert.That(spec.Kind == BackboneKind.Image ? spec.Text : spec.Image, Is.Null);
+        Assert.That(spec.Kind == BackboneKind.Image ? (object?)spec.Image : spec.Text, Is.Not.Null);
+        Assert.That(spec.Kind == BackboneKind.Image ? (object?)spec.Text : spec.Image, Is.Null);
         var again = BackboneSpecFile.Parse(Encoding.UTF8.GetBytes(BackboneSpecFile.ToJson(spec)), spec.BaseDirectory!);
         Assert.That(again, Is.EqualTo(spec));
     }
