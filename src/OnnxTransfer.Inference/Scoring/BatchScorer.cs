@@ -218,7 +218,8 @@ public sealed class BatchScorer
     {
         private readonly InferenceEngine _engine = predictor.Engine;
         private readonly List<InputItem> _flat = [];
-        private readonly List<(ScorePart Part, int Offset, int Count, int Start)> _batches = [];
+        private readonly List<(ScorePart Part, int Count, int Start)> _batches = [];
+        private readonly List<int> _rowInPart = []; // per entry of _flat: its row in its part
         private int[] _itemBatch = [];
         private ScoreSlot[] _slots = [];
         private int _next;
@@ -238,8 +239,12 @@ public sealed class BatchScorer
             foreach (var part in parts)
             {
                 for (var offset = 0; offset < part.Items.Count; offset += batchSize)
-                    _batches.Add((part, offset, Math.Min(batchSize, part.Items.Count - offset), _flat.Count + offset));
-                _flat.AddRange(part.Items);
+                    _batches.Add((part, Math.Min(batchSize, part.Items.Count - offset), _flat.Count + offset));
+                foreach (var row in ProcessingOrder(part))
+                {
+                    _flat.Add(part.Items[row]);
+                    _rowInPart.Add(row);
+                }
             }
             _itemBatch = new int[_flat.Count];
             for (var b = 0; b < _batches.Count; b++)
@@ -308,14 +313,14 @@ public sealed class BatchScorer
             var classes = labels.Count;
             for (var b = 0; b < _batches.Count; b++)
             {
-                var (part, offset, count, _) = _batches[b];
+                var (part, count, start) = _batches[b];
                 var slot = _slots[b % _slots.Length];
                 slot.WaitReady(b, token);
                 if (slot.AnyDecoded()) _engine.Run(slot.Batch, count, token);
                 for (var j = 0; j < count; j++)
                 {
-                    if (slot.Failures[j] is { } failure) part.SetFailed(offset + j, failure.Reason, failure.Message);
-                    else part.SetScored(offset + j, slot.Batch.Probabilities.AsSpan(j * classes, classes));
+                    if (slot.Failures[j] is { } failure) part.SetFailed(_rowInPart[start + j], failure.Reason, failure.Message);
+                    else part.SetScored(_rowInPart[start + j], slot.Batch.Probabilities.AsSpan(j * classes, classes));
                 }
                 var next = b + _slots.Length;
                 if (next < _batches.Count) slot.Assign(next, _batches[next].Count);
@@ -330,6 +335,26 @@ public sealed class BatchScorer
                 }
             }
             _inferenceDone = true;
+        }
+
+        /// <summary>
+        /// The order a part's rows are run in: as they are for images; for texts sorted by token count (ties in row
+        /// order), so each batch holds texts of similar length and pads little. Rows are written in part order either
+        /// way, and the order depends only on the part's rows, so a rerun computes every row in the same batch.
+        /// </summary>
+        private int[] ProcessingOrder(ScorePart part)
+        {
+            var order = new int[part.Items.Count];
+            for (var i = 0; i < order.Length; i++) order[i] = i;
+            if (_engine is not TextEngine text) return order;
+            var keys = new long[order.Length];
+            for (var i = 0; i < order.Length; i++)
+            {
+                var length = part.Items[i].Text is { } t ? text.Encoder.Encode(t).Encoding?.Length ?? 0 : 0;
+                keys[i] = ((long)length << 32) | (uint)i;
+            }
+            Array.Sort(keys, order);
+            return order;
         }
 
         private void Commit(ScorePart part)
