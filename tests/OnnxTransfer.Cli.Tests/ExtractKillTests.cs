@@ -33,20 +33,26 @@ public class ExtractKillTests
         var leftTemporaryParts = 0;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            // Kill at a random moment after this run has committed at least one new part, so every kill lands mid-run
-            // with work done (startup time varies too much on a shared machine for a fixed delay).
+            // Kill at a random moment once this run has committed one or two new parts, so every kill lands mid-run with
+            // work done, whatever the machine's speed (a fixed delay lets a fast machine finish the whole set before the
+            // last kill, and startup time varies too much on a shared one). Five attempts of at most about three parts
+            // each stay well short of the 25 parts of the whole set, so the rerun always has work left.
             var partsBefore = PartCount(killed.Path);
+            var partsToWaitFor = random.Next(1, 3);
             using var process = ExtractCliRunner.Start(Arguments(killed.Path));
             var clock = Stopwatch.StartNew();
-            while (!process.HasExited && PartCount(killed.Path) == partsBefore && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
-            if (!process.WaitForExit(TimeSpan.FromMilliseconds(random.Next(0, 600))))
+            while (!process.HasExited && PartCount(killed.Path) < partsBefore + partsToWaitFor && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(5);
+            // Then wait for the next part to be open, so the kill lands inside a part being written (the case the rerun
+            // must clean up); where inside it is left to chance.
+            while (!process.HasExited && TemporaryPartCount(killed.Path) == 0 && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(2);
+            if (!process.WaitForExit(TimeSpan.FromMilliseconds(random.Next(0, 30))))
             {
                 process.Kill(); // SIGKILL on Unix: no handler runs, the part in progress is left as a temporary file
                 process.WaitForExit();
                 killedMidRun++;
             }
             rowsAfterKill.Add(RowCount(killed.Path));
-            leftTemporaryParts += Directory.GetFiles(killed.Path, ".part-*.tmp").Length;
+            leftTemporaryParts += TemporaryPartCount(killed.Path);
         }
         TestContext.Out.WriteLine($"seed {seed}: {killedMidRun} of 5 runs killed mid-run; committed rows after each: {string.Join(", ", rowsAfterKill)}; " +
                                 $"{leftTemporaryParts} half-written part(s) left behind by the kills");
@@ -76,6 +82,9 @@ public class ExtractKillTests
 
     private static int PartCount(string cacheFolder) =>
         Directory.Exists(cacheFolder) ? Directory.GetFiles(cacheFolder, "part-*.parquet").Length : 0;
+
+    private static int TemporaryPartCount(string cacheFolder) =>
+        Directory.Exists(cacheFolder) ? Directory.GetFiles(cacheFolder, ".part-*.tmp").Length : 0;
 
     private static int RowCount(string cacheFolder)
     {
