@@ -30,7 +30,7 @@ public static class BackboneCommand
         var input = new Option<string?>("--input") { Description = "The image input (needed when the model has several inputs)." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing spec file." };
         var command = new Command("init", "Write a backbone spec for an ONNX image classifier.") { model, output, name, tensor, input, force };
-        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        command.SetHandler((parseResult, _) =>
         {
             var specPath = Path.GetFullPath(parseResult.GetValue(output)!);
             if (File.Exists(specPath) && !parseResult.GetValue(force))
@@ -48,7 +48,7 @@ public static class BackboneCommand
             Console.WriteLine($"preprocess resize {image.Resize}, centre crop {image.Width}×{image.Height}, ImageNet mean/std " +
                               "(edit the spec if the model was trained otherwise)");
             return ExitCodes.Success;
-        }));
+        });
         return command;
     }
 
@@ -59,7 +59,7 @@ public static class BackboneCommand
         var device = new DeviceOptions();
         var command = new Command("check", "Load a spec as extraction would (model sha256, input, feature tensor) and show the result.") { specArgument, json };
         device.AddTo(command);
-        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        command.SetHandler((parseResult, _) =>
         {
             var spec = BackboneSpecFile.Load(parseResult.GetValue(specArgument)!);
             using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
@@ -87,7 +87,7 @@ public static class BackboneCommand
                 foreach (var note in backbone.Notes) Console.WriteLine($"note       {note}");
             }
             return ExitCodes.Success;
-        }));
+        });
         return command;
     }
 

@@ -26,14 +26,14 @@ public static class CacheCommand
         var errors = new Option<int>("--errors") { Description = "Failed inputs to list in the text output.", DefaultValueFactory = _ => 20 };
         errors.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--errors must be 0 or more."); });
         var command = new Command("info", "Show rows per split and label, dimension, fingerprint and errors of a cache.") { folder, json, errors };
-        command.SetHandler((parseResult, _) => ExtractErrors.Translate(() =>
+        command.SetHandler((parseResult, _) =>
         {
             using var cache = EmbeddingCache.Open(parseResult.GetValue(folder)!);
             var summary = CacheSummary.Of(cache);
             if (parseResult.GetValue(json)) WriteJson(summary);
             else WriteText(summary, parseResult.GetValue(errors));
             return ExitCodes.Success;
-        }));
+        });
         return command;
     }
 

@@ -57,17 +57,16 @@ internal sealed class PredictorLoading
         return Predictor.FromBackbone(BackboneSpecFile.Load(parseResult.GetValue(Backbone)!), HeadModel.Load(parseResult.GetValue(Head)!), options);
     }
 
-    /// <summary>The inference refusals as one-line CLI errors with exit code 2 (input or model error).</summary>
+    /// <summary>
+    /// A prediction setting out of range (batch size, top-k: the ArgumentOutOfRangeException names it and the valid
+    /// range) is a usage error; the other refusals are mapped by <see cref="CommandRunner"/>.
+    /// </summary>
     public static int Translate(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (InferenceException e) { throw new CliException(e.Message); }
-        catch (BackboneSpecException e) { throw new CliException(e.Message); }
-        catch (InputSourceException e) { throw new CliException(e.Message); }
-        catch (ImageDecodeException e) { throw new CliException(e.Message); }
         catch (ArgumentOutOfRangeException e) { throw new CliException(e.Message, ExitCodes.Usage); }
     }
 }

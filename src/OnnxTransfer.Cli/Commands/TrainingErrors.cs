@@ -5,9 +5,9 @@ using OnnxTransfer.Training.Data;
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// Turns the trainer's refusals into one-line CLI errors: data that cannot be trained on (TrainingDataException) is an
-/// input error; a setting out of range (the trainers' ArgumentOutOfRangeException, which names the setting and a valid
-/// range) is a usage error.
+/// Turns the trainer's setting refusals into usage errors: a setting out of range (the trainers'
+/// ArgumentOutOfRangeException names the setting and a valid range) or a warm-start head that does not fit. Data that
+/// cannot be trained on (TrainingDataException) is mapped with the other refusals by <see cref="CommandRunner"/>.
 /// </summary>
 internal static class TrainingErrors
 {
@@ -16,10 +16,6 @@ internal static class TrainingErrors
         try
         {
             return body();
-        }
-        catch (TrainingDataException e)
-        {
-            throw new CliException(e.Message, ExitCodes.InputError);
         }
         catch (ArgumentOutOfRangeException e)
         {
