@@ -109,7 +109,7 @@ public class ExtractCommandTests
     {
         using var cache = new TempDirectory("cli-extract-sigint");
         using var process = ExtractCliRunner.Start("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera,
-            "--cache", cache.Path, "--threads", "1", "--batch", "4");
+            "--cache", cache.Path, "--decode-threads", "1", "--batch", "4");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -20,7 +20,7 @@ public class ExtractKillTests
         string[] Arguments(string cache) =>
         [
             "extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera, "--cache", cache,
-            "--rows-per-part", "16", "--batch", "8", "--threads", "1", "--quiet",
+            "--rows-per-part", "16", "--batch", "8", "--decode-threads", "1", "--quiet",
         ];
 
         var uninterrupted = ExtractCliRunner.Run(Arguments(straight.Path));

@@ -136,7 +136,7 @@ public class TextFlowTests
         File.WriteAllLines(lines, File.ReadLines(SharedData.Sst2Train).Take(3000));
         string[] Arguments(string cache) =>
             ["extract", "--backbone", _spec, "--texts", lines, "--label-prefix", "--cache", cache, "--rows-per-part", "64", "--batch", "8",
-             "--threads", "1", "--intra-op-threads", "1", "--quiet"];
+             "--decode-threads", "1", "--threads", "1", "--quiet"];
         var straight = _folder.File("kill-straight");
         Assert.That(Cli(Arguments(straight)).ExitCode, Is.Zero);
 

@@ -35,8 +35,8 @@ public static class ExtractCommand
     };
     private static readonly Option<string> CacheFolder = new("--cache") { Description = "Cache folder: created if new, continued if it holds this backbone's embeddings.", Required = true };
     private static readonly Option<int> Batch = new("--batch") { Description = "Images (or texts) per inference call.", DefaultValueFactory = _ => 32 };
-    private static readonly Option<int> Threads = new("--threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> IntraOpThreads = new("--intra-op-threads") { Description = "ONNX Runtime threads inside one operator (0 = one per physical core).", DefaultValueFactory = _ => 0 };
+    // The same thread flags as score: --decode-threads prepares inputs, --threads (DeviceOptions) runs the model.
+    private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> NewCache = new("--new-cache") { Description = "Replace a cache made with another backbone or preprocessing (deletes its manifest and parts, nothing else)." };
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
@@ -50,8 +50,8 @@ public static class ExtractCommand
     {
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
-            Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, Threads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, IntraOpThreads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
+            Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
+            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -64,11 +64,10 @@ public static class ExtractCommand
         });
         Positive(Batch, "--batch", "32 is a good start on CPU, 64–256 on a GPU");
         Positive(RowsPerPart, "--rows-per-part", "the default 2048 suits most runs");
-        NotNegative(Threads, "--threads");
-        NotNegative(IntraOpThreads, "--intra-op-threads");
+        NotNegative(DecodeThreads, "--decode-threads");
         Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
         MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
-        command.SetHandler((parseResult, token) => ExtractErrors.Translate(() => Execute(parseResult, token)));
+        command.SetHandler((parseResult, token) => Execute(parseResult, token));
         return command;
     }
 
@@ -83,7 +82,7 @@ public static class ExtractCommand
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),
             Strict = !parseResult.GetValue(Device.CpuFallback),
-            IntraOpThreads = parseResult.GetValue(IntraOpThreads),
+            IntraOpThreads = parseResult.GetValue(Device.Threads),
             WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
         };
         var textPath = parseResult.GetValue(Texts);
@@ -108,7 +107,7 @@ public static class ExtractCommand
         var options = new ExtractionOptions
         {
             BatchSize = parseResult.GetValue(Batch),
-            DecodeThreads = parseResult.GetValue(Threads),
+            DecodeThreads = parseResult.GetValue(DecodeThreads),
             RowsPerPart = parseResult.GetValue(RowsPerPart),
             Limit = parseResult.GetValue(Limit),
             RetryErrors = parseResult.GetValue(RetryErrors),
@@ -120,10 +119,13 @@ public static class ExtractCommand
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = run.Pipeline(options);
-        using var interrupt = new InterruptSignal(token);
+        // The first signal commits the rows finished so far and exits 130; a second ends the process at once.
+        using var interrupt = new StopSignals(token,
+            _ => Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)"),
+            commandHandlesSecondSignal: false);
         var summary = ExtractProgressView.UseBar(quiet)
-            ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Token))
-            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Token);
+            ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Graceful))
+            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Graceful);
 
         if (parseResult.GetValue(Json)) WriteJson(summary, run.Dimension, run.Unit);
         else WriteText(summary, run.Dimension, run.Unit);
@@ -198,39 +200,6 @@ public static class ExtractCommand
             json.WriteEndObject();
         }
         stdout.WriteByte((byte)'\n');
-    }
-
-    /// <summary>
-    /// The first Ctrl-C / SIGINT / SIGTERM stops the run gracefully (the rows finished so far are committed, exit code
-    /// 130); a second one terminates at once. Scoped to the run, so the process's default handling is back afterwards.
-    /// </summary>
-    private sealed class InterruptSignal : IDisposable
-    {
-        private readonly CancellationTokenSource _source;
-        private readonly PosixSignalRegistration[] _registrations;
-        private int _signals;
-
-        public InterruptSignal(CancellationToken outer)
-        {
-            _source = CancellationTokenSource.CreateLinkedTokenSource(outer);
-            _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
-        }
-
-        public CancellationToken Token => _source.Token;
-
-        private void Handle(PosixSignalContext context)
-        {
-            if (Interlocked.Increment(ref _signals) > 1) return; // second signal: default handling, the process ends now
-            context.Cancel = true;
-            Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)");
-            _source.Cancel();
-        }
-
-        public void Dispose()
-        {
-            foreach (var registration in _registrations) registration.Dispose();
-            _source.Dispose();
-        }
     }
 
     private static void Positive(Option<int> option, string name, string hint) =>

@@ -37,7 +37,7 @@ public static class ScoreCommand
 
     public static Command Create()
     {
-        var command = new Command("score", "Score a folder or manifest of images into Parquet/CSV parts; resumable, shardable, scheduler-friendly.")
+        var command = new Command("score", "Score images (folder or manifest) or texts with a fused model into Parquet/CSV parts; resumable, shardable, scheduler-friendly.")
         {
             Input, Out, Format, Shard, MaxErrors, TopK, Batch, RowsPerPart, DecodeThreads, LabelPrefix, TextField,
         };
@@ -64,7 +64,10 @@ public static class ScoreCommand
     {
         var shard = parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All;
         var log = ScoreLog.ForStderr(shard.ToString());
-        using var signals = new ScoreSignals(token, log);
+        // SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.
+        using var signals = new StopSignals(token,
+            signal => log.Write("warning", "stopping", $"{signal}: finishing the part in progress, then exiting (signal again to stop at once)"),
+            commandHandlesSecondSignal: true);
 
         using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
         var inputs = predictor.IsText
@@ -86,7 +89,7 @@ public static class ScoreCommand
             ("providers", string.Join(",", predictor.ActiveProviders)));
 
         var progress = new Progress(log);
-        var summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.StopAfterPart, signals.Abort);
+        var summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.Graceful, signals.Immediate);
         var text = summary.ToString();
         var fields = new (string, object?)[]
         {
@@ -116,47 +119,5 @@ public static class ScoreCommand
             string.Create(CultureInfo.InvariantCulture, $"part {p.PartIndex}: {p.PartRows} rows, {p.PartErrors} errors; {p.PartsDone}/{p.PartsTotal} parts, {p.RowsDone} rows this run, {p.Elapsed.TotalSeconds:F1} s"),
             ("part", p.PartIndex), ("rows", p.PartRows), ("errors", p.PartErrors), ("parts_done", p.PartsDone), ("parts_total", p.PartsTotal),
             ("seconds", p.Elapsed.TotalSeconds));
-    }
-
-    /// <summary>SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.</summary>
-    private sealed class ScoreSignals : IDisposable
-    {
-        private readonly CancellationTokenSource _stop;
-        private readonly CancellationTokenSource _abort = new();
-        private readonly PosixSignalRegistration[] _registrations;
-        private readonly ScoreLog _log;
-        private int _signals;
-
-        public ScoreSignals(CancellationToken outer, ScoreLog log)
-        {
-            _log = log;
-            _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
-            _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle), PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle)];
-        }
-
-        public CancellationToken StopAfterPart => _stop.Token;
-
-        public CancellationToken Abort => _abort.Token;
-
-        private void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            if (Interlocked.Increment(ref _signals) == 1)
-            {
-                _log.Write("warning", "stopping", $"{context.Signal}: finishing the part in progress, then exiting (signal again to stop at once)");
-                _stop.Cancel();
-            }
-            else
-            {
-                _abort.Cancel();
-            }
-        }
-
-        public void Dispose()
-        {
-            foreach (var registration in _registrations) registration.Dispose();
-            _stop.Dispose();
-            _abort.Dispose();
-        }
     }
 }

@@ -44,7 +44,7 @@ public sealed record ExtractionOptions
     {
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"--batch must be at least 1 (got {BatchSize}); 32 is a good start on CPU, 64–256 on a GPU.");
         if (BatchSize > 65536) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "--batch is too large; use at most 65536.");
-        if (DecodeThreads < 0 || DecodeThreads > 1024) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "--threads must be 0 (one per core) to 1024.");
+        if (DecodeThreads < 0 || DecodeThreads > 1024) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "--decode-threads must be 0 (one per core) to 1024.");
         if (RowsPerPart < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerPart), RowsPerPart, "--rows-per-part must be at least 1.");
         if (RowsPerRowGroup < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerRowGroup), RowsPerRowGroup, "Rows per row group must be at least 1.");
         if (Limit is < 0) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "--limit must be 0 or more.");
