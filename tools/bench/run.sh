@@ -11,7 +11,7 @@ SHARED=${ONNXTRANSFER_SHARED:-$REPO/../shared}
 WORK=${ONNXTRANSFER_BENCH_WORK:-/tmp/onnxtransfer-bench}
 RESULTS=$REPO/tools/bench/results
 mkdir -p "$WORK" "$RESULTS"
-ALL_SUITES="runtime parquet extract train inference score"
+ALL_SUITES="runtime parquet extract train inference score text"
 suites=${*:-$ALL_SUITES}
 
 tools/setup.sh --bench

@@ -32,7 +32,7 @@ public static class ScoreCommand
     private static readonly Option<int> TopK = new("--top-k") { Description = "Labels in the top_k columns.", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Batch = new("--batch") { Description = "Images per model run.", DefaultValueFactory = _ => 32 };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 4096 };
-    private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images (0 = one per core).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly PredictorLoading Loading = new();
 
     public static Command Create()
