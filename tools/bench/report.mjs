@@ -89,6 +89,11 @@ if (context.length) {
   md += '\nOther measurements of this run (context for the ratios above):\n\n| suite | case | what | metric | value |\n|---|---|---|---|---|\n';
   for (const r of context) md += `| ${r.suite} | ${r.case} | ${r.impl} | ${r.metric} | ${fmt(r.value)} |\n`;
 }
+const withRss = results.filter(r => r.suite === 'extract' && r.details?.peak_rss_mib);
+if (withRss.length) {
+  md += '\nPeak resident memory of the extract runs (MiB; PyTorch also lists its DataLoader workers):\n\n| case | what | peak RSS |\n|---|---|---|\n';
+  for (const r of withRss) md += `| ${r.case} | ${r.impl} | ${r.details.peak_rss_mib} |\n`;
+}
 fs.writeFileSync(`${outDir}/latest.md`, md);
 
 // The README's benchmark table is this run's table, so every number there comes from here.
