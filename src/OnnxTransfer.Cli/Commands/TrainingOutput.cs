@@ -231,7 +231,7 @@ internal sealed class TrainingOutcome
                 json.WriteNumber("iterations", o.Iterations);
                 json.WriteBoolean("converged", o.Converged);
                 json.WriteString("stop_reason", o.StopReason);
-                Number(json, "gradient_max_norm", o.GradientMaxNorm);
+                MetricsJson.Number(json, "gradient_max_norm", o.GradientMaxNorm);
             }
             if (training.History is { } h)
             {
@@ -250,21 +250,21 @@ internal sealed class TrainingOutcome
         json.WriteString("validation", sweep.Validation);
         json.WriteString("metric", sweep.Metric.ToString());
         json.WriteString("best", sweep.Best.Name);
-        Number(json, "seconds", sweep.Seconds);
+        MetricsJson.Number(json, "seconds", sweep.Seconds);
         json.WriteStartArray("candidates");
         foreach (var (point, rank) in Ranked(sweep))
         {
             json.WriteStartObject();
             json.WriteNumber("rank", rank);
             json.WriteString("name", point.Name);
-            if (point.C is double c) Number(json, "C", c);
-            Number(json, "mean_score", point.MeanScore);
-            Number(json, "score_std", point.ScoreStandardDeviation);
-            Number(json, "mean_accuracy", point.MeanAccuracy);
-            Number(json, "mean_log_loss", point.MeanLogLoss);
-            Number(json, "mean_iterations", point.MeanIterations);
+            if (point.C is double c) MetricsJson.Number(json, "C", c);
+            MetricsJson.Number(json, "mean_score", point.MeanScore);
+            MetricsJson.Number(json, "score_std", point.ScoreStandardDeviation);
+            MetricsJson.Number(json, "mean_accuracy", point.MeanAccuracy);
+            MetricsJson.Number(json, "mean_log_loss", point.MeanLogLoss);
+            MetricsJson.Number(json, "mean_iterations", point.MeanIterations);
             json.WriteBoolean("converged", point.AllConverged);
-            Number(json, "mean_fit_seconds", point.MeanFitSeconds);
+            MetricsJson.Number(json, "mean_fit_seconds", point.MeanFitSeconds);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -274,22 +274,16 @@ internal sealed class TrainingOutcome
     private static void WriteMetrics(Utf8JsonWriter json, ClassificationMetrics m)
     {
         json.WriteStartObject();
-        json.WriteString("split", m.Split);
-        json.WriteNumber("rows", m.Rows);
-        Number(json, "accuracy", m.Accuracy);
-        Number(json, "balanced_accuracy", m.BalancedAccuracy);
-        Number(json, "macro_f1", m.MacroF1);
-        Number(json, "log_loss", m.LogLoss);
-        Number(json, "expected_calibration_error", m.ExpectedCalibrationError);
+        MetricsJson.WriteSummary(json, m);
         json.WriteStartArray("per_class");
         foreach (var c in m.PerClass)
         {
             json.WriteStartObject();
             json.WriteString("label", c.Label);
             json.WriteNumber("support", c.Support);
-            Number(json, "precision", c.Precision);
-            Number(json, "recall", c.Recall);
-            Number(json, "f1", c.F1);
+            MetricsJson.Number(json, "precision", c.Precision);
+            MetricsJson.Number(json, "recall", c.Recall);
+            MetricsJson.Number(json, "f1", c.F1);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -317,11 +311,6 @@ internal sealed class TrainingOutcome
         return ordered.ThenBy(p => ReferenceEquals(p, sweep.Best) ? 0 : 1).Select((p, i) => (p, i + 1));
     }
 
-    private static void Number(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumber(name, value);
-        else json.WriteNull(name);
-    }
 
     internal static string F(double value) => double.IsFinite(value) ? value.ToString("F4", Invariant) : "-";
 }

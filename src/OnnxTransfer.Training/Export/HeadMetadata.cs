@@ -71,13 +71,7 @@ public static class HeadMetadata
         foreach (var m in metrics)
         {
             json.WriteStartObject();
-            json.WriteString("split", m.Split);
-            json.WriteNumber("rows", m.Rows);
-            Number(json, "accuracy", m.Accuracy);
-            Number(json, "balanced_accuracy", m.BalancedAccuracy);
-            Number(json, "macro_f1", m.MacroF1);
-            Number(json, "log_loss", m.LogLoss);
-            Number(json, "expected_calibration_error", m.ExpectedCalibrationError);
+            Evaluation.MetricsJson.WriteSummary(json, m);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -87,19 +81,14 @@ public static class HeadMetadata
             json.WriteString("validation", sweep.Validation);
             json.WriteString("metric", sweep.Metric.ToString());
             json.WriteString("best", sweep.Best.Name);
-            Number(json, "mean_score", sweep.Best.MeanScore);
-            Number(json, "score_std", sweep.Best.ScoreStandardDeviation);
+            Evaluation.MetricsJson.Number(json, "mean_score", sweep.Best.MeanScore);
+            Evaluation.MetricsJson.Number(json, "score_std", sweep.Best.ScoreStandardDeviation);
             json.WriteNumber("candidates", sweep.Points.Count);
             json.WriteEndObject();
         }
         json.WriteEndObject();
     });
 
-    private static void Number(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumber(name, value);
-        else json.WriteNull(name);
-    }
 
     private static string Json(Action<Utf8JsonWriter> write)
     {

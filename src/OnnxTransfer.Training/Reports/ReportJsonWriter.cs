@@ -69,16 +69,16 @@ internal static class ReportJsonWriter
             for (int c = 0; c < head.Labels.Count && c < training.TrainingRowsPerClass.Count; c++)
                 json.WriteNumber(head.Labels[c], training.TrainingRowsPerClass[c]);
             json.WriteEndObject();
-            Number(json, "seconds", training.Seconds);
+            MetricsJson.Number(json, "seconds", training.Seconds);
             if (training.Optimization is { } o)
             {
                 json.WriteStartObject("optimization");
                 json.WriteString("method", "L-BFGS");
                 json.WriteNumber("iterations", o.Iterations);
                 json.WriteNumber("function_evaluations", o.FunctionEvaluations);
-                Number(json, "objective", o.Objective);
-                Number(json, "gradient_max_norm", o.GradientMaxNorm);
-                Number(json, "tolerance", o.Tolerance);
+                MetricsJson.Number(json, "objective", o.Objective);
+                MetricsJson.Number(json, "gradient_max_norm", o.GradientMaxNorm);
+                MetricsJson.Number(json, "tolerance", o.Tolerance);
                 json.WriteBoolean("converged", o.Converged);
                 json.WriteString("stop_reason", o.StopReason);
                 json.WriteEndObject();
@@ -94,10 +94,10 @@ internal static class ReportJsonWriter
                 {
                     json.WriteStartObject();
                     json.WriteNumber("epoch", e.Epoch);
-                    Number(json, "train_loss", e.TrainLoss);
-                    Number(json, "validation_loss", e.ValidationLoss);
-                    Number(json, "validation_accuracy", e.ValidationAccuracy);
-                    Number(json, "learning_rate", e.LearningRate);
+                    MetricsJson.Number(json, "train_loss", e.TrainLoss);
+                    MetricsJson.Number(json, "validation_loss", e.ValidationLoss);
+                    MetricsJson.Number(json, "validation_accuracy", e.ValidationAccuracy);
+                    MetricsJson.Number(json, "learning_rate", e.LearningRate);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
@@ -111,13 +111,7 @@ internal static class ReportJsonWriter
     private static void WriteMetrics(Utf8JsonWriter json, ClassificationMetrics m)
     {
         json.WriteStartObject();
-        json.WriteString("split", m.Split);
-        json.WriteNumber("rows", m.Rows);
-        Number(json, "accuracy", m.Accuracy);
-        Number(json, "balanced_accuracy", m.BalancedAccuracy);
-        Number(json, "macro_f1", m.MacroF1);
-        Number(json, "log_loss", m.LogLoss);
-        Number(json, "expected_calibration_error", m.ExpectedCalibrationError);
+        MetricsJson.WriteSummary(json, m);
         json.WriteStartObject("calibration");
         json.WriteString("binning", $"{m.CalibrationBins} equal-width bins of the top-1 probability, (lower, upper]");
         json.WriteNumber("bin_count", m.CalibrationBins);
@@ -125,11 +119,11 @@ internal static class ReportJsonWriter
         foreach (var bin in m.Calibration)
         {
             json.WriteStartObject();
-            Number(json, "lower", bin.Lower);
-            Number(json, "upper", bin.Upper);
+            MetricsJson.Number(json, "lower", bin.Lower);
+            MetricsJson.Number(json, "upper", bin.Upper);
             json.WriteNumber("count", bin.Count);
-            Number(json, "mean_confidence", bin.MeanConfidence);
-            Number(json, "accuracy", bin.Accuracy);
+            MetricsJson.Number(json, "mean_confidence", bin.MeanConfidence);
+            MetricsJson.Number(json, "accuracy", bin.Accuracy);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -141,9 +135,9 @@ internal static class ReportJsonWriter
             json.WriteString("label", c.Label);
             json.WriteNumber("support", c.Support);
             json.WriteNumber("predicted", c.Predicted);
-            Number(json, "precision", c.Precision);
-            Number(json, "recall", c.Recall);
-            Number(json, "f1", c.F1);
+            MetricsJson.Number(json, "precision", c.Precision);
+            MetricsJson.Number(json, "recall", c.Recall);
+            MetricsJson.Number(json, "f1", c.F1);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -170,13 +164,13 @@ internal static class ReportJsonWriter
         json.WriteString("metric", Name(sweep.Metric));
         json.WriteString("validation", sweep.Validation);
         json.WriteNumber("best_index", sweep.BestIndex);
-        Number(json, "seconds", sweep.Seconds);
+        MetricsJson.Number(json, "seconds", sweep.Seconds);
         json.WriteStartArray("points");
         foreach (var p in sweep.Points)
         {
             json.WriteStartObject();
             json.WriteString("name", p.Name);
-            if (p.C is double c) Number(json, "c", c);
+            if (p.C is double c) MetricsJson.Number(json, "c", c);
             if (p.Mlp is { } mlp)
             {
                 json.WriteStartObject("settings");
@@ -184,13 +178,13 @@ internal static class ReportJsonWriter
                 json.WriteEndObject();
             }
             json.WriteStartArray("fold_scores");
-            foreach (var s in p.FoldScores) NumberValue(json, s);
+            foreach (var s in p.FoldScores) MetricsJson.NumberValue(json, s);
             json.WriteEndArray();
-            Number(json, "mean_score", p.MeanScore);
-            Number(json, "score_std", p.ScoreStandardDeviation);
-            Number(json, "mean_accuracy", p.MeanAccuracy);
-            Number(json, "mean_log_loss", p.MeanLogLoss);
-            Number(json, "mean_iterations", p.MeanIterations);
+            MetricsJson.Number(json, "mean_score", p.MeanScore);
+            MetricsJson.Number(json, "score_std", p.ScoreStandardDeviation);
+            MetricsJson.Number(json, "mean_accuracy", p.MeanAccuracy);
+            MetricsJson.Number(json, "mean_log_loss", p.MeanLogLoss);
+            MetricsJson.Number(json, "mean_iterations", p.MeanIterations);
             json.WriteBoolean("all_converged", p.AllConverged);
             json.WriteEndObject();
         }
@@ -213,15 +207,5 @@ internal static class ReportJsonWriter
         json.WriteEndArray();
     }
 
-    private static void Number(Utf8JsonWriter json, string name, double value)
-    {
-        json.WritePropertyName(name);
-        NumberValue(json, value);
-    }
 
-    private static void NumberValue(Utf8JsonWriter json, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumberValue(value);
-        else json.WriteNullValue();
-    }
 }
