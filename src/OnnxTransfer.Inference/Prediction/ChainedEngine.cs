@@ -1,7 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Heads;
-using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
 
@@ -12,41 +11,34 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ChainedEngine : InferenceEngine
 {
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
     private readonly ImageBackbone _backbone;
-    private readonly InferenceSession _head;
-    private readonly string[] _headInput;
-    private readonly HeadModel _headModel;
+    private readonly ChainedHead _head;
 
-    private ChainedEngine(ImageBackbone backbone, HeadModel head, InferenceSession headSession)
-        : base(head.Labels, backbone.Decoder, backbone.Preprocessor, backbone.FixedBatchSize)
+    private ChainedEngine(ImageBackbone backbone, ChainedHead head)
+        : base(head.Model.Labels, backbone.Decoder, backbone.Preprocessor, backbone.FixedBatchSize)
     {
         _backbone = backbone;
-        _head = headSession;
-        _headModel = head;
-        _headInput = [head.InputName];
+        _head = head;
     }
 
     public ImageBackbone Backbone => _backbone;
 
-    public HeadModel Head => _headModel;
+    public HeadModel Head => _head.Model;
 
     public override IReadOnlyList<string> ActiveProviders => _backbone.ActiveProviders;
 
     public override IReadOnlyList<string> Warnings => [.. _backbone.Warnings, .. _head.Warnings];
 
-    public override string Identity => $"backbone fingerprint sha256:{_backbone.Fingerprint.Sha256} + head sha256:{_headModel.Sha256}";
+    public override string Identity => _head.Identity(_backbone.Fingerprint);
 
-    public override string Description => $"backbone '{_backbone.Spec.Name}' + head {_headModel.Source}";
+    public override string Description => $"backbone '{_backbone.Spec.Name}' + head {_head.Model.Source}";
 
     public static ChainedEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)
     {
         var backbone = ImageBackbone.Load(spec, SessionSettings.ForBackbone(options));
         try
         {
-            HeadCompatibility.Check(backbone.Fingerprint, backbone.Dimension, head, options.AllowFingerprintMismatch, options.WarningSink);
-            var session = new InferenceSession(head.Model.ToBytes(), SessionSettings.For(options));
-            return new ChainedEngine(backbone, head, session);
+            return new ChainedEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options));
         }
         catch
         {
@@ -55,21 +47,13 @@ internal sealed class ChainedEngine : InferenceEngine
         }
     }
 
-    public override EngineBatch CreateBatch(int capacity) => new Batch(_backbone, capacity, Labels.Count);
+    public override EngineBatch CreateBatch(int capacity) => new Batch(_backbone, _head, capacity, Labels.Count);
 
     public override void Run(EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (Batch)batch;
-        _backbone.Embed(own.Backbone, count, own.Embeddings, cancellationToken);
-        var dimension = _backbone.Dimension;
-        if (count == own.Capacity)
-        {
-            _head.Run(_headInput, [own.FullFeatures], OutputNames, [own.FullOutput], cancellationToken: cancellationToken);
-            return;
-        }
-        using var features = OrtValue.CreateTensor(new Memory<float>(own.Embeddings, 0, count * dimension), [count, dimension]);
-        using var output = OrtValue.CreateTensor(new Memory<float>(own.Probabilities, 0, count * Labels.Count), [count, Labels.Count]);
-        _head.Run(_headInput, [features], OutputNames, [output], cancellationToken: cancellationToken);
+        _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
+        _head.Run(own.Head, count, cancellationToken);
     }
 
     public override void Dispose()
@@ -80,29 +64,21 @@ internal sealed class ChainedEngine : InferenceEngine
 
     private sealed class Batch : EngineBatch
     {
-        public Batch(ImageBackbone backbone, int capacity, int classes) : base(capacity, backbone.ImageLength, classes)
+        public Batch(ImageBackbone backbone, ChainedHead head, int capacity, int classes) : base(capacity, backbone.ImageLength, classes)
         {
             Backbone = backbone.CreateBatch(capacity);
-            Embeddings = new float[checked(capacity * backbone.Dimension)];
-            FullFeatures = OrtValue.CreateTensor(Embeddings, [capacity, backbone.Dimension]);
-            FullOutput = OrtValue.CreateTensor(Probabilities, [capacity, classes]);
+            Head = head.CreateBuffers(capacity, Probabilities);
         }
 
         public BackboneBatch Backbone { get; }
 
+        public ChainedHead.Buffers Head { get; }
+
         public override float[] Input => Backbone.Input;
-
-        /// <summary>The pooled, normalised embeddings the head reads, [capacity, D].</summary>
-        public float[] Embeddings { get; }
-
-        public OrtValue FullFeatures { get; }
-
-        public OrtValue FullOutput { get; }
 
         public override void Dispose()
         {
-            FullFeatures.Dispose();
-            FullOutput.Dispose();
+            Head.Dispose();
             Backbone.Dispose();
         }
     }

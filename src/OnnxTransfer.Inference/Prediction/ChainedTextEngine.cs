@@ -1,7 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Heads;
-using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
 
@@ -12,37 +11,30 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ChainedTextEngine : TextEngine
 {
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
     private readonly TextBackbone _backbone;
-    private readonly InferenceSession _head;
-    private readonly string[] _headInput;
-    private readonly HeadModel _headModel;
+    private readonly ChainedHead _head;
 
-    private ChainedTextEngine(TextBackbone backbone, HeadModel head, InferenceSession headSession)
-        : base(head.Labels, backbone.FixedBatchSize, backbone.Encoder)
+    private ChainedTextEngine(TextBackbone backbone, ChainedHead head)
+        : base(head.Model.Labels, backbone.FixedBatchSize, backbone.Encoder)
     {
         _backbone = backbone;
-        _head = headSession;
-        _headModel = head;
-        _headInput = [head.InputName];
+        _head = head;
     }
 
     public override IReadOnlyList<string> ActiveProviders => _backbone.ActiveProviders;
 
     public override IReadOnlyList<string> Warnings => [.. _backbone.Warnings, .. _head.Warnings];
 
-    public override string Identity => $"backbone fingerprint sha256:{_backbone.Fingerprint.Sha256} + head sha256:{_headModel.Sha256}";
+    public override string Identity => _head.Identity(_backbone.Fingerprint);
 
-    public override string Description => $"text backbone '{_backbone.Spec.Name}' + head {_headModel.Source}";
+    public override string Description => $"text backbone '{_backbone.Spec.Name}' + head {_head.Model.Source}";
 
     public static ChainedTextEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)
     {
         var backbone = TextBackbone.Load(spec, SessionSettings.ForBackbone(options));
         try
         {
-            HeadCompatibility.Check(backbone.Fingerprint, backbone.Dimension, head, options.AllowFingerprintMismatch, options.WarningSink);
-            var session = new InferenceSession(head.Model.ToBytes(), SessionSettings.For(options));
-            return new ChainedTextEngine(backbone, head, session);
+            return new ChainedTextEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options));
         }
         catch
         {
@@ -51,21 +43,13 @@ internal sealed class ChainedTextEngine : TextEngine
         }
     }
 
-    public override EngineBatch CreateBatch(int capacity) => new Batch(_backbone, capacity, Labels.Count);
+    public override EngineBatch CreateBatch(int capacity) => new Batch(_backbone, _head, capacity, Labels.Count);
 
     public override void Run(EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (Batch)batch;
-        var dimension = _backbone.Dimension;
-        _backbone.Embed(own.Backbone, RowsOf(own, count), own.Positions.AsSpan(0, count), own.Embeddings, cancellationToken: cancellationToken);
-        if (count == own.Capacity)
-        {
-            _head.Run(_headInput, [own.FullFeatures], OutputNames, [own.FullOutput], cancellationToken: cancellationToken);
-            return;
-        }
-        using var features = OrtValue.CreateTensor(new Memory<float>(own.Embeddings, 0, count * dimension), [count, dimension]);
-        using var output = OrtValue.CreateTensor(new Memory<float>(own.Probabilities, 0, count * Labels.Count), [count, Labels.Count]);
-        _head.Run(_headInput, [features], OutputNames, [output], cancellationToken: cancellationToken);
+        _backbone.Embed(own.Backbone, RowsOf(own, count), own.Positions.AsSpan(0, count), own.Head.Embeddings, cancellationToken: cancellationToken);
+        _head.Run(own.Head, count, cancellationToken);
     }
 
     public override void Dispose()
@@ -76,27 +60,16 @@ internal sealed class ChainedTextEngine : TextEngine
 
     private sealed class Batch : TextEngineBatch
     {
-        public Batch(TextBackbone backbone, int capacity, int classes) : base(capacity, classes)
+        public Batch(TextBackbone backbone, ChainedHead head, int capacity, int classes) : base(capacity, classes)
         {
             Backbone = backbone.CreateBatch(capacity);
-            Embeddings = new float[checked(capacity * backbone.Dimension)];
-            FullFeatures = OrtValue.CreateTensor(Embeddings, [capacity, backbone.Dimension]);
-            FullOutput = OrtValue.CreateTensor(Probabilities, [capacity, classes]);
+            Head = head.CreateBuffers(capacity, Probabilities);
         }
 
         public TextBatch Backbone { get; }
 
-        /// <summary>The pooled, normalised embeddings the head reads, [capacity, D].</summary>
-        public float[] Embeddings { get; }
+        public ChainedHead.Buffers Head { get; }
 
-        public OrtValue FullFeatures { get; }
-
-        public OrtValue FullOutput { get; }
-
-        public override void Dispose()
-        {
-            FullFeatures.Dispose();
-            FullOutput.Dispose();
-        }
+        public override void Dispose() => Head.Dispose();
     }
 }
