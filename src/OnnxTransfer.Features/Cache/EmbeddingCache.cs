@@ -149,24 +149,24 @@ public sealed class EmbeddingCache : IDisposable
     }
 
     /// <summary>Every error row, in part order.</summary>
-    public IReadOnlyList<ErrorRow> ReadErrors()
+    public IReadOnlyList<ErrorRow> ReadErrors() => ErrorPartFiles().SelectMany(ReadErrorPart).ToList();
+
+    /// <summary>The error rows of one error part file.</summary>
+    private List<ErrorRow> ReadErrorPart(string file)
     {
         var rows = new List<ErrorRow>();
-        foreach (var file in ErrorPartFiles())
+        using var reader = OpenPart(file);
+        for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var reader = OpenPart(file);
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                var group = reader.OpenRowGroup(g);
-                var ids = group.ReadStrings(CacheLayout.IdColumn);
-                var sources = group.ReadStrings(CacheLayout.SourceColumn);
-                var labels = group.ReadStrings(CacheLayout.LabelColumn);
-                var splits = group.ReadStrings(CacheLayout.SplitColumn);
-                var reasons = group.ReadStrings(CacheLayout.ReasonColumn);
-                var messages = group.ReadStrings(CacheLayout.MessageColumn);
-                for (var i = 0; i < ids.Length; i++)
-                    rows.Add(new ErrorRow(ids[i]!, sources[i]!, labels[i], splits[i], reasons[i]!, messages[i]!));
-            }
+            var group = reader.OpenRowGroup(g);
+            var ids = group.ReadStrings(CacheLayout.IdColumn);
+            var sources = group.ReadStrings(CacheLayout.SourceColumn);
+            var labels = group.ReadStrings(CacheLayout.LabelColumn);
+            var splits = group.ReadStrings(CacheLayout.SplitColumn);
+            var reasons = group.ReadStrings(CacheLayout.ReasonColumn);
+            var messages = group.ReadStrings(CacheLayout.MessageColumn);
+            for (var i = 0; i < ids.Length; i++)
+                rows.Add(new ErrorRow(ids[i]!, sources[i]!, labels[i], splits[i], reasons[i]!, messages[i]!));
         }
         return rows;
     }
@@ -184,22 +184,7 @@ public sealed class EmbeddingCache : IDisposable
         var removed = 0;
         foreach (var file in ErrorPartFiles())
         {
-            var rows = new List<ErrorRow>();
-            using (var reader = OpenPart(file))
-            {
-                for (var g = 0; g < reader.RowGroupCount; g++)
-                {
-                    var group = reader.OpenRowGroup(g);
-                    var idColumn = group.ReadStrings(CacheLayout.IdColumn);
-                    var sources = group.ReadStrings(CacheLayout.SourceColumn);
-                    var labels = group.ReadStrings(CacheLayout.LabelColumn);
-                    var splits = group.ReadStrings(CacheLayout.SplitColumn);
-                    var reasons = group.ReadStrings(CacheLayout.ReasonColumn);
-                    var messages = group.ReadStrings(CacheLayout.MessageColumn);
-                    for (var i = 0; i < idColumn.Length; i++)
-                        rows.Add(new ErrorRow(idColumn[i]!, sources[i]!, labels[i], splits[i], reasons[i]!, messages[i]!));
-                }
-            }
+            var rows = ReadErrorPart(file);
             var kept = rows.Where(r => !ids.Contains(r.Id)).ToList();
             if (kept.Count == rows.Count) continue;
             removed += rows.Count - kept.Count;
