@@ -40,23 +40,19 @@ public sealed class ExtractionPipeline
     private BackboneFingerprint Fingerprint => _image?.Fingerprint ?? _text!.Fingerprint;
 
     /// <summary>The manifest a new cache for this backbone gets.</summary>
-    public static CacheManifest ManifestFor(ImageBackbone backbone) => new()
-    {
-        Fingerprint = backbone.Fingerprint,
-        BackboneName = backbone.Spec.Name,
-        FeatureTensor = backbone.FeatureTensor,
-        ModelPath = backbone.ModelPath,
-        CreatedBy = CacheManifest.ToolVersion,
-        CreatedAt = DateTimeOffset.UtcNow,
-    };
+    public static CacheManifest ManifestFor(ImageBackbone backbone) =>
+        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath);
 
     /// <summary>The manifest a new cache for this text backbone gets.</summary>
-    public static CacheManifest ManifestFor(TextBackbone backbone) => new()
+    public static CacheManifest ManifestFor(TextBackbone backbone) =>
+        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath);
+
+    private static CacheManifest NewManifest(BackboneFingerprint fingerprint, string name, string featureTensor, string modelPath) => new()
     {
-        Fingerprint = backbone.Fingerprint,
-        BackboneName = backbone.Spec.Name,
-        FeatureTensor = backbone.FeatureTensor,
-        ModelPath = backbone.ModelPath,
+        Fingerprint = fingerprint,
+        BackboneName = name,
+        FeatureTensor = featureTensor,
+        ModelPath = modelPath,
         CreatedBy = CacheManifest.ToolVersion,
         CreatedAt = DateTimeOffset.UtcNow,
     };

@@ -46,17 +46,7 @@ public sealed partial class FusedModelComposer
         };
         if (backbone.Spec.Features.L2Normalize) features = graph.L2Normalize(features, dimension);
 
-        model.Append(head.Model, features, head.InputName, "head/");
-        if (_options.IncludeFeatures)
-        {
-            graph.Identity(features, ModelMetadataKeys.FeaturesOutput);
-            model.ExposeOutput(ModelMetadataKeys.FeaturesOutput);
-        }
-
-        model.SetMetadata(ModelMetadataKeys.Format, ModelMetadataKeys.FusedFormat);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprint, backbone.Fingerprint.Json);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprintSha256, backbone.Fingerprint.Sha256);
-        model.SetMetadata(ModelMetadataKeys.HeadSha256, head.Sha256);
+        AppendHead(model, graph, features, head, backbone.Fingerprint);
         var text = backbone.Spec.RequireText();
         model.SetMetadata(ModelMetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(backbone.Spec with
         {

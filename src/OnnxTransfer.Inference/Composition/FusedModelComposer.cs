@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Heads;
@@ -45,6 +46,19 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         if (_options.FoldNormalization is { } scale)
             graph.FoldInputNormalization(backbone.InputName, image, backbone.Spec.Layout, scale);
 
+        AppendHead(model, graph, features, head, backbone.Fingerprint);
+        model.SetMetadata(ModelMetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
+        if (_options.FoldNormalization is { } folded) model.SetMetadata(ModelMetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
+        model.Validate();
+        return model;
+    }
+
+    /// <summary>
+    /// The part every fused model shares: the head appended on the (pooled, normalised) features, the features exposed
+    /// when asked, and the provenance metadata (format, backbone fingerprint, head hash).
+    /// </summary>
+    private void AppendHead(OnnxModel model, GraphEditor graph, string features, HeadModel head, BackboneFingerprint fingerprint)
+    {
         model.Append(head.Model, features, head.InputName, "head/");
         if (_options.IncludeFeatures)
         {
@@ -53,13 +67,9 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         }
 
         model.SetMetadata(ModelMetadataKeys.Format, ModelMetadataKeys.FusedFormat);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprint, backbone.Fingerprint.Json);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprintSha256, backbone.Fingerprint.Sha256);
+        model.SetMetadata(ModelMetadataKeys.BackboneFingerprint, fingerprint.Json);
+        model.SetMetadata(ModelMetadataKeys.BackboneFingerprintSha256, fingerprint.Sha256);
         model.SetMetadata(ModelMetadataKeys.HeadSha256, head.Sha256);
-        model.SetMetadata(ModelMetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
-        if (_options.FoldNormalization is { } folded) model.SetMetadata(ModelMetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
-        model.Validate();
-        return model;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Training.Heads;
@@ -146,9 +147,9 @@ public static class HeadFile
             json.WriteStartObject("optimization");
             json.WriteNumber("iterations", o.Iterations);
             json.WriteNumber("function_evaluations", o.FunctionEvaluations);
-            WriteDouble(json, "objective", o.Objective);
-            WriteDouble(json, "gradient_max_norm", o.GradientMaxNorm);
-            WriteDouble(json, "tolerance", o.Tolerance);
+            MetricsJson.Number(json, "objective", o.Objective);
+            MetricsJson.Number(json, "gradient_max_norm", o.GradientMaxNorm);
+            MetricsJson.Number(json, "tolerance", o.Tolerance);
             json.WriteBoolean("converged", o.Converged);
             json.WriteString("stop_reason", o.StopReason);
             json.WriteEndObject();
@@ -164,10 +165,10 @@ public static class HeadFile
             {
                 json.WriteStartArray();
                 json.WriteNumberValue(e.Epoch);
-                WriteDoubleValue(json, e.TrainLoss);
-                WriteDoubleValue(json, e.ValidationLoss);
-                WriteDoubleValue(json, e.ValidationAccuracy);
-                WriteDoubleValue(json, e.LearningRate);
+                MetricsJson.NumberValue(json, e.TrainLoss);
+                MetricsJson.NumberValue(json, e.ValidationLoss);
+                MetricsJson.NumberValue(json, e.ValidationAccuracy);
+                MetricsJson.NumberValue(json, e.LearningRate);
                 json.WriteEndArray();
             }
             json.WriteEndArray();
@@ -241,19 +242,7 @@ public static class HeadFile
         return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
-    // Non-finite doubles (e.g. no validation loss) are not JSON numbers: they are written as null and read back as NaN.
-    private static void WriteDouble(Utf8JsonWriter json, string name, double value)
-    {
-        json.WritePropertyName(name);
-        WriteDoubleValue(json, value);
-    }
-
-    private static void WriteDoubleValue(Utf8JsonWriter json, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumberValue(value);
-        else json.WriteNullValue();
-    }
-
+    // Non-finite doubles (e.g. no validation loss) are written as null (MetricsJson) and read back as NaN.
     private static double DoubleValue(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
 
     private static double Double(JsonElement e, string name) => DoubleValue(Property(e, name));
