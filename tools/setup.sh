@@ -2,19 +2,15 @@
 # Installs OnnxTransfer's native dependencies on Debian/Ubuntu. Unattended and safe to rerun: every step checks
 # first and does nothing when its result is already in place.
 #
-#   tools/setup.sh              libvips + OpenBLAS (apt) and ONNX Runtime 1.30.0 (from the npm tarball, sha256-checked)
+#   tools/setup.sh              libvips + OpenBLAS (apt); ONNX Runtime comes with the build (NuGet), not from here
 #   tools/setup.sh --oracles    also the npm test oracles (DuckDB, Hugging Face tokenizers, onnxruntime-node)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
 #
-# ONNX Runtime goes to $ONNXTRANSFER_HOME/onnxruntime/1.30.0/ (default ~/.local/share/onnxtransfer), never into the
-# repository. The runtime finds it there by itself; ONNXTRANSFER_ORT_LIBRARY=/path/libonnxruntime.so.1 (or the CLI's
-# --ort-library) points it at another build instead, e.g. the official GPU build with its CUDA provider libraries.
+# ONNX Runtime is a NuGet package of the build (Microsoft.ML.OnnxRuntime; Microsoft.ML.OnnxRuntime.Gpu.Linux with
+# -p:OnnxTransferGpu=true): nothing to install here. onnxruntime-node (--oracles) is only a test and benchmark oracle.
 set -euo pipefail
 
-ORT_VERSION=1.30.0
-ORT_TARBALL_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
-ORT_LIBRARY_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 ONNXTRANSFER_HOME=${ONNXTRANSFER_HOME:-$HOME/.local/share/onnxtransfer}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -45,24 +41,6 @@ apt_install() { # installs the Debian packages given that are not installed yet
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-install_onnxruntime() {
-  local dir=$ONNXTRANSFER_HOME/onnxruntime/$ORT_VERSION lib
-  lib=$dir/libonnxruntime.so.1
-  if [ -f "$lib" ] && [ "$(sha_of "$lib")" = $ORT_LIBRARY_SHA256 ]; then say "ONNX Runtime $ORT_VERSION present: $lib"; return; fi
-  command -v npm >/dev/null || { echo "setup.sh: npm is needed to fetch ONNX Runtime (apt-get install npm)" >&2; exit 1; }
-  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
-  say "fetching onnxruntime-node@$ORT_VERSION from the npm registry"
-  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>&1)
-  local tgz=$tmp/onnxruntime-node-$ORT_VERSION.tgz
-  [ "$(sha_of "$tgz")" = $ORT_TARBALL_SHA256 ] || { echo "setup.sh: onnxruntime-node tarball sha256 mismatch" >&2; exit 1; }
-  tar -xzf "$tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-  local got=$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-  [ "$(sha_of "$got")" = $ORT_LIBRARY_SHA256 ] || { echo "setup.sh: libonnxruntime.so.1 sha256 mismatch" >&2; exit 1; }
-  mkdir -p "$dir"
-  cp "$got" "$lib.partial" && mv -f "$lib.partial" "$lib"   # rename is atomic: never a half library under the real name
-  say "ONNX Runtime $ORT_VERSION installed: $lib"
-}
-
 install_oracles() {
   local dir=$REPO/tools/node stamp
   stamp=$dir/node_modules/.onnxtransfer-lock-sha256
@@ -80,7 +58,6 @@ install_oracles() {
 }
 
 apt_install libvips42 libopenblas0-pthread libzstd1 ca-certificates
-install_onnxruntime
 [ $want_oracles = 1 ] && install_oracles
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium

@@ -5,14 +5,14 @@ public abstract record ExecutionProvider
 {
     private protected ExecutionProvider() { }
 
-    /// <summary>ORT's name for the provider, as <see cref="InferenceSession.ActiveProviders"/> reports it.</summary>
+    /// <summary>ONNX Runtime's name for the provider, as <see cref="ModelSession.ActiveProviders"/> reports it.</summary>
     public abstract string Name { get; }
 
     /// <summary>The CPU provider: always present, and where nodes other providers cannot run end up.</summary>
     public static CpuExecutionProvider Cpu { get; } = new();
 
     /// <summary>The CUDA provider on <paramref name="deviceId"/>, with optional CUDA provider options
-    /// (e.g. "gpu_mem_limit", "cudnn_conv_algo_search", "arena_extend_strategy").</summary>
+    /// (e.g. "gpu_mem_limit", "cudnn_conv_algo_search", "use_tf32").</summary>
     public static CudaExecutionProvider Cuda(int deviceId = 0, IReadOnlyDictionary<string, string>? options = null) =>
         new() { DeviceId = deviceId, Options = options ?? new Dictionary<string, string>() };
 
@@ -28,8 +28,9 @@ public sealed record CpuExecutionProvider : ExecutionProvider
 }
 
 /// <summary>
-/// NVIDIA CUDA. Needs the official GPU build of ONNX Runtime (its <c>libonnxruntime_providers_cuda.so</c> and
-/// <c>libonnxruntime_providers_shared.so</c> beside <c>libonnxruntime.so.1</c>), CUDA 12 and cuDNN 9, and a GPU.
+/// NVIDIA CUDA. Needs the <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> package instead of the CPU one (the CLI: publish
+/// with <c>-p:OnnxTransferGpu=true</c>), CUDA 13 with cuDNN 9 and an NVIDIA driver of version 580 or later;
+/// <see cref="CudaDiagnostics"/> names whatever of that is missing.
 /// </summary>
 public sealed record CudaExecutionProvider : ExecutionProvider
 {
@@ -39,7 +40,7 @@ public sealed record CudaExecutionProvider : ExecutionProvider
 
     public int DeviceId { get; init; }
 
-    /// <summary>CUDA provider options by ORT's key names; "device_id" comes from <see cref="DeviceId"/>.</summary>
+    /// <summary>CUDA provider options by ONNX Runtime's key names; "device_id" comes from <see cref="DeviceId"/>.</summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 
     internal override void Validate()

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
@@ -55,8 +56,8 @@ public class ImageBackboneTests
         var model = Onnx.OnnxModel.Load(SharedData.MobileNetV2Int8Model);
         model.ExposeOutput(SharedData.MobileNetV2FeatureTensor);
         using var session = new InferenceSession(model.ToBytes());
-        using var input = OrtValue.CreateTensor(batch.Input, [names.Length, 3, 224, 224]);
-        using var result = session.Run(["input"], [input], [SharedData.MobileNetV2FeatureTensor]);
+        using var input = OrtTestRuns.Tensor(batch.Input, [names.Length, 3, 224, 224]);
+        using var result = session.RunNamed(["input"], [input], [SharedData.MobileNetV2FeatureTensor]);
         Assert.That(result[0].GetTensorData<float>().ToArray(), Is.EqualTo(together));
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
@@ -73,8 +74,8 @@ public class ReferenceImageTests
         var input = new float[TestBackbones.MobileNetV2.ImageLength];
         TestBackbones.MobileNetV2.Prepare(SharedData.ReferenceImage(name), input);
         var session = FullModel.Value;
-        using var value = OrtValue.CreateTensor(input, [1, 3, 224, 224]);
-        using var result = session.Run("input", value);
+        using var value = OrtTestRuns.Tensor(input, [1, 3, 224, 224]);
+        using var result = session.RunNamed("input", value);
         var ours = ArgMax(result["output"].GetTensorData<float>());
         var theirs = ArgMax(NpyFile.Read(SharedData.ReferenceTensor(name, "logits")).AsSpan<float>());
         var maxDiff = 0f;

@@ -1,3 +1,5 @@
+using OnnxTransfer.TestSupport;
+using Microsoft.ML.OnnxRuntime;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.TestSupport.Models;
@@ -32,11 +34,11 @@ public class TextEncoderModelTests
         var inputs = new List<OrtValue> { Tensor(ids, int32, batch, length), Tensor(mask, int32, batch, length) };
         var names = new List<string> { TestBertModel.InputIds, TestBertModel.AttentionMask };
         if (tokenTypes) { inputs.Add(Tensor(types, int32, batch, length)); names.Add(TestBertModel.TokenTypeIds); }
-        using var result = session.Run(names.ToArray(), inputs.ToArray());
+        using var result = session.RunNamed(names.ToArray(), inputs.ToArray());
         foreach (var value in inputs) value.Dispose();
 
         var hidden = result[TestBertModel.LastHiddenState].GetTensorData<float>();
-        Assert.That(result[TestBertModel.LastHiddenState].Shape.ToArray(), Is.EqualTo(new long[] { batch, length, config.HiddenSize }));
+        Assert.That(result[TestBertModel.LastHiddenState].Shape(), Is.EqualTo(new long[] { batch, length, config.HiddenSize }));
         var worst = 0.0;
         for (var b = 0; b < batch; b++)
             for (var t = 0; t < Rows[b].Length; t++) // padded positions are not defined by BERT; real tokens are compared
@@ -113,15 +115,15 @@ public class TextEncoderModelTests
 
     private static float[] RunBatch(InferenceSession session, long[] ids, long[] mask, long[] types, int batch, int length)
     {
-        using var a = OrtValue.CreateTensor(ids, [batch, length]);
-        using var m = OrtValue.CreateTensor(mask, [batch, length]);
-        using var t = OrtValue.CreateTensor(types, [batch, length]);
-        using var result = session.Run([TestBertModel.InputIds, TestBertModel.AttentionMask, TestBertModel.TokenTypeIds], [a, m, t], [TestBertModel.LastHiddenState]);
+        using var a = OrtTestRuns.Tensor(ids, [batch, length]);
+        using var m = OrtTestRuns.Tensor(mask, [batch, length]);
+        using var t = OrtTestRuns.Tensor(types, [batch, length]);
+        using var result = session.RunNamed([TestBertModel.InputIds, TestBertModel.AttentionMask, TestBertModel.TokenTypeIds], [a, m, t], [TestBertModel.LastHiddenState]);
         return result[0].GetTensorData<float>().ToArray();
     }
 
     private static OrtValue Tensor(long[] values, bool int32, int batch, int length) =>
-        int32 ? OrtValue.CreateTensor(Array.ConvertAll(values, v => (int)v), [batch, length]) : OrtValue.CreateTensor(values, [batch, length]);
+        int32 ? OrtTestRuns.Tensor(Array.ConvertAll(values, v => (int)v), [batch, length]) : OrtTestRuns.Tensor(values, [batch, length]);
 
     private static long[] Ones(int n) => Enumerable.Repeat(1L, n).ToArray();
 

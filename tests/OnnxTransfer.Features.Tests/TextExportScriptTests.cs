@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
@@ -47,11 +48,11 @@ public class TextExportScriptTests
         var mask = NpyFile.Read(folder.File("example.mask.npy"));
         var expected = NpyFile.Read(example);
         using var session = new InferenceSession(model);
-        Assert.That(session.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input_ids", "attention_mask", "token_type_ids" }));
-        using var idsValue = OrtValue.CreateTensor(ids.AsSpan<long>().ToArray(), ids.Shape);
-        using var maskValue = OrtValue.CreateTensor(mask.AsSpan<long>().ToArray(), mask.Shape);
-        using var typesValue = OrtValue.CreateTensor(new long[ids.ElementCount], ids.Shape);
-        using var result = session.Run(["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue]);
+        Assert.That(session.InputNames, Is.EqualTo(new[] { "input_ids", "attention_mask", "token_type_ids" }));
+        using var idsValue = OrtTestRuns.Tensor(ids.AsSpan<long>().ToArray(), ids.Shape);
+        using var maskValue = OrtTestRuns.Tensor(mask.AsSpan<long>().ToArray(), mask.Shape);
+        using var typesValue = OrtTestRuns.Tensor(new long[ids.ElementCount], ids.Shape);
+        using var result = session.RunNamed(["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue]);
         var actual = result["last_hidden_state"].GetTensorData<float>();
         var reference = expected.AsSpan<float>();
         var maskValues = mask.AsSpan<long>();

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Text.Json;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
@@ -49,8 +50,8 @@ public class CompositionParityTests
         var trainer = H.Head.PredictProba(val.Set);
         float[] ortHead;
         using (var session = new InferenceSession(H.HeadPath))
-        using (var input = OrtValue.CreateTensor(val.Features, [val.Ids.Length, H.Backbone.Dimension]))
-        using (var result = session.Run("features", input))
+        using (var input = OrtTestRuns.Tensor(val.Features, [val.Ids.Length, H.Backbone.Dimension]))
+        using (var result = session.RunNamed("features", input))
             ortHead = result["probabilities"].GetTensorData<float>().ToArray();
 
         float[] chained, fused, foldedUnit, foldedByte;
@@ -118,8 +119,8 @@ public class CompositionParityTests
         var decoder = new ImageDecoder(spec.Image.ToDecoderOptions());
         var tensor = new float[preprocessor.TensorLength];
         using (var image = decoder.Decode(H.Val.Sources[0], preprocessor)) preprocessor.Process(image, tensor);
-        using var input = OrtValue.CreateTensor(tensor, [1, 3, 224, 224]);
-        using var result = session.Run("input", input);
+        using var input = OrtTestRuns.Tensor(tensor, [1, 3, 224, 224]);
+        using var result = session.RunNamed("input", input);
         var features = result["features"].GetTensorData<float>().ToArray();
         var cached = H.Val.Features.AsSpan(0, H.Backbone.Dimension).ToArray();
         Assert.That(features, Is.EqualTo(cached).Within(1e-5f));
@@ -146,7 +147,7 @@ public class CompositionParityTests
         var npy = folder.File("input.npy");
         var bytes = new byte[tensor.Length * 4];
         Buffer.BlockCopy(tensor, 0, bytes, 0, bytes.Length);
-        NpyFile.Write(npy, new NpyArray(TensorElementType.Float, [rows, 3, 224, 224], bytes));
+        NpyFile.Write(npy, new NpyArray(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [rows, 3, 224, 224], bytes));
         var script = Path.Combine(AppContext.BaseDirectory, "Oracles", "run_fused.mjs");
         using var json = JsonDocument.Parse(NodeOracle.Run(script, [H.FusedPath, npy], timeout: TimeSpan.FromMinutes(2)));
         var outputs = json.RootElement.GetProperty("outputs");

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
@@ -55,10 +56,10 @@ public class HeadExportParityTests
         var export = HeadOnnxExporter.Export(head, new HeadExportOptions { Opset = opset, Standardization = standardization });
         var expected = head.PredictProba(val);
 
-        using var session = new InferenceSession(export.Model.ToBytes(), new SessionOptions { IntraOpThreads = 1 });
+        using var session = new InferenceSession(export.Model.ToBytes(), new SessionOptions { IntraOpNumThreads = 1 });
         var features = val.Features.ToArray();
-        using var input = OrtValue.CreateTensor(features, [val.Count, val.Dimension]);
-        using var result = session.Run("features", input);
+        using var input = OrtTestRuns.Tensor(features, [val.Count, val.Dimension]);
+        using var result = session.RunNamed("features", input);
         var probabilities = result["probabilities"].GetTensorData<float>().ToArray();
         var labelIndex = result["label_index"].GetTensorData<long>().ToArray();
 
@@ -89,9 +90,9 @@ public class HeadExportParityTests
         HeadOnnxExporter.Save(head, path);
         var imported = HeadOnnxImporter.Load(path).Head;
 
-        using var session = new InferenceSession(path, new SessionOptions { IntraOpThreads = 1 });
-        using var input = OrtValue.CreateTensor(val.Features.ToArray(), [val.Count, val.Dimension]);
-        using var result = session.Run("features", input);
+        using var session = new InferenceSession(path, new SessionOptions { IntraOpNumThreads = 1 });
+        using var input = OrtTestRuns.Tensor(val.Features.ToArray(), [val.Count, val.Dimension]);
+        using var result = session.RunNamed("features", input);
         var fromRuntime = result["probabilities"].GetTensorData<float>().ToArray();
         var fromImport = imported.PredictProba(val);
         double maxDiff = fromRuntime.Zip(fromImport, (a, b) => Math.Abs(a - b)).Max();

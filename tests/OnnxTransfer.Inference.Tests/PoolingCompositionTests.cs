@@ -1,3 +1,5 @@
+using OnnxTransfer.TestSupport;
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Composition;
@@ -60,8 +62,8 @@ public class PoolingCompositionTests
             using var image = new Imaging.ImageDecoder().Decode(sources[i], preprocessor);
             preprocessor.Process(image, tensor.AsSpan(i * predictor.InputLength, predictor.InputLength));
         }
-        using var input = OrtValue.CreateTensor(tensor, [rows, 3, 224, 224]);
-        using var result = session.Run("input", input);
+        using var input = OrtTestRuns.Tensor(tensor, [rows, 3, 224, 224]);
+        using var result = session.RunNamed("input", input);
         var features = result["features"].GetTensorData<float>();
         var maxFeature = 0f;
         for (var i = 0; i < embeddings.Length; i++) maxFeature = Math.Max(maxFeature, Math.Abs(features[i] - embeddings[i]));

@@ -1,3 +1,5 @@
+using OnnxTransfer.TestSupport;
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Composition;
@@ -69,11 +71,11 @@ public class TextCompositionTests
             for (var t = 0; t < encodings[r].Length; t++) { ids[r * length + t] = encodings[r].Ids[t]; mask[r * length + t] = 1; }
 
         using var session = new InferenceSession(s.FusedPath);
-        Assert.That(session.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input_ids", "attention_mask", "token_type_ids" }));
-        using var idsValue = OrtValue.CreateTensor(ids, [sentences.Length, length]);
-        using var maskValue = OrtValue.CreateTensor(mask, [sentences.Length, length]);
-        using var typesValue = OrtValue.CreateTensor(new long[ids.Length], [sentences.Length, length]);
-        using var result = session.Run(["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue]);
+        Assert.That(session.InputNames, Is.EqualTo(new[] { "input_ids", "attention_mask", "token_type_ids" }));
+        using var idsValue = OrtTestRuns.Tensor(ids, [sentences.Length, length]);
+        using var maskValue = OrtTestRuns.Tensor(mask, [sentences.Length, length]);
+        using var typesValue = OrtTestRuns.Tensor(new long[ids.Length], [sentences.Length, length]);
+        using var result = session.RunNamed(["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue]);
         var features = result[ModelMetadataKeys.FeaturesOutput].GetTensorData<float>().ToArray();
         var expected = new float[features.Length];
         for (var i = 0; i < sentences.Length; i++) s.Backbone.Embed([sentences[i]]).CopyTo(expected, i * s.Backbone.Dimension);

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Runtime.Tests;

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Security.Cryptography;
 using System.Text;
 using OnnxTransfer.Imaging;
@@ -107,7 +108,7 @@ internal static class HymenopteraCache
 
         var model = OnnxModel.Load(SharedData.MobileNetV2Int8Model);
         model.CutAt(SharedData.MobileNetV2FeatureTensor);
-        using var session = new InferenceSession(model.ToBytes(), new SessionOptions { IntraOpThreads = Environment.ProcessorCount });
+        using var session = new InferenceSession(model.ToBytes(), new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount });
         var decoder = new ImageDecoder();
         var preprocessor = new ImagePreprocessor(PreprocessSettings.ImageNet);
         int tensorLength = preprocessor.TensorLength;
@@ -147,8 +148,8 @@ internal static class HymenopteraCache
                 n++;
             }
             if (n == 0) continue;
-            using var tensor = OrtValue.CreateTensor(input.AsMemory(0, n * tensorLength), [n, 3, 224, 224]);
-            using var result = session.Run("input", tensor);
+            using var tensor = OrtTestRuns.Tensor(input.AsMemory(0, n * tensorLength), [n, 3, 224, 224]);
+            using var result = session.RunNamed("input", tensor);
             var features = result[0].GetTensorData<float>();
             int row = 0;
             for (int i = 0; i < chunk.Length; i++)

@@ -41,20 +41,18 @@ public static class DoctorCommand
 
         try
         {
-            var ort = OrtLibrary.Shared;
-            checks.Add(new("onnxruntime", true, $"{ort.Version} (C API {ort.ApiVersion}) from {ort.LoadedPath} [{ort.Source}]"));
-            checks.Add(new("providers", true, string.Join(", ", ort.AvailableProviders)));
-            var folder = Path.GetDirectoryName(ort.LoadedPath) ?? ".";
-            string[] cudaLibraries = ["libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"];
-            var missing = cudaLibraries.Where(name => !File.Exists(Path.Combine(folder, name))).ToArray();
-            checks.Add(missing.Length == 0
-                ? new("cuda", true, $"provider libraries present in {folder} (CUDA 12 and cuDNN 9 must also be installed)")
-                : new("cuda", false, $"not available: {string.Join(", ", missing)} missing beside libonnxruntime.so.1; " +
-                                     "for GPU runs use the official onnxruntime-linux-x64-gpu build via --ort-library"));
+            var providers = RuntimeInfo.AvailableProviders;
+            checks.Add(new("onnxruntime", true, $"{RuntimeInfo.Version} from {RuntimeInfo.NativeLibraryPath ?? "(path unknown)"}"));
+            checks.Add(new("providers", true, string.Join(", ", providers)));
+            var missing = CudaDiagnostics.MissingPieces(providers, RuntimeInfo.NativeLibraryFolder, CudaDiagnostics.CanLoad);
+            checks.Add(missing.Count == 0
+                ? new("cuda", true, "the CUDA provider, the NVIDIA driver, CUDA 13 and cuDNN 9 libraries all load (--device cuda can run)")
+                : new("cuda", false, $"not available: {string.Join("; ", missing)}"));
         }
-        catch (OrtLibraryException e)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
         {
-            checks.Add(new("onnxruntime", false, e.Message));
+            checks.Add(new("onnxruntime", false, $"{e.Message} — libonnxruntime.so ships with the Microsoft.ML.OnnxRuntime package: " +
+                                                 "run the published onnxtransfer from its own folder (the native library lies beside it)"));
         }
 
         try

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Buffers;
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
@@ -44,17 +45,17 @@ public static class RunCommand
         var wanted = parseResult.GetValue(OutputName);
         var inputs = ParseInputs(parseResult.GetValue(Inputs)!);
 
-        using var session = OpenSession(modelPath, wanted, Device.ToSessionOptions(parseResult));
-        var outputName = wanted ?? session.Outputs[0].Name;
+        using var session = OpenSession(modelPath, wanted, Device.ToSessionSettings(parseResult));
+        var outputName = wanted ?? session.OutputNames[0];
 
         var names = new string[inputs.Count];
         var arrays = new NpyArray[inputs.Count];
         for (var i = 0; i < inputs.Count; i++)
         {
             var (name, file) = inputs[i];
-            names[i] = name ?? (session.Inputs.Count == 1
-                ? session.Inputs[0].Name
-                : throw new CliException($"The model has {session.Inputs.Count} inputs ({string.Join(", ", session.Inputs.Select(v => v.Name))}); " +
+            names[i] = name ?? (session.InputNames.Count == 1
+                ? session.InputNames[0]
+                : throw new CliException($"The model has {session.InputNames.Count} inputs ({string.Join(", ", session.InputNames)}); " +
                                          "name each one: --input NAME=FILE.npy", ExitCodes.Usage));
             arrays[i] = NpyFile.Read(file);
         }
@@ -68,14 +69,17 @@ public static class RunCommand
                 pins[i] = arrays[i].Data.AsMemory().Pin();
                 unsafe
                 {
-                    values[i] = OrtValue.CreateTensor(arrays[i].ElementType, (nint)pins[i].Pointer, arrays[i].Data.LongLength, arrays[i].Shape);
+                    values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, arrays[i].ElementType, arrays[i].Shape,
+                        (nint)pins[i].Pointer, arrays[i].Data.LongLength);
                 }
             }
-            using var result = session.Run(names, values, [outputName], cancellationToken: token);
-            var output = result[outputName];
-            var bytes = output.GetTensorBytes().ToArray();
-            NpyFile.Write(parseResult.GetValue(Out)!, new NpyArray(output.ElementType, output.Shape.ToArray(), bytes));
-            Console.Error.WriteLine($"{outputName}: {output.ElementType.DisplayName()} [{string.Join(",", output.Shape.ToArray())}] -> {parseResult.GetValue(Out)}");
+            CheckInputs(session, names, arrays);
+            using var result = session.Run(names, values, [outputName], token);
+            var output = result[0];
+            var info = output.GetTensorTypeAndShape();
+            var bytes = output.GetTensorMutableRawData().ToArray();
+            NpyFile.Write(parseResult.GetValue(Out)!, new NpyArray(info.ElementDataType, info.Shape, bytes));
+            Console.Error.WriteLine($"{outputName}: {info.ElementDataType.DisplayName()} {TensorValues.Format(info.Shape)} -> {parseResult.GetValue(Out)}");
         }
         finally
         {
@@ -85,15 +89,28 @@ public static class RunCommand
         return ExitCodes.Success;
     }
 
-    private static InferenceSession OpenSession(string modelPath, string? outputName, SessionOptions options)
+    /// <summary>Refuses an unknown input name or an array of the wrong element type before ONNX Runtime sees it.</summary>
+    private static void CheckInputs(ModelSession session, string[] names, NpyArray[] arrays)
     {
-        if (outputName is null) return new InferenceSession(modelPath, options);
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (!session.Session.InputMetadata.TryGetValue(names[i], out var declared))
+                throw new CliException($"The model has no input named '{names[i]}'. Its inputs are: {string.Join(", ", session.InputNames)}.");
+            if (declared.IsTensor && declared.ElementDataType != arrays[i].ElementType)
+                throw new CliException($"Input '{names[i]}' must hold {declared.ElementDataType.DisplayName()} elements but the .npy file holds " +
+                                       $"{arrays[i].ElementType.DisplayName()}: save it with that dtype.");
+        }
+    }
+
+    private static ModelSession OpenSession(string modelPath, string? outputName, SessionSettings options)
+    {
+        if (outputName is null) return ModelSession.Open(modelPath, options);
         var model = OnnxModel.Load(modelPath);
-        if (model.Outputs.Any(o => o.Name == outputName)) return new InferenceSession(modelPath, options);
+        if (model.Outputs.Any(o => o.Name == outputName)) return ModelSession.Open(modelPath, options);
         if (model.FindTensor(outputName) is null)
             throw new CliException($"'{outputName}' is neither an output nor a tensor of {modelPath}; `onnxtransfer inspect {modelPath}` lists them.");
         model.ExposeOutput(outputName);
-        return new InferenceSession(model.ToBytes(), options);
+        return ModelSession.Open(model.ToBytes(), options);
     }
 
     private static List<(string? Name, string File)> ParseInputs(string[] specs)

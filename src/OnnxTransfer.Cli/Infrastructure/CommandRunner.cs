@@ -58,10 +58,9 @@ public static class CommandRunner
         DirectoryNotFoundException d => (d.Message, ExitCodes.InputError),
         UnauthorizedAccessException u => (u.Message, ExitCodes.InputError),
         // Runtime and models
-        OrtLibraryException ort => (ort.Message, ExitCodes.InputError),
-        ExecutionProviderUnavailableException ep => (ep.Message + " On the command line: add --cpu-fallback.", ExitCodes.InputError),
-        OrtException ort => (ort.Message, ExitCodes.InputError),
-        TensorMismatchException t => (t.Message, ExitCodes.InputError),
+        ExecutionProviderUnavailableException ep => (ep.Message + " On the command line: add --cpu-fallback to run on CPU instead.", ExitCodes.InputError),
+        RuntimeException r => (r.Message, ExitCodes.InputError),
+        Microsoft.ML.OnnxRuntime.OnnxRuntimeException ort => ($"ONNX Runtime: {ort.Message}", ExitCodes.InputError),
         OnnxModelException m => (m.Message, ExitCodes.InputError),
         // Data and specs
         ParquetFormatException p => (p.Message, ExitCodes.InputError),

@@ -5,13 +5,13 @@ namespace OnnxTransfer.Cli.Infrastructure;
 
 /// <summary>
 /// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c> and <c>--threads</c>: the options of every
-/// command that runs a model, turned into runtime <see cref="SessionOptions"/> in one place.
+/// command that runs a model, turned into runtime <see cref="SessionSettings"/> in one place.
 /// </summary>
 public sealed class DeviceOptions
 {
     public Option<string> Device { get; } = new("--device")
     {
-        Description = "Where the model runs: cpu or cuda. cuda needs an ONNX Runtime GPU build (see --ort-library).",
+        Description = "Where the model runs: cpu or cuda. cuda needs the GPU build of onnxtransfer (publish with -p:OnnxTransferGpu=true), CUDA 13 and cuDNN 9; `onnxtransfer doctor` says what is missing.",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -47,15 +47,12 @@ public sealed class DeviceOptions
         command.Options.Add(Threads);
     }
 
-    public SessionOptions ToSessionOptions(ParseResult parseResult, Action<string>? warningSink = null)
+    public SessionSettings ToSessionSettings(ParseResult parseResult, Action<string>? warningSink = null)
     {
-        var useCuda = parseResult.GetValue(Device) == "cuda";
-        return new SessionOptions
+        return new SessionSettings
         {
             IntraOpThreads = parseResult.GetValue(Threads),
-            ExecutionProviders = useCuda
-                ? [ExecutionProvider.Cuda(parseResult.GetValue(DeviceId)), ExecutionProvider.Cpu]
-                : [ExecutionProvider.Cpu],
+            ExecutionProviders = SessionSettings.ProvidersFor(parseResult.GetValue(Device) == "cuda", parseResult.GetValue(DeviceId)),
             ProviderFallback = parseResult.GetValue(CpuFallback) ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
             WarningSink = warningSink ?? (message => Console.Error.WriteLine($"warning: {message}")),
         };

@@ -6,13 +6,6 @@ namespace OnnxTransfer.Cli.Infrastructure;
 /// <summary>Options every command accepts.</summary>
 public static class GlobalOptions
 {
-    public static readonly Option<string?> OrtLibrary = new("--ort-library")
-    {
-        Description = $"Path of libonnxruntime.so.1 to use (default: ${Runtime.OrtLibrary.LibraryPathVariable}, then the " +
-                      "copy tools/setup.sh installs). Point it at the official GPU build to run on CUDA.",
-        Recursive = true,
-    };
-
     public static readonly Option<bool> VerboseOption = new("--verbose")
     {
         Description = "Print stack traces of errors.",
@@ -21,7 +14,6 @@ public static class GlobalOptions
 
     public static void AddTo(RootCommand root)
     {
-        root.Options.Add(OrtLibrary);
         root.Options.Add(VerboseOption);
     }
 
@@ -30,7 +22,7 @@ public static class GlobalOptions
     /// <summary>Applies options that configure process-wide state, before the command touches it.</summary>
     public static void Apply(ParseResult parseResult)
     {
-        var library = parseResult.GetValue(OrtLibrary);
-        if (!string.IsNullOrEmpty(library)) Runtime.OrtLibrary.UsePath(Path.GetFullPath(library));
+        // ONNX Runtime's own log reaches the user through stderr, at the level ONNXTRANSFER_ORT_LOG sets (errors by default).
+        RuntimeLog.Sink = line => Console.Error.WriteLine(line);
     }
 }

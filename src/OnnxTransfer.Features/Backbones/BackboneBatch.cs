@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Features.Backbones;
@@ -21,8 +22,8 @@ public sealed class BackboneBatch : IDisposable
         FeatureShape = featureShape;
         Input = new float[checked(capacity * imageLength)];
         RawFeatures = new float[checked(capacity * featureLength)];
-        _fullInput = OrtValue.CreateTensor(Input, Shape(capacity, imageShape));
-        _fullOutput = OrtValue.CreateTensor(RawFeatures, Shape(capacity, featureShape));
+        _fullInput = TensorValues.Over<float>(Input, Shape(capacity, imageShape));
+        _fullOutput = TensorValues.Over<float>(RawFeatures, Shape(capacity, featureShape));
     }
 
     /// <summary>Images this batch holds.</summary>
@@ -51,8 +52,8 @@ public sealed class BackboneBatch : IDisposable
     internal (OrtValue Input, OrtValue Output, bool Owned) Values(int rows)
     {
         if (rows == Capacity) return (_fullInput, _fullOutput, false);
-        return (OrtValue.CreateTensor(new Memory<float>(Input, 0, rows * ImageLength), Shape(rows, ImageShape)),
-            OrtValue.CreateTensor(new Memory<float>(RawFeatures, 0, rows * FeatureLength), Shape(rows, FeatureShape)), true);
+        return (TensorValues.Over(new Memory<float>(Input, 0, rows * ImageLength), Shape(rows, ImageShape)),
+            TensorValues.Over(new Memory<float>(RawFeatures, 0, rows * FeatureLength), Shape(rows, FeatureShape)), true);
     }
 
     public void Dispose()

@@ -36,24 +36,19 @@ internal static class BackboneModelFile
     }
 
     /// <summary>A session over the model as edited in memory (external weights, if any, stay beside the original file).</summary>
-    public static InferenceSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
+    public static ModelSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
     {
-        var config = new Dictionary<string, string>
-        {
-            ["session.intra_op.allow_spinning"] = options.AllowSpinning ? "1" : "0",
-        };
+        var config = new Dictionary<string, string>();
         if (model.HasExternalData) config["session.model_external_initializers_file_folder_path"] = System.IO.Path.GetDirectoryName(modelPath)!;
-        var providers = options.Device == DeviceKind.Cuda
-            ? new ExecutionProvider[] { ExecutionProvider.Cuda(options.DeviceId), ExecutionProvider.Cpu }
-            : [ExecutionProvider.Cpu];
-        var sessionOptions = new SessionOptions
+        var settings = new SessionSettings
         {
             IntraOpThreads = options.IntraOpThreads,
-            ExecutionProviders = providers,
+            AllowSpinning = options.AllowSpinning,
+            ExecutionProviders = SessionSettings.ProvidersFor(options.Device == DeviceKind.Cuda, options.DeviceId),
             ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
             WarningSink = options.WarningSink,
             ConfigEntries = config,
         };
-        return new InferenceSession(model.ToBytes(), sessionOptions);
+        return ModelSession.Open(model.ToBytes(), settings);
     }
 }

@@ -2,6 +2,8 @@ using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Features.Backbones;
@@ -14,7 +16,7 @@ namespace OnnxTransfer.Features.Backbones;
 /// </summary>
 public sealed class ImageBackbone : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly long[] _imageShape;
@@ -22,7 +24,7 @@ public sealed class ImageBackbone : IDisposable
     private readonly int _spatial;
 
     private ImageBackbone(BackboneSpec spec, ImageInputSpec image, string modelPath, string modelSha256, string featureTensor,
-        string? featureExplanation, InferenceSession session, string inputName, int? fixedBatchSize, long[] featureShape, IReadOnlyList<string> notes)
+        string? featureExplanation, ModelSession session, string inputName, int? fixedBatchSize, long[] featureShape, IReadOnlyList<string> notes)
     {
         Spec = spec;
         ModelPath = modelPath;
@@ -150,7 +152,7 @@ public sealed class ImageBackbone : IDisposable
         var (input, output, owned) = batch.Values(rows);
         try
         {
-            _session.Run(_inputNames, [input], _outputNames, [output], cancellationToken: cancellationToken);
+            _session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
         }
         finally
         {
@@ -214,15 +216,15 @@ public sealed class ImageBackbone : IDisposable
     }
 
     /// <summary>The per-image shape of the feature tensor: [D] or [C, H, W]; dynamic sizes are learnt from one probe run.</summary>
-    private static long[] FeatureShape(InferenceSession session, string featureTensor, string inputName, BackboneSpec spec,
+    private static long[] FeatureShape(ModelSession session, string featureTensor, string inputName, BackboneSpec spec,
         FeatureLayout declaredLayout, int? fixedBatch, ImageInputSpec image)
     {
-        var output = session.Output(featureTensor);
-        if (output.ElementType != TensorElementType.Float)
-            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is {output.ElementType.DisplayName()}; a float tensor is needed.");
+        var output = session.Session.OutputMetadata[featureTensor];
+        if (output.ElementDataType != TensorElementType.Float)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is {output.ElementDataType.DisplayName()}; a float tensor is needed.");
         long[] perImage;
-        if (output.Shape is { } shape && shape.Rank is 2 or 4 && AllFixedAfterBatch(shape.Dimensions))
-            perImage = shape.Dimensions[1..].ToArray();
+        if (output.IsTensor && output.Dimensions.Length is 2 or 4 && AllFixedAfterBatch(output.Dimensions))
+            perImage = Array.ConvertAll(output.Dimensions[1..], d => (long)d);
         else
             perImage = Probe(session, featureTensor, inputName, spec, fixedBatch, image);
 
@@ -244,22 +246,23 @@ public sealed class ImageBackbone : IDisposable
         }
     }
 
-    private static bool AllFixedAfterBatch(ReadOnlySpan<long> dims)
+    private static bool AllFixedAfterBatch(ReadOnlySpan<int> dims)
     {
         for (var i = 1; i < dims.Length; i++)
             if (dims[i] < 1) return false;
         return true;
     }
 
-    private static long[] Probe(InferenceSession session, string featureTensor, string inputName, BackboneSpec spec, int? fixedBatch, ImageInputSpec image)
+    private static long[] Probe(ModelSession session, string featureTensor, string inputName, BackboneSpec spec, int? fixedBatch, ImageInputSpec image)
     {
         var rows = fixedBatch ?? 1;
         var perImage = spec.Layout == TensorLayout.Nchw ? new long[] { rows, 3, image.Height, image.Width } : [rows, image.Height, image.Width, 3];
-        using var input = OrtValue.CreateTensor(new float[rows * 3 * image.Height * image.Width], perImage);
-        using var result = session.Run([inputName], [input], [featureTensor]);
-        var shape = result[featureTensor].Shape;
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[rows * 3 * image.Height * image.Width], perImage);
+        using var runOptions = new RunOptions();
+        using var result = session.Session.Run(runOptions, [inputName], [input], [featureTensor]);
+        var shape = TensorValues.ShapeOf(result[0]);
         if (shape.Length == 0 || shape[0] != rows)
-            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is not batched (shape {Runtime.TensorShape.Format(shape)}); name a tensor whose first dimension is the batch.");
+            throw new BackboneSpecException($"Backbone '{spec.Name}': the feature tensor '{featureTensor}' is not batched (shape {TensorValues.Format(shape)}); name a tensor whose first dimension is the batch.");
         return shape[1..].ToArray();
     }
 }

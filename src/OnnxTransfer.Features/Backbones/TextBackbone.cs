@@ -3,6 +3,8 @@ using System.Text;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
@@ -19,11 +21,11 @@ namespace OnnxTransfer.Features.Backbones;
 /// </summary>
 public sealed class TextBackbone : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly string[] _outputNames;
 
     private TextBackbone(BackboneSpec spec, TextInputSpec text, string modelPath, string modelSha256, string featureTensor,
-        InferenceSession session, TextEncoderInputs inputs, BertTokenizer tokenizer, string vocabularySha256, int dimension,
+        ModelSession session, TextEncoderInputs inputs, BertTokenizer tokenizer, string vocabularySha256, int dimension,
         OverLengthPolicy overLength, IReadOnlyList<string> notes)
     {
         Spec = spec;
@@ -186,8 +188,8 @@ public sealed class TextBackbone : IDisposable
         var inputs = batch.InputValues(Inputs);
         try
         {
-            using var output = OrtValue.CreateTensor(new Memory<float>(batch.Output, 0, outputLength), outputShape);
-            _session.Run(Inputs.Names, inputs, _outputNames, [output], cancellationToken: cancellationToken);
+            using var output = TensorValues.Over(new Memory<float>(batch.Output, 0, outputLength), outputShape);
+            _session.Run(Inputs.Names, inputs, _outputNames, [output], cancellationToken);
         }
         finally
         {
@@ -302,13 +304,13 @@ public sealed class TextBackbone : IDisposable
     }
 
     /// <summary>The hidden size: the output's last dimension when declared, else from one probe run on "[CLS] [SEP]".</summary>
-    private static int HiddenSize(InferenceSession session, BackboneSpec spec, string output, TextPooling pooling, TextEncoderInputs inputs, BertTokenizer tokenizer)
+    private static int HiddenSize(ModelSession session, BackboneSpec spec, string output, TextPooling pooling, TextEncoderInputs inputs, BertTokenizer tokenizer)
     {
-        var metadata = session.Output(output);
-        if (metadata.ElementType != TensorElementType.Float)
-            throw new BackboneSpecException($"Backbone '{spec.Name}': output '{output}' is {metadata.ElementType.DisplayName()}; a float output is needed.");
+        var metadata = session.Session.OutputMetadata[output];
+        if (metadata.ElementDataType != TensorElementType.Float)
+            throw new BackboneSpecException($"Backbone '{spec.Name}': output '{output}' is {metadata.ElementDataType.DisplayName()}; a float output is needed.");
         var rank = pooling == TextPooling.PooledOutput ? 2 : 3;
-        if (metadata.Shape is { } shape && shape.Rank == rank && shape.Dimensions[^1] > 0) return checked((int)shape.Dimensions[^1]);
+        if (metadata.IsTensor && metadata.Dimensions.Length == rank && metadata.Dimensions[^1] > 0) return metadata.Dimensions[^1];
 
         var rows = inputs.FixedBatchSize ?? 1;
         var length = inputs.FixedSequenceLength ?? 2;
@@ -322,16 +324,17 @@ public sealed class TextBackbone : IDisposable
         {
             long[] inputShape = [rows, length];
             OrtValue Make(long[] data) => inputs.ElementType == OnnxDataType.Int32
-                ? OrtValue.CreateTensor(Array.ConvertAll(data, v => (int)v), inputShape)
-                : OrtValue.CreateTensor(data, inputShape);
+                ? OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(data, v => (int)v), inputShape)
+                : OrtValue.CreateTensorValueFromMemory(data, inputShape);
             values.Add(Make(ids));
             if (inputs.AttentionMask is not null) values.Add(Make(mask));
             if (inputs.TokenTypeIds is not null) values.Add(Make(new long[rows * length]));
-            using var result = session.Run(inputs.Names, values.ToArray(), [output]);
-            var probed = result[output].Shape;
+            using var runOptions = new RunOptions();
+            using var result = session.Session.Run(runOptions, inputs.Names, values, [output]);
+            var probed = TensorValues.ShapeOf(result[0]);
             if (probed.Length != rank || probed[0] != rows)
                 throw new BackboneSpecException(
-                    $"Backbone '{spec.Name}': output '{output}' has shape {Runtime.TensorShape.Format(probed)} for {rows} text(s); " +
+                    $"Backbone '{spec.Name}': output '{output}' has shape {TensorValues.Format(probed)} for {rows} text(s); " +
                     (rank == 3 ? "token vectors are [batch, sequence, hidden]." : "a pooled output is [batch, hidden]."));
             return checked((int)probed[^1]);
         }

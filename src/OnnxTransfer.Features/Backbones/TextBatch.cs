@@ -43,10 +43,10 @@ public sealed class TextBatch
     }
 
     /// <summary>ORT values over the input buffers, in the order of <paramref name="inputs"/>' names (dispose after the run).</summary>
-    internal Runtime.OrtValue[] InputValues(TextEncoderInputs inputs)
+    internal Microsoft.ML.OnnxRuntime.OrtValue[] InputValues(TextEncoderInputs inputs)
     {
         var shape = Shape;
-        var values = new Runtime.OrtValue[inputs.Names.Length];
+        var values = new Microsoft.ML.OnnxRuntime.OrtValue[inputs.Names.Length];
         var at = 0;
         values[at++] = Value(b => b.InputIds, b => b.InputIds, shape);
         if (inputs.AttentionMask is not null) values[at++] = Value(b => b.AttentionMask, b => b.AttentionMask, shape);
@@ -66,6 +66,6 @@ public sealed class TextBatch
             Text.Pooling.EmbeddingPooling.Pool<int>(mode, output, _int!.AttentionMask.Span[..(count * length)], count, length, hiddenSize, destination);
     }
 
-    private Runtime.OrtValue Value(Func<EncoderBatch<long>, Memory<long>> ofLong, Func<EncoderBatch<int>, Memory<int>> ofInt, long[] shape) =>
-        _long is not null ? Runtime.OrtValue.CreateTensor(ofLong(_long), shape) : Runtime.OrtValue.CreateTensor(ofInt(_int!), shape);
+    private Microsoft.ML.OnnxRuntime.OrtValue Value(Func<EncoderBatch<long>, Memory<long>> ofLong, Func<EncoderBatch<int>, Memory<int>> ofInt, long[] shape) =>
+        _long is not null ? Runtime.TensorValues.Over(ofLong(_long), shape) : Runtime.TensorValues.Over(ofInt(_int!), shape);
 }

@@ -35,7 +35,7 @@ internal sealed class ChainedEngine : InferenceEngine
 
     public static ChainedEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)
     {
-        var backbone = ImageBackbone.Load(spec, SessionSettings.ForBackbone(options));
+        var backbone = ImageBackbone.Load(spec, PredictorSessions.ForBackbone(options));
         try
         {
             return new ChainedEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options));

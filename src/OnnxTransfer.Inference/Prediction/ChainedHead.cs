@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Inference.Heads;
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -11,12 +12,12 @@ namespace OnnxTransfer.Inference.Prediction;
 internal sealed class ChainedHead : IDisposable
 {
     private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly string[] _input;
     private readonly int _dimension;
     private readonly int _classes;
 
-    private ChainedHead(HeadModel model, InferenceSession session, int dimension)
+    private ChainedHead(HeadModel model, ModelSession session, int dimension)
     {
         Model = model;
         _session = session;
@@ -33,7 +34,7 @@ internal sealed class ChainedHead : IDisposable
     public static ChainedHead Open(BackboneFingerprint backbone, int dimension, HeadModel head, PredictorOptions options)
     {
         HeadCompatibility.Check(backbone, dimension, head, options.AllowFingerprintMismatch, options.WarningSink);
-        return new ChainedHead(head, new InferenceSession(head.Model.ToBytes(), SessionSettings.For(options)), dimension);
+        return new ChainedHead(head, ModelSession.Open(head.Model.ToBytes(), PredictorSessions.For(options)), dimension);
     }
 
     /// <summary>The engine identity: the backbone's fingerprint and this head's file.</summary>
@@ -47,13 +48,13 @@ internal sealed class ChainedHead : IDisposable
     {
         if (count == buffers.Capacity)
         {
-            _session.Run(_input, [buffers.FullFeatures], OutputNames, [buffers.FullOutput], cancellationToken: cancellationToken);
+            _session.Run(_input, [buffers.FullFeatures], OutputNames, [buffers.FullOutput], cancellationToken);
             return;
         }
         // A short last batch: views over the first rows of the same buffers.
-        using var features = OrtValue.CreateTensor(new Memory<float>(buffers.Embeddings, 0, count * _dimension), [count, _dimension]);
-        using var output = OrtValue.CreateTensor(new Memory<float>(buffers.Probabilities, 0, count * _classes), [count, _classes]);
-        _session.Run(_input, [features], OutputNames, [output], cancellationToken: cancellationToken);
+        using var features = TensorValues.Over(new Memory<float>(buffers.Embeddings, 0, count * _dimension), [count, _dimension]);
+        using var output = TensorValues.Over(new Memory<float>(buffers.Probabilities, 0, count * _classes), [count, _classes]);
+        _session.Run(_input, [features], OutputNames, [output], cancellationToken);
     }
 
     public void Dispose() => _session.Dispose();
@@ -65,8 +66,8 @@ internal sealed class ChainedHead : IDisposable
             Capacity = capacity;
             Probabilities = probabilities;
             Embeddings = new float[checked(capacity * dimension)];
-            FullFeatures = OrtValue.CreateTensor(Embeddings, [capacity, dimension]);
-            FullOutput = OrtValue.CreateTensor(probabilities, [capacity, classes]);
+            FullFeatures = TensorValues.Over<float>(Embeddings, [capacity, dimension]);
+            FullOutput = TensorValues.Over<float>(probabilities, [capacity, classes]);
         }
 
         public int Capacity { get; }

@@ -31,7 +31,7 @@ internal sealed class ChainedTextEngine : TextEngine
 
     public static ChainedTextEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)
     {
-        var backbone = TextBackbone.Load(spec, SessionSettings.ForBackbone(options));
+        var backbone = TextBackbone.Load(spec, PredictorSessions.ForBackbone(options));
         try
         {
             return new ChainedTextEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options));

@@ -1,6 +1,8 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -8,12 +10,12 @@ namespace OnnxTransfer.Inference.Prediction;
 /// <summary>A fused model (backbone + head in one graph) in one session, fed as its embedded spec says.</summary>
 internal sealed class FusedEngine : InferenceEngine
 {
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
     private readonly long[] _imageShape;
 
-    private FusedEngine(FusedModelInfo info, InferenceSession session, ImageInputSpec image, TensorLayout layout)
+    private FusedEngine(FusedModelInfo info, ModelSession session, ImageInputSpec image, TensorLayout layout)
         : base(info.Labels, new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(layout)), info.FixedBatchSize)
     {
         Info = info;
@@ -38,7 +40,7 @@ internal sealed class FusedEngine : InferenceEngine
     /// <summary>The engine for a fused model: this one for images, a <see cref="FusedTextEngine"/> for texts.</summary>
     public static InferenceEngine Open(string path, PredictorOptions options)
     {
-        var session = new InferenceSession(Path.GetFullPath(path), SessionSettings.For(options));
+        var session = ModelSession.Open(Path.GetFullPath(path), PredictorSessions.For(options));
         try
         {
             var info = FusedModelInfo.FromSession(path, session);
@@ -61,12 +63,12 @@ internal sealed class FusedEngine : InferenceEngine
         var rows = FixedBatchSize ?? count;
         if (rows == own.Capacity)
         {
-            _session.Run(_inputNames, [own.FullInput], OutputNames, [own.FullOutput], cancellationToken: cancellationToken);
+            _session.Run(_inputNames, [own.FullInput], OutputNames, [own.FullOutput], cancellationToken);
             return;
         }
-        using var input = OrtValue.CreateTensor(new Memory<float>(own.Input, 0, rows * own.ImageLength), Batch.Shape(rows, _imageShape));
-        using var output = OrtValue.CreateTensor(new Memory<float>(own.Probabilities, 0, rows * Labels.Count), [rows, Labels.Count]);
-        _session.Run(_inputNames, [input], OutputNames, [output], cancellationToken: cancellationToken);
+        using var input = TensorValues.Over(new Memory<float>(own.Input, 0, rows * own.ImageLength), Batch.Shape(rows, _imageShape));
+        using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * Labels.Count), [rows, Labels.Count]);
+        _session.Run(_inputNames, [input], OutputNames, [output], cancellationToken);
     }
 
     public override void Dispose() => _session.Dispose();
@@ -76,8 +78,8 @@ internal sealed class FusedEngine : InferenceEngine
         public Batch(int capacity, int imageLength, long[] imageShape, int classes) : base(capacity, imageLength, classes)
         {
             Input = new float[checked(capacity * imageLength)];
-            FullInput = OrtValue.CreateTensor(Input, Shape(capacity, imageShape));
-            FullOutput = OrtValue.CreateTensor(Probabilities, [capacity, classes]);
+            FullInput = TensorValues.Over<float>(Input, Shape(capacity, imageShape));
+            FullOutput = TensorValues.Over<float>(Probabilities, [capacity, classes]);
         }
 
         public override float[] Input { get; }
@@ -103,17 +105,15 @@ internal sealed class FusedEngine : InferenceEngine
 }
 
 /// <summary>Session options for a predictor's sessions, from its options (one place for device, fallback, threads).</summary>
-internal static class SessionSettings
+internal static class PredictorSessions
 {
-    public static SessionOptions For(PredictorOptions options) => new()
+    public static SessionSettings For(PredictorOptions options) => new()
     {
         IntraOpThreads = options.IntraOpThreads,
-        ExecutionProviders = options.Device == DeviceKind.Cuda
-            ? [ExecutionProvider.Cuda(options.DeviceId), ExecutionProvider.Cpu]
-            : [ExecutionProvider.Cpu],
+        AllowSpinning = options.AllowSpinning,
+        ExecutionProviders = SessionSettings.ProvidersFor(options.Device == DeviceKind.Cuda, options.DeviceId),
         ProviderFallback = options.CpuFallback ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
         WarningSink = options.WarningSink,
-        ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = options.AllowSpinning ? "1" : "0" },
     };
 
     public static BackboneRunOptions ForBackbone(PredictorOptions options) => new()

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Specs;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -52,10 +54,10 @@ public sealed class FusedModelInfo
 
     /// <summary>Reads the metadata of the model an open session holds.</summary>
     /// <exception cref="InferenceException">The model is not a fused model composed by OnnxTransfer.</exception>
-    public static FusedModelInfo FromSession(string path, InferenceSession session)
+    public static FusedModelInfo FromSession(string path, ModelSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var metadata = session.Metadata.CustomMetadata;
+        var metadata = session.Session.ModelMetadata.CustomMetadataMap;
         var format = metadata.GetValueOrDefault(ModelMetadataKeys.Format);
         if (format != ModelMetadataKeys.FusedFormat)
             throw new InferenceException(format == ModelMetadataKeys.HeadFormat
@@ -69,15 +71,17 @@ public sealed class FusedModelInfo
         catch (BackboneSpecException e) { throw new InferenceException($"The fused model '{path}' carries an unreadable preprocessing spec: {e.Message}", e); }
 
         var labels = ParseLabels(metadata.GetValueOrDefault(ModelMetadataKeys.Labels), path);
-        var probabilities = session.Outputs.FirstOrDefault(o => o.Name == ModelMetadataKeys.ProbabilitiesOutput)
+        var probabilities = session.Session.OutputMetadata.GetValueOrDefault(ModelMetadataKeys.ProbabilitiesOutput)
                             ?? throw new InferenceException($"The fused model '{path}' has no '{ModelMetadataKeys.ProbabilitiesOutput}' output; compose it again.");
-        if (probabilities.Shape is { Rank: 2 } shape && shape[1] >= 0 && shape[1] != labels.Length)
-            throw new InferenceException($"The fused model '{path}' gives {shape[1]} probabilities per input but names {labels.Length} labels.");
+        if (probabilities.IsTensor && probabilities.Dimensions is [_, var classes] && classes >= 0 && classes != labels.Length)
+            throw new InferenceException($"The fused model '{path}' gives {classes} probabilities per input but names {labels.Length} labels.");
 
-        var inputName = spec.InputName ?? (session.Inputs.Count == 1 ? session.Inputs[0].Name
-            : throw new InferenceException($"The fused model '{path}' has {session.Inputs.Count} inputs and its spec names none."));
-        var input = session.Input(inputName);
-        int? fixedBatch = input.Shape is { Rank: > 0 } inputShape && inputShape[0] > 0 ? checked((int)inputShape[0]) : null;
+        var inputs = session.InputNames;
+        var inputName = spec.InputName ?? (inputs.Count == 1 ? inputs[0]
+            : throw new InferenceException($"The fused model '{path}' has {inputs.Count} inputs and its spec names none."));
+        var input = session.Session.InputMetadata.GetValueOrDefault(inputName)
+                    ?? throw new InferenceException($"The fused model '{path}' has no input '{inputName}' (its inputs: {string.Join(", ", inputs)}); compose it again.");
+        int? fixedBatch = input.IsTensor && input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
         return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
             metadata.GetValueOrDefault(ModelMetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(ModelMetadataKeys.HeadSha256),
             metadata.GetValueOrDefault(ModelMetadataKeys.InputScale), metadata.GetValueOrDefault(ModelMetadataKeys.Tokenizer));

@@ -1,4 +1,6 @@
 using OnnxTransfer.Features.Backbones;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
@@ -13,7 +15,7 @@ namespace OnnxTransfer.Inference.Prediction;
 internal sealed class FusedTextEngine : TextEngine
 {
     private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private readonly bool _int32;
     private readonly bool _hasMask;
@@ -22,17 +24,17 @@ internal sealed class FusedTextEngine : TextEngine
     private readonly int _padId;
     private readonly Lazy<string> _identity;
 
-    private FusedTextEngine(FusedModelInfo info, InferenceSession session, EncoderInputBuilder encoder, int? fixedLength)
+    private FusedTextEngine(FusedModelInfo info, ModelSession session, EncoderInputBuilder encoder, int? fixedLength)
         : base(info.Labels, info.FixedBatchSize, encoder)
     {
         Info = info;
         _session = session;
-        var names = session.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var names = session.InputNames.ToHashSet(StringComparer.Ordinal);
         _hasMask = names.Contains(TextEncoderInputs.AttentionMaskName);
         _hasTypes = names.Contains(TextEncoderInputs.TokenTypeIdsName);
         _inputNames = [info.InputName, .. _hasMask ? [TextEncoderInputs.AttentionMaskName] : Array.Empty<string>(),
             .. _hasTypes ? [TextEncoderInputs.TokenTypeIdsName] : Array.Empty<string>()];
-        _int32 = session.Input(info.InputName).ElementType == TensorElementType.Int32;
+        _int32 = session.Session.InputMetadata[info.InputName].ElementDataType == TensorElementType.Int32;
         _fixedLength = fixedLength;
         _padId = encoder.Tokenizer.PaddingId;
         _identity = new Lazy<string>(() => $"fused sha256:{FileHash.Sha256(info.Path)}");
@@ -49,7 +51,7 @@ internal sealed class FusedTextEngine : TextEngine
     public override string Identity => _identity.Value;
 
     /// <summary>The engine over an open session of a fused text model (the session is owned from here on).</summary>
-    public static FusedTextEngine Create(FusedModelInfo info, InferenceSession session)
+    public static FusedTextEngine Create(FusedModelInfo info, ModelSession session)
     {
         var text = info.Spec.RequireText();
         if (info.TokenizerJson is null)
@@ -57,15 +59,15 @@ internal sealed class FusedTextEngine : TextEngine
         BertTokenizer tokenizer;
         try { tokenizer = BertTokenizerJson.Read(info.TokenizerJson); }
         catch (TokenizerConfigurationException e) { throw new InferenceException($"The fused text model '{info.Path}': {e.Message}", e); }
-        foreach (var input in session.Inputs)
+        foreach (var (name, input) in session.Session.InputMetadata)
         {
-            if (input.Name != info.InputName && input.Name != TextEncoderInputs.AttentionMaskName && input.Name != TextEncoderInputs.TokenTypeIdsName)
-                throw new InferenceException($"The fused text model '{info.Path}' takes an input '{input.Name}' OnnxTransfer does not feed; compose it again.");
-            if (input.ElementType is not (TensorElementType.Int64 or TensorElementType.Int32))
-                throw new InferenceException($"The fused text model '{info.Path}': input '{input.Name}' is {input.ElementType}, not int64 or int32.");
+            if (name != info.InputName && name != TextEncoderInputs.AttentionMaskName && name != TextEncoderInputs.TokenTypeIdsName)
+                throw new InferenceException($"The fused text model '{info.Path}' takes an input '{name}' OnnxTransfer does not feed; compose it again.");
+            if (input.ElementDataType is not (TensorElementType.Int64 or TensorElementType.Int32))
+                throw new InferenceException($"The fused text model '{info.Path}': input '{name}' is {input.ElementDataType.DisplayName()}, not int64 or int32.");
         }
-        var ids = session.Input(info.InputName);
-        int? fixedLength = ids.Shape is { Rank: 2 } shape && shape[1] > 0 ? checked((int)shape[1]) : null;
+        var ids = session.Session.InputMetadata[info.InputName];
+        int? fixedLength = ids.IsTensor && ids.Dimensions.Length == 2 && ids.Dimensions[1] > 0 ? ids.Dimensions[1] : null;
         var encoder = new EncoderInputBuilder(tokenizer, new EncoderInputSettings { MaxLength = Math.Min(text.MaxLength, fixedLength ?? int.MaxValue) });
         return new FusedTextEngine(info, session, encoder, fixedLength);
     }
@@ -103,8 +105,8 @@ internal sealed class FusedTextEngine : TextEngine
         }
         try
         {
-            using var output = OrtValue.CreateTensor(new Memory<float>(own.Probabilities, 0, rows * Labels.Count), [rows, Labels.Count]);
-            _session.Run(_inputNames, inputs, OutputNames, [output], cancellationToken: cancellationToken);
+            using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * Labels.Count), [rows, Labels.Count]);
+            _session.Run(_inputNames, inputs, OutputNames, [output], cancellationToken);
         }
         finally
         {
@@ -118,9 +120,9 @@ internal sealed class FusedTextEngine : TextEngine
     {
         var values = new OrtValue[_inputNames.Length];
         var at = 0;
-        values[at++] = OrtValue.CreateTensor(ids, shape);
-        if (_hasMask) values[at++] = OrtValue.CreateTensor(mask, shape);
-        if (_hasTypes) values[at] = OrtValue.CreateTensor(types, shape);
+        values[at++] = TensorValues.Over(ids, shape);
+        if (_hasMask) values[at++] = TensorValues.Over(mask, shape);
+        if (_hasTypes) values[at] = TensorValues.Over(types, shape);
         return values;
     }
 

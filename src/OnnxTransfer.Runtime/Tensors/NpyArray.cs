@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace OnnxTransfer.Runtime;
 
 /// <summary>A dense, C-ordered, little-endian array as stored in a NumPy <c>.npy</c> file.</summary>

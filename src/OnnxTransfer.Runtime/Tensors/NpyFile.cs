@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace OnnxTransfer.Runtime;
 
 /// <summary>

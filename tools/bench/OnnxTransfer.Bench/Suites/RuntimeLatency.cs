@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Bench.Suites;
@@ -17,21 +18,22 @@ public static class RuntimeLatency
         var threads = options.Int("threads", 0);
         var label = options.Optional("label") ?? Path.GetFileNameWithoutExtension(modelPath);
 
-        using var session = new InferenceSession(modelPath, new SessionOptions { IntraOpThreads = threads });
-        var input = session.Inputs[0];
-        var output = session.Outputs[0];
-        long[] inputShape = ConcreteShape(input.Shape!.Dimensions, batch);
-        long[] outputShape = ConcreteShape(output.Shape!.Dimensions, batch);
+        // Our library path: the session through OnnxTransfer.Runtime's seam, running into reused buffers.
+        using var session = ModelSession.Open(modelPath, new SessionSettings { IntraOpThreads = threads });
+        var inputName = session.InputNames[0];
+        var outputName = session.OutputNames[0];
+        long[] inputShape = ConcreteShape(Array.ConvertAll(session.Session.InputMetadata[inputName].Dimensions, d => (long)d), batch);
+        long[] outputShape = ConcreteShape(Array.ConvertAll(session.Session.OutputMetadata[outputName].Dimensions, d => (long)d), batch);
 
         var data = new float[inputShape.Aggregate(1L, (a, b) => a * b)];
         var random = new Random(42);
         for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
         var result = new float[outputShape.Aggregate(1L, (a, b) => a * b)];
 
-        using var inputValue = OrtValue.CreateTensor(data, inputShape);
-        using var outputValue = OrtValue.CreateTensor(result, outputShape);
-        string[] inputNames = [input.Name];
-        string[] outputNames = [output.Name];
+        using var inputValue = TensorValues.Over<float>(data, inputShape);
+        using var outputValue = TensorValues.Over<float>(result, outputShape);
+        string[] inputNames = [inputName];
+        string[] outputNames = [outputName];
         OrtValue[] inputs = [inputValue];
         OrtValue[] outputs = [outputValue];
 

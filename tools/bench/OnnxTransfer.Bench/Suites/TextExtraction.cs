@@ -5,6 +5,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.TestSupport.Models;
 using OnnxTransfer.Text;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OnnxTransfer.Parquet;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;

@@ -1,0 +1,184 @@
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxTransfer.Runtime;
+
+/// <summary>
+/// ONNX Runtime's <see cref="InferenceSession"/> with what is ours around it: our provider choice applied (CUDA first
+/// when asked, strict or falling back to CPU with a warning), failures explained (<see cref="CudaDiagnostics"/>, model
+/// errors with advice), the providers that actually run reported, and a run that honours a cancellation token.
+/// </summary>
+/// <remarks>Run is thread-safe: ONNX Runtime's session is, and the cancellation options are per thread.</remarks>
+public sealed class ModelSession : IDisposable
+{
+    // A run is synchronous on its thread, so one RunOptions per thread is never used by two runs at once, and the hot
+    // path creates none per call.
+    [ThreadStatic] private static RunOptions? t_runOptions;
+
+    private ModelSession(InferenceSession session, IReadOnlyList<string> activeProviders, IReadOnlyList<string> warnings)
+    {
+        Session = session;
+        ActiveProviders = activeProviders;
+        Warnings = warnings;
+    }
+
+    /// <summary>The official session: its metadata, inputs, outputs and every Run overload.</summary>
+    public InferenceSession Session { get; }
+
+    /// <summary>The providers the session runs on, in priority order, e.g. ["CPUExecutionProvider"] or
+    /// ["CUDAExecutionProvider", "CPUExecutionProvider"].</summary>
+    public IReadOnlyList<string> ActiveProviders { get; }
+
+    /// <summary>Warnings raised while the session was built (e.g. CUDA fell back to CPU).</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Input names in the model's order.</summary>
+    public IReadOnlyList<string> InputNames => Session.InputNames;
+
+    /// <summary>Output names in the model's order.</summary>
+    public IReadOnlyList<string> OutputNames => Session.OutputNames;
+
+    /// <summary>Loads a model file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist, or is a directory.</exception>
+    public static ModelSession Open(string modelPath, SessionSettings settings)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        if (Directory.Exists(modelPath)) throw new FileNotFoundException($"The model path '{modelPath}' is a directory; name the .onnx file.", modelPath);
+        if (!File.Exists(modelPath)) throw new FileNotFoundException($"The model file '{modelPath}' does not exist.", modelPath);
+        return Open(modelPath, null, settings);
+    }
+
+    /// <summary>Loads a model from its serialized bytes (e.g. a model edited in memory).</summary>
+    public static ModelSession Open(byte[] model, SessionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Length == 0) throw new ArgumentException("The model bytes are empty.", nameof(model));
+        return Open(null, model, settings);
+    }
+
+    /// <summary>
+    /// Runs into caller-owned output tensors (allocated once per batch shape and reused), so a batch loop allocates no
+    /// tensors. A cancelled <paramref name="cancellationToken"/> terminates the run in ONNX Runtime.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
+    public void Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
+        IReadOnlyCollection<string> outputNames, IReadOnlyCollection<OrtValue> outputs, CancellationToken cancellationToken = default) =>
+        Cancellable(cancellationToken, options =>
+        {
+            Session.Run(options, inputNames, inputs, outputNames, outputs);
+            return 0;
+        });
+
+    /// <summary>Runs and returns the named outputs in memory ONNX Runtime allocated (dispose the result).</summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
+        IReadOnlyCollection<string> outputNames, CancellationToken cancellationToken = default) =>
+        Cancellable(cancellationToken, options => Session.Run(options, inputNames, inputs, outputNames));
+
+    private static T Cancellable<T>(CancellationToken cancellationToken, Func<RunOptions, T> run)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var options = t_runOptions ??= new RunOptions();
+        var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, options)
+            : default;
+        try
+        {
+            return run(options);
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The run was cancelled.", e, cancellationToken);
+        }
+        finally
+        {
+            registration.Dispose(); // waits for a callback in flight, so the reset below is the last word
+            if (options.Terminate) options.Terminate = false;
+        }
+    }
+
+    public void Dispose() => Session.Dispose();
+
+    private static ModelSession Open(string? path, byte[]? bytes, SessionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _ = RuntimeLog.Environment; // our logging function is in place before ONNX Runtime says anything
+        var warnings = new List<string>();
+        void Warn(string message)
+        {
+            warnings.Add(message);
+            settings.WarningSink?.Invoke(message);
+        }
+
+        if (settings.ExecutionProviders.OfType<CudaExecutionProvider>().FirstOrDefault() is { } cuda)
+        {
+            var mark = RuntimeLog.Mark;
+            try
+            {
+                return new ModelSession(Create(path, bytes, settings, cuda), [cuda.Name, CpuExecutionProvider.ProviderName], warnings);
+            }
+            catch (OnnxRuntimeException e) when (IsProviderFailure(e))
+            {
+                var explanation = CudaDiagnostics.Explain(e.Message, RuntimeLog.Since(mark));
+                if (settings.ProviderFallback == ProviderFallback.Strict)
+                    throw new ExecutionProviderUnavailableException(cuda.Name, explanation, e);
+                Warn($"{cuda.Name} is unavailable, running on CPU instead. {explanation}");
+            }
+        }
+        return new ModelSession(Create(path, bytes, settings, cuda: null), [CpuExecutionProvider.ProviderName], warnings);
+    }
+
+    private static InferenceSession Create(string? path, byte[]? bytes, SessionSettings settings, CudaExecutionProvider? cuda)
+    {
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = settings.IntraOpThreads,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        foreach (var (key, value) in settings.ConfigEntries) options.AddSessionConfigEntry(key, value);
+        if (cuda is not null)
+        {
+            using var cudaOptions = new OrtCUDAProviderOptions();
+            var values = new Dictionary<string, string>(cuda.Options) { ["device_id"] = cuda.DeviceId.ToString(CultureInfo.InvariantCulture) };
+            cudaOptions.UpdateOptions(values);
+            options.AppendExecutionProvider_CUDA(cudaOptions);
+        }
+        try
+        {
+            return path is not null ? new InferenceSession(path, options) : new InferenceSession(bytes!, options);
+        }
+        catch (OnnxRuntimeException e) when (cuda is null || !IsProviderFailure(e))
+        {
+            throw LoadFailure(path, bytes, e);
+        }
+    }
+
+    /// <summary>True when ONNX Runtime's error reads as the CUDA stack failing rather than the model.</summary>
+    private static bool IsProviderFailure(OnnxRuntimeException e) =>
+        e.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase) ||
+        e.Message.Contains("cudnn", StringComparison.OrdinalIgnoreCase) ||
+        e.Message.Contains("cublas", StringComparison.OrdinalIgnoreCase) ||
+        e.Message.Contains("providers_", StringComparison.OrdinalIgnoreCase) ||
+        e.Message.Contains("shared library", StringComparison.OrdinalIgnoreCase);
+
+    private static ModelLoadException LoadFailure(string? path, byte[]? bytes, OnnxRuntimeException cause)
+    {
+        // ONNX Runtime's error code is internal to its package; its message starts with "[ErrorCode:Name]".
+        var code = cause.Message.StartsWith("[ErrorCode:", StringComparison.Ordinal) ? cause.Message[11..cause.Message.IndexOf(']')] : "";
+        var advice = code switch
+        {
+            "InvalidProtobuf" =>
+                "The data is not a complete ONNX model (truncated, or not ONNX at all): export or download it again and compare its sha256.",
+            "NoSuchFile" => "A file the model refers to (external weights?) is missing: keep it beside the model.",
+            "NotImplemented" =>
+                $"The model uses an operator or type that ONNX Runtime {RuntimeInfo.Version} does not implement: re-export it with another opset or without that operator.",
+            _ when cause.Message.Contains("Protobuf parsing failed", StringComparison.OrdinalIgnoreCase) =>
+                "The data is not a complete ONNX model (truncated, or not ONNX at all): export or download it again and compare its sha256.",
+            _ => $"The model is not valid for ONNX Runtime {RuntimeInfo.Version}: check it with onnx.checker and its opset version.",
+        };
+        var source = path is null ? $"({bytes!.Length} bytes in memory)" : $"'{path}'";
+        return new ModelLoadException(path, $"Cannot load the model {source}: {cause.Message.TrimEnd()} {advice}", cause);
+    }
+}
