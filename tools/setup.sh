@@ -3,7 +3,8 @@
 # first and does nothing when its result is already in place.
 #
 #   tools/setup.sh              libvips + OpenBLAS (apt) and ONNX Runtime 1.30.0 (from the npm tarball, sha256-checked)
-#   tools/setup.sh --oracles    also the npm test oracles (DuckDB, Hugging Face tokenizers, onnxruntime-node)
+#   tools/setup.sh --oracles    also the test oracles: npm (DuckDB, Hugging Face tokenizers, onnxruntime-node) and
+#                               Debian's python3-torch (the export scripts' tests compare an exported BERT with PyTorch)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
 #
@@ -24,7 +25,7 @@ for arg in "$@"; do
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -82,6 +83,7 @@ install_oracles() {
 apt_install libvips42 libopenblas0-pthread libzstd1 ca-certificates
 install_onnxruntime
 [ $want_oracles = 1 ] && install_oracles
+[ $want_oracles = 1 ] && apt_install python3 python3-torch
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium
 say "done"
