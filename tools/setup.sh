@@ -2,9 +2,12 @@
 # Installs OnnxTransfer's native dependencies on Debian/Ubuntu. Unattended and safe to rerun: every step checks
 # first and does nothing when its result is already in place.
 #
-#   tools/setup.sh              libvips + OpenBLAS (apt) and ONNX Runtime 1.30.0 (from the npm tarball, sha256-checked)
-#   tools/setup.sh --oracles    also the test oracles: npm (DuckDB, Hugging Face tokenizers, onnxruntime-node) and
+#   tools/setup.sh              OpenBLAS (apt; optional, a managed fallback runs without it) and ONNX Runtime 1.30.0 (from
+#                               the npm tarball, sha256-checked). libvips needs nothing: it comes from NuGet
+#                               (NetVips.Native.linux-x64, one self-contained libvips.so.42 beside the app).
+#   tools/setup.sh --oracles    also the test oracles: npm (DuckDB, Hugging Face tokenizers, onnxruntime-node),
 #                               Debian's python3-torch (the export scripts' tests compare an exported BERT with PyTorch)
+#                               and Debian's libvips42 (the tests of ONNXTRANSFER_LIBVIPS=system)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
 #
@@ -25,7 +28,7 @@ for arg in "$@"; do
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -80,10 +83,10 @@ install_oracles() {
   sha_of "$dir/package-lock.json" > "$stamp"
 }
 
-apt_install libvips42 libopenblas0-pthread libzstd1 ca-certificates
+apt_install libopenblas0-pthread libzstd1 ca-certificates
 install_onnxruntime
 [ $want_oracles = 1 ] && install_oracles
-[ $want_oracles = 1 ] && apt_install python3 python3-torch
+[ $want_oracles = 1 ] && apt_install python3 python3-torch libvips42
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium
 say "done"
