@@ -84,6 +84,20 @@ public class DemoScriptTests
         Assert.That(Number(result.Stdout, @"score\s+(\d+) val images"), Is.EqualTo(153));
         Assert.That(Number(result.Stdout, @"evaluate\s+softmax head on val: ([0-9.]+)"), Is.GreaterThanOrEqualTo(0.948));
         Assert.That(File.Exists(parent.File("data/models/mobilenetv2-int8/model.onnx")));
+
+        // The README walkthrough's first block, pasted into this clone, finds that data (fetch-demo-data verifies it and
+        // prints the folder; no mirror now, so a download attempt would fail) and the spec resolves the model through it.
+        var firstBlock = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(clone, "README.md")), "```sh\n(.*?)```",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        var walkthrough = BashScript.Run("set -euo pipefail\n" + firstBlock + "onnxtransfer inspect \"$SHARED/models/mobilenetv2-int8/model.onnx\" | head -1\n" +
+            "echo \"shared=$ONNXTRANSFER_SHARED\"\n", clone, new Dictionary<string, string>
+            {
+                ["ONNXTRANSFER_SHARED"] = "", ["ONNXTRANSFER_DATA_MIRROR"] = "", ["ONNXTRANSFER_HOME"] = parent.File("data"),
+            }, TimeSpan.FromMinutes(2));
+        Assert.That(walkthrough.ExitCode, Is.EqualTo(0), walkthrough.Output);
+        Assert.That(walkthrough.Stdout, Does.Contain($"shared={parent.File("data")}"));
+        Assert.That(walkthrough.Stdout, Does.Contain("libvips        ok  8.18.7"));
+        Assert.That(walkthrough.Stderr, Does.Contain("[fetch] images present and verified"));
     }
 
     private static double Number(string text, string pattern)
