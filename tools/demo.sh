@@ -6,16 +6,32 @@
 # cache is continued (nothing is extracted twice), everything else is rewritten.
 #   ONNXTRANSFER_SHARED     where the shared models/datasets are (default: ../shared beside the repository)
 #   ONNXTRANSFER_DEMO_DIR   where the demo writes (default: artifacts/demo)
+# Without a shared folder (ONNXTRANSFER_SHARED unset and no ../shared) the demo fetches the model and the images once
+# with `onnxtransfer fetch-demo-data` (about 50 MB from GitHub and download.pytorch.org, sha256-verified, resumable):
+#   ONNXTRANSFER_DEMO_DATA  where they go (default: $ONNXTRANSFER_HOME, else ~/.local/share/onnxtransfer)
+#   ONNXTRANSFER_DATA_MIRROR  a base URL or folder holding mobilenetv2_int8_static.onnx and hymenoptera_data.zip instead
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=$(cd "${ONNXTRANSFER_SHARED:-$REPO/../shared}" && pwd)
 WORK=${ONNXTRANSFER_DEMO_DIR:-$REPO/artifacts/demo}
-export ONNXTRANSFER_SHARED=$SHARED DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if [ -n "${ONNXTRANSFER_SHARED:-}" ] && [ ! -d "$ONNXTRANSFER_SHARED" ]; then
+  echo "demo.sh: ONNXTRANSFER_SHARED=$ONNXTRANSFER_SHARED is not a folder; point it at the shared folder, or unset it to fetch the demo data" >&2
+  exit 1
+fi
 
 "$REPO/tools/setup.sh"
 echo "[demo] building the onnxtransfer CLI into artifacts/onnxtransfer/"
 dotnet publish "$REPO/src/OnnxTransfer.Cli" -c Release -o "$REPO/artifacts/onnxtransfer" -nologo -v quiet -clp:ErrorsOnly
 onnxtransfer() { "$REPO/artifacts/onnxtransfer/onnxtransfer" "$@"; }
+
+if [ -n "${ONNXTRANSFER_SHARED:-}" ]; then SHARED=$(cd "$ONNXTRANSFER_SHARED" && pwd)
+elif [ -d "$REPO/../shared" ]; then SHARED=$(cd "$REPO/../shared" && pwd)
+else
+  echo "[demo] no shared folder (ONNXTRANSFER_SHARED is unset and there is no ../shared): the demo needs the MobileNetV2-int8"
+  echo "[demo] model and the hymenoptera images; fetching them (once, verified) with onnxtransfer fetch-demo-data${ONNXTRANSFER_DATA_MIRROR:+ from $ONNXTRANSFER_DATA_MIRROR}"
+  SHARED=$(onnxtransfer fetch-demo-data ${ONNXTRANSFER_DEMO_DATA:+--to "$ONNXTRANSFER_DEMO_DATA"})
+fi
+export ONNXTRANSFER_SHARED=$SHARED   # the backbone spec's model path reads it
 json() { node -e "const j=JSON.parse(require('fs').readFileSync(0,'utf8')); const v=($1); console.log(typeof v==='number'?+v.toFixed(4):v)"; }
 
 mkdir -p "$WORK"

@@ -5,6 +5,7 @@
     python3 tools/export_text_encoder.py --model sentence-transformers/all-MiniLM-L6-v2 --out DIR      # any BERT-family id or folder
     python3 tools/export_text_encoder.py --random-bert --out /tmp/bert-random                         # no transformers, no download
 
+Without PyTorch (or, for --model, transformers) the script says what to install in one line and exits 1.
 --model needs Hugging Face `transformers` (pip install transformers; it downloads the weights and tokenizer once, or
 reads a local folder). --random-bert needs only PyTorch: it exports a plain-torch BERT with random weights (the same
 architecture as BERT: word + position + token-type embeddings and LayerNorm, post-LN transformer layers with masked
@@ -22,6 +23,7 @@ Tested with Debian's python3-torch 1.13 (/usr/bin/python3); --model was written 
 """
 import argparse
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -60,6 +62,18 @@ def parse_arguments(argv=None):
     elif args.tokenizer:
         parser.error("--tokenizer goes with --random-bert (with --model the model's own tokenizer is saved)")
     return args
+
+
+def require(module, install):
+    """Imports what the export needs, or ends the run with one line saying how to install it (never a traceback)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        sys.exit(f"export_text_encoder: {error.name or module} is not installed for {sys.executable}: {install}")
+
+
+TORCH_INSTALL = "apt-get install python3-torch (Debian/Ubuntu; tools/setup.sh --oracles does it) or pip install torch"
+TRANSFORMERS_INSTALL = "pip install transformers (or use --random-bert, which needs only PyTorch)"
 
 
 def sha256_of(path):
@@ -140,12 +154,9 @@ class HuggingFaceEncoder:
 
     @staticmethod
     def load(name, pooler):
-        try:
-            import torch
-            from transformers import AutoModel, AutoTokenizer
-        except ImportError as error:
-            sys.exit(f"export_text_encoder: --model needs PyTorch and Hugging Face transformers ({error}); "
-                     "pip install transformers, or use --random-bert for a random-weight BERT without it.")
+        torch = require("torch", TORCH_INSTALL)
+        transformers = require("transformers", TRANSFORMERS_INSTALL)
+        AutoModel, AutoTokenizer = transformers.AutoModel, transformers.AutoTokenizer
         tokenizer = AutoTokenizer.from_pretrained(name)
         model = AutoModel.from_pretrained(name)
         if getattr(model.config, "model_type", "") not in ("bert", "distilbert", "roberta", "xlm-roberta", "electra"):
@@ -214,7 +225,9 @@ def spec_for(name, model_path, sha):
 
 def main(argv=None):
     args = parse_arguments(argv)
-    import torch
+    torch = require("torch", TORCH_INSTALL)
+    if not args.random_bert:
+        require("transformers", TRANSFORMERS_INSTALL)  # before anything is written
     out = os.path.abspath(os.path.expanduser(args.out))
     os.makedirs(out, exist_ok=True)
     model_path = os.path.join(out, "model.onnx")

@@ -12,12 +12,23 @@ The graph has input "input" float32 [batch, 3, H, W] (batch dynamic) and output 
 features feeding the classifier are "/Flatten_output_0". The script prints the file's sha256 (put it in the backbone
 spec's model.sha256, or let `onnxtransfer backbone init` write the spec).
 
-Tested with Debian's python3-torch 1.13 / python3-torchvision 0.14 (/usr/bin/python3).
+Tested with Debian's python3-torch 1.13 / python3-torchvision 0.14 (/usr/bin/python3). Without them the script says
+what to install in one line and exits 1.
 """
 import argparse
 import hashlib
+import importlib
 import os
 import sys
+
+
+def require(module):
+    """Imports PyTorch or torchvision, or ends the run with one line saying how to install them (never a traceback)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        sys.exit(f"export_torchvision: {error.name or module} is not installed for {sys.executable}: apt-get install "
+                 "python3-torch python3-torchvision (Debian/Ubuntu; tools/setup.sh --bench does it) or pip install torch torchvision")
 
 
 def sha256_of(path):
@@ -29,8 +40,7 @@ def sha256_of(path):
 
 
 def build(arch, weights, random_init, seed):
-    import torch
-    import torchvision
+    torch, torchvision = require("torch"), require("torchvision")
 
     if not hasattr(torchvision.models, arch):
         sys.exit(f"export_torchvision: torchvision has no model '{arch}' (try resnet18, resnet50, mobilenet_v2)")
@@ -55,8 +65,8 @@ def main():
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     parser.add_argument("--out", required=True, help="where to write the .onnx file")
     args = parser.parse_args()
-
-    import torch
+    torch = require("torch")
+    require("torchvision")
 
     model = build(args.arch, args.weights, args.random, args.seed).eval()
     example = torch.zeros(1, 3, args.size, args.size)

@@ -2,13 +2,15 @@
 # Installs OnnxTransfer's native dependencies on Debian/Ubuntu. Unattended and safe to rerun: every step checks
 # first and does nothing when its result is already in place.
 #
-#   tools/setup.sh              libvips + OpenBLAS (apt); ONNX Runtime comes with the build (NuGet), not from here
-#   tools/setup.sh --oracles    also the npm test oracles (DuckDB, Hugging Face tokenizers, onnxruntime-node)
+#   tools/setup.sh              OpenBLAS (apt; optional, a managed fallback runs without it). ONNX Runtime and libvips
+#                               need nothing: both are NuGet packages of the build (Microsoft.ML.OnnxRuntime,
+#                               NetVips.Native.linux-x64 — one self-contained libvips.so.42 beside the app).
+#   tools/setup.sh --oracles    also the test oracles: npm (DuckDB, Hugging Face tokenizers, onnxruntime-node),
+#                               Debian's python3-torch (the export scripts' tests compare an exported BERT with PyTorch)
+#                               and Debian's libvips42 (the tests of ONNXTRANSFER_LIBVIPS=system)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
 #
-# ONNX Runtime is a NuGet package of the build (Microsoft.ML.OnnxRuntime; Microsoft.ML.OnnxRuntime.Gpu.Linux with
-# -p:OnnxTransferGpu=true): nothing to install here. onnxruntime-node (--oracles) is only a test and benchmark oracle.
 set -euo pipefail
 
 ONNXTRANSFER_HOME=${ONNXTRANSFER_HOME:-$HOME/.local/share/onnxtransfer}
@@ -20,7 +22,7 @@ for arg in "$@"; do
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -57,8 +59,9 @@ install_oracles() {
   sha_of "$dir/package-lock.json" > "$stamp"
 }
 
-apt_install libvips42 libopenblas0-pthread libzstd1 ca-certificates
+apt_install libopenblas0-pthread libzstd1 ca-certificates
 [ $want_oracles = 1 ] && install_oracles
+[ $want_oracles = 1 ] && apt_install python3 python3-torch libvips42
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium
 say "done"

@@ -143,7 +143,11 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(EncodedImageSniffer.LooksTruncated(sniffed, encoded) ? ImageDecodeError.Truncated : ImageDecodeError.Corrupt,
                 source, $"a {sniffed} signature, but libvips cannot read its header ({encoded.Length} bytes).", message);
         throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat, source,
-            $"a {sniffed} image, which this libvips build has no loader for (libvips {VipsRuntime.Version}).", message);
+            $"a {sniffed} image, which this libvips build has no loader for (libvips {VipsRuntime.Version})" +
+            (VipsRuntime.IsBundled
+                ? "; the bundled libvips has no ImageMagick module (BMP and rarer formats): convert the file, or install the " +
+                  "system's (apt-get install libvips42) and set ONNXTRANSFER_LIBVIPS=system."
+                : "."), message);
     }
 
     private static string NicknameOf(nint className)

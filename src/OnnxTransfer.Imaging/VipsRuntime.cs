@@ -20,6 +20,15 @@ public static class VipsRuntime
     /// <summary>The libvips version found, once initialised.</summary>
     public static Version Version => EnsureInitializedAndGet();
 
+    /// <summary>The libvips file in use (initialises libvips): the bundled NetVips.Native one, or the system's.</summary>
+    public static string LibraryPath => EnsureInitializedAndGet() is not null && NativeLibraryNames.Loaded is { } loaded ? loaded.Path : LibVips.VipsLibrary;
+
+    /// <summary>
+    /// True when the bundled libvips (NuGet NetVips.Native.linux-x64, GLib inside) is in use; false for the system's. The
+    /// rule: bundled when present, unless <c>ONNXTRANSFER_LIBVIPS=system</c>.
+    /// </summary>
+    public static bool IsBundled => EnsureInitializedAndGet() is not null && NativeLibraryNames.Loaded is { Bundled: true };
+
     /// <summary>
     /// Initialises libvips (if needed) and applies <paramref name="settings"/>. Safe to call again: the thread count
     /// follows the latest call. Throws <see cref="VipsException"/> when libvips is missing or too old.
@@ -59,15 +68,15 @@ public static class VipsRuntime
             if (version < MinimumVersion)
                 throw new VipsException("vips_init",
                     $"libvips {version} is too old: OnnxTransfer.Imaging needs libvips {MinimumVersion} or newer. " +
-                    "Install a newer libvips (Debian 12 / Ubuntu 22.10+: apt-get install libvips42).", null);
+                    "Use the bundled one (NuGet NetVips.Native.linux-x64; unset ONNXTRANSFER_LIBVIPS) or install a newer libvips.", null);
             VipsErrors.Check(LibVips.Init("onnxtransfer"), "vips_init");
             _version = version;
         }
         catch (DllNotFoundException e)
         {
-            throw new VipsException("vips_init",
-                "libvips could not be loaded (libvips.so.42 on Linux). Install libvips 8.12 or newer " +
-                "(Debian/Ubuntu: apt-get install libvips42; macOS: brew install vips).", e);
+            throw new VipsException("vips_init", e.Message.StartsWith("libvips", StringComparison.Ordinal) || e.Message.StartsWith(NativeLibraryNames.PreferenceVariable, StringComparison.Ordinal)
+                ? e.Message
+                : $"libvips could not be loaded ({e.Message}). Install libvips 8.12 or newer (Debian/Ubuntu: apt-get install libvips42; macOS: brew install vips).", e);
         }
         catch (EntryPointNotFoundException e)
         {

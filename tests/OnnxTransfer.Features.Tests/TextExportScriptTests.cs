@@ -8,20 +8,30 @@ using OnnxTransfer.TestSupport;
 namespace OnnxTransfer.Features.Tests;
 
 /// <summary>
-/// tools/export_text_encoder.py with Debian's PyTorch: a plain-torch BERT exported through the script's one export path
-/// loads as a text backbone and computes what PyTorch computed; bad arguments are refused; --model without
-/// transformers says how to get it. (Hugging Face models themselves cannot be exported here: no transformers.)
+/// tools/export_text_encoder.py with Debian's PyTorch (tools/setup.sh --oracles installs python3-torch, so these run on
+/// every machine the test command set up): a plain-torch BERT exported through the script's one export path loads as a
+/// text backbone and computes what PyTorch computed; bad arguments are refused; without PyTorch or transformers both
+/// export scripts say in one line what to install. A module is made missing by a stand-in on PYTHONPATH that fails to
+/// import, so the refusal is exercised whatever is installed. (Hugging Face models themselves are not exported here.)
 /// </summary>
 [NonParallelizable]
 public class TextExportScriptTests
 {
     private const string Python = "/usr/bin/python3";
 
-    private static (int Code, string Stdout, string Stderr) Script(params string[] arguments)
+    private static (int Code, string Stdout, string Stderr) Script(params string[] arguments) =>
+        Run("export_text_encoder.py", missingModules: [], arguments);
+
+    /// <summary>Runs a script of tools/ with /usr/bin/python3; each of <paramref name="missingModules"/> fails to import.</summary>
+    private static (int Code, string Stdout, string Stderr) Run(string script, string[] missingModules, params string[] arguments)
     {
-        if (!File.Exists(Python)) Assert.Ignore($"{Python} is not installed (tools/setup.sh --bench installs Debian's python3-torch).");
+        Assert.That(File.Exists(Python), $"{Python} is missing: tools/setup.sh --oracles installs it with python3-torch");
+        using var standIns = new TempDirectory("export-missing-modules");
+        foreach (var module in missingModules)
+            File.WriteAllText(standIns.File(module + ".py"), $"raise ModuleNotFoundError(\"No module named '{module}'\", name=\"{module}\")\n");
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Tools, "export_text_encoder.py"));
+        if (missingModules.Length > 0) start.Environment["PYTHONPATH"] = standIns.Path;
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Tools, script));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -38,7 +48,6 @@ public class TextExportScriptTests
         var example = folder.File("example.npy");
         var (code, stdout, stderr) = Script("--random-bert", "--hidden", "64", "--layers", "2", "--heads", "4", "--intermediate", "128",
             "--tokenizer", SharedData.BertBaseUncasedTokenizer, "--example-output", example, "--out", output);
-        if (code != 0 && stderr.Contains("No module named 'torch'")) Assert.Ignore("PyTorch is not installed for /usr/bin/python3.");
         Assert.That(code, Is.Zero, stderr);
         var model = Path.Combine(output, "model.onnx");
         Assert.That(stdout, Does.Contain($"sha256 {FileHash.Sha256(model)}"));
@@ -89,8 +98,27 @@ public class TextExportScriptTests
         var opset = Script("--random-bert", "--opset", "11", "--out", "/tmp/unused");
         Assert.That(opset.Stderr, Does.Contain("--opset must be 14 or later"));
 
-        var model = Script("--model", "bert-base-uncased", "--out", "/tmp/onnxtransfer-export-unused");
-        if (model.Code == 0) Assert.Inconclusive("transformers is installed here and exported the model; the refusal path was not exercised.");
-        Assert.That(model.Stderr, Does.Contain("pip install transformers").Or.Contain("cannot"), model.Stderr);
+        using var folder = new TempDirectory("features-export-refused");
+        var unused = folder.File("not-written");
+        var model = Run("export_text_encoder.py", ["transformers"], "--model", "bert-base-uncased", "--out", unused);
+        Assert.That(model.Code, Is.EqualTo(1));
+        Assert.That(model.Stderr.Trim(), Is.EqualTo(
+            $"export_text_encoder: transformers is not installed for {Python}: pip install transformers (or use --random-bert, which needs only PyTorch)"));
+        Assert.That(Directory.Exists(unused), Is.False, "nothing is written before the check");
+    }
+
+    [TestCase("export_text_encoder.py", "torch", "--random-bert", "apt-get install python3-torch")]
+    [TestCase("export_torchvision.py", "torch", "--random", "apt-get install python3-torch python3-torchvision")]
+    [TestCase("export_torchvision.py", "torchvision", "--random", "apt-get install python3-torch python3-torchvision")]
+    public void MissingPyTorchIsOneLineSayingWhatToInstall(string script, string missing, string source, string install)
+    {
+        using var folder = new TempDirectory("features-export-no-torch");
+        var (code, stdout, stderr) = Run(script, [missing], source, "--out", folder.File("model.onnx"));
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Not.Contain("Traceback"));
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), stderr);
+        Assert.That(lines[0], Does.StartWith($"{Path.GetFileNameWithoutExtension(script)}: {missing} is not installed for {Python}: {install}"));
+        Assert.That(stdout, Is.Empty);
     }
 }

@@ -27,7 +27,9 @@ public static class BashScript
         else { start.ArgumentList.Add("-c"); start.ArgumentList.Add(textOrFile); }
         start.Environment["ONNXTRANSFER_SHARED"] = SharedData.Root;
         if (environment is not null)
-            foreach (var (name, value) in environment) start.Environment[name] = value;
+            foreach (var (name, value) in environment)
+                if (value.Length == 0) start.Environment.Remove(name); // "" unsets (e.g. ONNXTRANSFER_SHARED for a machine without it)
+                else start.Environment[name] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bash could not be started");
         var stdout = new StringBuilder();

@@ -57,11 +57,12 @@ public static class DoctorCommand
 
         try
         {
-            checks.Add(new("libvips", true, $"{VipsRuntime.Version} (images decode through it)"));
+            var origin = VipsRuntime.IsBundled ? "bundled, NuGet NetVips.Native" : "system; ONNXTRANSFER_LIBVIPS=system chose it or none is bundled";
+            checks.Add(new("libvips", true, $"{VipsRuntime.Version} from {VipsRuntime.LibraryPath} [{origin}] (images decode through it)"));
         }
         catch (Exception e) when (e is VipsException or DllNotFoundException)
         {
-            checks.Add(new("libvips", false, $"{e.Message} — install it: apt-get install libvips42 (or run tools/setup.sh)"));
+            checks.Add(new("libvips", false, e.Message));
         }
 
         var blas = BlasBackend.Default;

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// The README's NativeAOT command, exactly as printed there, publishes a native binary (into a temporary folder) that runs
+/// doctor and predict: the bundled libvips travels beside it and the binary predicts what the managed CLI predicts.
+/// Slow (a full NativeAOT compile, minutes): one test.
+/// </summary>
+[NonParallelizable]
+public class NativeAotPublishTests
+{
+    private const string Command = "dotnet publish src/OnnxTransfer.Cli -c Release -r linux-x64 -p:PublishAot=true";
+
+    [Test]
+    public void TheReadmeNativeAotCommandBuildsABinaryThatRunsDoctorAndPredict()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        Assert.That(Regex.Matches(readme, Regex.Escape($"`{Command}`")), Has.Count.EqualTo(1), "the README prints the command as tested here");
+
+        using var output = new TempDirectory("cli-native-aot");
+        var publish = BashScript.Run($"{Command} -o '{output.Path}' -nologo -clp:ErrorsOnly", RepositoryPaths.Root, timeout: TimeSpan.FromMinutes(15));
+        Assert.That(publish.ExitCode, Is.EqualTo(0), publish.Output);
+        var binary = output.File("onnxtransfer");
+        Assert.That(File.Exists(binary));
+        Assert.That(File.Exists(output.File("libvips.so.42")), "the bundled libvips is published beside the binary");
+
+        var doctor = BashScript.Run($"'{binary}' doctor", output.Path);
+        TestContext.Out.WriteLine(doctor.Output);
+        Assert.That(doctor.ExitCode, Is.EqualTo(0), doctor.Output);
+        Assert.That(doctor.Stdout, Does.Contain($"libvips        ok  8.18.7 from {output.File("libvips.so.42")} [bundled, NuGet NetVips.Native]"));
+
+        var fused = ScoreTestModels.Instance.FusedPath;
+        string[] images = [Path.Combine(ScoreTestModels.ValFolder, "bees", "10870992_eebeeb3a12.jpg"), Path.Combine(ScoreTestModels.ValFolder, "ants", "10308379_1b6c72e180.jpg")];
+        var native = BashScript.Run($"'{binary}' predict --model '{fused}' '{images[0]}' '{images[1]}'", output.Path);
+        Assert.That(native.ExitCode, Is.EqualTo(0), native.Output);
+        var managed = ExtractCliRunner.Run(["predict", "--model", fused, .. images]);
+        Assert.That(managed.ExitCode, Is.EqualTo(0), managed.Stderr);
+        Assert.That(native.Stdout, Is.EqualTo(managed.Stdout), "the native binary predicts what the managed CLI predicts");
+        Assert.That(native.Stdout, Does.Contain("bees").And.Contain("ants"));
+    }
+}
