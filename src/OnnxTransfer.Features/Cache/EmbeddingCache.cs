@@ -165,6 +165,61 @@ public sealed class EmbeddingCache : IDisposable
         return new CachedEmbeddings(ids.ToArray(), sources.ToArray(), labels.ToArray(), splits.ToArray(), all, dimension);
     }
 
+    /// <summary>Id, source, label and split of every embedding row, in part order (the embeddings are not read).</summary>
+    public IReadOnlyList<CachedRow> ReadRows()
+    {
+        var rows = new List<CachedRow>();
+        foreach (var file in PartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var ids = group.ReadStrings(CacheLayout.IdColumn);
+                var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                for (var i = 0; i < ids.Length; i++) rows.Add(new CachedRow(ids[i]!, sources[i]!, labels[i], splits[i]));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="ids"/> with their embeddings, in part order; only row groups that hold one of them
+    /// have their embeddings read, so a small sample of a large cache stays cheap.
+    /// </summary>
+    public CachedEmbeddings ReadEmbeddings(IReadOnlySet<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var dimension = Dimension;
+        var kept = new List<CachedRow>();
+        var values = new List<float>();
+        foreach (var file in PartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var groupIds = group.ReadStrings(CacheLayout.IdColumn);
+                if (!Array.Exists(groupIds, id => id is not null && ids.Contains(id))) continue;
+                var block = new float[group.RowCount * dimension];
+                group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
+                var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                for (var i = 0; i < groupIds.Length; i++)
+                {
+                    if (groupIds[i] is not { } id || !ids.Contains(id)) continue;
+                    kept.Add(new CachedRow(id, sources[i]!, labels[i], splits[i]));
+                    values.AddRange(block.AsSpan(i * dimension, dimension));
+                }
+            }
+        }
+        return new CachedEmbeddings(kept.Select(r => r.Id).ToArray(), kept.Select(r => r.Source).ToArray(), kept.Select(r => r.Label).ToArray(),
+            kept.Select(r => r.Split).ToArray(), values.ToArray(), dimension);
+    }
+
     /// <summary>Every error row, in part order.</summary>
     public IReadOnlyList<ErrorRow> ReadErrors() => ErrorPartFiles().SelectMany(ReadErrorPart).ToList();
 
