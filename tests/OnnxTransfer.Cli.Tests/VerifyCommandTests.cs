@@ -98,6 +98,27 @@ public class VerifyCommandTests
     }
 
     [Test]
+    public void VerifyAFusedModelWithTheHeadItWasComposedFrom()
+    {
+        var fused = _temp.File("fused.onnx");
+        var (code, _, stderr) = ExtractCliRunner.Run("compose", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", _head, "--out", fused);
+        Assert.That(code, Is.Zero, stderr);
+        var (verify, stdout, log) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused, "--head", _head, "--sample", "6", "--json");
+        Assert.That(verify, Is.Zero, log);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.That(json.RootElement.GetProperty("embeddings").ValueKind, Is.EqualTo(JsonValueKind.Null), "a fused model gives no embeddings");
+        Assert.That(json.RootElement.GetProperty("head").GetProperty("top1_agreement").GetDouble(), Is.EqualTo(1.0));
+        Assert.That(json.RootElement.GetProperty("compared").GetInt32(), Is.EqualTo(6));
+
+        var (noHead, _, noHeadLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused);
+        Assert.That(noHead, Is.EqualTo(1));
+        Assert.That(noHeadLog, Does.Contain("--model needs --head"));
+        var (precision, _, precisionLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused, "--head", _head, "--precision", "fp16");
+        Assert.That(precision, Is.EqualTo(1));
+        Assert.That(precisionLog, Does.Contain("--precision sets the backbone's precision"));
+    }
+
+    [Test]
     public void VerifyFailsWithExitCode3AgainstACacheMadeWithOtherPreprocessing()
     {
         // A spec that resizes differently (shorter side 320 before the 224 crop) and normalises with 0.5: another preprocessing.
