@@ -13,6 +13,9 @@ public static class ModelMetadataKeys
     public const string CacheFingerprintSha256 = "onnxtransfer.cache.fingerprint.sha256";
     public const string CacheFingerprint = "onnxtransfer.cache.fingerprint";
 
+    /// <summary>JSON array of the numerics (provider, precision, runtime) of the cache a head was trained on.</summary>
+    public const string CacheNumerics = "onnxtransfer.cache.numerics";
+
     public const string BackboneFingerprintSha256 = "onnxtransfer.backbone.fingerprint.sha256";
     public const string BackboneFingerprint = "onnxtransfer.backbone.fingerprint";
 

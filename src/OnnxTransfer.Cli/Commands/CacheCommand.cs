@@ -47,6 +47,9 @@ public static class CacheCommand
         Console.WriteLine($"fingerprint {m.Fingerprint.Sha256}");
         Console.WriteLine($"           {m.Fingerprint.Json}");
         Console.WriteLine($"created    {m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", c)} by {m.CreatedBy}");
+        Console.WriteLine($"numerics   {string.Join("; ", m.Numerics.Select(n => n.Describe()))}{(m.HasMixedNumerics ? " — MIXED (extracted with --allow-mixed-numerics)" : "")}");
+        if (s.RowsByNumerics.Count > 1 || s.RowsByNumerics.Any(n => n.Numerics.IsUnknown))
+            foreach (var n in s.RowsByNumerics) Console.WriteLine(string.Create(c, $"           {n.Rows} rows in {n.Parts} part(s): {n.Numerics.Describe()}"));
         if (s.Groups.Count > 0)
         {
             Console.WriteLine();
@@ -78,6 +81,21 @@ public static class CacheCommand
             json.WritePropertyName("fingerprint");
             json.WriteRawValue(s.Manifest.Fingerprint.Json);
             json.WriteString("created_by", s.Manifest.CreatedBy);
+            json.WriteStartArray("numerics");
+            foreach (var n in s.Manifest.Numerics) n.Write(json);
+            json.WriteEndArray();
+            json.WriteBoolean("mixed_numerics", s.Manifest.HasMixedNumerics);
+            json.WriteStartArray("rows_by_numerics");
+            foreach (var n in s.RowsByNumerics)
+            {
+                json.WriteStartObject();
+                json.WritePropertyName("numerics");
+                n.Numerics.Write(json);
+                json.WriteNumber("rows", n.Rows);
+                json.WriteNumber("parts", n.Parts);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
             json.WriteStartArray("groups");
             foreach (var g in s.Groups)
             {

@@ -38,6 +38,12 @@ public static class ExtractCommand
     // The same thread flags as score: --decode-threads prepares inputs, --threads (DeviceOptions) runs the model.
     private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> NewCache = new("--new-cache") { Description = "Replace a cache made with another backbone or preprocessing (deletes its manifest and parts, nothing else)." };
+    private static readonly Option<bool> AllowMixedNumerics = new("--allow-mixed-numerics")
+    {
+        Description = "Add parts to a cache made with other numerics (provider or precision, e.g. CPU int8 kernels vs CUDA float); " +
+                      "the manifest then lists every numerics present. Without it such a run is refused before any work.",
+    };
+    private static readonly Option<string> Precision = PrecisionOption.Create();
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
@@ -51,7 +57,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -77,14 +83,15 @@ public static class ExtractCommand
         void Info(string line) { if (!quiet) Console.Error.WriteLine(line); }
 
         var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
-        var runOptions = new BackboneRunOptions
+        var runOptions = PrecisionOption.Checked(new BackboneRunOptions
         {
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),
             Strict = !parseResult.GetValue(Device.CpuFallback),
             IntraOpThreads = parseResult.GetValue(Device.Threads),
+            Precision = PrecisionOption.Parse(parseResult, Precision),
             WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
-        };
+        });
         var textPath = parseResult.GetValue(Texts);
         if (spec.Kind == BackboneKind.Text && textPath is null)
             throw new CliException($"Backbone '{spec.Name}' is a text backbone: give the texts with --texts FILE (.txt, .csv, .tsv, .jsonl or .parquet).", ExitCodes.Usage);
@@ -95,6 +102,7 @@ public static class ExtractCommand
         Info($"backbone   {spec.Name}: {run.ModelPath}");
         Info($"features   {run.FeatureTensor} → {run.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
              $"on {string.Join(", ", run.Providers)}");
+        Info($"numerics   {run.Numerics.Describe()}");
         if (run.FeatureExplanation is { } why) Info($"           {why}");
         foreach (var note in run.Notes) Info($"note       {note}");
 
@@ -115,7 +123,10 @@ public static class ExtractCommand
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
             : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
-        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, parseResult.GetValue(NewCache));
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
+        if (cache.Manifest.HasMixedNumerics)
+            Console.Error.WriteLine($"warning: the cache holds embeddings of {cache.Manifest.Numerics.Count} numerics ({string.Join("; ", cache.Manifest.Numerics.Select(n => n.Describe()))}); " +
+                                    "`onnxtransfer verify` measures how far apart they are.");
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = run.Pipeline(options);
@@ -197,6 +208,8 @@ public static class ExtractCommand
             json.WriteStartArray("providers");
             foreach (var provider in s.Providers) json.WriteStringValue(provider);
             json.WriteEndArray();
+            json.WritePropertyName("numerics");
+            s.Numerics.Write(json);
             json.WriteEndObject();
         }
         stdout.WriteByte((byte)'\n');

@@ -42,6 +42,8 @@ internal sealed class ExtractTarget : IDisposable
 
     public IReadOnlyList<string> Providers => _image?.ActiveProviders ?? _text!.ActiveProviders;
 
+    public Features.Numerics.EmbeddingNumerics Numerics => _image?.Numerics ?? _text!.Numerics;
+
     public IReadOnlyList<string> Notes => _image?.Notes ?? _text!.Notes;
 
     public CacheManifest Manifest => _image is not null ? ExtractionPipeline.ManifestFor(_image) : ExtractionPipeline.ManifestFor(_text!);

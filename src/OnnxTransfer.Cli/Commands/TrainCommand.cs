@@ -188,6 +188,7 @@ public static class TrainCommand
                 Metrics = outcome.Metrics,
                 Sweep = outcome.Sweep,
                 Fingerprint = outcome.Dataset.Fingerprint,
+                CacheNumerics = outcome.Dataset.Numerics,
                 ExtraMetadata = [new("onnxtransfer.training.splits", $"train={outcome.Plan?.TrainName ?? "all"};eval={outcome.Plan?.Evaluation ?? "none"}")],
             });
         }

@@ -15,6 +15,12 @@ public static class ExitCodes
     /// <summary>The run finished but more inputs failed than <c>--max-errors</c> allows.</summary>
     public const int TooManyBadInputs = 3;
 
+    /// <summary>
+    /// The same code as <see cref="TooManyBadInputs"/>, for the same situation: the command finished, but its result is
+    /// below a threshold the user set (<c>verify</c>: --min-cosine or --min-top1).
+    /// </summary>
+    public const int BelowThreshold = TooManyBadInputs;
+
     /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM) after finishing the unit of work in progress; rerun to continue.</summary>
     public const int Interrupted = 130;
 }

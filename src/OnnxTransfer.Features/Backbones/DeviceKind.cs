@@ -1,3 +1,5 @@
+using OnnxTransfer.Features.Numerics;
+
 namespace OnnxTransfer.Features.Backbones;
 
 /// <summary>Where the backbone runs.</summary>
@@ -33,4 +35,22 @@ public sealed record BackboneRunOptions
 
     /// <summary>Receives warnings (e.g. a CUDA fallback).</summary>
     public Action<string>? WarningSink { get; init; }
+
+    /// <summary>
+    /// The float precision asked of the provider: fp32 (default), or on CUDA tf32/fp16 for speed. It is part of the
+    /// embeddings' numerics (<see cref="EmbeddingNumerics"/>), so a cache made with one refuses parts of another.
+    /// </summary>
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
+
+    /// <summary>Refuses settings that cannot run, before any model is loaded (the message names the fix; no parameter suffix).</summary>
+    /// <exception cref="ArgumentException">A precision other than fp32 on CPU, or a negative device id or thread count.</exception>
+    public void Validate()
+    {
+        if (Device == DeviceKind.Cpu && Precision != ComputePrecision.Fp32)
+            throw new ArgumentException(
+                $"Precision {ComputePrecisionNames.Of(Precision)} needs a GPU: the CPU provider computes in fp32 only. " +
+                "Drop --precision (fp32 is the default) or run with --device cuda.");
+        if (DeviceId < 0) throw new ArgumentException($"The CUDA device id must be 0 or more (got {DeviceId}).");
+        if (IntraOpThreads < 0) throw new ArgumentException($"The thread count must be 0 (one per core) or more (got {IntraOpThreads}).");
+    }
 }

@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;
@@ -83,6 +84,9 @@ public sealed class ImageBackbone : IDisposable
     /// <summary>Warnings from session creation (e.g. CUDA fell back to CPU).</summary>
     public IReadOnlyList<string> Warnings => _session.Warnings;
 
+    /// <summary>How this session computes the embeddings (provider, precision, runtime): recorded in every cache part.</summary>
+    public EmbeddingNumerics Numerics { get; private set; } = EmbeddingNumerics.Unknown;
+
     /// <summary>Things worth telling the user (unpinned model file, fixed batch size).</summary>
     public IReadOnlyList<string> Notes { get; }
 
@@ -94,6 +98,7 @@ public sealed class ImageBackbone : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         options ??= new BackboneRunOptions();
+        options.Validate();
         var image = spec.RequireImage();
         var notes = new List<string>();
         var (modelPath, sha) = BackboneModelFile.Verify(spec, notes);
@@ -110,7 +115,10 @@ public sealed class ImageBackbone : IDisposable
         try
         {
             var featureShape = FeatureShape(session, featureTensor, input, spec, layout, fixedBatch, image);
-            return new ImageBackbone(spec, image, modelPath, sha, featureTensor, explanation, session, input, fixedBatch, featureShape, notes);
+            return new ImageBackbone(spec, image, modelPath, sha, featureTensor, explanation, session, input, fixedBatch, featureShape, notes)
+            {
+                Numerics = EmbeddingNumerics.Derive(options, session.ActiveProviders, QuantizedGraph.Detect(model), OnnxRuntimeVersion.Current),
+            };
         }
         catch
         {

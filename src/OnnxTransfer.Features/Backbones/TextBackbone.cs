@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -96,6 +97,9 @@ public sealed class TextBackbone : IDisposable
 
     public IReadOnlyList<string> Warnings => _session.Warnings;
 
+    /// <summary>How this session computes the embeddings (provider, precision, runtime): recorded in every cache part.</summary>
+    public EmbeddingNumerics Numerics { get; private set; } = EmbeddingNumerics.Unknown;
+
     /// <summary>Things worth telling the user (unpinned model file, fixed shapes).</summary>
     public IReadOnlyList<string> Notes { get; }
 
@@ -108,6 +112,7 @@ public sealed class TextBackbone : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         options ??= new BackboneRunOptions();
+        options.Validate();
         var text = spec.RequireText();
         var notes = new List<string>();
         if (spec.Features.Pooling != FeaturePooling.None)
@@ -130,7 +135,10 @@ public sealed class TextBackbone : IDisposable
         try
         {
             var dimension = HiddenSize(session, spec, featureTensor, text.Pooling, inputs, tokenizer);
-            return new TextBackbone(spec, text, modelPath, sha, featureTensor, session, inputs, tokenizer, VocabularyHash(tokenizer), dimension, overLength, notes);
+            return new TextBackbone(spec, text, modelPath, sha, featureTensor, session, inputs, tokenizer, VocabularyHash(tokenizer), dimension, overLength, notes)
+            {
+                Numerics = EmbeddingNumerics.Derive(options, session.ActiveProviders, QuantizedGraph.Detect(model), OnnxRuntimeVersion.Current),
+            };
         }
         catch
         {

@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 
 namespace OnnxTransfer.Features.Cache;
 
@@ -41,4 +42,31 @@ public sealed class CacheFingerprintMismatchException : CacheException
                $"{requested.Sha256[..12]}…); they must not be mixed. Differences:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}" +
                "Extract into another folder, or pass --new-cache to replace this cache.";
     }
+}
+
+/// <summary>
+/// The cache's embeddings were computed with other numerics (provider or precision) than this run's: same backbone and
+/// preprocessing, measurably different numbers. Refused before any work unless the mix is allowed explicitly.
+/// </summary>
+public sealed class CacheNumericsMismatchException : CacheException
+{
+    public CacheNumericsMismatchException(string directory, IReadOnlyList<EmbeddingNumerics> cached, EmbeddingNumerics requested)
+        : base(BuildMessage(directory, cached, requested))
+    {
+        Directory = directory;
+        Cached = cached;
+        Requested = requested;
+    }
+
+    public string Directory { get; }
+
+    public IReadOnlyList<EmbeddingNumerics> Cached { get; }
+
+    public EmbeddingNumerics Requested { get; }
+
+    private static string BuildMessage(string directory, IReadOnlyList<EmbeddingNumerics> cached, EmbeddingNumerics requested) =>
+        $"The cache '{directory}' holds embeddings computed with {string.Join(" and ", cached.Select(n => n.Describe()))}; this run computes " +
+        $"with {requested.Describe()}. Same backbone, different numbers (a quantised model differs most between CPU and CUDA), so parts are " +
+        "not added. Run where the cache was made (same --device and --precision), extract into another folder, or pass " +
+        "--allow-mixed-numerics to add them anyway (the manifest then lists every numerics; `onnxtransfer verify` measures the difference).";
 }

@@ -25,6 +25,9 @@ public static class CacheLayout
     public const string DimensionKey = "onnxtransfer.dim";
     public const string ProvidersKey = "onnxtransfer.providers";
 
+    /// <summary>The numerics (JSON, <c>EmbeddingNumerics</c>) the part's embeddings were computed with.</summary>
+    public const string NumericsKey = "onnxtransfer.numerics";
+
     public const string IdColumn = "id";
     public const string SourceColumn = "source";
     public const string LabelColumn = "label";

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 
 namespace OnnxTransfer.Features.Cache;
 
@@ -30,6 +31,19 @@ public sealed record CacheManifest
 
     public int Dimension => Fingerprint.Dimension;
 
+    /// <summary>
+    /// Every numerics the cache's embeddings were computed with: one normally, more only when a run passed
+    /// <c>--allow-mixed-numerics</c>. A manifest written before numerics were recorded reads as one
+    /// <see cref="EmbeddingNumerics.Unknown"/>.
+    /// </summary>
+    public IReadOnlyList<EmbeddingNumerics> Numerics { get; init; } = [EmbeddingNumerics.Unknown];
+
+    /// <summary>True when the embeddings come from more than one numerics (or from unknown and known ones).</summary>
+    public bool HasMixedNumerics => Numerics.Count > 1;
+
+    /// <summary>Whether a run with <paramref name="numerics"/> computes the same numbers as (one of) the cache's.</summary>
+    public bool Holds(EmbeddingNumerics numerics) => Numerics.Any(n => n.SameNumbersAs(numerics));
+
     /// <summary>The tool version string for <see cref="CreatedBy"/>.</summary>
     public static string ToolVersion =>
         "onnxtransfer " + (typeof(CacheManifest).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0");
@@ -52,6 +66,9 @@ public sealed record CacheManifest
             w.WriteString("feature_tensor", FeatureTensor);
             if (ModelPath is not null) w.WriteString("model_path", ModelPath);
             w.WriteEndObject();
+            w.WriteStartArray("numerics");
+            foreach (var numerics in Numerics) numerics.Write(w);
+            w.WriteEndArray();
             w.WriteString("created_by", CreatedBy);
             w.WriteString("created_at", CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             w.WriteEndObject();
@@ -91,6 +108,7 @@ public sealed record CacheManifest
                 BackboneName = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "name") ?? "" : "",
                 FeatureTensor = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "feature_tensor") ?? "" : "",
                 ModelPath = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "model_path") : null,
+                Numerics = ReadNumerics(root),
                 CreatedBy = String(root, "created_by") ?? "",
                 CreatedAt = String(root, "created_at") is { } at && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
                     ? when : default,
@@ -116,6 +134,14 @@ public sealed record CacheManifest
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The "numerics" array; absent (a cache made before numerics were recorded) or empty reads as unknown.</summary>
+    private static EmbeddingNumerics[] ReadNumerics(JsonElement root)
+    {
+        if (!root.TryGetProperty("numerics", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+            return [EmbeddingNumerics.Unknown];
+        return array.EnumerateArray().Select(EmbeddingNumerics.FromJson).ToArray();
     }
 
     private static string? String(JsonElement element, string name) =>

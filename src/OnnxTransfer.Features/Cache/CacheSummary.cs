@@ -1,7 +1,12 @@
+using OnnxTransfer.Features.Numerics;
+
 namespace OnnxTransfer.Features.Cache;
 
 /// <summary>Rows of one split and label.</summary>
 public sealed record GroupCount(string? Split, string? Label, int Rows);
+
+/// <summary>Embedding rows computed with one numerics (read from the parts' own metadata).</summary>
+public sealed record NumericsCount(EmbeddingNumerics Numerics, int Rows, int Parts);
 
 /// <summary>Error rows with one reason code.</summary>
 public sealed record ReasonCount(string Reason, int Rows);
@@ -27,6 +32,9 @@ public sealed record CacheSummary
 
     public required IReadOnlyList<ErrorRow> Errors { get; init; }
 
+    /// <summary>Rows per numerics as the parts record them, most rows first (parts from before numerics were recorded: unknown).</summary>
+    public IReadOnlyList<NumericsCount> RowsByNumerics { get; init; } = [];
+
     public int Dimension => Manifest.Dimension;
 
     public static CacheSummary Of(EmbeddingCache cache)
@@ -35,11 +43,19 @@ public sealed record CacheSummary
         var counts = new Dictionary<(string?, string?), int>();
         var rows = 0;
         long bytes = 0;
+        var byNumerics = new List<(EmbeddingNumerics Numerics, int Rows, int Parts)>();
         var parts = cache.PartFiles();
         foreach (var file in parts)
         {
             bytes += new FileInfo(file).Length;
             using var reader = Parquet.ParquetFileReader.Open(file);
+            var numerics = EmbeddingNumerics.Parse(reader.GetMetadata(CacheLayout.NumericsKey));
+            var at = byNumerics.FindIndex(n => n.Numerics == numerics);
+            if (at < 0) byNumerics.Add((numerics, 0, 0));
+            at = at < 0 ? byNumerics.Count - 1 : at;
+            var partRows = 0;
+            for (var g = 0; g < reader.RowGroupCount; g++) partRows += reader.RowGroupRowCount(g);
+            byNumerics[at] = (numerics, byNumerics[at].Rows + partRows, byNumerics[at].Parts + 1);
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 var group = reader.OpenRowGroup(g);
@@ -70,6 +86,7 @@ public sealed record CacheSummary
                 .Select(g => new ReasonCount(g.Key, g.Count()))
                 .OrderByDescending(r => r.Rows).ThenBy(r => r.Reason, StringComparer.Ordinal).ToArray(),
             Errors = errors,
+            RowsByNumerics = byNumerics.OrderByDescending(n => n.Rows).Select(n => new NumericsCount(n.Numerics, n.Rows, n.Parts)).ToArray(),
         };
     }
 }

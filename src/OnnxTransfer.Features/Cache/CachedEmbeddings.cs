@@ -1,5 +1,8 @@
 namespace OnnxTransfer.Features.Cache;
 
+/// <summary>One embedding row's identity, without its embedding.</summary>
+public sealed record CachedRow(string Id, string Source, string? Label, string? Split);
+
 /// <summary>The rows of a cache in memory: columns as arrays, embeddings row-major in one buffer.</summary>
 public sealed class CachedEmbeddings(string[] ids, string[] sources, string?[] labels, string?[] splits, float[] values, int dimension)
 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
@@ -23,7 +24,7 @@ public sealed class EmbeddingCache : IDisposable
     /// <summary>The cache folder (absolute).</summary>
     public string Directory { get; }
 
-    public CacheManifest Manifest { get; }
+    public CacheManifest Manifest { get; private set; }
 
     public BackboneFingerprint Fingerprint => Manifest.Fingerprint;
 
@@ -54,9 +55,11 @@ public sealed class EmbeddingCache : IDisposable
     /// the cache in a new or empty folder, continues a cache with the same fingerprint, and refuses one with another
     /// (<see cref="CacheFingerprintMismatchException"/>) unless <paramref name="replace"/> is set, which deletes the
     /// cache's own files (manifest and parts, nothing else) and starts over. A non-empty folder that is not a cache is
-    /// refused either way.
+    /// refused either way. A cache of the same fingerprint but other numerics (<see cref="CacheManifest.Numerics"/>;
+    /// unknown for caches made before they were recorded) is refused with <see cref="CacheNumericsMismatchException"/>
+    /// unless <paramref name="allowMixedNumerics"/> is set, which adds this run's numerics to the manifest.
     /// </summary>
-    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false)
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false, bool allowMixedNumerics = false)
     {
         ArgumentNullException.ThrowIfNull(requested);
         var full = Path.GetFullPath(directory);
@@ -71,7 +74,7 @@ public sealed class EmbeddingCache : IDisposable
             {
                 var existing = CacheManifest.Read(manifestPath);
                 if (existing.Fingerprint.Equals(requested.Fingerprint))
-                    return new EmbeddingCache(full, existing, lockStream);
+                    return new EmbeddingCache(full, AdmitNumerics(full, manifestPath, existing, requested, allowMixedNumerics), lockStream);
                 if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
                 DeleteCacheFiles(full);
             }
@@ -89,6 +92,20 @@ public sealed class EmbeddingCache : IDisposable
             lockStream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The manifest a continuing run works under: the cache's own when it already holds <paramref name="requested"/>'s
+    /// numerics; with <paramref name="allowMixed"/>, the cache's plus this run's (written before any part); else refused.
+    /// </summary>
+    private static CacheManifest AdmitNumerics(string directory, string manifestPath, CacheManifest existing, CacheManifest requested, bool allowMixed)
+    {
+        var added = requested.Numerics.Where(n => !existing.Holds(n)).ToArray();
+        if (added.Length == 0) return existing;
+        if (!allowMixed) throw new CacheNumericsMismatchException(directory, existing.Numerics, added[0]);
+        var mixed = existing with { Numerics = [.. existing.Numerics, .. added] };
+        mixed.Write(manifestPath);
+        return mixed;
     }
 
     /// <summary>The embedding part files, in name order.</summary>
@@ -148,6 +165,61 @@ public sealed class EmbeddingCache : IDisposable
         return new CachedEmbeddings(ids.ToArray(), sources.ToArray(), labels.ToArray(), splits.ToArray(), all, dimension);
     }
 
+    /// <summary>Id, source, label and split of every embedding row, in part order (the embeddings are not read).</summary>
+    public IReadOnlyList<CachedRow> ReadRows()
+    {
+        var rows = new List<CachedRow>();
+        foreach (var file in PartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var ids = group.ReadStrings(CacheLayout.IdColumn);
+                var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                for (var i = 0; i < ids.Length; i++) rows.Add(new CachedRow(ids[i]!, sources[i]!, labels[i], splits[i]));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="ids"/> with their embeddings, in part order; only row groups that hold one of them
+    /// have their embeddings read, so a small sample of a large cache stays cheap.
+    /// </summary>
+    public CachedEmbeddings ReadEmbeddings(IReadOnlySet<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var dimension = Dimension;
+        var kept = new List<CachedRow>();
+        var values = new List<float>();
+        foreach (var file in PartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var groupIds = group.ReadStrings(CacheLayout.IdColumn);
+                if (!Array.Exists(groupIds, id => id is not null && ids.Contains(id))) continue;
+                var block = new float[group.RowCount * dimension];
+                group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
+                var sources = group.ReadStrings(CacheLayout.SourceColumn);
+                var labels = group.ReadStrings(CacheLayout.LabelColumn);
+                var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                for (var i = 0; i < groupIds.Length; i++)
+                {
+                    if (groupIds[i] is not { } id || !ids.Contains(id)) continue;
+                    kept.Add(new CachedRow(id, sources[i]!, labels[i], splits[i]));
+                    values.AddRange(block.AsSpan(i * dimension, dimension));
+                }
+            }
+        }
+        return new CachedEmbeddings(kept.Select(r => r.Id).ToArray(), kept.Select(r => r.Source).ToArray(), kept.Select(r => r.Label).ToArray(),
+            kept.Select(r => r.Split).ToArray(), values.ToArray(), dimension);
+    }
+
     /// <summary>Every error row, in part order.</summary>
     public IReadOnlyList<ErrorRow> ReadErrors() => ErrorPartFiles().SelectMany(ReadErrorPart).ToList();
 
@@ -203,11 +275,22 @@ public sealed class EmbeddingCache : IDisposable
         return next;
     }
 
-    internal EmbeddingPartWriter BeginPart(int index, RowGroupBuffer buffer, IReadOnlyList<string> providers)
+    internal EmbeddingPartWriter BeginPart(int index, RowGroupBuffer buffer, IReadOnlyList<string> providers, EmbeddingNumerics numerics)
     {
         EnsureWritable();
         if (buffer.Dimension != Dimension) throw new ArgumentException($"Rows of {buffer.Dimension} floats for a cache of {Dimension}.", nameof(buffer));
-        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), buffer, PartMetadata(providers), PartOptions);
+        if (!Manifest.Holds(numerics))
+            throw new CacheNumericsMismatchException(Directory, Manifest.Numerics, numerics); // the pipeline checks first; this is the last guard
+        var metadata = PartMetadata(providers);
+        metadata.Add(new(CacheLayout.NumericsKey, numerics.ToJson()));
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), buffer, metadata, PartOptions);
+    }
+
+    /// <summary>The numerics recorded in one embedding part (unknown for parts written before they were recorded).</summary>
+    public EmbeddingNumerics ReadPartNumerics(string file)
+    {
+        using var reader = OpenPart(file);
+        return EmbeddingNumerics.Parse(reader.GetMetadata(CacheLayout.NumericsKey));
     }
 
     internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)

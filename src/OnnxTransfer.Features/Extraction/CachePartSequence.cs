@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Numerics;
 
 namespace OnnxTransfer.Features.Extraction;
 
@@ -13,6 +14,7 @@ internal sealed class CachePartSequence : IDisposable
 {
     private readonly EmbeddingCache _cache;
     private readonly IReadOnlyList<string> _providers;
+    private readonly EmbeddingNumerics _numerics;
     private readonly RowGroupBuffer _rowGroup;
     private readonly int _rowsPerPart;
     private readonly List<ErrorRow> _errors = [];
@@ -22,10 +24,11 @@ internal sealed class CachePartSequence : IDisposable
     private int _uncommitted;
     private int _committed;
 
-    public CachePartSequence(EmbeddingCache cache, IReadOnlyList<string> providers, ExtractionOptions options, int rows, int dimension)
+    public CachePartSequence(EmbeddingCache cache, IReadOnlyList<string> providers, EmbeddingNumerics numerics, ExtractionOptions options, int rows, int dimension)
     {
         _cache = cache;
         _providers = providers;
+        _numerics = numerics;
         _rowsPerPart = options.RowsPerPart;
         _partIndex = cache.NextPartIndex();
         _rowGroup = new RowGroupBuffer(Math.Max(1, Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, rows))), dimension);
@@ -52,7 +55,7 @@ internal sealed class CachePartSequence : IDisposable
     public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding)
     {
         _uncommitted++;
-        _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers);
+        _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers, _numerics);
         _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
         Embedded++;
         if (_part.RowCount == _rowsPerPart) CommitPending();

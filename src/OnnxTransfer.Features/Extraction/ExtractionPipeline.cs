@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Extraction;
@@ -39,16 +40,19 @@ public sealed class ExtractionPipeline
 
     private BackboneFingerprint Fingerprint => _image?.Fingerprint ?? _text!.Fingerprint;
 
+    private EmbeddingNumerics Numerics => _image?.Numerics ?? _text!.Numerics;
+
     /// <summary>The manifest a new cache for this backbone gets.</summary>
     public static CacheManifest ManifestFor(ImageBackbone backbone) =>
-        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath);
+        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath, backbone.Numerics);
 
     /// <summary>The manifest a new cache for this text backbone gets.</summary>
     public static CacheManifest ManifestFor(TextBackbone backbone) =>
-        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath);
+        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath, backbone.Numerics);
 
-    private static CacheManifest NewManifest(BackboneFingerprint fingerprint, string name, string featureTensor, string modelPath) => new()
+    private static CacheManifest NewManifest(BackboneFingerprint fingerprint, string name, string featureTensor, string modelPath, EmbeddingNumerics numerics) => new()
     {
+        Numerics = [numerics],
         Fingerprint = fingerprint,
         BackboneName = name,
         FeatureTensor = featureTensor,
@@ -69,6 +73,8 @@ public sealed class ExtractionPipeline
         if (!cache.IsWritable) throw new ArgumentException("Open the cache with EmbeddingCache.OpenForWriting.", nameof(cache));
         if (!cache.Fingerprint.Equals(Fingerprint))
             throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, Fingerprint);
+        if (!cache.Manifest.Holds(Numerics))
+            throw new CacheNumericsMismatchException(cache.Directory, cache.Manifest.Numerics, Numerics);
         if (_text is not null && inputs.Layout != FolderLayout.TextFile)
             throw new ArgumentException($"A text backbone embeds texts: read them with TextInputFiles.Open, not '{inputs.Source}' as {inputs.Layout}.", nameof(inputs));
         if (_image is not null && inputs.Layout == FolderLayout.TextFile)
@@ -125,6 +131,7 @@ public sealed class ExtractionPipeline
             BatchSize = run.BatchSize,
             DecodeThreads = _options.EffectiveDecodeThreads,
             Providers = _image?.ActiveProviders ?? _text!.ActiveProviders,
+            Numerics = Numerics,
             CacheDirectory = cache.Directory,
             FingerprintSha256 = cache.Fingerprint.Sha256,
         };
@@ -135,7 +142,7 @@ public sealed class ExtractionPipeline
         IProgress<ExtractionProgress>? progress, Stopwatch clock) : IExtractionRun
     {
         private readonly BlockingCollection<int> _written = new();
-        private readonly CachePartSequence _parts = new(cache, backbone.ActiveProviders, options, items.Count, backbone.Dimension);
+        private readonly CachePartSequence _parts = new(cache, backbone.ActiveProviders, backbone.Numerics, options, items.Count, backbone.Dimension);
         private BatchSlot[] _slots = [];
         private int _next;
         private long _decodeTicks;

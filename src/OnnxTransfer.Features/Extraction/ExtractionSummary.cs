@@ -51,6 +51,9 @@ public sealed record ExtractionSummary
 
     public required IReadOnlyList<string> Providers { get; init; }
 
+    /// <summary>How this run computed its embeddings (recorded in its parts).</summary>
+    public Numerics.EmbeddingNumerics Numerics { get; init; } = Features.Numerics.EmbeddingNumerics.Unknown;
+
     public required string CacheDirectory { get; init; }
 
     public required string FingerprintSha256 { get; init; }

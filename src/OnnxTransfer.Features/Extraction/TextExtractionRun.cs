@@ -59,7 +59,7 @@ internal sealed class TextExtractionRun : IExtractionRun
         for (var w = 0; w * _window < items.Count; w++)
             if (Array.IndexOf(scheduled, true, w * _window, Math.Min(_window, items.Count - w * _window)) >= 0) windows.Add(w);
         _windows = [.. windows];
-        _parts = new CachePartSequence(cache, backbone.ActiveProviders, options, scheduledCount, backbone.Dimension);
+        _parts = new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, scheduledCount, backbone.Dimension);
     }
 
     public int BatchSize { get; }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Inference.Heads;
@@ -50,6 +51,12 @@ public sealed class HeadModel
 
     /// <summary>The cache fingerprint's sha256 as written in the head (present even when the JSON is not).</summary>
     public string? CacheFingerprintSha256 { get; }
+
+    /// <summary>
+    /// The numerics (provider, precision) of the cache the head was trained on; empty when the head does not carry them
+    /// (exported before they were recorded, or trained on embeddings of another tool).
+    /// </summary>
+    public IReadOnlyList<EmbeddingNumerics> CacheNumerics => ReadCacheNumerics(Model);
 
     /// <summary>Reads and checks a head file.</summary>
     /// <exception cref="HeadFormatException">The file is not a head in the documented format.</exception>
@@ -110,6 +117,20 @@ public sealed class HeadModel
             throw new HeadFormatException($"Head '{source}': {ModelMetadataKeys.CacheFingerprintSha256} ({fingerprintSha}) is not the sha256 of " +
                                           $"{ModelMetadataKeys.CacheFingerprint} ({fingerprint.Sha256}); the head's metadata was edited. Export it again.");
         return new HeadModel(model, source, sha256, input.Name, checked((int)dim), labels, fingerprint, fingerprintSha?.ToLowerInvariant());
+    }
+
+    private static EmbeddingNumerics[] ReadCacheNumerics(OnnxModel model)
+    {
+        var json = model.GetMetadata(ModelMetadataKeys.CacheNumerics);
+        if (json is null) return [];
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Array
+                ? document.RootElement.EnumerateArray().Select(EmbeddingNumerics.FromJson).ToArray()
+                : [EmbeddingNumerics.Unknown];
+        }
+        catch (JsonException) { return [EmbeddingNumerics.Unknown]; }
     }
 
     private static string[] ReadLabels(OnnxModel model, string source)

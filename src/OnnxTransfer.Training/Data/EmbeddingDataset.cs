@@ -57,6 +57,9 @@ public sealed partial class EmbeddingDataset
     /// <summary>The fingerprint all parts share; null when no part has one (e.g. embeddings written by pyarrow).</summary>
     public CacheFingerprint? Fingerprint { get; }
 
+    /// <summary>The numerics the parts were computed with (null when no part carries a fingerprint).</summary>
+    public CacheNumerics? Numerics { get; private init; }
+
     /// <summary>Every distinct label of the data, ordinal order (unlabelled rows are not counted here).</summary>
     public IReadOnlyList<string> Labels => _labels;
 
@@ -146,7 +149,10 @@ public sealed partial class EmbeddingDataset
             throw new TrainingDataException($"'{path}' holds {firstRow} rows; the trainer handles at most {int.MaxValue} rows per dataset. Train on a subset of the parts.");
         bool hasIds = scans.All(s => s.HasIds);
         return new EmbeddingDataset(Path.GetFullPath(path), parts, columns, dimension, hasIds, groups.ToArray(), labels, splits,
-            rowsPerSplit, firstRow, fingerprint, options);
+            rowsPerSplit, firstRow, fingerprint, options)
+        {
+            Numerics = CacheNumerics.Gather(scans.Select(s => (s.Fingerprint is not null, s.Numerics))),
+        };
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ internal sealed class PartScan
 {
     public CacheFingerprint? Fingerprint { get; private init; }
 
+    /// <summary>The part's <c>onnxtransfer.numerics</c> (JSON), null when it has none.</summary>
+    public string? Numerics { get; private init; }
+
     /// <summary>0 when the part has no rows.</summary>
     public int Dimension { get; private init; }
 
@@ -33,7 +36,7 @@ internal sealed class PartScan
         if (hasSplit) CheckStringColumn(path, schema, columns.Split, "split", "--split-column", null);
         bool hasIds = schema.Contains(columns.Id) && schema[columns.Id] is ParquetPrimitiveField { IsString: true };
 
-        var scan = new PartScan { Fingerprint = ReadFingerprint(reader), Dimension = ReadDimension(reader, columns, hasIds), HasIds = hasIds };
+        var scan = new PartScan { Fingerprint = ReadFingerprint(reader), Numerics = reader.GetMetadata(CacheNumerics.PartKey), Dimension = ReadDimension(reader, columns, hasIds), HasIds = hasIds };
         var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var splitIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int g = 0; g < reader.RowGroupCount; g++)

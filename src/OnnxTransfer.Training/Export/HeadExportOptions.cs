@@ -45,6 +45,9 @@ public sealed record HeadExportOptions
     /// <summary>The cache the head was trained on, for <c>onnxtransfer.cache.fingerprint[.sha256]</c>.</summary>
     public CacheFingerprint? Fingerprint { get; init; }
 
+    /// <summary>The numerics of the cache the head was trained on, for <c>onnxtransfer.cache.numerics</c>.</summary>
+    public CacheNumerics? CacheNumerics { get; init; }
+
     /// <summary>More metadata entries (e.g. the training command), written after the standard keys.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraMetadata { get; init; } = [];
 

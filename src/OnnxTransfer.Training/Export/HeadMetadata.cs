@@ -17,6 +17,9 @@ public static class HeadMetadata
     public const string FingerprintSha256Key = "onnxtransfer.cache.fingerprint.sha256";
     public const string FingerprintKey = "onnxtransfer.cache.fingerprint";
 
+    /// <summary>JSON array of the numerics (provider, precision, runtime) of the training cache's parts.</summary>
+    public const string CacheNumericsKey = "onnxtransfer.cache.numerics";
+
     /// <summary>How the standardisation appears in the graph: absent, folded into the first Gemm, or as Sub/Div nodes.</summary>
     internal const string StandardizeNone = "none", StandardizeFolded = "folded", StandardizeNodes = "nodes";
 

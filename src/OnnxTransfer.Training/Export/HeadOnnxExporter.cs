@@ -92,6 +92,7 @@ public static class HeadOnnxExporter
             b.SetMetadata(HeadMetadata.FingerprintSha256Key, fingerprint.Sha256);
             b.SetMetadata(HeadMetadata.FingerprintKey, fingerprint.Json);
         }
+        if (options.CacheNumerics is { } numerics) b.SetMetadata(HeadMetadata.CacheNumericsKey, numerics.Json);
         foreach (var (key, value) in options.ExtraMetadata) b.SetMetadata(key, value);
         return new HeadExport(b.Build(), folded, foldError, decision);
     }

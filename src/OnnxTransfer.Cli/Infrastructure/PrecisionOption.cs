@@ -1,0 +1,37 @@
+using System.CommandLine;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Numerics;
+
+namespace OnnxTransfer.Cli.Infrastructure;
+
+/// <summary>
+/// <c>--precision fp32|tf32|fp16</c>: the float precision asked of the backbone's provider. Part of the embeddings'
+/// numerics, so a cache records it and refuses parts of another.
+/// </summary>
+public static class PrecisionOption
+{
+    public static Option<string> Create() => new Option<string>("--precision")
+    {
+        Description = "Float precision of the backbone: fp32 (default; the only one on CPU), or with --device cuda tf32 or fp16 for speed. " +
+                      "Recorded in the cache's numerics.",
+        DefaultValueFactory = _ => "fp32",
+    }.AcceptingOnly("fp32", "tf32", "fp16");
+
+    /// <summary>The parsed value.</summary>
+    public static ComputePrecision Parse(ParseResult parseResult, Option<string> option) =>
+        ComputePrecisionNames.Parse(parseResult.GetValue(option)) ?? ComputePrecision.Fp32;
+
+    /// <summary>Refuses run options the library would refuse (e.g. fp16 on CPU) as a usage error, with the library's message.</summary>
+    public static BackboneRunOptions Checked(BackboneRunOptions options)
+    {
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
+        return options;
+    }
+
+    private static Option<string> AcceptingOnly(this Option<string> option, params string[] values)
+    {
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using OnnxTransfer.Features.Backbones;
+
+namespace OnnxTransfer.Features.Numerics;
+
+/// <summary>
+/// How a cache's embeddings were computed, beyond what the fingerprint covers (model, feature tensor, preprocessing):
+/// the execution provider that ran the backbone, the arithmetic it used, and the ONNX Runtime version. Two runs with
+/// the same fingerprint but different numerics give measurably different embeddings (an int8 QDQ MobileNetV2: CPU int8
+/// kernels vs CUDA dequantised float, min cosine 0.972), so a cache holds one numerics unless the user allows a mix.
+/// </summary>
+/// <param name="Provider">ONNX Runtime's name of the provider that ran the backbone, e.g. <c>CPUExecutionProvider</c>; "unknown" for caches that predate this record.</param>
+/// <param name="Precision">
+/// <c>fp32</c>, <c>tf32</c>, <c>fp16</c>, or <c>int8-cpu-kernels</c> (a quantised model on the CPU provider, which fuses
+/// QDQ groups into integer kernels); "unknown" for old caches.
+/// </param>
+/// <param name="QuantizedGraph">Whether the model holds quantisation or integer operators.</param>
+/// <param name="Runtime">"onnxruntime 1.30.0": informative, not compared (a runtime upgrade is checked with <c>verify</c>).</param>
+public sealed record EmbeddingNumerics(string Provider, string Precision, bool QuantizedGraph, string? Runtime)
+{
+    public const string CpuProvider = "CPUExecutionProvider";
+    public const string CudaProvider = "CUDAExecutionProvider";
+    public const string Int8CpuKernels = "int8-cpu-kernels";
+    public const string UnknownValue = "unknown";
+
+    /// <summary>The numerics of embeddings written before OnnxTransfer recorded them: never equal to a known one.</summary>
+    public static EmbeddingNumerics Unknown { get; } = new(UnknownValue, UnknownValue, false, null);
+
+    public bool IsUnknown => Provider == UnknownValue;
+
+    /// <summary>
+    /// The one place numerics are derived: the provider that actually runs the model (the first active provider other
+    /// than CPU, else CPU — a CUDA request that fell back to CPU is CPU numerics), the precision asked for on CUDA, and
+    /// on CPU fp32 or, for a quantised graph, the int8 kernels.
+    /// </summary>
+    public static EmbeddingNumerics Derive(BackboneRunOptions options, IReadOnlyList<string> activeProviders, bool quantizedGraph, string? runtime)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(activeProviders);
+        var provider = activeProviders.FirstOrDefault(p => p != CpuProvider) ?? CpuProvider;
+        string precision = provider == CpuProvider
+            ? quantizedGraph ? Int8CpuKernels : ComputePrecisionNames.Of(ComputePrecision.Fp32)
+            : ComputePrecisionNames.Of(options.Precision);
+        return new EmbeddingNumerics(provider, precision, quantizedGraph, runtime);
+    }
+
+    /// <summary>Same arithmetic: provider, precision and graph kind agree (the runtime version is informative).</summary>
+    public bool SameNumbersAs(EmbeddingNumerics other) =>
+        other is not null && !IsUnknown && !other.IsUnknown &&
+        Provider == other.Provider && Precision == other.Precision && QuantizedGraph == other.QuantizedGraph;
+
+    /// <summary>"CPUExecutionProvider int8-cpu-kernels (quantised graph, onnxruntime 1.30.0)" or "unknown (…)".</summary>
+    public string Describe() => IsUnknown
+        ? "unknown (written before OnnxTransfer recorded numerics)"
+        : $"{Provider} {Precision} ({(QuantizedGraph ? "quantised graph" : "float graph")}{(Runtime is null ? "" : ", " + Runtime)})";
+
+    public override string ToString() => Describe();
+
+    /// <summary><c>{"provider", "precision", "quantized_graph", "runtime"}</c>, one line.</summary>
+    public string ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer)) Write(json);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public void Write(Utf8JsonWriter json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.WriteStartObject();
+        json.WriteString("provider", Provider);
+        json.WriteString("precision", Precision);
+        json.WriteBoolean("quantized_graph", QuantizedGraph);
+        if (Runtime is null) json.WriteNull("runtime");
+        else json.WriteString("runtime", Runtime);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote; missing or malformed fields read as unknown.</summary>
+    public static EmbeddingNumerics FromJson(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object) return Unknown;
+        string? Text(string name) => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var provider = Text("provider");
+        var precision = Text("precision");
+        if (string.IsNullOrEmpty(provider) || string.IsNullOrEmpty(precision) || provider == UnknownValue) return Unknown;
+        var quantized = element.TryGetProperty("quantized_graph", out var q) && q.ValueKind == JsonValueKind.True;
+        return new EmbeddingNumerics(provider, precision, quantized, Text("runtime"));
+    }
+
+    /// <summary>Parses a part's <c>onnxtransfer.numerics</c> value; null or invalid text reads as unknown.</summary>
+    public static EmbeddingNumerics Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return Unknown;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return FromJson(document.RootElement);
+        }
+        catch (JsonException) { return Unknown; }
+    }
+}
