@@ -17,7 +17,11 @@ public static class CudaDiagnostics
     /// <summary>How the CLI is built with the GPU package.</summary>
     public const string GpuPublishCommand = "dotnet publish src/OnnxTransfer.Cli -c Release -r linux-x64 -p:OnnxTransferGpu=true";
 
-    /// <summary>The libraries ONNX Runtime 1.30+ needs for CUDA, in load order, with what provides each.</summary>
+    /// <summary>
+    /// The libraries ONNX Runtime 1.30+ needs for CUDA, in load order, with what provides each: the ones
+    /// libonnxruntime_providers_cuda.so of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0 links (readelf -d: libcuda.so.1,
+    /// libcudart.so.13, libcublasLt.so.13, libcublas.so.13, libcurand.so.10), then cuDNN, which it opens at run time.
+    /// </summary>
     public static IReadOnlyList<(string File, string ProvidedBy)> Requirements { get; } =
     [
         ("libcuda.so.1", "the NVIDIA driver, version 580 or later (nvidia-smi shows it)"),
@@ -25,7 +29,6 @@ public static class CudaDiagnostics
         ("libcublasLt.so.13", "cuBLAS for CUDA 13 (libcublas-13-0, or the nvidia-cublas-cu13 wheel)"),
         ("libcublas.so.13", "cuBLAS for CUDA 13 (libcublas-13-0, or the nvidia-cublas-cu13 wheel)"),
         ("libcurand.so.10", "cuRAND for CUDA 13 (libcurand-13-0, or the nvidia-curand-cu13 wheel)"),
-        ("libcufft.so.12", "cuFFT for CUDA 13 (libcufft-13-0, or the nvidia-cufft-cu13 wheel)"),
         ("libcudnn.so.9", "cuDNN 9 for CUDA 13 (libcudnn9-cuda-13, or the nvidia-cudnn-cu13 wheel)"),
     ];
 

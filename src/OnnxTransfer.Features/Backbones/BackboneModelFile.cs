@@ -1,3 +1,4 @@
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
@@ -44,11 +45,27 @@ internal static class BackboneModelFile
         {
             IntraOpThreads = options.IntraOpThreads,
             AllowSpinning = options.AllowSpinning,
-            ExecutionProviders = SessionSettings.ProvidersFor(options.Device == DeviceKind.Cuda, options.DeviceId),
+            ExecutionProviders = options.Device == DeviceKind.Cuda
+                ? [ExecutionProvider.Cuda(options.DeviceId, CudaPrecisionOptions(options.Precision)), ExecutionProvider.Cpu]
+                : [ExecutionProvider.Cpu],
             ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
             WarningSink = options.WarningSink,
             ConfigEntries = config,
         };
         return ModelSession.Open(model.ToBytes(), settings);
     }
+
+    /// <summary>
+    /// The CUDA provider's setting for the precision asked: TF32 tensor-core math only when tf32 is asked, so fp32 means
+    /// fp32 (ONNX Runtime's own default would let cuBLAS/cuDNN use TF32). fp16 has no provider switch: running an fp32
+    /// model in half precision needs the model converted, so it is refused rather than recorded without effect.
+    /// </summary>
+    private static Dictionary<string, string> CudaPrecisionOptions(ComputePrecision precision) => precision switch
+    {
+        ComputePrecision.Fp32 => new() { ["use_tf32"] = "0" },
+        ComputePrecision.Tf32 => new() { ["use_tf32"] = "1" },
+        _ => throw new BackboneSpecException(
+            "Precision fp16 needs a float16 model: convert the model to float16 (e.g. onnxconverter-common's float16 tool) " +
+            "and name it in the spec; the CUDA provider has no switch that runs an fp32 model in half precision."),
+    };
 }
