@@ -2,7 +2,7 @@
 # Installs OnnxTransfer's native dependencies on Debian/Ubuntu. Unattended and safe to rerun: every step checks
 # first and does nothing when its result is already in place.
 #
-#   tools/setup.sh              libvips + OpenBLAS (apt) and ONNX Runtime 1.30.0 (from the npm tarball, sha256-checked)
+#   tools/setup.sh              libvips, libturbojpeg + OpenBLAS (apt) and ONNX Runtime 1.30.0 (from the npm tarball, sha256-checked)
 #   tools/setup.sh --oracles    also the npm test oracles (DuckDB, Hugging Face tokenizers, onnxruntime-node)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
@@ -79,7 +79,8 @@ install_oracles() {
   sha_of "$dir/package-lock.json" > "$stamp"
 }
 
-apt_install libvips42 libopenblas0-pthread libzstd1 ca-certificates
+# libturbojpeg0: the libjpeg-turbo that libvips uses, through its own API, for plain JPEGs (OnnxTransfer.Imaging).
+apt_install libvips42 libturbojpeg0 libopenblas0-pthread libzstd1 ca-certificates
 install_onnxruntime
 [ $want_oracles = 1 ] && install_oracles
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
