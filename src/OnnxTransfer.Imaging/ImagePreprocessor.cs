@@ -12,9 +12,10 @@ namespace OnnxTransfer.Imaging;
 public sealed class ImagePreprocessor : IResizePlanner
 {
     // values[channel * 256 + byte]: the exact float32 result of torchvision's ToTensor + Normalize for that byte,
-    // indexed by the tensor's channel. A table lookup gives the same bits as computing (v / 255 − mean) / std in
-    // float32, lane by lane, and costs less than the arithmetic.
+    // indexed by the tensor's channel. The vector path computes (v / 255 − mean) / std with the same float32 operations
+    // (8 lanes per instruction beat a gather); the table serves row tails and the channels-last layout.
     private readonly float[] _values = new float[3 * 256];
+    // Per tensor channel: which RGB plane feeds it (BGR swaps), and its mean and std.
     private readonly int[] _sourceChannel = new int[3];
     private readonly float[] _mean = new float[3];
     private readonly float[] _std = new float[3];
