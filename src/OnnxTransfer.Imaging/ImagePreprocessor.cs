@@ -158,20 +158,21 @@ public sealed class ImagePreprocessor : IResizePlanner
                 var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)x));
                 var (a, b) = Vector256.Widen(low);
                 var (c, d) = Vector256.Widen(high);
-                Store(a, 0, ref target, x);
-                Store(b, 8, ref target, x);
-                Store(c, 16, ref target, x);
-                Store(d, 24, ref target, x);
-            }
-
-            void Store(Vector256<uint> integers, int offset, ref float target, int x)
-            {
-                var value = Vector256.ConvertToSingle(integers.AsInt32());
-                if (unit) value /= byteMax;
-                ((value - mean) / std).StoreUnsafe(ref target, (nuint)(x + offset));
+                Normalised(a, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)x);
+                Normalised(b, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 8));
+                Normalised(c, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 16));
+                Normalised(d, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 24));
             }
         }
         ref var lookup = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), channel * 256);
         for (; x < values.Length; x++) Unsafe.Add(ref target, x) = Unsafe.Add(ref lookup, Unsafe.Add(ref source, x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Normalised(Vector256<uint> bytes, bool unit, Vector256<float> byteMax, Vector256<float> mean, Vector256<float> std)
+    {
+        var value = Vector256.ConvertToSingle(bytes.AsInt32());
+        if (unit) value /= byteMax; // ToTensor: img.float().div(255)
+        return (value - mean) / std; // Normalize: sub_(mean).div_(std)
     }
 }
