@@ -2,7 +2,8 @@
 # Installs OnnxTransfer's native dependencies on Debian/Ubuntu. Unattended and safe to rerun: every step checks
 # first and does nothing when its result is already in place.
 #
-#   tools/setup.sh              OpenBLAS (apt; optional, a managed fallback runs without it). ONNX Runtime and libvips
+#   tools/setup.sh              OpenBLAS and libturbojpeg0 (apt; both optional: a managed fallback multiplies without
+#                               OpenBLAS, libvips decodes JPEGs without TurboJPEG, slower, same pixels). ONNX Runtime and libvips
 #                               need nothing: both are NuGet packages of the build (Microsoft.ML.OnnxRuntime,
 #                               NetVips.Native.linux-x64 — one self-contained libvips.so.42 beside the app).
 #   tools/setup.sh --oracles    also the test oracles: npm (DuckDB, Hugging Face tokenizers, onnxruntime-node),
@@ -22,7 +23,7 @@ for arg in "$@"; do
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -59,7 +60,8 @@ install_oracles() {
   sha_of "$dir/package-lock.json" > "$stamp"
 }
 
-apt_install libopenblas0-pthread libzstd1 ca-certificates
+# libturbojpeg0: the libjpeg-turbo API, for plain JPEGs (OnnxTransfer.Imaging decodes them directly, faster than libvips).
+apt_install libturbojpeg0 libopenblas0-pthread libzstd1 ca-certificates
 [ $want_oracles = 1 ] && install_oracles
 [ $want_oracles = 1 ] && apt_install python3 python3-torch libvips42
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy

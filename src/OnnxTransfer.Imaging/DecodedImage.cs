@@ -43,6 +43,9 @@ public sealed class DecodedImage : IDisposable
     /// <summary>The file had an alpha channel (dropped or flattened as the options said).</summary>
     public bool HadAlpha { get; }
 
+    /// <summary>Decoded by TurboJPEG directly rather than through libvips (the same pixels; tests check which path ran).</summary>
+    internal bool DecodedDirectly { get; init; }
+
     /// <summary>RGB, interleaved, <see cref="Width"/> × 3 bytes a row.</summary>
     public ReadOnlySpan<byte> Pixels =>
         (_buffer ?? throw new ObjectDisposedException(nameof(DecodedImage))).AsSpan(0, Width * Height * 3);

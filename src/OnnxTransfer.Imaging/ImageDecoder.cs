@@ -10,6 +10,8 @@ namespace OnnxTransfer.Imaging;
 /// decoder serves any number of worker threads.
 /// </summary>
 /// <remarks>
+/// Plain JPEGs (nearly every dataset photo) take a shorter road to the same pixels: <see cref="DirectJpegDecoder"/>
+/// calls libjpeg-turbo directly; everything else, and any JPEG it is unsure of, goes through libvips.
 /// Steps: sniff the bytes → find libvips' loader → read only the header (libvips is lazy) → refuse if too many pixels →
 /// pick a JPEG shrink-on-load factor → convert CMYK/Lab/float images to sRGB inside libvips (CMYK through the embedded
 /// ICC profile, else libvips' default CMYK profile) → decode → copy into RGB with orientation and alpha applied.
@@ -93,6 +95,10 @@ public sealed class ImageDecoder
         // libvips reads the blob lazily, so the bytes stay pinned until every image made from them is disposed.
         fixed (byte* data = encoded)
         {
+            if (sniffed == ImageFormat.Jpeg && Options.DirectJpeg && Options.AllowedFormats.Contains(ImageFormat.Jpeg) &&
+                DirectJpegDecoder.TryDecode(data, encoded, Options, resizePlanner) is { } direct)
+                return direct;
+
             var loader = FindLoader(data, encoded, sniffed, source);
             var format = FormatOf(loader, sniffed);
             if (!Options.AllowedFormats.Contains(format))
@@ -112,7 +118,7 @@ public sealed class ImageDecoder
                         $"({Options.MaxPixels}); refused before decoding (possible decompression bomb). Raise MaxPixels if this image is wanted.");
 
                 var orientation = Options.AutoRotate ? Math.Clamp(image.GetIntOrNull("orientation") ?? 1, 1, 8) : 1;
-                var shrink = ChooseShrink(format, storedWidth, storedHeight, orientation, resizePlanner);
+                var shrink = ChooseShrink(Options, format, storedWidth, storedHeight, orientation, resizePlanner);
                 if (shrink > 1)
                 {
                     image.Dispose();
@@ -190,9 +196,10 @@ public sealed class ImageDecoder
     }
 
     /// <summary>The largest JPEG shrink (2, 4, 8) that keeps the image at least twice the planned resize, or 1.</summary>
-    private int ChooseShrink(ImageFormat format, int storedWidth, int storedHeight, int orientation, IResizePlanner? planner)
+    internal static int ChooseShrink(ImageDecoderOptions options, ImageFormat format, int storedWidth, int storedHeight, int orientation,
+        IResizePlanner? planner)
     {
-        if (!Options.ShrinkOnLoad || planner is null || format != ImageFormat.Jpeg) return 1;
+        if (!options.ShrinkOnLoad || planner is null || format != ImageFormat.Jpeg) return 1;
         var (width, height) = UprightRgbWriter.UprightSize(storedWidth, storedHeight, orientation);
         var (targetWidth, targetHeight) = planner.ResizedSize(width, height);
         for (var shrink = 8; shrink >= 2; shrink /= 2)

@@ -41,6 +41,12 @@ public sealed record ImageDecoderOptions
     /// </summary>
     public bool FailOnTruncated { get; init; } = true;
 
+    /// <summary>
+    /// Decode plain JPEGs with libjpeg-turbo directly instead of through libvips (the same pixels, about twice as fast).
+    /// Off only in tests, to compare the two paths.
+    /// </summary>
+    internal bool DirectJpeg { get; init; } = true;
+
     /// <summary>Formats accepted; others give <c>unsupported-format</c>.</summary>
     public IReadOnlySet<ImageFormat> AllowedFormats { get; init; } = DefaultFormats;
 

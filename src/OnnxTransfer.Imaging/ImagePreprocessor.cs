@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OnnxTransfer.Imaging;
 
@@ -11,10 +12,13 @@ namespace OnnxTransfer.Imaging;
 public sealed class ImagePreprocessor : IResizePlanner
 {
     // values[channel * 256 + byte]: the exact float32 result of torchvision's ToTensor + Normalize for that byte,
-    // indexed by the tensor's channel. A table lookup gives the same bits as computing (v / 255 − mean) / std in
-    // float32, lane by lane, and costs less than the arithmetic.
+    // indexed by the tensor's channel. The vector path computes (v / 255 − mean) / std with the same float32 operations
+    // (8 lanes per instruction beat a gather); the table serves row tails and the channels-last layout.
     private readonly float[] _values = new float[3 * 256];
+    // Per tensor channel: which RGB plane feeds it (BGR swaps), and its mean and std.
     private readonly int[] _sourceChannel = new int[3];
+    private readonly float[] _mean = new float[3];
+    private readonly float[] _std = new float[3];
 
     public ImagePreprocessor(PreprocessSettings? settings = null)
     {
@@ -25,6 +29,8 @@ public sealed class ImagePreprocessor : IResizePlanner
             var rgb = Settings.ChannelOrder == ChannelOrder.Bgr ? 2 - channel : channel;
             _sourceChannel[channel] = rgb;
             float mean = Settings.Mean[rgb], std = Settings.Std[rgb];
+            _mean[channel] = mean;
+            _std[channel] = std;
             for (var v = 0; v < 256; v++)
             {
                 var x = Settings.Scale == PixelScale.UnitInterval ? v / 255f : v;
@@ -49,16 +55,18 @@ public sealed class ImagePreprocessor : IResizePlanner
     }
 
     /// <summary>Preprocesses <paramref name="image"/> into <paramref name="destination"/> (exactly <see cref="TensorLength"/> floats).</summary>
+    /// <remarks>
+    /// One pass: each resampled output row, still in L1, is scaled and normalised straight into its place in the tensor.
+    /// </remarks>
     public void Process(RgbImageView image, Span<float> destination)
     {
         if (destination.Length != TensorLength)
             throw new ArgumentException(
                 $"destination must hold exactly one image's tensor ({TensorLength} floats = 3×{Settings.Height}×{Settings.Width}); got {destination.Length}. " +
                 "Pass the slice of the batch for this image.", nameof(destination));
-        var pixelCount = Settings.Width * Settings.Height;
-        var rgb = PixelBuffer(pixelCount * 3);
-        Resample(image, rgb);
-        WriteTensor(rgb, destination, pixelCount);
+        var plan = ResizePlan.For(Settings, image.Width, image.Height);
+        var sink = new TensorRowWriter(this, destination);
+        PilResampler.Resample(image, plan, Settings.Width, Settings.Height, Settings.Filter, Settings.PadColor, ref sink);
     }
 
     /// <inheritdoc cref="Process(RgbImageView, Span{float})"/>
@@ -74,48 +82,97 @@ public sealed class ImagePreprocessor : IResizePlanner
         if (destination.Length != length)
             throw new ArgumentException($"destination must hold {Settings.Width}×{Settings.Height}×3 = {length} bytes; got {destination.Length}.", nameof(destination));
         var plan = ResizePlan.For(Settings, image.Width, image.Height);
-        PilResampler.Resample(image, plan, Settings.Width, Settings.Height, Settings.Filter, Settings.PadColor, destination);
+        var sink = new InterleavedRowWriter(destination);
+        PilResampler.Resample(image, plan, Settings.Width, Settings.Height, Settings.Filter, Settings.PadColor, ref sink);
     }
 
-    private void WriteTensor(ReadOnlySpan<byte> rgb, Span<float> destination, int pixelCount)
+    /// <summary>Interleaves each output row back into RGB bytes.</summary>
+    private readonly ref struct InterleavedRowWriter(Span<byte> destination) : IResampledRowSink
     {
-        // Indices are in range by construction (bytes index 256-entry tables; sizes checked by Process), so the loops
-        // walk references without bounds checks.
-        ref var table = ref MemoryMarshal.GetArrayDataReference(_values);
-        ref var source = ref MemoryMarshal.GetReference(rgb);
+        private readonly Span<byte> _destination = destination;
+
+        public void Row(int y, ReadOnlySpan<byte> red, ReadOnlySpan<byte> green, ReadOnlySpan<byte> blue)
+        {
+            var row = _destination.Slice(y * red.Length * 3, red.Length * 3);
+            for (var x = 0; x < red.Length; x++)
+            {
+                row[x * 3] = red[x];
+                row[x * 3 + 1] = green[x];
+                row[x * 3 + 2] = blue[x];
+            }
+        }
+    }
+
+    /// <summary>Scales and normalises each output row into the tensor, in its layout and channel order.</summary>
+    private readonly ref struct TensorRowWriter(ImagePreprocessor owner, Span<float> destination) : IResampledRowSink
+    {
+        private readonly ImagePreprocessor _owner = owner;
+        private readonly Span<float> _destination = destination;
+
+        public void Row(int y, ReadOnlySpan<byte> red, ReadOnlySpan<byte> green, ReadOnlySpan<byte> blue)
+        {
+            var width = red.Length;
+            var owner = _owner;
+            if (owner.Settings.Layout == TensorLayout.Nchw)
+            {
+                var pixelCount = width * owner.Settings.Height;
+                for (var channel = 0; channel < 3; channel++)
+                {
+                    var values = owner._sourceChannel[channel] switch { 0 => red, 1 => green, _ => blue };
+                    owner.Normalise(channel, values, _destination.Slice(channel * pixelCount + y * width, width));
+                }
+            }
+            else
+            {
+                // Channels last: interleaved floats, by table (TensorFlow-style exports; not the common path).
+                ref var table = ref MemoryMarshal.GetArrayDataReference(owner._values);
+                var row = _destination.Slice(y * width * 3, width * 3);
+                for (var channel = 0; channel < 3; channel++)
+                {
+                    var values = owner._sourceChannel[channel] switch { 0 => red, 1 => green, _ => blue };
+                    ref var lookup = ref Unsafe.Add(ref table, channel * 256);
+                    for (var x = 0; x < width; x++) row[x * 3 + channel] = Unsafe.Add(ref lookup, values[x]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// values → (value [/ 255] − mean) / std for one tensor channel. The vector path does torchvision's float32 operations
+    /// in the same order (each correctly rounded, as IEEE division and subtraction are in every lane), so its bits are the
+    /// table's; the table finishes the tail.
+    /// </summary>
+    private void Normalise(int channel, ReadOnlySpan<byte> values, Span<float> destination)
+    {
+        ref var source = ref MemoryMarshal.GetReference(values);
         ref var target = ref MemoryMarshal.GetReference(destination);
-        if (Settings.Layout == TensorLayout.Nchw)
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (var channel = 0; channel < 3; channel++)
+            var mean = Vector256.Create(_mean[channel]);
+            var std = Vector256.Create(_std[channel]);
+            var unit = Settings.Scale == PixelScale.UnitInterval;
+            var byteMax = Vector256.Create(255f);
+            for (; x <= values.Length - 32; x += 32)
             {
-                ref var values = ref Unsafe.Add(ref table, channel * 256);
-                ref var plane = ref Unsafe.Add(ref target, channel * pixelCount);
-                ref var pixel = ref Unsafe.Add(ref source, _sourceChannel[channel]);
-                for (var p = 0; p < pixelCount; p++)
-                    Unsafe.Add(ref plane, p) = Unsafe.Add(ref values, Unsafe.Add(ref pixel, p * 3));
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)x));
+                var (a, b) = Vector256.Widen(low);
+                var (c, d) = Vector256.Widen(high);
+                Normalised(a, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)x);
+                Normalised(b, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 8));
+                Normalised(c, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 16));
+                Normalised(d, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 24));
             }
         }
-        else
-        {
-            ref var r = ref table;
-            ref var g = ref Unsafe.Add(ref table, 256);
-            ref var b = ref Unsafe.Add(ref table, 512);
-            int c0 = _sourceChannel[0], c1 = _sourceChannel[1], c2 = _sourceChannel[2];
-            for (var i = 0; i < pixelCount * 3; i += 3)
-            {
-                Unsafe.Add(ref target, i) = Unsafe.Add(ref r, Unsafe.Add(ref source, i + c0));
-                Unsafe.Add(ref target, i + 1) = Unsafe.Add(ref g, Unsafe.Add(ref source, i + c1));
-                Unsafe.Add(ref target, i + 2) = Unsafe.Add(ref b, Unsafe.Add(ref source, i + c2));
-            }
-        }
+        ref var lookup = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), channel * 256);
+        for (; x < values.Length; x++) Unsafe.Add(ref target, x) = Unsafe.Add(ref lookup, Unsafe.Add(ref source, x));
     }
 
-    [ThreadStatic] private static byte[]? _pixelBuffer;
-
-    private static Span<byte> PixelBuffer(int length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Normalised(Vector256<uint> bytes, bool unit, Vector256<float> byteMax, Vector256<float> mean, Vector256<float> std)
     {
-        var buffer = _pixelBuffer;
-        if (buffer is null || buffer.Length < length) _pixelBuffer = buffer = new byte[length];
-        return buffer.AsSpan(0, length);
+        var value = Vector256.ConvertToSingle(bytes.AsInt32());
+        if (unit) value /= byteMax; // ToTensor: img.float().div(255)
+        return (value - mean) / std; // Normalize: sub_(mean).div_(std)
     }
 }

@@ -1,14 +1,27 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OnnxTransfer.Imaging;
+
+/// <summary>Receives the resampled image one output row at a time, as three planes of 8-bit values (R, G, B).</summary>
+internal interface IResampledRowSink
+{
+    void Row(int y, ReadOnlySpan<byte> red, ReadOnlySpan<byte> green, ReadOnlySpan<byte> blue);
+}
 
 /// <summary>
 /// PIL's two-pass resampling of 8-bit RGB (libImaging/Resample.c, the algorithm re-implemented): horizontal pass into
 /// 8-bit rows (rounded and clamped), then the vertical pass, in 22-bit fixed point. Only the output window is computed:
 /// each output pixel depends on its own taps alone, so cropping before or after gives the same bytes.
 /// </summary>
+/// <remarks>
+/// Vectorised on PIL's own integer arithmetic, so the bytes are PIL's whatever the vector width: the horizontal pass
+/// accumulates one pixel's R, G, B (and a discarded fourth lane) per vector, and writes planar rows (one per channel);
+/// the vertical pass accumulates 32 columns of a plane in registers across all taps. Each finished output row goes to a
+/// sink as three planes in a small row buffer that stays in L1 (padding included), so the caller turns it into floats in
+/// the same pass: no whole-image intermediate, and per-thread scratch that is reused for every image.
+/// </remarks>
 internal static class PilResampler
 {
     private const int Half = 1 << (ResampleKernel.PrecisionBits - 1);
@@ -16,20 +29,25 @@ internal static class PilResampler
     /// <summary>Per-thread buffers, grown as needed and reused for every image on that thread.</summary>
     private sealed class Scratch
     {
-        internal byte[] Rows = [];
-        internal int[] Accumulator = [];
+        internal byte[] Planes = [];
+        internal byte[] OutputRow = [];
     }
 
     [ThreadStatic] private static Scratch? _scratch;
 
     /// <summary>
-    /// Writes the <paramref name="outWidth"/> × <paramref name="outHeight"/> window of the image resampled per
-    /// <paramref name="plan"/> into <paramref name="output"/> (interleaved RGB), padding with <paramref name="pad"/>.
+    /// Resamples the <paramref name="outWidth"/> × <paramref name="outHeight"/> window of the image per
+    /// <paramref name="plan"/>, padding with <paramref name="pad"/>, and hands every output row to <paramref name="sink"/>.
     /// </summary>
-    internal static void Resample(RgbImageView source, ResizePlan plan, int outWidth, int outHeight, ResampleFilter filter,
-        RgbColor pad, Span<byte> output)
+    internal static void Resample<TSink>(RgbImageView source, ResizePlan plan, int outWidth, int outHeight, ResampleFilter filter,
+        RgbColor pad, ref TSink sink) where TSink : IResampledRowSink, allows ref struct
     {
         var scratch = _scratch ??= new Scratch();
+        if (scratch.OutputRow.Length < 3 * outWidth) scratch.OutputRow = new byte[3 * outWidth];
+        var red = scratch.OutputRow.AsSpan(0, outWidth);
+        var green = scratch.OutputRow.AsSpan(outWidth, outWidth);
+        var blue = scratch.OutputRow.AsSpan(2 * outWidth, outWidth);
+
         // The window in resized coordinates, clipped to the resized image.
         var columnFirst = Math.Max(plan.Left, 0);
         var columnEnd = Math.Min(plan.Left + outWidth, plan.ResizedWidth);
@@ -37,11 +55,11 @@ internal static class PilResampler
         var rowEnd = Math.Min(plan.Top + outHeight, plan.ResizedHeight);
         if (columnFirst >= columnEnd || rowFirst >= rowEnd)
         {
-            Fill(output, pad);
+            FillPad(red, green, blue, pad);
+            for (var y = 0; y < outHeight; y++) sink.Row(y, red, green, blue);
             return;
         }
         var columns = columnEnd - columnFirst;
-        var rowBytes = columns * 3;
 
         // Source rows the vertical pass will read.
         var vertical = plan.ResizedHeight != source.Height
@@ -56,64 +74,110 @@ internal static class PilResampler
             sourceEnd = vertical.Start[last] + vertical.Count[last];
         }
 
-        // Horizontal pass (skipped, like PIL, when the width does not change).
-        ReadOnlySpan<byte> rows;
-        int rowStride;
-        if (plan.ResizedWidth != source.Width)
+        // Horizontal pass (a plain planar copy, like PIL's skipped pass, when the width does not change): source row r
+        // becomes three planar rows of `columns` bytes at (r − sourceFirst) × 3 × columns.
+        var needed = (sourceEnd - sourceFirst) * 3 * columns;
+        if (scratch.Planes.Length < needed) scratch.Planes = new byte[needed];
+        var planes = scratch.Planes.AsSpan(0, needed);
+        var horizontal = plan.ResizedWidth != source.Width
+            ? ResampleKernel.For(source.Width, plan.ResizedWidth, filter, columnFirst, columns)
+            : null;
+        for (var y = sourceFirst; y < sourceEnd; y++)
         {
-            var horizontal = ResampleKernel.For(source.Width, plan.ResizedWidth, filter, columnFirst, columns);
-            var needed = (sourceEnd - sourceFirst) * rowBytes;
-            if (scratch.Rows.Length < needed) scratch.Rows = new byte[needed];
-            for (var y = sourceFirst; y < sourceEnd; y++)
-                ResampleRow(source.Pixels.Slice(y * source.Width * 3, source.Width * 3), horizontal, columnFirst, columns,
-                    scratch.Rows.AsSpan((y - sourceFirst) * rowBytes, rowBytes));
-            rows = scratch.Rows.AsSpan(0, needed);
-            rowStride = rowBytes;
-        }
-        else
-        {
-            rows = source.Pixels[(sourceFirst * source.Width * 3 + columnFirst * 3)..];
-            rowStride = source.Width * 3;
+            var sourceRow = source.Pixels.Slice(y * source.Width * 3, source.Width * 3);
+            var planar = planes.Slice((y - sourceFirst) * 3 * columns, 3 * columns);
+            if (horizontal is null) Deinterleave(sourceRow[(columnFirst * 3)..], columns, planar);
+            // The vector path reads 4 bytes per tap: one past the row, which only the image's last row cannot afford.
+            else if (Vector128.IsHardwareAccelerated && y < source.Height - 1) ResampleRowVector(sourceRow, horizontal, columnFirst, columns, planar);
+            else ResampleRowScalar(sourceRow, horizontal, columnFirst, columns, planar);
         }
 
-        // Vertical pass, straight into the output window; padding around it.
-        var outRowBytes = outWidth * 3;
+        // Vertical pass, row by row into the output row buffer; padding around the window.
         var leftPad = columnFirst - plan.Left;
-        if (scratch.Accumulator.Length < rowBytes) scratch.Accumulator = new int[rowBytes];
-        var accumulator = scratch.Accumulator.AsSpan(0, rowBytes);
+        FillPad(red, green, blue, pad);
         for (var outY = 0; outY < outHeight; outY++)
         {
-            var outRow = output.Slice(outY * outRowBytes, outRowBytes);
             var y = outY + plan.Top;
             if (y < rowFirst || y >= rowEnd)
             {
-                Fill(outRow, pad);
+                FillPad(red, green, blue, pad); // the window's columns get image values again on the next image row
+                sink.Row(outY, red, green, blue);
                 continue;
             }
-            Fill(outRow[..(leftPad * 3)], pad);
-            Fill(outRow[((leftPad + columns) * 3)..], pad);
-            var target = outRow.Slice(leftPad * 3, rowBytes);
-            if (vertical is null)
-                rows.Slice((y - sourceFirst) * rowStride, rowBytes).CopyTo(target);
-            else
-                ResampleColumn(rows, rowStride, rowBytes, vertical, y, sourceFirst, accumulator, target);
+            for (var channel = 0; channel < 3; channel++)
+            {
+                var target = scratch.OutputRow.AsSpan(channel * outWidth + leftPad, columns);
+                if (vertical is null)
+                    planes.Slice(((y - sourceFirst) * 3 + channel) * columns, columns).CopyTo(target);
+                else
+                    ResampleColumns(planes, columns, channel, vertical, y, sourceFirst, target);
+            }
+            sink.Row(outY, red, green, blue);
         }
     }
 
-    /// <summary>One row of the horizontal pass: output columns [first, first + count) of the resized row.</summary>
-    private static void ResampleRow(ReadOnlySpan<byte> sourceRow, ResampleKernel kernel, int first, int count, Span<byte> destination)
+    /// <summary>Interleaved RGB → three planar rows.</summary>
+    private static void Deinterleave(ReadOnlySpan<byte> rgb, int count, Span<byte> planar)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            planar[i] = rgb[i * 3];
+            planar[count + i] = rgb[i * 3 + 1];
+            planar[2 * count + i] = rgb[i * 3 + 2];
+        }
+    }
+
+    /// <summary>
+    /// One row of the horizontal pass, output columns [first, first + count), one pixel per vector: lanes R, G, B and a
+    /// fourth that carries the next byte along and is dropped. Reads one byte past the last tap.
+    /// </summary>
+    private static void ResampleRowVector(ReadOnlySpan<byte> sourceRow, ResampleKernel kernel, int first, int count, Span<byte> planar)
     {
         ref var src = ref MemoryMarshal.GetReference(sourceRow);
-        ref var dst = ref MemoryMarshal.GetReference(destination);
+        ref var dst = ref MemoryMarshal.GetReference(planar);
+        ref var weights = ref MemoryMarshal.GetArrayDataReference(kernel.Weights);
+        var taps = kernel.Taps;
+        var half = Vector128.Create(Half);
+        var zero = Vector128<int>.Zero;
+        var max = Vector128.Create(255);
+        for (var i = 0; i < count; i++)
+        {
+            var x = first + i - kernel.FirstOutput;
+            var n = kernel.Count[x];
+            ref var w = ref Unsafe.Add(ref weights, x * taps);
+            ref var p = ref Unsafe.Add(ref src, kernel.Start[x] * 3);
+            var sum = half;
+            for (var t = 0; t < n; t++)
+            {
+                sum += BytesToInts(Unsafe.ReadUnaligned<uint>(ref p)) * Unsafe.Add(ref w, t);
+                p = ref Unsafe.Add(ref p, 3);
+            }
+            var value = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(sum, ResampleKernel.PrecisionBits), zero), max);
+            Unsafe.Add(ref dst, i) = (byte)value.GetElement(0);
+            Unsafe.Add(ref dst, count + i) = (byte)value.GetElement(1);
+            Unsafe.Add(ref dst, 2 * count + i) = (byte)value.GetElement(2);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> BytesToInts(uint fourBytes)
+    {
+        var bytes = Vector128.CreateScalarUnsafe(fourBytes).AsByte();
+        return Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32();
+    }
+
+    /// <summary>The horizontal pass without vectors (and for the image's last row): PIL's loop as written.</summary>
+    private static void ResampleRowScalar(ReadOnlySpan<byte> sourceRow, ResampleKernel kernel, int first, int count, Span<byte> planar)
+    {
+        ref var src = ref MemoryMarshal.GetReference(sourceRow);
         var weights = kernel.Weights;
         var taps = kernel.Taps;
         for (var i = 0; i < count; i++)
         {
             var x = first + i - kernel.FirstOutput;
-            var start = kernel.Start[x];
             var n = kernel.Count[x];
             ref var w = ref weights[x * taps];
-            ref var p = ref Unsafe.Add(ref src, start * 3);
+            ref var p = ref Unsafe.Add(ref src, kernel.Start[x] * 3);
             int r = Half, g = Half, b = Half;
             for (var t = 0; t < n; t++)
             {
@@ -123,73 +187,68 @@ internal static class PilResampler
                 b += Unsafe.Add(ref p, 2) * k;
                 p = ref Unsafe.Add(ref p, 3);
             }
-            Unsafe.Add(ref dst, i * 3) = Clip8(r);
-            Unsafe.Add(ref dst, i * 3 + 1) = Clip8(g);
-            Unsafe.Add(ref dst, i * 3 + 2) = Clip8(b);
+            planar[i] = Clip8(r);
+            planar[count + i] = Clip8(g);
+            planar[2 * count + i] = Clip8(b);
         }
     }
 
-    /// <summary>One output row of the vertical pass: a weighted sum of whole rows, vectorised across the row.</summary>
-    private static void ResampleColumn(ReadOnlySpan<byte> rows, int rowStride, int rowBytes, ResampleKernel kernel, int y,
-        int sourceFirst, Span<int> accumulator, Span<byte> destination)
+    /// <summary>
+    /// One output row of one channel of the vertical pass: a weighted sum of planar rows, 32 columns at a time with the
+    /// four accumulators in registers across every tap.
+    /// </summary>
+    private static void ResampleColumns(ReadOnlySpan<byte> planes, int columns, int channel, ResampleKernel kernel, int y,
+        int sourceFirst, Span<byte> destination)
     {
-        accumulator.Fill(Half);
         y -= kernel.FirstOutput;
         var start = kernel.Start[y] - sourceFirst;
         var n = kernel.Count[y];
-        var weights = kernel.Weights.AsSpan(y * kernel.Taps, n);
-        for (var t = 0; t < n; t++)
-            MultiplyAdd(rows.Slice((start + t) * rowStride, rowBytes), weights[t], accumulator);
-
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
+        ref var weights = ref kernel.Weights[y * kernel.Taps];
+        var rowStride = 3 * columns;
+        ref var first = ref Unsafe.Add(ref MemoryMarshal.GetReference(planes), start * rowStride + channel * columns);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var zero = Vector<int>.Zero;
-            var max = new Vector<int>(255);
-            ref var acc = ref MemoryMarshal.GetReference(accumulator);
-            ref var dst = ref MemoryMarshal.GetReference(destination);
-            var step = Vector<byte>.Count;
-            var quarter = Vector<int>.Count;
-            for (; i <= rowBytes - step; i += step)
+            var half = Vector256.Create(Half);
+            var zero = Vector256<int>.Zero;
+            var max = Vector256.Create(255);
+            for (; x <= columns - 32; x += 32)
             {
-                var a = Clamp(Vector.LoadUnsafe(ref acc, (nuint)i), zero, max);
-                var b = Clamp(Vector.LoadUnsafe(ref acc, (nuint)(i + quarter)), zero, max);
-                var c = Clamp(Vector.LoadUnsafe(ref acc, (nuint)(i + 2 * quarter)), zero, max);
-                var d = Clamp(Vector.LoadUnsafe(ref acc, (nuint)(i + 3 * quarter)), zero, max);
-                var low = Vector.Narrow(Vector.AsVectorUInt32(a), Vector.AsVectorUInt32(b));
-                var high = Vector.Narrow(Vector.AsVectorUInt32(c), Vector.AsVectorUInt32(d));
-                Vector.Narrow(low, high).StoreUnsafe(ref dst, (nuint)i);
+                Vector256<int> a = half, b = half, c = half, d = half;
+                ref var p = ref Unsafe.Add(ref first, x);
+                for (var t = 0; t < n; t++)
+                {
+                    var k = Vector256.Create(Unsafe.Add(ref weights, t));
+                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref p));
+                    var (p0, p1) = Vector256.Widen(low);
+                    var (p2, p3) = Vector256.Widen(high);
+                    a += p0.AsInt32() * k;
+                    b += p1.AsInt32() * k;
+                    c += p2.AsInt32() * k;
+                    d += p3.AsInt32() * k;
+                    p = ref Unsafe.Add(ref p, rowStride);
+                }
+                a = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a, ResampleKernel.PrecisionBits), zero), max);
+                b = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(b, ResampleKernel.PrecisionBits), zero), max);
+                c = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(c, ResampleKernel.PrecisionBits), zero), max);
+                d = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(d, ResampleKernel.PrecisionBits), zero), max);
+                // Values are 0–255 already, so narrowing (which truncates) keeps them exactly.
+                var bytes = Vector256.Narrow(Vector256.Narrow(a.AsUInt32(), b.AsUInt32()), Vector256.Narrow(c.AsUInt32(), d.AsUInt32()));
+                bytes.StoreUnsafe(ref dst, (nuint)x);
             }
         }
-        for (; i < rowBytes; i++) destination[i] = Clip8(accumulator[i]);
-    }
-
-    private static Vector<int> Clamp(Vector<int> sum, Vector<int> zero, Vector<int> max) =>
-        Vector.Min(Vector.Max(Vector.ShiftRightArithmetic(sum, ResampleKernel.PrecisionBits), zero), max);
-
-    /// <summary>accumulator[i] += row[i] × weight, widening bytes to int lanes.</summary>
-    private static void MultiplyAdd(ReadOnlySpan<byte> row, int weight, Span<int> accumulator)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
+        for (; x < columns; x++)
         {
-            var k = new Vector<int>(weight);
-            ref var src = ref MemoryMarshal.GetReference(row);
-            ref var acc = ref MemoryMarshal.GetReference(accumulator);
-            var step = Vector<byte>.Count;
-            var quarter = Vector<int>.Count;
-            for (; i <= row.Length - step; i += step)
+            var sum = Half;
+            ref var p = ref Unsafe.Add(ref first, x);
+            for (var t = 0; t < n; t++)
             {
-                Vector.Widen(Vector.LoadUnsafe(ref src, (nuint)i), out var low, out var high);
-                Vector.Widen(low, out var a, out var b);
-                Vector.Widen(high, out var c, out var d);
-                (Vector.LoadUnsafe(ref acc, (nuint)i) + Vector.AsVectorInt32(a) * k).StoreUnsafe(ref acc, (nuint)i);
-                (Vector.LoadUnsafe(ref acc, (nuint)(i + quarter)) + Vector.AsVectorInt32(b) * k).StoreUnsafe(ref acc, (nuint)(i + quarter));
-                (Vector.LoadUnsafe(ref acc, (nuint)(i + 2 * quarter)) + Vector.AsVectorInt32(c) * k).StoreUnsafe(ref acc, (nuint)(i + 2 * quarter));
-                (Vector.LoadUnsafe(ref acc, (nuint)(i + 3 * quarter)) + Vector.AsVectorInt32(d) * k).StoreUnsafe(ref acc, (nuint)(i + 3 * quarter));
+                sum += p * Unsafe.Add(ref weights, t);
+                p = ref Unsafe.Add(ref p, rowStride);
             }
+            Unsafe.Add(ref dst, x) = Clip8(sum);
         }
-        for (; i < row.Length; i++) accumulator[i] += row[i] * weight;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -199,15 +258,10 @@ internal static class PilResampler
         return v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)v;
     }
 
-    private static void Fill(Span<byte> rgb, RgbColor colour)
+    private static void FillPad(Span<byte> red, Span<byte> green, Span<byte> blue, RgbColor pad)
     {
-        if (rgb.IsEmpty) return;
-        if (colour.R == colour.G && colour.G == colour.B) { rgb.Fill(colour.R); return; }
-        for (var i = 0; i + 2 < rgb.Length; i += 3)
-        {
-            rgb[i] = colour.R;
-            rgb[i + 1] = colour.G;
-            rgb[i + 2] = colour.B;
-        }
+        red.Fill(pad.R);
+        green.Fill(pad.G);
+        blue.Fill(pad.B);
     }
 }

@@ -57,6 +57,53 @@ public class ImagePreprocessorTests
             first < actual.Length ? $"first difference at byte {first}: {actual[first]} vs {expected[first]}" : "");
     }
 
+    public static IEnumerable<TestCaseData> TensorRecipes()
+    {
+        var tensors = new (string Name, PreprocessSettings Settings)[]
+        {
+            ("ImageNet NCHW RGB", new PreprocessSettings()),
+            ("NHWC BGR", new PreprocessSettings { Layout = TensorLayout.Nhwc, ChannelOrder = ChannelOrder.Bgr }),
+            ("NCHW BGR bytes, Caffe mean", new PreprocessSettings
+                { ChannelOrder = ChannelOrder.Bgr, Scale = PixelScale.Byte, Mean = new ChannelValues(123.68f, 116.78f, 103.94f), Std = ChannelValues.One }),
+            ("NCHW 0-1, mean 0.5 std 0.5, odd 67x45 stretch", new PreprocessSettings
+                { Mode = ResizeMode.Stretch, Width = 67, Height = 45, Mean = new ChannelValues(0.5f, 0.5f, 0.5f), Std = new ChannelValues(0.5f, 0.5f, 0.5f) }),
+            ("NCHW letterbox 250x130 padded", new PreprocessSettings { Mode = ResizeMode.Letterbox, Width = 250, Height = 130, PadColor = new RgbColor(114, 7, 250) }),
+            ("NCHW crop 100→224 padded", new PreprocessSettings { ResizeShorterSide = 100, PadColor = new RgbColor(1, 2, 3) }),
+        };
+        foreach (var filter in new[] { ResampleFilter.Bilinear, ResampleFilter.Bicubic, ResampleFilter.Lanczos, ResampleFilter.Box })
+        foreach (var (name, settings) in tensors)
+        foreach (var (w, h) in new[] { (37, 23), (333, 211), (224, 500), (1001, 97), (256, 256) })
+            yield return new TestCaseData(settings with { Filter = filter }, w, h).SetArgDisplayNames($"{filter} {name} from {w}x{h}");
+    }
+
+    /// <summary>
+    /// The fused, vectorised Process against the plain version written out: the naive resampler's bytes, then
+    /// torchvision's float32 ToTensor + Normalize one value at a time, laid out as the settings say. Bit for bit.
+    /// </summary>
+    [TestCaseSource(nameof(TensorRecipes))]
+    public void ProcessIsTorchvisionArithmeticOnPlainResampledBytes(PreprocessSettings settings, int width, int height)
+    {
+        var source = Noise(width, height, seed: width * 17 + height);
+        var bytes = NaiveResampler.Preprocess(source, width, height, settings);
+        var expected = new float[settings.TensorLength];
+        var plane = settings.Width * settings.Height;
+        for (var p = 0; p < plane; p++)
+        for (var channel = 0; channel < 3; channel++)
+        {
+            var rgb = settings.ChannelOrder == ChannelOrder.Bgr ? 2 - channel : channel;
+            var x = settings.Scale == PixelScale.UnitInterval ? bytes[p * 3 + rgb] / 255f : bytes[p * 3 + rgb];
+            var value = (x - settings.Mean[rgb]) / settings.Std[rgb];
+            expected[settings.Layout == TensorLayout.Nchw ? channel * plane + p : p * 3 + channel] = value;
+        }
+
+        var actual = new float[settings.TensorLength];
+        actual.AsSpan().Fill(float.NaN);
+        new ImagePreprocessor(settings).Process(new RgbImageView(source, width, height), actual);
+        for (var i = 0; i < actual.Length; i++)
+            if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                Assert.Fail($"element {i}: {actual[i]:R} vs {expected[i]:R}");
+    }
+
     [TestCase(ResampleFilter.Bilinear), TestCase(ResampleFilter.Bicubic), TestCase(ResampleFilter.Lanczos)]
     public void SolidColourStaysExactlySolid(ResampleFilter filter)
     {

@@ -3,6 +3,7 @@
 # other on this machine, then a Markdown table and a JSON file with the ratios in tools/bench/results/.
 #   tools/bench/run.sh              everything
 #   tools/bench/run.sh runtime      only the named suites (runtime parquet extract train inference score text)
+#   tools/bench/run.sh decode       only extraction's decode-alone row (3 rounds) and where its time goes (not in "everything")
 # The machine should be otherwise idle: every process here competes for the same cores.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -96,6 +97,15 @@ for suite in $suites; do
       for impl in pipeline decode backbone; do
         record $BENCH extract --impl $impl --backbone "$SPEC" --images "$images" --batch 32 --runs 3 --work "$WORK/extract" --label "$label"
       done ;;
+    decode)
+      # The decode-alone row of the extract suite for the shared spec, alone (a minute instead of the suite's half hour),
+      # three rounds; then the preprocess profile: decode / resample / normalise per image, on 1 thread and every core.
+      label="mobilenetv2-int8 (shared), hymenoptera 398 images, batch 32"
+      for round in 1 2 3; do
+        record $BENCH extract --impl decode --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --batch 32 --runs 3 \
+          --work "$WORK/extract" --label "$label"
+      done
+      record $BENCH preprocess --images "$SHARED/datasets/hymenoptera" --runs 3 ;;
     train)
       cache=$WORK/train/hymenoptera-cache
       [ -d "$cache" ] || $CLI extract --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --cache "$cache" --quiet >&2

@@ -94,12 +94,14 @@ internal static class NativeLibraryNames
             if (name == LibVips.VipsLibrary) yield return "libvips.42.dylib";
             if (name == LibVips.GObjectLibrary) yield return "libgobject-2.0.0.dylib";
             if (name == LibVips.GLibLibrary) yield return "libglib-2.0.0.dylib";
+            if (name == TurboJpeg.Library) yield return "libturbojpeg.0.dylib";
         }
         else if (OperatingSystem.IsWindows())
         {
             if (name == LibVips.VipsLibrary) yield return "libvips-42.dll";
             if (name == LibVips.GObjectLibrary) yield return "libgobject-2.0-0.dll";
             if (name == LibVips.GLibLibrary) yield return "libglib-2.0-0.dll";
+            if (name == TurboJpeg.Library) yield return "turbojpeg.dll";
         }
     }
 

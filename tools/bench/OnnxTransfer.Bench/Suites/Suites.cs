@@ -8,6 +8,7 @@ public static class Suites
         ["parquet-write"] = ParquetEmbeddings.Write,
         ["parquet-read"] = ParquetEmbeddings.Read,
         ["extract"] = ExtractStages.Run,
+        ["preprocess"] = PreprocessStages.Run,
         ["train"] = TrainSpeed.Run,
         ["train-data"] = TrainSpeed.MakeData,
         ["inference"] = InferenceLatency.Run,

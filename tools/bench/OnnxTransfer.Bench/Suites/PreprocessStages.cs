@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Globalization;
+using OnnxTransfer.Imaging;
+
+namespace OnnxTransfer.Bench.Suites;
+
+/// <summary>
+/// Where the time of one image's preparation goes (OnnxTransfer.Imaging alone, no model), per image and per thread:
+/// <c>decode</c> (read the file + libvips JPEG decode into RGB), <c>decode+resample</c> (+ the PIL-exact resize and crop
+/// into 8-bit RGB), <c>decode+preprocess</c> (the whole preparation into the float tensor, what extraction does). The
+/// stage costs are the differences. Each is timed on 1 thread and on every core (--threads), so per-image cost at N
+/// threads can be set against 1 thread: libvips' own thread pool or caches oversubscribing would show there.
+/// <c>preprocess alone</c> runs the resampler and normalisation on images decoded beforehand.
+/// </summary>
+public static class PreprocessStages
+{
+    public static void Run(Arguments options)
+    {
+        var folder = options.Required("images");
+        var runs = options.Int("runs", 3);
+        var threads = options.Int("threads", Environment.ProcessorCount);
+        var label = options.Optional("label") ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var paths = Directory.EnumerateFiles(folder, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        if (paths.Length == 0) throw new ArgumentException($"--images {folder}: no .jpg files");
+
+        var decoder = new ImageDecoder();
+        var preprocessor = new ImagePreprocessor(PreprocessSettings.ImageNet);
+        var settings = preprocessor.Settings;
+        Action<string, byte[], float[]>[] stages =
+        [
+            (path, _, _) => { using var image = decoder.Decode(path, preprocessor); },
+            (path, bytes, _) => { using var image = decoder.Decode(path, preprocessor); preprocessor.Resample(image.View, bytes); },
+            (path, _, tensor) => { using var image = decoder.Decode(path, preprocessor); preprocessor.Process(image, tensor); },
+        ];
+        // Decoded once, untimed, for the preprocessing-alone stage (the resampler and normalisation without the decode).
+        var decoded = paths.Select(path => { using var image = decoder.Decode(path, preprocessor); return (image.Pixels.ToArray(), image.Width, image.Height); }).ToArray();
+        var index = paths.Select((path, i) => (path, i)).ToDictionary(p => p.path, p => p.i);
+        stages = [.. stages, (path, _, tensor) =>
+        {
+            var (pixels, width, height) = decoded[index[path]];
+            preprocessor.Process(new RgbImageView(pixels, width, height), tensor);
+        }];
+        string[] names = ["decode", "decode+resample", "decode+preprocess", "preprocess alone"];
+        foreach (var threadCount in threads == 1 ? [1] : new[] { 1, threads })
+        {
+            for (var s = 0; s < stages.Length; s++)
+            {
+                var stage = stages[s];
+                var seconds = new List<double>();
+                var cpuSeconds = new List<double>();
+                for (var run = 0; run <= runs; run++) // run 0 warms up (JIT, pools, kernel caches)
+                {
+                    var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                    var start = Stopwatch.GetTimestamp();
+                    Parallel.ForEach(paths, new ParallelOptions { MaxDegreeOfParallelism = threadCount },
+                        () => (new byte[settings.Width * settings.Height * 3], new float[preprocessor.TensorLength]),
+                        (path, _, buffers) => { stage(path, buffers.Item1, buffers.Item2); return buffers; },
+                        _ => { });
+                    if (run > 0)
+                    {
+                        seconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                        cpuSeconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+                    }
+                }
+                seconds.Sort();
+                cpuSeconds.Sort();
+                var median = seconds[seconds.Count / 2];
+                ResultWriter.Write("preprocess", $"{label} {paths.Length} images, {threadCount} thread(s)", names[s],
+                    "ms per image per thread", median * 1000 * threadCount / paths.Length, lowerIsBetter: true,
+                    new Dictionary<string, string>
+                    {
+                        ["images_per_second"] = (paths.Length / median).ToString("F1", CultureInfo.InvariantCulture),
+                        // CPU time is what a busy machine disturbs least (other processes take turns, not our work).
+                        ["cpu_ms_per_image"] = (cpuSeconds[cpuSeconds.Count / 2] * 1000 / paths.Length).ToString("F3", CultureInfo.InvariantCulture),
+                        ["runs_seconds"] = string.Join(" ", seconds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture))),
+                        ["load_average"] = File.ReadAllText("/proc/loadavg").Split(' ')[0],
+                    });
+            }
+        }
+    }
+}
