@@ -7,6 +7,15 @@ namespace OnnxTransfer.Training.Mlp;
 /// <summary>Adam (weight decay added to the gradient, as PyTorch's Adam) or AdamW (decoupled: w ← w·(1 − lr·decay)).</summary>
 public enum MlpOptimizer { Adam, AdamW }
 
+/// <summary>What early stopping watches on the validation rows.</summary>
+public enum EarlyStoppingMonitor
+{
+    /// <summary>Validation log-loss: lowest wins. Log-loss rises as soon as the net grows confident, often long before accuracy peaks.</summary>
+    Loss,
+    /// <summary>Validation accuracy, ties to the lower validation log-loss: the epoch that classifies best (calibration fixes confidence).</summary>
+    Accuracy,
+}
+
 /// <summary>
 /// Settings of <see cref="MlpTrainer"/>: hidden dense layers with ReLU or GELU, dropout after each hidden activation,
 /// Adam/AdamW on mini-batches with a learning-rate schedule, weight decay (weights only, never biases), label
@@ -45,10 +54,13 @@ public sealed record MlpSettings
     /// <summary>Share of the training split held out (stratified) for early stopping when no validation split is given; 0 = none.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
-    /// <summary>Stop after this many epochs without a lower validation loss; null = run all epochs.</summary>
+    /// <summary>Stop after this many epochs without a better validation score (per <see cref="Monitor"/>); null = run all epochs.</summary>
     public int? EarlyStoppingPatience { get; init; } = 5;
 
-    /// <summary>With a validation split, end with the weights of the epoch of lowest validation loss.</summary>
+    /// <summary>What "best epoch" means for early stopping and <see cref="RestoreBestWeights"/>.</summary>
+    public EarlyStoppingMonitor Monitor { get; init; } = EarlyStoppingMonitor.Loss;
+
+    /// <summary>With a validation split, end with the weights of the best epoch (per <see cref="Monitor"/>).</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
     /// <summary>ε of label smoothing, 0 ≤ ε &lt; 1.</summary>
@@ -89,6 +101,7 @@ public sealed record MlpSettings
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
             throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be within [0, 1), e.g. 0.1.");
         if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
+        if (!Enum.IsDefined(Monitor)) throw new ArgumentOutOfRangeException(nameof(Monitor), Monitor, "Unknown early-stopping monitor.");
         ArgumentNullException.ThrowIfNull(ClassWeights);
     }
 
@@ -111,6 +124,7 @@ public sealed record MlpSettings
             new("epochs", Epochs.ToString(culture)),
             new("validation_fraction", ValidationFraction.ToString("R", culture)),
             new("early_stopping_patience", EarlyStoppingPatience?.ToString(culture) ?? "none"),
+            new("early_stopping_monitor", Monitor.ToString().ToLowerInvariant()),
             new("restore_best_weights", RestoreBestWeights ? "true" : "false"),
             new("label_smoothing", LabelSmoothing.ToString("R", culture)),
             new("preprocessing", Preprocessing.ToString()),

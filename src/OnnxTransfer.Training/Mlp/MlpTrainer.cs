@@ -123,7 +123,7 @@ public sealed class MlpTrainer
         float dropout = (float)settings.Dropout, smoothing = (float)settings.LabelSmoothing;
         var history = new List<EpochRecord>(settings.Epochs);
         var (bestWeights, bestBiases) = network.AllocateParameterCopy();
-        double bestLoss = double.PositiveInfinity;
+        double bestLoss = double.PositiveInfinity, bestAccuracy = double.NegativeInfinity;
         int bestEpoch = 0;
         bool stoppedEarly = false;
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
@@ -150,9 +150,13 @@ public sealed class MlpTrainer
             history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
             if (validation is null) continue;
-            if (validationLoss < bestLoss)
+            bool improved = settings.Monitor == EarlyStoppingMonitor.Accuracy
+                ? validationAccuracy > bestAccuracy || (validationAccuracy == bestAccuracy && validationLoss < bestLoss)
+                : validationLoss < bestLoss;
+            if (improved)
             {
                 bestLoss = validationLoss;
+                bestAccuracy = validationAccuracy;
                 bestEpoch = epoch + 1;
                 network.CopyParametersTo(bestWeights, bestBiases);
             }
