@@ -27,11 +27,11 @@ public static class TrainCommand
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
     private static readonly Option<string> ActivationOption = new("--activation") { Description = "MLP hidden activation: relu or gelu.", DefaultValueFactory = _ => "relu" };
-    private static readonly Option<int> Epochs = new("--epochs") { Description = "MLP: maximum epochs.", DefaultValueFactory = _ => 30 };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "MLP: rows per mini-batch.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "MLP: maximum epochs (cosine learning-rate decay over them).", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "MLP: rows per mini-batch; 0 = auto (a power of two near rows/8 within 16..256).", DefaultValueFactory = _ => MlpSettings.AutoBatchSize };
     private static readonly Option<double> LearningRate = new("--lr") { Description = "MLP: Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
-    private static readonly Option<double> Dropout = new("--dropout") { Description = "MLP: dropout after each hidden layer, 0 ≤ p < 1.", DefaultValueFactory = _ => 0.0 };
-    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW weight decay.", DefaultValueFactory = _ => 1e-4 };
+    private static readonly Option<double> Dropout = new("--dropout") { Description = "MLP: dropout after each hidden layer, 0 ≤ p < 1.", DefaultValueFactory = _ => 0.5 };
+    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW (decoupled) weight decay.", DefaultValueFactory = _ => 0.05 };
     private static readonly Option<double> LabelSmoothing = new("--label-smoothing") { Description = "MLP: label smoothing ε, 0 ≤ ε < 1.", DefaultValueFactory = _ => 0.0 };
     private static readonly Option<string> ClassWeight = new("--class-weight") { Description = "none, or balanced (weight n/(K·n_c) per class).", DefaultValueFactory = _ => "none" };
     private static readonly Option<string> SelectMetric = new("--select-metric")
@@ -119,6 +119,7 @@ public static class TrainCommand
         }
 
         Head head, uncalibrated;
+        HeadCalibration.Outcome? calibration = null;
         SweepResult? sweep = null;
         var validation = ValidationScheme.KFold(folds ?? 5, seed);
         if (mlp)
@@ -149,7 +150,7 @@ public static class TrainCommand
                 : train.Loaded is not null ? trainer.Fit(train.Loaded, null, warmStart) : trainer.Fit(train.Streamed!, null, warmStart);
             uncalibrated = head;
             if (calibrate)
-                head = train.Loaded is not null ? HeadCalibration.CalibrateMlp(head, train.Loaded, settings, compute) : HeadCalibration.CalibrateMlp(head, train.Streamed!, settings, compute);
+                calibration = train.Loaded is not null ? HeadCalibration.CalibrateMlp(head, train.Loaded, settings, compute) : HeadCalibration.CalibrateMlp(head, train.Streamed!, settings, compute);
         }
         else
         {
@@ -172,9 +173,14 @@ public static class TrainCommand
             head = warmStart is null && searched is not null ? searched.Head
                 : train.Loaded is not null ? trainer.Fit(train.Loaded, warmStart) : trainer.Fit(train.Streamed!, warmStart);
             uncalibrated = head;
-            if (calibrate) head = HeadCalibration.Calibrate(head, outOfFold!, validation.Describe());
+            if (calibrate) calibration = HeadCalibration.Calibrate(head, outOfFold!, validation.Describe());
         }
 
+        if (calibration is { } calibrated)
+        {
+            head = calibrated.Head;
+            if (calibrated.Skipped is { } skipped) notes.Add(skipped);
+        }
         var outcome = new TrainingOutcome
         {
             Command = "train",

@@ -109,7 +109,7 @@ internal sealed class TrainingOutcome
                        $"ECE {F(calibration.EceBefore)} → {F(calibration.EceAfter)}, log-loss {F(calibration.LogLossBefore)} → {F(calibration.LogLossAfter)}";
             if (EvaluationBeforeCalibration is { } before && Metrics.Count > 0)
                 line += $"; '{before.Split}' ECE {F(before.ExpectedCalibrationError)} → {F(Metrics[^1].ExpectedCalibrationError)}, log-loss {F(before.LogLoss)} → {F(Metrics[^1].LogLoss)}";
-            Line("calibration", line);
+            Line("calibrated", line);
         }
         if (Export is not null)
             Line("export", $"{HeadPath} (opset {Export.Model.GetOpsetVersion("")}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");

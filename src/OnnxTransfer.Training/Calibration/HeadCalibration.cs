@@ -13,30 +13,38 @@ namespace OnnxTransfer.Training.Calibration;
 /// </summary>
 public static class HeadCalibration
 {
+    /// <summary>A calibrated head, or the head unchanged and why (<see cref="Skipped"/>: too few held-out rows to fit T).</summary>
+    public readonly record struct Outcome(Head Head, string? Skipped);
+
     /// <summary>Softmax regression: T fitted on the out-of-fold logits of the search's folds.</summary>
-    public static Head Calibrate(Head head, SoftmaxPathSearch.OutOfFold outOfFold, string validation)
+    public static Outcome Calibrate(Head head, SoftmaxPathSearch.OutOfFold outOfFold, string validation)
     {
         ArgumentNullException.ThrowIfNull(outOfFold);
-        return TemperatureScaling.Calibrate(head, outOfFold.Logits, outOfFold.Labels, $"out-of-fold logits of the training split ({validation})");
+        return Fit(head, outOfFold.Logits, outOfFold.Labels, $"out-of-fold logits of the {validation}");
     }
+
+    private static Outcome Fit(Head head, float[] logits, int[] labels, string heldOut) =>
+        labels.Length < TemperatureScaling.MinimumRows
+            ? new Outcome(head, $"not calibrated: {labels.Length} held-out rows ({heldOut}) are too few to fit a temperature (at least {TemperatureScaling.MinimumRows})")
+            : new Outcome(TemperatureScaling.Calibrate(head, logits, labels, heldOut), null);
 
     /// <summary>An MLP fitted on <paramref name="train"/> with <paramref name="settings"/>: T fitted on its early-stopping carve-out.</summary>
     /// <exception cref="ArgumentException">The settings hold out no rows (ValidationFraction 0), so nothing unseen is left to fit T on.</exception>
-    public static Head CalibrateMlp(Head head, EmbeddingSet train, MlpSettings settings, ComputeOptions? compute = null)
+    public static Outcome CalibrateMlp(Head head, EmbeddingSet train, MlpSettings settings, ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var heldOut = CarveOut(train.Labelled, settings);
         var rows = train.Select(heldOut, train.Name + "/validation");
-        return TemperatureScaling.Calibrate(head, head.Logits(rows, compute), rows.LabelArray, Describe(heldOut.Length, settings));
+        return Fit(head, head.Logits(rows, compute), rows.LabelArray, Describe(heldOut.Length, settings));
     }
 
     /// <summary>As <see cref="CalibrateMlp(Head, EmbeddingSet, MlpSettings, ComputeOptions?)"/> on a streamed split.</summary>
-    public static Head CalibrateMlp(Head head, StreamedSplit train, MlpSettings settings, ComputeOptions? compute = null)
+    public static Outcome CalibrateMlp(Head head, StreamedSplit train, MlpSettings settings, ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var heldOut = CarveOut(train.Labelled, settings);
         var rows = train.Subset(heldOut, train.Name + "/validation");
-        return TemperatureScaling.Calibrate(head, head.Logits(rows, compute), rows.LabelArray, Describe(heldOut.Length, settings));
+        return Fit(head, head.Logits(rows, compute), rows.LabelArray, Describe(heldOut.Length, settings));
     }
 
     private static int[] CarveOut(LabelledRows train, MlpSettings settings)
@@ -51,5 +59,5 @@ public static class HeadCalibration
     }
 
     private static string Describe(int rows, MlpSettings settings) =>
-        $"the MLP's early-stopping carve-out ({settings.ValidationFraction:0.##} of the training split, {rows} rows it was not trained on)";
+        $"the MLP's early-stopping carve-out, {settings.ValidationFraction:0.##} of the training split it was not trained on";
 }

@@ -17,6 +17,11 @@ public enum EarlyStoppingMonitor
 }
 
 /// <summary>
+/// The defaults are chosen on cached embeddings (hymenoptera and generated 10k–60k-row sets): with light regularisation
+/// (no dropout, weight decay 1e-4, constant lr) a 1024-unit MLP grows confident within an epoch or two, its held-out
+/// log-loss rises from there although accuracy still improves, and loss-based early stopping restored epoch 1–3 below
+/// softmax regression. Dropout 0.5, decoupled weight decay 0.05, cosine decay, and early stopping on held-out accuracy
+/// (temperature calibration then fixes the confidence) keep it learning to the last epochs.
 /// Settings of <see cref="MlpTrainer"/>: hidden dense layers with ReLU or GELU, dropout after each hidden activation,
 /// Adam/AdamW on mini-batches with a learning-rate schedule, weight decay (weights only, never biases), label
 /// smoothing, and early stopping on a validation split with the best epoch's weights restored. The loss of a batch is
@@ -30,13 +35,13 @@ public sealed record MlpSettings
     public Activation Activation { get; init; } = Activation.Relu;
 
     /// <summary>Probability of zeroing a hidden unit during training (inverted dropout), 0 ≤ p &lt; 1.</summary>
-    public double Dropout { get; init; }
+    public double Dropout { get; init; } = 0.5;
 
     public MlpOptimizer Optimizer { get; init; } = MlpOptimizer.AdamW;
 
     public double LearningRate { get; init; } = 1e-3;
 
-    public double WeightDecay { get; init; } = 1e-4;
+    public double WeightDecay { get; init; } = 0.05;
 
     public double Beta1 { get; init; } = 0.9;
 
@@ -44,9 +49,26 @@ public sealed record MlpSettings
 
     public double Epsilon { get; init; } = 1e-8;
 
-    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine();
 
-    public int BatchSize { get; init; } = 256;
+    /// <summary>Rows per mini-batch, or <see cref="AutoBatchSize"/> (the default): see <see cref="ResolveBatchSize"/>.</summary>
+    public int BatchSize { get; init; } = AutoBatchSize;
+
+    /// <summary>BatchSize value meaning "from the number of rows".</summary>
+    public const int AutoBatchSize = 0;
+
+    /// <summary>
+    /// The batch size a fit on <paramref name="rows"/> rows uses: the setting, or for <see cref="AutoBatchSize"/> a
+    /// power of two near rows/8 within 16..256, so a few hundred rows still get several optimiser steps per epoch
+    /// (245 rows at 256 would be one step an epoch) and large sets get BLAS-sized batches.
+    /// </summary>
+    public int ResolveBatchSize(int rows)
+    {
+        if (BatchSize != AutoBatchSize) return BatchSize;
+        int batch = 16;
+        while (batch < 256 && batch * 2 <= rows / 8) batch *= 2;
+        return batch;
+    }
 
     /// <summary>Maximum epochs.</summary>
     public int Epochs { get; init; } = 20;
@@ -55,10 +77,10 @@ public sealed record MlpSettings
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>Stop after this many epochs without a better validation score (per <see cref="Monitor"/>); null = run all epochs.</summary>
-    public int? EarlyStoppingPatience { get; init; } = 5;
+    public int? EarlyStoppingPatience { get; init; } = 10;
 
     /// <summary>What "best epoch" means for early stopping and <see cref="RestoreBestWeights"/>.</summary>
-    public EarlyStoppingMonitor Monitor { get; init; } = EarlyStoppingMonitor.Loss;
+    public EarlyStoppingMonitor Monitor { get; init; } = EarlyStoppingMonitor.Accuracy;
 
     /// <summary>With a validation split, end with the weights of the best epoch (per <see cref="Monitor"/>).</summary>
     public bool RestoreBestWeights { get; init; } = true;
@@ -92,7 +114,7 @@ public sealed record MlpSettings
         if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be > 0, e.g. 1e-8.");
         ArgumentNullException.ThrowIfNull(Schedule);
         Schedule.Validate();
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1, e.g. 256.");
+        if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1 (e.g. 256), or 0 for automatic.");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1, e.g. 20.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be within [0, 1), e.g. 0.1.");
@@ -120,7 +142,7 @@ public sealed record MlpSettings
             new("betas", Beta1.ToString("R", culture) + "," + Beta2.ToString("R", culture)),
             new("epsilon", Epsilon.ToString("R", culture)),
             new("schedule", Schedule.ToString()),
-            new("batch_size", BatchSize.ToString(culture)),
+            new("batch_size", BatchSize == AutoBatchSize ? "auto" : BatchSize.ToString(culture)),
             new("epochs", Epochs.ToString(culture)),
             new("validation_fraction", ValidationFraction.ToString("R", culture)),
             new("early_stopping_patience", EarlyStoppingPatience?.ToString(culture) ?? "none"),

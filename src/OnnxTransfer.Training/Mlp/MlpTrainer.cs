@@ -91,7 +91,7 @@ public sealed class MlpTrainer
         }
         var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Chunks(FeaturePreprocessing.Identity, context), context);
         var validationRows = validation is null ? null : new ValidationRows(validation.Chunks(preprocessing, context), validation.LabelArray);
-        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.BatchSize);
+        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.ResolveBatchSize(fitPart.Count));
         return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
     }
 
@@ -106,7 +106,7 @@ public sealed class MlpTrainer
         var counts = TrainingChecks.RequireTrainable(fitPart);
         var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
 
-        int d = fitPart.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
+        int d = fitPart.Dimension, capacity = Math.Min(settings.ResolveBatchSize(fitPart.Count), fitPart.Count);
         var network = new MlpNetwork(d, settings.HiddenLayers, fitPart.Classes.Count, settings.Activation, capacity);
         if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
         else LoadWarmStart(network, warmStart, fitPart, preprocessing);
