@@ -113,3 +113,24 @@ public class CalibrationTests
 
     private static int[] Head(Heads.Head head, EmbeddingSet set) => Heads.Head.ArgMaxRows(head.PredictProba(set, OpenBlas), head.ClassCount);
 }
+
+/// <summary>The default heads on the real hymenoptera cache (selection on the training split only).</summary>
+public class DefaultHeadTests
+{
+    private static readonly ComputeOptions OpenBlas = new() { Blas = BlasBackend.Resolve("openblas"), DegreeOfParallelism = 2 };
+
+    [Test]
+    public void DefaultMlpLearnsPastItsFirstEpochsAndMatchesTheSoftmaxHeadOnHymenopteraVal()
+    {
+        var dataset = EmbeddingDataset.Open(HymenopteraCache.Directory);
+        var train = dataset.Load("train");
+        var val = dataset.Load("val", train.Classes);
+        var softmax = new SoftmaxPathSearch(compute: OpenBlas).Fit(train).Head;
+        var mlp = new MlpTrainer(new MlpSettings(), OpenBlas).Fit(train);
+        int softmaxCorrect = (int)Math.Round(ClassificationMetrics.Evaluate(softmax, val, OpenBlas).Accuracy * val.Count);
+        int mlpCorrect = (int)Math.Round(ClassificationMetrics.Evaluate(mlp, val, OpenBlas).Accuracy * val.Count);
+        TestContext.Out.WriteLine($"val: softmax {softmaxCorrect}/{val.Count}, mlp {mlpCorrect}/{val.Count} (best epoch {mlp.Training!.History!.BestEpoch} of {mlp.Training.History.Epochs.Count})");
+        Assert.That(mlpCorrect, Is.GreaterThanOrEqualTo(softmaxCorrect));
+        Assert.That(softmaxCorrect, Is.GreaterThanOrEqualTo(146), "today's figure");
+    }
+}

@@ -23,6 +23,11 @@ public static class TrainSpeed
     {
         var what = options.Required("what");
         var label = options.Required("label");
+        if (what == "cli")
+        {
+            RunCli(options, label);
+            return;
+        }
         var dataset = EmbeddingDataset.Open(options.Required("cache"));
         var plan = dataset.PlanSplits(options.Optional("train-split"), options.Optional("eval-split"));
         var train = dataset.Load(plan.Train);
@@ -153,6 +158,50 @@ public static class TrainSpeed
             default:
                 throw new ArgumentException($"--what {what}: use accuracy, fit, sweep, mlp, mlp-try or select");
         }
+    }
+
+    /// <summary>
+    /// <c>--what cli</c>: the default <c>onnxtransfer train --head H</c> as a user runs it (its own process: loading the
+    /// cache, selection, fit, calibration, metrics, export), timed by wall clock; evaluation accuracy, ECE before and
+    /// after calibration from its <c>--json</c> summary.
+    /// </summary>
+    private static void RunCli(Arguments options, string label)
+    {
+        var head = options.Required("head");
+        var cli = options.Required("cli");
+        var output = Path.Combine(Path.GetTempPath(), $"onnxtransfer-bench-head-{Environment.ProcessId}.onnx");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { cli, "train", "--cache", options.Required("cache"), "--head", head, "--out", output, "--json" })
+            start.ArgumentList.Add(argument);
+        var started = Stopwatch.GetTimestamp();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        File.Delete(output);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"onnxtransfer train exited {process.ExitCode}: {stderr.Result}");
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var evaluation = root.GetProperty("metrics").EnumerateArray().Last();
+        var details = new Dictionary<string, string>
+        {
+            ["eval_rows"] = evaluation.GetProperty("rows").GetInt32().ToString(CultureInfo.InvariantCulture),
+            ["eval_correct"] = ((int)Math.Round(evaluation.GetProperty("accuracy").GetDouble() * evaluation.GetProperty("rows").GetInt32())).ToString(CultureInfo.InvariantCulture),
+            ["eval_ece"] = evaluation.GetProperty("expected_calibration_error").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
+            ["eval_log_loss"] = evaluation.GetProperty("log_loss").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
+        };
+        if (root.TryGetProperty("selection", out var selection)) details["selected"] = selection.GetProperty("best").GetString()!;
+        if (root.TryGetProperty("calibration", out var calibration))
+        {
+            details["temperature"] = calibration.GetProperty("temperature").GetDouble().ToString("G4", CultureInfo.InvariantCulture);
+            if (calibration.TryGetProperty("eval_ece_before", out var before)) details["eval_ece_uncalibrated"] = before.GetDouble().ToString("F4", CultureInfo.InvariantCulture);
+        }
+        if (root.GetProperty("head").TryGetProperty("best_epoch", out var epoch)) details["best_epoch"] = epoch.GetInt32().ToString(CultureInfo.InvariantCulture);
+        var split = evaluation.GetProperty("split").GetString();
+        var kase = $"{label}, --head {head}";
+        ResultWriter.Write("train", kase, "onnxtransfer", $"{split} accuracy", evaluation.GetProperty("accuracy").GetDouble(), lowerIsBetter: false, details);
+        ResultWriter.Write("train", kase, "onnxtransfer", "default train wall seconds", seconds, lowerIsBetter: true);
     }
 
     /// <summary>
