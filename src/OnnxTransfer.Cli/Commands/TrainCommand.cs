@@ -23,7 +23,7 @@ public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
     private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression) or mlp.", DefaultValueFactory = _ => "softmax" };
-    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C by cross-validation on the training split.", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
     private static readonly Option<string> ActivationOption = new("--activation") { Description = "MLP hidden activation: relu or gelu.", DefaultValueFactory = _ => "relu" };
