@@ -231,6 +231,7 @@ public sealed class MlpTrainer
     private void LoadWarmStart(MlpNetwork network, Head head, LabelledRows train, FeaturePreprocessing preprocessing)
     {
         WarmStart.CheckCompatible(head, Head.MlpKind, train, preprocessing);
+        head = WarmStart.Uncalibrated(head);
         bool sameShape = head.Layers.Count == network.LayerCount;
         for (int l = 0; sameShape && l < network.LayerCount; l++)
         {
