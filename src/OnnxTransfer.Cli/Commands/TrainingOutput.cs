@@ -72,7 +72,11 @@ internal sealed class TrainingOutcome
         if (Export is not null) context.Add(new("export", Export.Decision));
         if (HeadPath is not null) context.Add(new("head file", HeadPath));
         context.Add(new("BLAS", Training.Blas.BlasBackend.Default.Description));
-        new TrainingReport { Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context }.Save(jsonPath, htmlPath);
+        new TrainingReport
+        {
+            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
+            MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
+        }.Save(jsonPath, htmlPath);
         ReportHtml = htmlPath;
         ReportJson = jsonPath;
     }
