@@ -83,8 +83,9 @@ internal static class ReportJsonWriter
                 json.WriteString("stop_reason", o.StopReason);
                 json.WriteEndObject();
             }
-            if (training.Calibration is { } c)
+            if (training.Calibration is { } calibration)
             {
+                var c = calibration;
                 json.WriteStartObject("calibration");
                 json.WriteString("method", c.Method.ToString().ToLowerInvariant());
                 MetricsJson.Number(json, "temperature", c.Temperature);
