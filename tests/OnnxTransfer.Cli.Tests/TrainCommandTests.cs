@@ -47,7 +47,15 @@ public class TrainCommandTests
         Assert.That(root.GetProperty("eval_split").GetString(), Is.EqualTo("val"));
         var selection = root.GetProperty("selection");
         Assert.That(selection.GetProperty("validation").GetString(), Does.Contain("5-fold cross-validation on the training split"));
-        Assert.That(selection.GetProperty("candidates").GetArrayLength(), Is.EqualTo(45));
+        Assert.That(selection.GetProperty("validation").GetString(), Does.Contain("regularisation path"));
+        // The path evaluates points of the 45-value grid only, and picks the exhaustive grid's C (5.6e-4 on hymenoptera).
+        Assert.That(selection.GetProperty("candidates").GetArrayLength(), Is.InRange(10, 45));
+        Assert.That(selection.GetProperty("best").GetString(), Is.EqualTo("C=0.0005623"));
+        // Calibrated on the training split's out-of-fold logits (its 245 rows), never on val; val ECE not worse.
+        var calibration = root.GetProperty("calibration");
+        Assert.That(calibration.GetProperty("held_out_rows").GetInt32(), Is.EqualTo(245));
+        Assert.That(calibration.GetProperty("held_out").GetString(), Does.Contain("out-of-fold"));
+        Assert.That(calibration.GetProperty("eval_ece_after").GetDouble(), Is.LessThanOrEqualTo(calibration.GetProperty("eval_ece_before").GetDouble()));
         var metrics = root.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("split").GetString()!);
         double valAccuracy = metrics["val"].GetProperty("accuracy").GetDouble();
         TestContext.Out.WriteLine($"softmax: best {selection.GetProperty("best").GetString()}, val accuracy {valAccuracy:P2}");

@@ -11,9 +11,11 @@ public class MlpTrainerTests
 {
     private static readonly ComputeOptions OpenBlas = new() { Blas = BlasBackend.Resolve("openblas"), DegreeOfParallelism = 2 };
 
+    // Mechanism tests pin the plain recipe (no dropout, light decay, constant rate, loss-based stopping), not the defaults.
     private static MlpSettings Small => new()
     {
         HiddenLayers = [32], Epochs = 30, BatchSize = 64, LearningRate = 1e-2, ValidationFraction = 0, EarlyStoppingPatience = null,
+        Dropout = 0, WeightDecay = 1e-4, Schedule = LearningRateSchedule.Constant, Monitor = EarlyStoppingMonitor.Loss,
     };
 
     [Test]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Training.Calibration;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
@@ -22,17 +23,27 @@ public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
     private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression) or mlp.", DefaultValueFactory = _ => "softmax" };
-    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C by cross-validation on the training split.", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
     private static readonly Option<string> ActivationOption = new("--activation") { Description = "MLP hidden activation: relu or gelu.", DefaultValueFactory = _ => "relu" };
-    private static readonly Option<int> Epochs = new("--epochs") { Description = "MLP: maximum epochs.", DefaultValueFactory = _ => 30 };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "MLP: rows per mini-batch.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "MLP: maximum epochs (cosine learning-rate decay over them).", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "MLP: rows per mini-batch; 0 = auto (a power of two near rows/8 within 16..256).", DefaultValueFactory = _ => MlpSettings.AutoBatchSize };
     private static readonly Option<double> LearningRate = new("--lr") { Description = "MLP: Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
-    private static readonly Option<double> Dropout = new("--dropout") { Description = "MLP: dropout after each hidden layer, 0 ≤ p < 1.", DefaultValueFactory = _ => 0.0 };
-    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW weight decay.", DefaultValueFactory = _ => 1e-4 };
+    private static readonly Option<double> Dropout = new("--dropout") { Description = "MLP: dropout after each hidden layer, 0 ≤ p < 1.", DefaultValueFactory = _ => 0.5 };
+    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW (decoupled) weight decay.", DefaultValueFactory = _ => 0.05 };
     private static readonly Option<double> LabelSmoothing = new("--label-smoothing") { Description = "MLP: label smoothing ε, 0 ≤ ε < 1.", DefaultValueFactory = _ => 0.0 };
     private static readonly Option<string> ClassWeight = new("--class-weight") { Description = "none, or balanced (weight n/(K·n_c) per class).", DefaultValueFactory = _ => "none" };
+    private static readonly Option<string> SelectMetric = new("--select-metric")
+    {
+        Description = "What cross-validation selects by (softmax --l2 auto, --cv) and MLP early stopping watches: accuracy, balanced-accuracy, macro-f1 or log-loss.",
+        DefaultValueFactory = _ => "accuracy",
+    };
+    private static readonly Option<string> Calibrate = new("--calibrate")
+    {
+        Description = "temperature: fit a temperature on held-out logits of the training split (softmax: out-of-fold; mlp: its early-stopping carve-out) and fold it into the head; none: leave the probabilities as fitted.",
+        DefaultValueFactory = _ => "temperature",
+    };
     private static readonly Option<bool> Standardize = new("--standardize") { Description = "Standardise features with training-split statistics (the default)." };
     private static readonly Option<bool> NoStandardize = new("--no-standardize") { Description = "Do not standardise features." };
     private static readonly Option<bool> L2Normalize = new("--l2-normalize") { Description = "Scale every embedding to unit length first." };
@@ -50,12 +61,14 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
+                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp");
         ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
+        SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
+        Calibrate.AcceptOnlyFromAmong("none", "temperature");
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
         Opset.Validators.Add(r =>
         {
@@ -75,6 +88,8 @@ public static class TrainCommand
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
         int seed = parseResult.GetValue(Seed);
         var compute = Inputs.Compute(parseResult);
+        var metric = ParseMetric(parseResult.GetValue(SelectMetric)!);
+        bool calibrate = parseResult.GetValue(Calibrate) == "temperature";
 
         var dataset = Inputs.OpenDataset(parseResult);
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
@@ -82,9 +97,10 @@ public static class TrainCommand
         string l2 = parseResult.GetValue(L2)!;
         bool selectC = !mlp && l2 == "auto";
         int? folds = parseResult.GetValue(Folds);
-        bool crossValidate = selectC || folds is not null;
-        // A cross-validated fit holds the split, and each parallel fold its own preprocessed copy.
-        int copies = crossValidate ? 2 + compute.DegreeOfParallelism : 2;
+        bool crossValidate = selectC || folds is not null || (!mlp && calibrate);
+        // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
+        // together: about one copy of the split per fold) and the refit's preprocessed copy.
+        int copies = crossValidate ? 2 + (folds ?? 5) : 2;
         var train = TrainingSplit.Open(dataset, plan.Train, null, budget, copies);
         var evaluation = plan.Evaluation is null ? null : TrainingSplit.Open(dataset, plan.Evaluation, train.Classes, budget, 1);
 
@@ -102,7 +118,8 @@ public static class TrainCommand
                 notes.Add($"the warm-start head was trained on another cache (fingerprint {headPrint.Short} vs {cachePrint.Short})");
         }
 
-        Head head;
+        Head head, uncalibrated;
+        HeadCalibration.Outcome? calibration = null;
         SweepResult? sweep = null;
         var validation = ValidationScheme.KFold(folds ?? 5, seed);
         if (mlp)
@@ -119,42 +136,51 @@ public static class TrainCommand
                 LabelSmoothing = parseResult.GetValue(LabelSmoothing),
                 Preprocessing = preprocessing,
                 ClassWeights = classWeights,
+                Monitor = metric == SelectionMetric.LogLoss ? EarlyStoppingMonitor.Loss : EarlyStoppingMonitor.Accuracy,
                 Seed = seed,
             };
             var trainer = new MlpTrainer(settings, compute);
             if (folds is not null)
             {
                 // One candidate: the folds estimate how this configuration generalises; the head is the refit.
-                var mlpSweep = new MlpSweep([settings], validation, SelectionMetric.Accuracy, compute);
+                var mlpSweep = new MlpSweep([settings], validation, metric, compute);
                 sweep = train.Loaded is not null ? mlpSweep.Fit(train.Loaded) : mlpSweep.Fit(train.Streamed!);
             }
             head = warmStart is null && sweep is not null ? sweep.Head
                 : train.Loaded is not null ? trainer.Fit(train.Loaded, null, warmStart) : trainer.Fit(train.Streamed!, null, warmStart);
+            uncalibrated = head;
+            if (calibrate)
+                calibration = train.Loaded is not null ? HeadCalibration.CalibrateMlp(head, train.Loaded, settings, compute) : HeadCalibration.CalibrateMlp(head, train.Streamed!, settings, compute);
         }
         else
         {
             var settings = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights };
-            if (selectC)
+            if (!selectC) settings = settings with { C = 1 / ParseL2(l2) };
+            SoftmaxPathSearch.OutOfFold? outOfFold = null;
+            SweepResult? searched = null;
+            // --l2 auto walks the regularisation path; a fixed --l2 is cross-validated alone when --cv asks for an
+            // estimate or calibration needs out-of-fold logits.
+            if (selectC || folds is not null || calibrate)
             {
-                var grid = SweepGrid.Preset("softmax-l2", validation.Folds, seed);
-                var softmaxSweep = new SoftmaxRegressionSweep(settings, grid.C, validation, SelectionMetric.Accuracy, compute);
-                sweep = train.Loaded is not null ? softmaxSweep.Fit(train.Loaded) : softmaxSweep.Fit(train.Streamed!);
-                settings = settings with { C = sweep.Best.C!.Value };
-            }
-            else
-            {
-                settings = settings with { C = 1 / ParseL2(l2) };
-                if (folds is not null)
-                {
-                    var softmaxSweep = new SoftmaxRegressionSweep(settings, [settings.C], validation, SelectionMetric.Accuracy, compute);
-                    sweep = train.Loaded is not null ? softmaxSweep.Fit(train.Loaded) : softmaxSweep.Fit(train.Streamed!);
-                }
+                var search = selectC
+                    ? new SoftmaxPathSearch(settings, validation: validation, metric: metric, compute: compute)
+                    : new SoftmaxPathSearch(settings, [settings.C], subdivisions: 1, validation: validation, metric: metric, compute: compute);
+                searched = train.Loaded is not null ? search.Fit(train.Loaded, out outOfFold) : search.Fit(train.Streamed!, out outOfFold);
+                if (selectC || folds is not null) sweep = searched;
+                settings = settings with { C = searched.Best.C!.Value };
             }
             var trainer = new SoftmaxRegressionTrainer(settings, compute);
-            head = warmStart is null && sweep is not null ? sweep.Head
+            head = warmStart is null && searched is not null ? searched.Head
                 : train.Loaded is not null ? trainer.Fit(train.Loaded, warmStart) : trainer.Fit(train.Streamed!, warmStart);
+            uncalibrated = head;
+            if (calibrate) calibration = HeadCalibration.Calibrate(head, outOfFold!, validation.Describe());
         }
 
+        if (calibration is { } calibrated)
+        {
+            head = calibrated.Head;
+            if (calibrated.Skipped is { } skipped) notes.Add(skipped);
+        }
         var outcome = new TrainingOutcome
         {
             Command = "train",
@@ -169,6 +195,8 @@ public static class TrainCommand
         if (evaluation is not null) outcome.Placements.Add((evaluation.Name, evaluation.Placement));
         outcome.Metrics.Add(train.Evaluate(head, compute));
         if (evaluation is not null) outcome.Metrics.Add(evaluation.Evaluate(head, compute));
+        // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
+        if (evaluation is not null && !ReferenceEquals(head, uncalibrated)) outcome.EvaluationBeforeCalibration = evaluation.Evaluate(uncalibrated, compute);
         Finish(outcome, parseResult.GetValue(Opset), parseResult.GetValue(Report), $"{head.Kind} head on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
         outcome.Seconds = stopwatch.Elapsed.TotalSeconds;
         outcome.Print(parseResult.GetValue(Json));
@@ -209,6 +237,14 @@ public static class TrainCommand
     }
 
     internal static bool IsGiven(ParseResult parseResult, Option option) => parseResult.GetResult(option) is { Implicit: false };
+
+    internal static SelectionMetric ParseMetric(string text) => text switch
+    {
+        "balanced-accuracy" => SelectionMetric.BalancedAccuracy,
+        "macro-f1" => SelectionMetric.MacroF1,
+        "log-loss" => SelectionMetric.LogLoss,
+        _ => SelectionMetric.Accuracy,
+    };
 
     private static double ParseL2(string text)
     {

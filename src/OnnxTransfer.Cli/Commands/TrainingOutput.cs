@@ -32,6 +32,9 @@ internal sealed class TrainingOutcome
 
     public List<ClassificationMetrics> Metrics { get; } = [];
 
+    /// <summary>The evaluation split scored by the head before its temperature was folded in (null: not calibrated).</summary>
+    public ClassificationMetrics? EvaluationBeforeCalibration { get; set; }
+
     public HeadExport? Export { get; set; }
 
     public string? ReportHtml { get; set; }
@@ -69,7 +72,11 @@ internal sealed class TrainingOutcome
         if (Export is not null) context.Add(new("export", Export.Decision));
         if (HeadPath is not null) context.Add(new("head file", HeadPath));
         context.Add(new("BLAS", Training.Blas.BlasBackend.Default.Description));
-        new TrainingReport { Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context }.Save(jsonPath, htmlPath);
+        new TrainingReport
+        {
+            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
+            MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
+        }.Save(jsonPath, htmlPath);
         ReportHtml = htmlPath;
         ReportJson = jsonPath;
     }
@@ -99,6 +106,14 @@ internal sealed class TrainingOutcome
             Line("confusion", $"'{last.Split}' [true → predicted] " + string.Join("; ",
                 last.Labels.Select((label, i) => $"{label}: " + string.Join(" ", last.ConfusionMatrix[i]))));
             foreach (var warning in Metrics.SelectMany(m => m.Warnings)) Line("warning", warning);
+        }
+        if (Head.Training?.Calibration is { } calibration)
+        {
+            var line = $"temperature {calibration.Temperature.ToString("G4", Invariant)} fitted on {calibration.HeldOutRows} rows ({calibration.HeldOut}): " +
+                       $"ECE {F(calibration.EceBefore)} → {F(calibration.EceAfter)}, log-loss {F(calibration.LogLossBefore)} → {F(calibration.LogLossAfter)}";
+            if (EvaluationBeforeCalibration is { } before && Metrics.Count > 0)
+                line += $"; '{before.Split}' ECE {F(before.ExpectedCalibrationError)} → {F(Metrics[^1].ExpectedCalibrationError)}, log-loss {F(before.LogLoss)} → {F(Metrics[^1].LogLoss)}";
+            Line("calibrated", line);
         }
         if (Export is not null)
             Line("export", $"{HeadPath} (opset {Export.Model.GetOpsetVersion("")}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");
@@ -174,6 +189,27 @@ internal sealed class TrainingOutcome
             json.WriteStartArray("metrics");
             foreach (var m in Metrics) WriteMetrics(json, m);
             json.WriteEndArray();
+            if (Head.Training?.Calibration is { } calibration)
+            {
+                json.WriteStartObject("calibration");
+                json.WriteString("method", calibration.Method.ToString().ToLowerInvariant());
+                MetricsJson.Number(json, "temperature", calibration.Temperature);
+                json.WriteString("held_out", calibration.HeldOut);
+                json.WriteNumber("held_out_rows", calibration.HeldOutRows);
+                MetricsJson.Number(json, "ece_before", calibration.EceBefore);
+                MetricsJson.Number(json, "ece_after", calibration.EceAfter);
+                MetricsJson.Number(json, "log_loss_before", calibration.LogLossBefore);
+                MetricsJson.Number(json, "log_loss_after", calibration.LogLossAfter);
+                if (EvaluationBeforeCalibration is { } before && Metrics.Count > 0)
+                {
+                    json.WriteString("eval_split", before.Split);
+                    MetricsJson.Number(json, "eval_ece_before", before.ExpectedCalibrationError);
+                    MetricsJson.Number(json, "eval_ece_after", Metrics[^1].ExpectedCalibrationError);
+                    MetricsJson.Number(json, "eval_log_loss_before", before.LogLoss);
+                    MetricsJson.Number(json, "eval_log_loss_after", Metrics[^1].LogLoss);
+                }
+                json.WriteEndObject();
+            }
             if (Export is not null)
             {
                 json.WriteStartObject("export");

@@ -30,6 +30,9 @@ internal abstract class SplitSource
 
     public abstract ClassificationMetrics Evaluate(Head head, ComputeOptions compute);
 
+    /// <summary>The head's logits for every row (for calibration on held-out rows).</summary>
+    public abstract float[] Logits(Head head, ComputeOptions compute);
+
     public static SplitSource Of(EmbeddingSet set) => new InMemory(set);
 
     public static SplitSource Of(StreamedSplit split) => new Streamed(split);
@@ -52,6 +55,8 @@ internal abstract class SplitSource
 
         public override ClassificationMetrics Evaluate(Head head, ComputeOptions compute) => ClassificationMetrics.Evaluate(head, set, compute);
 
+        public override float[] Logits(Head head, ComputeOptions compute) => head.Logits(set, compute);
+
         private EmbeddingSet Set => set;
     }
 
@@ -72,6 +77,8 @@ internal abstract class SplitSource
         public override Head FitSoftmax(SoftmaxRegressionTrainer trainer) => trainer.Fit(split);
 
         public override ClassificationMetrics Evaluate(Head head, ComputeOptions compute) => ClassificationMetrics.Evaluate(head, split, compute);
+
+        public override float[] Logits(Head head, ComputeOptions compute) => head.Logits(split, compute);
 
         private StreamedSplit Split => split;
     }

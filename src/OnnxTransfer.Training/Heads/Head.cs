@@ -101,6 +101,28 @@ public sealed class Head
         return probabilities;
     }
 
+    /// <summary>The last layer's logits <c>[rows, ClassCount]</c> for a split (softmax of a row gives its probabilities).</summary>
+    public float[] Logits(EmbeddingSet set, ComputeOptions? compute = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        CheckDimension(set);
+        var logits = new float[(long)set.Count * ClassCount];
+        new HeadForward(this, (compute ?? ComputeOptions.Default).CreateContext()).Logits(set.FeatureArray, set.Count, logits);
+        return logits;
+    }
+
+    /// <summary>The last layer's logits for a streamed split, chunk by chunk.</summary>
+    public float[] Logits(StreamedSplit split, ComputeOptions? compute = null)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        CheckDimension(split.Name, split.Dimension);
+        var logits = new float[(long)split.Count * ClassCount];
+        var context = (compute ?? ComputeOptions.Default).CreateContext();
+        var forward = new HeadForward(this, context);
+        split.Chunks(FeaturePreprocessing.Identity, context).ForEach((features, firstRow, rows) => forward.Logits(features, rows, logits, firstRow));
+        return logits;
+    }
+
     /// <summary>The most probable class index per row (ties: the lower index).</summary>
     public int[] Predict(ReadOnlySpan<float> features, ComputeOptions? compute = null) => ArgMaxRows(PredictProba(features, compute), ClassCount);
 

@@ -174,6 +174,19 @@ public static class HeadFile
             json.WriteEndArray();
             json.WriteEndObject();
         }
+        if (training.Calibration is { } c)
+        {
+            json.WriteStartObject("calibration");
+            json.WriteString("method", c.Method.ToString().ToLowerInvariant());
+            MetricsJson.Number(json, "temperature", c.Temperature);
+            json.WriteString("held_out", c.HeldOut);
+            json.WriteNumber("held_out_rows", c.HeldOutRows);
+            MetricsJson.Number(json, "ece_before", c.EceBefore);
+            MetricsJson.Number(json, "ece_after", c.EceAfter);
+            MetricsJson.Number(json, "log_loss_before", c.LogLossBefore);
+            MetricsJson.Number(json, "log_loss_after", c.LogLossAfter);
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 
@@ -207,8 +220,24 @@ public static class HeadFile
                     .Select(e => new EpochRecord(e[0].GetInt32(), DoubleValue(e[1]), DoubleValue(e[2]), DoubleValue(e[3]), DoubleValue(e[4]))).ToArray(),
             };
         }
+        Calibration.CalibrationReport? calibration = null;
+        if (t.TryGetProperty("calibration", out var c))
+        {
+            calibration = new Calibration.CalibrationReport
+            {
+                Method = Enum.Parse<Calibration.CalibrationMethod>(String(c, "method"), ignoreCase: true),
+                Temperature = Double(c, "temperature"),
+                HeldOut = String(c, "held_out"),
+                HeldOutRows = Int(c, "held_out_rows"),
+                EceBefore = Double(c, "ece_before"),
+                EceAfter = Double(c, "ece_after"),
+                LogLossBefore = Double(c, "log_loss_before"),
+                LogLossAfter = Double(c, "log_loss_after"),
+            };
+        }
         return new HeadTrainingInfo
         {
+            Calibration = calibration,
             Settings = settings,
             TrainingRows = Int(t, "training_rows"),
             TrainingRowsPerClass = Array(t, "training_rows_per_class").EnumerateArray().Select(e => e.GetInt32()).ToArray(),

@@ -15,7 +15,14 @@ internal sealed class HeadForward(Head head, ComputeContext context)
     /// Writes <c>rows × classes</c> probabilities from row <paramref name="firstOutputRow"/> of
     /// <paramref name="probabilities"/> on; <paramref name="features"/> is read only.
     /// </summary>
-    public void Probabilities(float[] features, int rows, float[] probabilities, int firstOutputRow = 0)
+    public void Probabilities(float[] features, int rows, float[] probabilities, int firstOutputRow = 0) =>
+        Run(features, rows, probabilities, firstOutputRow, softmax: true);
+
+    /// <summary>As <see cref="Probabilities"/> but the last layer's logits, before the softmax (for calibration).</summary>
+    public void Logits(float[] features, int rows, float[] logits, int firstOutputRow = 0) =>
+        Run(features, rows, logits, firstOutputRow, softmax: false);
+
+    private void Run(float[] features, int rows, float[] probabilities, int firstOutputRow, bool softmax)
     {
         int blocks = (rows + BlockRows - 1) / BlockRows;
         int widest = head.InputDimension;
@@ -50,7 +57,7 @@ internal sealed class HeadForward(Head head, ComputeContext context)
                 width = layer.OutputCount;
             }
             var logits = current.AsSpan(0, count * width);
-            Kernels.SoftmaxRows(logits, count, width);
+            if (softmax) Kernels.SoftmaxRows(logits, count, width);
             logits.CopyTo(probabilities.AsSpan((firstOutputRow + start) * width, count * width));
             ArrayPool<float>.Shared.Return(current);
             ArrayPool<float>.Shared.Return(next);

@@ -22,6 +22,9 @@ public sealed class HeadTrainingInfo
 
     /// <summary>Wall-clock seconds the fit took.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>The temperature folded into the last layer after the fit, and what it did on held-out rows; null = uncalibrated.</summary>
+    public Calibration.CalibrationReport? Calibration { get; init; }
 }
 
 /// <summary>The optimiser's account of a fit: where it stopped and why.</summary>

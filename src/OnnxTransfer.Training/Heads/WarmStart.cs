@@ -26,6 +26,13 @@ internal static class WarmStart
                 "The warm-start head and this fit differ in L2 normalisation, so its weights cannot be carried over; use the same Preprocessing setting.", nameof(head));
     }
 
+    /// <summary>
+    /// The head as its fit left it: a calibrated head's last layer holds the fit's weights divided by T, so a warm start
+    /// multiplies them back (else it would start T away from the optimum it came from).
+    /// </summary>
+    public static Head Uncalibrated(Head head) =>
+        head.Training?.Calibration is { Temperature: var t } && t != 1 ? Calibration.TemperatureScaling.WithTemperature(head, 1 / t) : head;
+
     /// <summary>The first layer's weights and bias re-expressed for <paramref name="target"/>'s standardisation (double).</summary>
     public static (double[] Weights, double[] Bias) FirstLayerFor(Head head, FeaturePreprocessing target)
     {

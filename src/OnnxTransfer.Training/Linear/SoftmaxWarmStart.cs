@@ -10,6 +10,7 @@ internal static class SoftmaxWarmStart
     public static void Initialize(Head head, LabelledRows train, FeaturePreprocessing target, bool reference, bool fitIntercept, double[] theta)
     {
         WarmStart.CheckCompatible(head, Head.SoftmaxRegressionKind, train, target);
+        head = WarmStart.Uncalibrated(head);
         var (weights, bias) = WarmStart.FirstLayerFor(head, target);
         int classes = head.ClassCount, d = head.InputDimension, p = reference ? classes - 1 : classes;
         for (int c = 0; c < p; c++)

@@ -7,7 +7,21 @@ namespace OnnxTransfer.Training.Mlp;
 /// <summary>Adam (weight decay added to the gradient, as PyTorch's Adam) or AdamW (decoupled: w ← w·(1 − lr·decay)).</summary>
 public enum MlpOptimizer { Adam, AdamW }
 
+/// <summary>What early stopping watches on the validation rows.</summary>
+public enum EarlyStoppingMonitor
+{
+    /// <summary>Validation log-loss: lowest wins. Log-loss rises as soon as the net grows confident, often long before accuracy peaks.</summary>
+    Loss,
+    /// <summary>Validation accuracy, ties to the lower validation log-loss: the epoch that classifies best (calibration fixes confidence).</summary>
+    Accuracy,
+}
+
 /// <summary>
+/// The defaults are chosen on cached embeddings (hymenoptera and generated 10k–60k-row sets): with light regularisation
+/// (no dropout, weight decay 1e-4, constant lr) a 1024-unit MLP grows confident within an epoch or two, its held-out
+/// log-loss rises from there although accuracy still improves, and loss-based early stopping restored epoch 1–3 below
+/// softmax regression. Dropout 0.5, decoupled weight decay 0.05, cosine decay, and early stopping on held-out accuracy
+/// (temperature calibration then fixes the confidence) keep it learning to the last epochs.
 /// Settings of <see cref="MlpTrainer"/>: hidden dense layers with ReLU or GELU, dropout after each hidden activation,
 /// Adam/AdamW on mini-batches with a learning-rate schedule, weight decay (weights only, never biases), label
 /// smoothing, and early stopping on a validation split with the best epoch's weights restored. The loss of a batch is
@@ -21,13 +35,13 @@ public sealed record MlpSettings
     public Activation Activation { get; init; } = Activation.Relu;
 
     /// <summary>Probability of zeroing a hidden unit during training (inverted dropout), 0 ≤ p &lt; 1.</summary>
-    public double Dropout { get; init; }
+    public double Dropout { get; init; } = 0.5;
 
     public MlpOptimizer Optimizer { get; init; } = MlpOptimizer.AdamW;
 
     public double LearningRate { get; init; } = 1e-3;
 
-    public double WeightDecay { get; init; } = 1e-4;
+    public double WeightDecay { get; init; } = 0.05;
 
     public double Beta1 { get; init; } = 0.9;
 
@@ -35,9 +49,26 @@ public sealed record MlpSettings
 
     public double Epsilon { get; init; } = 1e-8;
 
-    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine();
 
-    public int BatchSize { get; init; } = 256;
+    /// <summary>Rows per mini-batch, or <see cref="AutoBatchSize"/> (the default): see <see cref="ResolveBatchSize"/>.</summary>
+    public int BatchSize { get; init; } = AutoBatchSize;
+
+    /// <summary>BatchSize value meaning "from the number of rows".</summary>
+    public const int AutoBatchSize = 0;
+
+    /// <summary>
+    /// The batch size a fit on <paramref name="rows"/> rows uses: the setting, or for <see cref="AutoBatchSize"/> a
+    /// power of two near rows/8 within 16..256, so a few hundred rows still get several optimiser steps per epoch
+    /// (245 rows at 256 would be one step an epoch) and large sets get BLAS-sized batches.
+    /// </summary>
+    public int ResolveBatchSize(int rows)
+    {
+        if (BatchSize != AutoBatchSize) return BatchSize;
+        int batch = 16;
+        while (batch < 256 && batch * 2 <= rows / 8) batch *= 2;
+        return batch;
+    }
 
     /// <summary>Maximum epochs.</summary>
     public int Epochs { get; init; } = 20;
@@ -45,10 +76,13 @@ public sealed record MlpSettings
     /// <summary>Share of the training split held out (stratified) for early stopping when no validation split is given; 0 = none.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
-    /// <summary>Stop after this many epochs without a lower validation loss; null = run all epochs.</summary>
-    public int? EarlyStoppingPatience { get; init; } = 5;
+    /// <summary>Stop after this many epochs without a better validation score (per <see cref="Monitor"/>); null = run all epochs.</summary>
+    public int? EarlyStoppingPatience { get; init; } = 10;
 
-    /// <summary>With a validation split, end with the weights of the epoch of lowest validation loss.</summary>
+    /// <summary>What "best epoch" means for early stopping and <see cref="RestoreBestWeights"/>.</summary>
+    public EarlyStoppingMonitor Monitor { get; init; } = EarlyStoppingMonitor.Accuracy;
+
+    /// <summary>With a validation split, end with the weights of the best epoch (per <see cref="Monitor"/>).</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
     /// <summary>ε of label smoothing, 0 ≤ ε &lt; 1.</summary>
@@ -80,7 +114,7 @@ public sealed record MlpSettings
         if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be > 0, e.g. 1e-8.");
         ArgumentNullException.ThrowIfNull(Schedule);
         Schedule.Validate();
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1, e.g. 256.");
+        if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1 (e.g. 256), or 0 for automatic.");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1, e.g. 20.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be within [0, 1), e.g. 0.1.");
@@ -89,6 +123,7 @@ public sealed record MlpSettings
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
             throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be within [0, 1), e.g. 0.1.");
         if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
+        if (!Enum.IsDefined(Monitor)) throw new ArgumentOutOfRangeException(nameof(Monitor), Monitor, "Unknown early-stopping monitor.");
         ArgumentNullException.ThrowIfNull(ClassWeights);
     }
 
@@ -107,10 +142,11 @@ public sealed record MlpSettings
             new("betas", Beta1.ToString("R", culture) + "," + Beta2.ToString("R", culture)),
             new("epsilon", Epsilon.ToString("R", culture)),
             new("schedule", Schedule.ToString()),
-            new("batch_size", BatchSize.ToString(culture)),
+            new("batch_size", BatchSize == AutoBatchSize ? "auto" : BatchSize.ToString(culture)),
             new("epochs", Epochs.ToString(culture)),
             new("validation_fraction", ValidationFraction.ToString("R", culture)),
             new("early_stopping_patience", EarlyStoppingPatience?.ToString(culture) ?? "none"),
+            new("early_stopping_monitor", Monitor.ToString().ToLowerInvariant()),
             new("restore_best_weights", RestoreBestWeights ? "true" : "false"),
             new("label_smoothing", LabelSmoothing.ToString("R", culture)),
             new("preprocessing", Preprocessing.ToString()),

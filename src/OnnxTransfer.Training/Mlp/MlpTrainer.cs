@@ -91,7 +91,7 @@ public sealed class MlpTrainer
         }
         var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Chunks(FeaturePreprocessing.Identity, context), context);
         var validationRows = validation is null ? null : new ValidationRows(validation.Chunks(preprocessing, context), validation.LabelArray);
-        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.BatchSize);
+        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.ResolveBatchSize(fitPart.Count));
         return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
     }
 
@@ -106,7 +106,7 @@ public sealed class MlpTrainer
         var counts = TrainingChecks.RequireTrainable(fitPart);
         var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
 
-        int d = fitPart.Dimension, capacity = Math.Min(settings.BatchSize, fitPart.Count);
+        int d = fitPart.Dimension, capacity = Math.Min(settings.ResolveBatchSize(fitPart.Count), fitPart.Count);
         var network = new MlpNetwork(d, settings.HiddenLayers, fitPart.Classes.Count, settings.Activation, capacity);
         if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
         else LoadWarmStart(network, warmStart, fitPart, preprocessing);
@@ -123,7 +123,7 @@ public sealed class MlpTrainer
         float dropout = (float)settings.Dropout, smoothing = (float)settings.LabelSmoothing;
         var history = new List<EpochRecord>(settings.Epochs);
         var (bestWeights, bestBiases) = network.AllocateParameterCopy();
-        double bestLoss = double.PositiveInfinity;
+        double bestLoss = double.PositiveInfinity, bestAccuracy = double.NegativeInfinity;
         int bestEpoch = 0;
         bool stoppedEarly = false;
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
@@ -150,9 +150,13 @@ public sealed class MlpTrainer
             history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
             if (validation is null) continue;
-            if (validationLoss < bestLoss)
+            bool improved = settings.Monitor == EarlyStoppingMonitor.Accuracy
+                ? validationAccuracy > bestAccuracy || (validationAccuracy == bestAccuracy && validationLoss < bestLoss)
+                : validationLoss < bestLoss;
+            if (improved)
             {
                 bestLoss = validationLoss;
+                bestAccuracy = validationAccuracy;
                 bestEpoch = epoch + 1;
                 network.CopyParametersTo(bestWeights, bestBiases);
             }
@@ -227,6 +231,7 @@ public sealed class MlpTrainer
     private void LoadWarmStart(MlpNetwork network, Head head, LabelledRows train, FeaturePreprocessing preprocessing)
     {
         WarmStart.CheckCompatible(head, Head.MlpKind, train, preprocessing);
+        head = WarmStart.Uncalibrated(head);
         bool sameShape = head.Layers.Count == network.LayerCount;
         for (int l = 0; sameShape && l < network.LayerCount; l++)
         {

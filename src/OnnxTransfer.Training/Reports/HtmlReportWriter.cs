@@ -35,6 +35,7 @@ internal static class HtmlReportWriter
             .Append(" · ").Append(Html.Escape(Describe(head))).Append("</p>");
 
         WriteSummary(html, report);
+        if (head.Training?.Calibration is { } calibration) WriteCalibration(html, calibration, report.MetricsBeforeCalibration);
         foreach (var metrics in report.Metrics) WriteSplit(html, metrics);
         if (report.Sweep is { } sweep) WriteSweep(html, sweep);
         if (head.Training?.History is { } history) WriteLearningCurves(html, history);
@@ -78,6 +79,20 @@ internal static class HtmlReportWriter
                 html.Append("<tr><td>").Append(Html.Escape(name)).Append("</td><td style=\"text-align:left\">").Append(Html.Escape(value)).Append("</td></tr>");
             html.Append("</table>");
         }
+    }
+
+    private static void WriteCalibration(StringBuilder html, Calibration.CalibrationReport c, IReadOnlyList<ClassificationMetrics> before)
+    {
+        html.Append("<h2>Calibration</h2><p>").Append(Html.Escape(
+            $"Temperature {Short(c.Temperature)} fitted on {c.HeldOutRows} held-out rows ({c.HeldOut}) and folded into the last layer: " +
+            "probabilities are softmax(logits / T); predictions are unchanged. The reliability diagrams of the splits below are the calibrated head's."))
+            .Append("</p><table><tr><th>held-out training rows</th><th>before</th><th>after</th></tr>")
+            .Append("<tr><td>ECE</td>").Append(Cell(c.EceBefore)).Append(Cell(c.EceAfter)).Append("</tr>")
+            .Append("<tr><td>log-loss</td>").Append(Cell(c.LogLossBefore)).Append(Cell(c.LogLossAfter)).Append("</tr></table>");
+        if (before.Count == 0) return;
+        html.Append("<p class=\"muted\">Before calibration:</p><div class=\"charts\">");
+        foreach (var m in before) html.Append(SvgCharts.Reliability(m));
+        html.Append("</div>");
     }
 
     private static void WriteSplit(StringBuilder html, ClassificationMetrics m)

@@ -23,6 +23,9 @@ public sealed class TrainingReport
     /// <summary>Metrics per split (e.g. train, val, test), in display order.</summary>
     public IReadOnlyList<ClassificationMetrics> Metrics { get; init; } = [];
 
+    /// <summary>Splits scored by the head before its temperature was folded in (calibrated heads only): the "before" reliability diagrams.</summary>
+    public IReadOnlyList<ClassificationMetrics> MetricsBeforeCalibration { get; init; } = [];
+
     /// <summary>The sweep that chose the head, if any.</summary>
     public SweepResult? Sweep { get; init; }
 

@@ -24,6 +24,11 @@ public static class TrainSpeed
     {
         var what = options.Required("what");
         var label = options.Required("label");
+        if (what == "cli")
+        {
+            RunCli(options, label);
+            return;
+        }
         var dataset = EmbeddingDataset.Open(options.Required("cache"));
         var plan = dataset.PlanSplits(options.Optional("train-split"), options.Optional("eval-split"));
         var train = dataset.Load(plan.Train);
@@ -87,9 +92,117 @@ public static class TrainSpeed
                     new Dictionary<string, string> { ["train_accuracy"] = Accuracy(head, train) });
                 break;
             }
+            case "select":
+            {
+                // The C the exhaustive 45-value grid picks against the regularisation-path search (what `train` runs).
+                var evaluation = plan.Evaluation is null ? null : dataset.Load(plan.Evaluation, train.Classes);
+                var validation = ValidationScheme.KFold(options.Int("folds", 5));
+                foreach (var impl in (options.Optional("impl") ?? "path,exhaustive").Split(','))
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var result = impl == "path"
+                        ? new SoftmaxPathSearch(validation: validation).Fit(train)
+                        : new SoftmaxRegressionSweep(new SoftmaxRegressionSettings(), SweepGrid.Preset("softmax-l2").C, validation).Fit(train);
+                    var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    foreach (var point in result.Points)
+                        Console.Error.WriteLine($"  {impl} {point.Name}: cv {point.MeanScore:F5} log-loss {point.MeanLogLoss:F4} iterations {point.MeanIterations:F0} fit {point.MeanFitSeconds:F2} s");
+                    var details = new Dictionary<string, string>
+                    {
+                        ["C"] = result.Best.C!.Value.ToString("G4", CultureInfo.InvariantCulture),
+                        ["cv_accuracy"] = result.Best.MeanScore.ToString("F5", CultureInfo.InvariantCulture),
+                        ["points"] = result.Points.Count.ToString(CultureInfo.InvariantCulture),
+                    };
+                    if (evaluation is not null) details["eval_accuracy"] = Accuracy(result.Head, evaluation);
+                    ResultWriter.Write("train", label, "onnxtransfer " + impl, "C selection seconds", seconds, lowerIsBetter: true, details);
+                }
+                break;
+            }
+            case "mlp-try":
+            {
+                // One MLP configuration (options override the library defaults), its eval accuracy and kept epoch.
+                var evaluation = dataset.Load(plan.Evaluation!, train.Classes);
+                var d = new MlpSettings();
+                var settings = d with
+                {
+                    HiddenLayers = (options.Optional("hidden") ?? string.Join(",", d.HiddenLayers)).Split(',').Select(int.Parse).ToArray(),
+                    LearningRate = options.Double("lr", d.LearningRate),
+                    WeightDecay = options.Double("wd", d.WeightDecay),
+                    Dropout = options.Double("dropout", d.Dropout),
+                    BatchSize = options.Int("batch", d.BatchSize),
+                    Epochs = options.Int("epochs", d.Epochs),
+                    LabelSmoothing = options.Double("smoothing", d.LabelSmoothing),
+                    Monitor = options.Optional("monitor") is { } m ? Enum.Parse<EarlyStoppingMonitor>(m, true) : d.Monitor,
+                    EarlyStoppingPatience = options.Optional("patience") is { } p ? (p == "none" ? null : int.Parse(p)) : d.EarlyStoppingPatience,
+                    Schedule = options.Optional("schedule") switch
+                    {
+                        "cosine" => LearningRateSchedule.Cosine(options.Double("warmup", 0)),
+                        "constant" => LearningRateSchedule.Constant,
+                        _ => d.Schedule,
+                    },
+                    Seed = options.Int("seed", 0),
+                };
+                var start = Stopwatch.GetTimestamp();
+                var head = new MlpTrainer(settings).Fit(train);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                var metrics = ClassificationMetrics.Evaluate(head, evaluation);
+                ResultWriter.Write("train", label, "onnxtransfer mlp", "eval accuracy", metrics.Accuracy, lowerIsBetter: false, new Dictionary<string, string>
+                {
+                    ["settings"] = string.Join(" ", settings.ToPairs().Select(p => p.Key + "=" + p.Value)),
+                    ["best_epoch"] = head.Training!.History!.BestEpoch.ToString(CultureInfo.InvariantCulture),
+                    ["epochs_run"] = head.Training.History.Epochs.Count.ToString(CultureInfo.InvariantCulture),
+                    ["seconds"] = seconds.ToString("F1", CultureInfo.InvariantCulture),
+                    ["eval_correct"] = ((int)Math.Round(metrics.Accuracy * evaluation.Count)).ToString(CultureInfo.InvariantCulture),
+                    ["log_loss"] = metrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture),
+                });
+                break;
+            }
             default:
-                throw new ArgumentException($"--what {what}: use accuracy, fit, sweep or mlp");
+                throw new ArgumentException($"--what {what}: use accuracy, fit, sweep, mlp, mlp-try or select");
         }
+    }
+
+    /// <summary>
+    /// <c>--what cli</c>: the default <c>onnxtransfer train --head H</c> as a user runs it (its own process: loading the
+    /// cache, selection, fit, calibration, metrics, export), timed by wall clock; evaluation accuracy, ECE before and
+    /// after calibration from its <c>--json</c> summary.
+    /// </summary>
+    private static void RunCli(Arguments options, string label)
+    {
+        var head = options.Required("head");
+        var cli = options.Required("cli");
+        var output = Path.Combine(Path.GetTempPath(), $"onnxtransfer-bench-head-{Environment.ProcessId}.onnx");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { cli, "train", "--cache", options.Required("cache"), "--head", head, "--out", output, "--json" })
+            start.ArgumentList.Add(argument);
+        var started = Stopwatch.GetTimestamp();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        File.Delete(output);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"onnxtransfer train exited {process.ExitCode}: {stderr.Result}");
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var evaluation = root.GetProperty("metrics").EnumerateArray().Last();
+        var details = new Dictionary<string, string>
+        {
+            ["eval_rows"] = evaluation.GetProperty("rows").GetInt32().ToString(CultureInfo.InvariantCulture),
+            ["eval_correct"] = ((int)Math.Round(evaluation.GetProperty("accuracy").GetDouble() * evaluation.GetProperty("rows").GetInt32())).ToString(CultureInfo.InvariantCulture),
+            ["eval_ece"] = evaluation.GetProperty("expected_calibration_error").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
+            ["eval_log_loss"] = evaluation.GetProperty("log_loss").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
+        };
+        if (root.TryGetProperty("selection", out var selection)) details["selected"] = selection.GetProperty("best").GetString()!;
+        if (root.TryGetProperty("calibration", out var calibration))
+        {
+            details["temperature"] = calibration.GetProperty("temperature").GetDouble().ToString("G4", CultureInfo.InvariantCulture);
+            if (calibration.TryGetProperty("eval_ece_before", out var before)) details["eval_ece_uncalibrated"] = before.GetDouble().ToString("F4", CultureInfo.InvariantCulture);
+        }
+        if (root.GetProperty("head").TryGetProperty("best_epoch", out var epoch)) details["best_epoch"] = epoch.GetInt32().ToString(CultureInfo.InvariantCulture);
+        var split = evaluation.GetProperty("split").GetString();
+        var kase = $"{label}, --head {head}";
+        ResultWriter.Write("train", kase, "onnxtransfer", $"{split} accuracy", evaluation.GetProperty("accuracy").GetDouble(), lowerIsBetter: false, details);
+        ResultWriter.Write("train", kase, "onnxtransfer", "default train wall seconds", seconds, lowerIsBetter: true);
     }
 
     /// <summary>
@@ -119,11 +232,14 @@ public static class TrainSpeed
             return;
         }
 
+        // Training rows first, then --eval-rows more drawn the same way as split "val" (written to Xval.npy / yval.npy).
+        var evalRows = options.Int("eval-rows", 0);
+        var total = rows + evalRows;
         var prototypes = Enumerable.Range(0, classes).Select(_ => random.Next(all.Count)).ToArray();
-        var features = new float[(long)rows * dim];
-        var labels = new long[rows];
-        var names = new string[rows];
-        for (var row = 0; row < rows; row++)
+        var features = new float[(long)total * dim];
+        var labels = new long[total];
+        var names = new string[total];
+        for (var row = 0; row < total; row++)
         {
             var c = row % classes;
             var mix = 0.45 + 0.35 * random.NextDouble();
@@ -143,21 +259,30 @@ public static class TrainSpeed
             ParquetField.List("embedding", ParquetField.Float("element", nullable: false)));
         using (var writer = new ParquetFileWriter(Path.Combine(cache, "part-00000.parquet"), schema, new ParquetWriterOptions { Compression = ParquetCompressionCodec.Zstd }))
         {
-            for (var first = 0; first < rows; first += 4096)
+            // Row groups never straddle the train/val boundary.
+            foreach (var (from, to, split) in new[] { (0, rows, "train"), (rows, total, "val") })
             {
-                var count = Math.Min(4096, rows - first);
-                var group = writer.BeginRowGroup(count);
-                group.WriteStrings("id", Enumerable.Range(first, count).Select(i => (string?)$"row-{i}").ToArray());
-                group.WriteStrings("label", names.AsSpan(first, count)!);
-                group.WriteStrings("split", Enumerable.Repeat((string?)"train", count).ToArray());
-                group.WriteFixedSizeList<float>("embedding", features.AsSpan(first * dim, count * dim), dim);
-                group.Complete();
+                for (var first = from; first < to; first += 4096)
+                {
+                    var count = Math.Min(4096, to - first);
+                    var group = writer.BeginRowGroup(count);
+                    group.WriteStrings("id", Enumerable.Range(first, count).Select(i => (string?)$"row-{i}").ToArray());
+                    group.WriteStrings("label", names.AsSpan(first, count)!);
+                    group.WriteStrings("split", Enumerable.Repeat((string?)split, count).ToArray());
+                    group.WriteFixedSizeList<float>("embedding", features.AsSpan(first * dim, count * dim), dim);
+                    group.Complete();
+                }
             }
             writer.Complete();
         }
-        NpyFile.Write(Path.Combine(folder, "X.npy"), NpyArray.FromSpan<float>(TensorElementType.Float, [rows, dim], features));
-        NpyFile.Write(Path.Combine(folder, "y.npy"), NpyArray.FromSpan<long>(TensorElementType.Int64, [rows], labels));
-        Console.Error.WriteLine($"wrote {rows} × {dim}, {classes} classes to {folder}");
+        NpyFile.Write(Path.Combine(folder, "X.npy"), NpyArray.FromSpan<float>(TensorElementType.Float, [rows, dim], features.AsSpan(0, rows * dim)));
+        NpyFile.Write(Path.Combine(folder, "y.npy"), NpyArray.FromSpan<long>(TensorElementType.Int64, [rows], labels.AsSpan(0, rows)));
+        if (evalRows > 0)
+        {
+            NpyFile.Write(Path.Combine(folder, "Xval.npy"), NpyArray.FromSpan<float>(TensorElementType.Float, [evalRows, dim], features.AsSpan(rows * dim, evalRows * dim)));
+            NpyFile.Write(Path.Combine(folder, "yval.npy"), NpyArray.FromSpan<long>(TensorElementType.Int64, [evalRows], labels.AsSpan(rows, evalRows)));
+        }
+        Console.Error.WriteLine($"wrote {rows} + {evalRows} (val) × {dim}, {classes} classes to {folder}");
     }
 
     private static double Gaussian(Random random) =>
