@@ -4,6 +4,7 @@ using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
@@ -12,7 +13,7 @@ using OnnxTransfer.Training.Selection;
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// <c>onnxtransfer train --cache DIR --head softmax|mlp --out head.onnx</c>: fits a head on the training split of an
+/// <c>onnxtransfer train --cache DIR --head softmax|mlp|centroid --out head.onnx</c>: fits a head on the training split of an
 /// embedding cache (selecting softmax regression's L2 strength by cross-validation on that split unless given), reports
 /// metrics on the training and evaluation splits, and exports the head to ONNX with its labels, settings, metrics and
 /// the cache fingerprint. The evaluation split is only ever scored, never used to choose anything (the MLP's early
@@ -21,7 +22,7 @@ namespace OnnxTransfer.Cli.Commands;
 public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
-    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression) or mlp.", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, or centroid (cosine nearest centroid, for a few labels per class).", DefaultValueFactory = _ => "softmax" };
     private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C by cross-validation on the training split.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
@@ -45,7 +46,7 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a softmax or MLP head on a cache's training split and export it to ONNX.");
+        var command = new Command("train", "Train a softmax, MLP or nearest-centroid head on a cache's training split and export it to ONNX.");
         Inputs.AddTo(command);
         foreach (var option in new Option[]
                  {
@@ -53,7 +54,7 @@ public static class TrainCommand
                      ClassWeight, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
                  })
             command.Options.Add(option);
-        HeadKind.AcceptOnlyFromAmong("softmax", "mlp");
+        HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid");
         ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
@@ -70,7 +71,9 @@ public static class TrainCommand
     {
         var stopwatch = Stopwatch.StartNew();
         bool mlp = parseResult.GetValue(HeadKind) == "mlp";
-        CheckOptionsFitTheHead(parseResult, mlp);
+        bool centroid = parseResult.GetValue(HeadKind) == "centroid";
+        if (centroid) CheckOptionsFitTheCentroid(parseResult);
+        else CheckOptionsFitTheHead(parseResult, mlp);
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
         int seed = parseResult.GetValue(Seed);
@@ -80,7 +83,7 @@ public static class TrainCommand
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
         var budget = Inputs.Budget(parseResult);
         string l2 = parseResult.GetValue(L2)!;
-        bool selectC = !mlp && l2 == "auto";
+        bool selectC = !mlp && !centroid && l2 == "auto";
         int? folds = parseResult.GetValue(Folds);
         bool crossValidate = selectC || folds is not null;
         // A cross-validated fit holds the split, and each parallel fold its own preprocessed copy.
@@ -105,7 +108,12 @@ public static class TrainCommand
         Head head;
         SweepResult? sweep = null;
         var validation = ValidationScheme.KFold(folds ?? 5, seed);
-        if (mlp)
+        if (centroid)
+        {
+            var trainer = new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, compute);
+            head = train.Loaded is not null ? trainer.Fit(train.Loaded) : trainer.Fit(train.Streamed!);
+        }
+        else if (mlp)
         {
             var settings = new MlpSettings
             {
@@ -205,6 +213,23 @@ public static class TrainCommand
         throw new CliException(mlp
             ? $"{string.Join(", ", misplaced)} applies to --head softmax; an MLP is regularised with --weight-decay and --dropout."
             : $"{string.Join(", ", misplaced)} applies to --head mlp; add --head mlp, or leave {(misplaced.Length == 1 ? "it" : "them")} out.", ExitCodes.Usage);
+    }
+
+    /// <summary>
+    /// A nearest-centroid head has nothing to tune: it always works on unit-length rows and has no optimiser, so every
+    /// fitting option is refused rather than silently ignored.
+    /// </summary>
+    private static void CheckOptionsFitTheCentroid(ParseResult parseResult)
+    {
+        var misplaced = new Option[]
+            {
+                L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
+                ClassWeight, Standardize, NoStandardize, L2Normalize, WarmStart,
+            }
+            .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
+        if (misplaced.Length == 0) return;
+        throw new CliException($"{string.Join(", ", misplaced)} does not apply to --head centroid (it always compares unit-length embeddings by cosine " +
+                               "and has no optimiser); leave it out, or use --head softmax or mlp.", ExitCodes.Usage);
     }
 
     internal static bool IsGiven(ParseResult parseResult, Option option) => parseResult.GetResult(option) is { Implicit: false };
