@@ -94,6 +94,25 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void TrainCentroidExportsANearestCentroidHeadInMemoryOrStreamed()
+    {
+        var (a, inMemory, errA) = TrainCli.Run("train", "--cache", _cache, "--head", "centroid", "--out", _temp.File("c.onnx"), "--json");
+        var (b, _, errB) = TrainCli.Run("train", "--cache", _cache, "--head", "centroid", "--out", _temp.File("d.onnx"), "--memory-budget", "1MiB");
+        Assert.That((a, b), Is.EqualTo((0, 0)), errA + errB);
+        using var json = JsonDocument.Parse(inMemory);
+        var val = json.RootElement.GetProperty("metrics")[1];
+        TestContext.Out.WriteLine($"centroid head val accuracy {val.GetProperty("accuracy").GetDouble():F4}");
+        Assert.That(val.GetProperty("accuracy").GetDouble(), Is.GreaterThanOrEqualTo(0.85));
+        var head = HeadOnnxImporter.Load(_temp.File("c.onnx")).Head;
+        Assert.That(head.Kind, Is.EqualTo("nearest-centroid"));
+        Assert.That(HeadOnnxImporter.Load(_temp.File("d.onnx")).Head.Layers[0].Weights, Is.EqualTo(head.Layers[0].Weights));
+
+        var (misplaced, _, misplacedLog) = TrainCli.Run("train", "--cache", _cache, "--head", "centroid", "--l2", "1", "--out", _temp.File("x.onnx"));
+        Assert.That(misplaced, Is.EqualTo(1));
+        Assert.That(misplacedLog, Does.Contain("--l2 does not apply to --head centroid"));
+    }
+
+    [Test]
     public void SweepRanksAGridFileAndExportsTheWinner()
     {
         var grid = _temp.File("grid.json");

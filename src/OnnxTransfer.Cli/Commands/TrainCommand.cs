@@ -5,6 +5,7 @@ using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Calibration;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
@@ -13,7 +14,7 @@ using OnnxTransfer.Training.Selection;
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// <c>onnxtransfer train --cache DIR --head softmax|mlp --out head.onnx</c>: fits a head on the training split of an
+/// <c>onnxtransfer train --cache DIR --head softmax|mlp|centroid --out head.onnx</c>: fits a head on the training split of an
 /// embedding cache (selecting softmax regression's L2 strength by cross-validation on that split unless given), reports
 /// metrics on the training and evaluation splits, and exports the head to ONNX with its labels, settings, metrics and
 /// the cache fingerprint. The evaluation split is only ever scored, never used to choose anything (the MLP's early
@@ -22,7 +23,7 @@ namespace OnnxTransfer.Cli.Commands;
 public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
-    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression) or mlp.", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, or centroid (cosine nearest centroid, for a few labels per class).", DefaultValueFactory = _ => "softmax" };
     private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
@@ -56,7 +57,7 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a softmax or MLP head on a cache's training split and export it to ONNX.");
+        var command = new Command("train", "Train a softmax, MLP or nearest-centroid head on a cache's training split and export it to ONNX.");
         Inputs.AddTo(command);
         foreach (var option in new Option[]
                  {
@@ -64,7 +65,7 @@ public static class TrainCommand
                      ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
                  })
             command.Options.Add(option);
-        HeadKind.AcceptOnlyFromAmong("softmax", "mlp");
+        HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid");
         ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
         SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
@@ -83,7 +84,9 @@ public static class TrainCommand
     {
         var stopwatch = Stopwatch.StartNew();
         bool mlp = parseResult.GetValue(HeadKind) == "mlp";
-        CheckOptionsFitTheHead(parseResult, mlp);
+        bool centroid = parseResult.GetValue(HeadKind) == "centroid";
+        if (centroid) CheckOptionsFitTheCentroid(parseResult);
+        else CheckOptionsFitTheHead(parseResult, mlp);
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
         int seed = parseResult.GetValue(Seed);
@@ -95,9 +98,9 @@ public static class TrainCommand
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
         var budget = Inputs.Budget(parseResult);
         string l2 = parseResult.GetValue(L2)!;
-        bool selectC = !mlp && l2 == "auto";
+        bool selectC = !mlp && !centroid && l2 == "auto";
         int? folds = parseResult.GetValue(Folds);
-        bool crossValidate = selectC || folds is not null || (!mlp && calibrate);
+        bool crossValidate = !centroid && (selectC || folds is not null || (!mlp && calibrate));
         // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
         // together: about one copy of the split per fold) and the refit's preprocessed copy.
         int copies = crossValidate ? 2 + (folds ?? 5) : 2;
@@ -122,7 +125,13 @@ public static class TrainCommand
         HeadCalibration.Outcome? calibration = null;
         SweepResult? sweep = null;
         var validation = ValidationScheme.KFold(folds ?? 5, seed);
-        if (mlp)
+        if (centroid)
+        {
+            var trainer = new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, compute);
+            head = train.Loaded is not null ? trainer.Fit(train.Loaded) : trainer.Fit(train.Streamed!);
+            uncalibrated = head; // its similarity scale is fixed; temperature calibration is for fitted heads
+        }
+        else if (mlp)
         {
             var settings = new MlpSettings
             {
@@ -234,6 +243,23 @@ public static class TrainCommand
         throw new CliException(mlp
             ? $"{string.Join(", ", misplaced)} applies to --head softmax; an MLP is regularised with --weight-decay and --dropout."
             : $"{string.Join(", ", misplaced)} applies to --head mlp; add --head mlp, or leave {(misplaced.Length == 1 ? "it" : "them")} out.", ExitCodes.Usage);
+    }
+
+    /// <summary>
+    /// A nearest-centroid head has nothing to tune: it always works on unit-length rows and has no optimiser, so every
+    /// fitting option is refused rather than silently ignored.
+    /// </summary>
+    private static void CheckOptionsFitTheCentroid(ParseResult parseResult)
+    {
+        var misplaced = new Option[]
+            {
+                L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
+                ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, WarmStart,
+            }
+            .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
+        if (misplaced.Length == 0) return;
+        throw new CliException($"{string.Join(", ", misplaced)} does not apply to --head centroid (it always compares unit-length embeddings by cosine " +
+                               "and has no optimiser); leave it out, or use --head softmax or mlp.", ExitCodes.Usage);
     }
 
     internal static bool IsGiven(ParseResult parseResult, Option option) => parseResult.GetResult(option) is { Implicit: false };

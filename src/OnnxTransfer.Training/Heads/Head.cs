@@ -12,6 +12,8 @@ public sealed class Head
 {
     public const string SoftmaxRegressionKind = "softmax-regression";
     public const string MlpKind = "mlp";
+    /// <summary>Cosine nearest centroid (<c>FewShot.NearestCentroidTrainer</c>): unit rows, one Gemm of scaled unit centroids.</summary>
+    public const string NearestCentroidKind = "nearest-centroid";
 
     private readonly string[] _labels;
     private readonly DenseLayer[] _layers;
@@ -50,7 +52,7 @@ public sealed class Head
         Training = training;
     }
 
-    /// <summary><see cref="SoftmaxRegressionKind"/> or <see cref="MlpKind"/>.</summary>
+    /// <summary><see cref="SoftmaxRegressionKind"/>, <see cref="MlpKind"/> or <see cref="NearestCentroidKind"/>.</summary>
     public string Kind { get; }
 
     /// <summary>Class names in ordinal order; output column i is the probability of label i.</summary>
