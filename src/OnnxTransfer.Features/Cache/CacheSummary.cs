@@ -39,7 +39,7 @@ public sealed record CacheSummary
         foreach (var file in parts)
         {
             bytes += new FileInfo(file).Length;
-            using var reader = Parquet.ParquetFileReader.Open(file);
+            using var reader = cache.OpenPart(file); // checksum and fingerprint checked: a damaged part is refused, not counted
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 var group = reader.OpenRowGroup(g);

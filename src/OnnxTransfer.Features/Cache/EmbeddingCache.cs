@@ -32,8 +32,17 @@ public sealed class EmbeddingCache : IDisposable
     /// <summary>True when this instance holds the write lock.</summary>
     public bool IsWritable => _lock is not null;
 
-    /// <summary>Parquet writer settings of every part (Snappy, v1 pages: what every Parquet reader handles).</summary>
-    internal static ParquetWriterOptions PartOptions { get; } = new() { CreatedBy = $"{CacheManifest.ToolVersion} (OnnxTransfer.Parquet)" };
+    /// <summary>
+    /// Parquet writer settings of every part (Snappy, v1 pages: what every Parquet reader handles), with a CRC-32 in
+    /// every page header (DuckDB, pyarrow and our reader check it) and a sha256 of the whole part beside it
+    /// (<c>part-NNNNN.parquet.sha256</c>), which covers the bytes no page CRC covers (page headers, footer).
+    /// </summary>
+    internal static ParquetWriterOptions PartOptions { get; } = new()
+    {
+        CreatedBy = $"{CacheManifest.ToolVersion} (OnnxTransfer.Parquet)",
+        WritePageChecksums = true,
+        WriteFileChecksum = true,
+    };
 
     /// <summary>Whether <paramref name="directory"/> is a cache (has a manifest).</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, CacheLayout.ManifestFile));
@@ -188,7 +197,11 @@ public sealed class EmbeddingCache : IDisposable
             var kept = rows.Where(r => !ids.Contains(r.Id)).ToList();
             if (kept.Count == rows.Count) continue;
             removed += rows.Count - kept.Count;
-            if (kept.Count == 0) File.Delete(file);
+            if (kept.Count == 0)
+            {
+                File.Delete(file);
+                File.Delete(FileChecksum.SidecarOf(file));
+            }
             else ErrorPartWriter.Write(file, kept, PartMetadata([]), PartOptions);
         }
         return removed;
@@ -231,14 +244,20 @@ public sealed class EmbeddingCache : IDisposable
         return metadata;
     }
 
-    /// <summary>Opens a part and checks it belongs to this cache (a part copied in from another cache is refused).</summary>
-    private ParquetFileReader OpenPart(string file)
+    /// <summary>
+    /// Opens a part after checking its sha256 (every byte; a part without a checksum file is refused in a cache that
+    /// records them) and that it belongs to this cache (a part copied in from another cache is refused).
+    /// </summary>
+    internal ParquetFileReader OpenPart(string file)
     {
+        if (Manifest.PartChecksums && !File.Exists(FileChecksum.SidecarOf(file)))
+            throw new CacheException($"The cache part '{file}' has no checksum file ({Path.GetFileName(FileChecksum.SidecarOf(file))}), " +
+                                     $"so its content cannot be trusted. {DamagedPartFix(file)}");
         ParquetFileReader reader;
         try { reader = ParquetFileReader.Open(file); }
         catch (ParquetFormatException e)
         {
-            throw new CacheException($"The cache part '{file}' is damaged ({e.Message}). Delete it and rerun the extraction: its inputs are extracted again.", e);
+            throw new CacheException($"The cache part '{file}' is damaged ({e.Problem ?? e.Message}). {DamagedPartFix(file)}", e);
         }
         var sha = reader.GetMetadata(CacheLayout.FingerprintSha256Key);
         if (sha != Fingerprint.Sha256)
@@ -249,6 +268,11 @@ public sealed class EmbeddingCache : IDisposable
         }
         return reader;
     }
+
+    /// <summary>The one fix for a damaged part: its inputs are not in the cache once it is gone, so extract embeds exactly them.</summary>
+    internal static string DamagedPartFix(string file) =>
+        $"Delete '{Path.GetFileName(file)}' and '{Path.GetFileName(FileChecksum.SidecarOf(file))}' and rerun the same extract command: " +
+        "it embeds exactly the inputs of that part again.";
 
     private void EnsureWritable()
     {
@@ -292,9 +316,12 @@ public sealed class EmbeddingCache : IDisposable
 
     private static void DeleteCacheFiles(string directory)
     {
-        foreach (var part in ListParts(directory)) File.Delete(part);
         var errors = Path.Combine(directory, CacheLayout.ErrorsFolder);
-        foreach (var part in ListParts(errors)) File.Delete(part);
+        foreach (var part in ListParts(directory).Concat(ListParts(errors)))
+        {
+            File.Delete(part);
+            File.Delete(FileChecksum.SidecarOf(part));
+        }
         if (System.IO.Directory.Exists(errors) && !System.IO.Directory.EnumerateFileSystemEntries(errors).Any()) System.IO.Directory.Delete(errors);
         File.Delete(Path.Combine(directory, CacheLayout.ManifestFile));
     }

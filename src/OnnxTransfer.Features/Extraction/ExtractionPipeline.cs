@@ -54,6 +54,7 @@ public sealed class ExtractionPipeline
         FeatureTensor = featureTensor,
         ModelPath = modelPath,
         CreatedBy = CacheManifest.ToolVersion,
+        PartChecksums = true,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 
