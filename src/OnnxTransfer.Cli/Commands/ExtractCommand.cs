@@ -42,6 +42,11 @@ public static class ExtractCommand
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
     private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
+    private static readonly Option<string?> Shard = new("--shard")
+    {
+        Description = "K/N: extract only the inputs of shard K of N (0-based; the same stable id hash as score), so N workers fill one cache side by side. " +
+                      "Parts are named part-NNNNN.shard-K-of-N.parquet; the cache is complete when all N shards finished.",
+    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
     private static readonly DeviceOptions Device = new();
@@ -51,7 +56,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
+            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Shard, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -67,6 +72,12 @@ public static class ExtractCommand
         NotNegative(DecodeThreads, "--decode-threads");
         Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
         MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
+        Shard.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is not { } text) return;
+            try { ShardSpec.Parse(text); }
+            catch (FormatException e) { r.AddError(e.Message); }
+        });
         command.SetHandler((parseResult, token) => Execute(parseResult, token));
         return command;
     }
@@ -115,7 +126,9 @@ public static class ExtractCommand
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
             : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
-        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, parseResult.GetValue(NewCache));
+        var shard = parseResult.GetValue(Shard) is { } shardText ? ShardSpec.Parse(shardText) : ShardSpec.All;
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, shard, parseResult.GetValue(NewCache));
+        if (!shard.IsAll) Info($"shard      {shard}: the inputs whose id hash modulo {shard.Count} is {shard.Index}");
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = run.Pipeline(options);

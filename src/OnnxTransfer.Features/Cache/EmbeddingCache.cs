@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
@@ -11,14 +12,18 @@ namespace OnnxTransfer.Features.Cache;
 /// </summary>
 public sealed class EmbeddingCache : IDisposable
 {
-    private readonly FileStream? _lock;
+    private readonly CacheWriterLocks? _lock;
 
-    private EmbeddingCache(string directory, CacheManifest manifest, FileStream? lockStream)
+    private EmbeddingCache(string directory, CacheManifest manifest, CacheWriterLocks? locks, ShardSpec shard)
     {
         Directory = directory;
         Manifest = manifest;
-        _lock = lockStream;
+        _lock = locks;
+        Shard = shard;
     }
+
+    /// <summary>The shard this instance writes (<see cref="ShardSpec.All"/> for an unsharded run or a reader).</summary>
+    public ShardSpec Shard { get; }
 
     /// <summary>The cache folder (absolute).</summary>
     public string Directory { get; }
@@ -55,7 +60,7 @@ public sealed class EmbeddingCache : IDisposable
         var manifest = Path.Combine(full, CacheLayout.ManifestFile);
         if (!File.Exists(manifest))
             throw new CacheException($"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
-        return new EmbeddingCache(full, CacheManifest.Read(manifest), null);
+        return new EmbeddingCache(full, CacheManifest.Read(manifest), null, ShardSpec.All);
     }
 
     /// <summary>
@@ -65,22 +70,37 @@ public sealed class EmbeddingCache : IDisposable
     /// cache's own files (manifest and parts, nothing else) and starts over. A non-empty folder that is not a cache is
     /// refused either way.
     /// </summary>
-    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false)
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false) =>
+        OpenForWriting(directory, requested, ShardSpec.All, replace);
+
+    /// <summary>
+    /// As <see cref="OpenForWriting(string, CacheManifest, bool)"/>, for shard <paramref name="shard"/> of a scale-out
+    /// extraction: its parts are named by the shard (<c>part-00000.shard-K-of-N.parquet</c>), so N workers fill one
+    /// folder side by side (<see cref="CacheWriterLocks"/> says which runs may share it). <paramref name="replace"/> is
+    /// refused for a shard: deleting the cache would delete the other shards' work.
+    /// </summary>
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, ShardSpec shard, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(requested);
         var full = Path.GetFullPath(directory);
         if (File.Exists(full)) throw new CacheException($"The cache path '{full}' is a file; name a folder (it is created if missing).");
+        if (replace && !shard.IsAll)
+            throw new CacheException("--new-cache cannot be combined with --shard: replacing the cache would delete the other shards' parts. " +
+                                     "Run one unsharded `extract --new-cache` (or delete the folder) first.");
         System.IO.Directory.CreateDirectory(full);
-        var lockStream = AcquireLock(full);
-        try
+        CacheManifest manifest = requested;
+        var locks = CacheWriterLocks.Acquire(full, shard, () =>
         {
             var manifestPath = Path.Combine(full, CacheLayout.ManifestFile);
-            RemoveTemporaryFiles(full);
+            RemoveTemporaryFiles(full, shard);
             if (File.Exists(manifestPath))
             {
                 var existing = CacheManifest.Read(manifestPath);
                 if (existing.Fingerprint.Equals(requested.Fingerprint))
-                    return new EmbeddingCache(full, existing, lockStream);
+                {
+                    manifest = existing;
+                    return;
+                }
                 if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
                 DeleteCacheFiles(full);
             }
@@ -91,13 +111,8 @@ public sealed class EmbeddingCache : IDisposable
                     $"{(foreign.Count > 3 ? ", …" : "")} and no {CacheLayout.ManifestFile}). Name a new or empty folder for the cache.");
             }
             requested.Write(manifestPath);
-            return new EmbeddingCache(full, requested, lockStream);
-        }
-        catch
-        {
-            lockStream.Dispose();
-            throw;
-        }
+        });
+        return new EmbeddingCache(full, manifest, locks, shard);
     }
 
     /// <summary>The embedding part files, in name order.</summary>
@@ -207,12 +222,13 @@ public sealed class EmbeddingCache : IDisposable
         return removed;
     }
 
-    /// <summary>The next free part index (after every embedding and error part).</summary>
+    /// <summary>The next free part index of this instance's shard (after every embedding and error part of it).</summary>
     internal int NextPartIndex()
     {
         var next = 0;
         foreach (var file in PartFiles().Concat(ErrorPartFiles()))
-            next = Math.Max(next, CacheLayout.PartIndex(Path.GetFileName(file)) + 1);
+            if (CacheLayout.ParsePartName(Path.GetFileName(file)) is { } part && part.Shard == Shard)
+                next = Math.Max(next, part.Index + 1);
         return next;
     }
 
@@ -220,13 +236,13 @@ public sealed class EmbeddingCache : IDisposable
     {
         EnsureWritable();
         if (buffer.Dimension != Dimension) throw new ArgumentException($"Rows of {buffer.Dimension} floats for a cache of {Dimension}.", nameof(buffer));
-        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), buffer, PartMetadata(providers), PartOptions);
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, PartMetadata(providers), PartOptions);
     }
 
     internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)
     {
         EnsureWritable();
-        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index)), rows, PartMetadata([]), PartOptions);
+        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index, Shard)), rows, PartMetadata([]), PartOptions);
     }
 
     public void Dispose() => _lock?.Dispose();
@@ -283,33 +299,23 @@ public sealed class EmbeddingCache : IDisposable
     {
         if (!System.IO.Directory.Exists(folder)) return [];
         return System.IO.Directory.EnumerateFiles(folder, "part-*.parquet")
-            .Where(f => CacheLayout.PartIndex(Path.GetFileName(f)) >= 0)
+            .Where(f => CacheLayout.ParsePartName(Path.GetFileName(f)) is not null)
             .Order(StringComparer.Ordinal)
             .ToArray();
     }
 
-    private static FileStream AcquireLock(string directory)
+    /// <summary>
+    /// Hidden temporary files of runs that were killed mid-write: never part of the cache, safe to delete under the lock.
+    /// A shard deletes only its own (the other shards may be writing theirs now); an unsharded run, which excludes all
+    /// others, deletes every one.
+    /// </summary>
+    private static void RemoveTemporaryFiles(string directory, ShardSpec shard)
     {
-        var path = Path.Combine(directory, CacheLayout.LockFile);
-        try
-        {
-            // FileShare.None takes an exclusive advisory lock (flock on Unix): released by the OS when the process dies.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new CacheException($"Another extraction is writing to the cache '{directory}' (its {CacheLayout.LockFile} is locked). " +
-                                     "Wait for it to finish, or extract into another folder.", e);
-        }
-    }
-
-    /// <summary>Hidden temporary files of runs that were killed mid-write: never part of the cache, safe to delete under the lock.</summary>
-    private static void RemoveTemporaryFiles(string directory)
-    {
+        var own = shard.IsAll ? ".*.tmp" : $".part-*.{shard.FileTag}.parquet*.tmp";
         foreach (var folder in new[] { directory, Path.Combine(directory, CacheLayout.ErrorsFolder) })
         {
             if (!System.IO.Directory.Exists(folder)) continue;
-            foreach (var file in System.IO.Directory.EnumerateFiles(folder, ".*.tmp"))
+            foreach (var file in System.IO.Directory.EnumerateFiles(folder, own))
                 TryDelete(file);
         }
     }
@@ -323,13 +329,15 @@ public sealed class EmbeddingCache : IDisposable
             File.Delete(FileChecksum.SidecarOf(part));
         }
         if (System.IO.Directory.Exists(errors) && !System.IO.Directory.EnumerateFileSystemEntries(errors).Any()) System.IO.Directory.Delete(errors);
+        CacheCompletion.DeleteMarkers(directory);
         File.Delete(Path.Combine(directory, CacheLayout.ManifestFile));
     }
 
     private static List<string> ForeignEntries(string directory) =>
         System.IO.Directory.EnumerateFileSystemEntries(directory)
             .Select(Path.GetFileName)
-            .Where(name => name is not null && name != CacheLayout.LockFile && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)))
+            .Where(name => name is not null && !name.StartsWith(CacheLayout.LockFile, StringComparison.Ordinal)
+                           && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)))
             .Select(name => name!)
             .Order(StringComparer.Ordinal)
             .ToList();
