@@ -6,6 +6,7 @@
 #   tools/setup.sh --oracles    also the npm test oracles (DuckDB, Hugging Face tokenizers, onnxruntime-node)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
+#   tools/setup.sh --slurm      also Debian's slurm-wlm and munge (the deploy/slurm test starts a one-node cluster of its own)
 #
 # ONNX Runtime goes to $ONNXTRANSFER_HOME/onnxruntime/1.30.0/ (default ~/.local/share/onnxtransfer), never into the
 # repository. The runtime finds it there by itself; ONNXTRANSFER_ORT_LIBRARY=/path/libonnxruntime.so.1 (or the CLI's
@@ -18,13 +19,14 @@ ORT_LIBRARY_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32
 ONNXTRANSFER_HOME=${ONNXTRANSFER_HOME:-$HOME/.local/share/onnxtransfer}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-want_oracles=0 want_bench=0 want_browser=0
+want_oracles=0 want_bench=0 want_browser=0 want_slurm=0
 for arg in "$@"; do
   case $arg in
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --slurm) want_slurm=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -84,4 +86,7 @@ install_onnxruntime
 [ $want_oracles = 1 ] && install_oracles
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium
+# The packages only: their services are not started (policy-rc.d-free containers never start them; on a full system
+# stop them if unwanted). The test runs its own munged and slurmctld/slurmd with a generated config in a temp folder.
+[ $want_slurm = 1 ] && apt_install slurm-wlm munge
 say "done"

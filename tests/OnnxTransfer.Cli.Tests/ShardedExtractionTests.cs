@@ -118,7 +118,7 @@ public class ShardedExtractionTests
     }
 
     /// <summary>The same ids with the same source, label, split and embedding bytes; no row missing or repeated.</summary>
-    private static void AssertSameRows(string expectedCache, string actualCache)
+    internal static void AssertSameRows(string expectedCache, string actualCache)
     {
         CachedEmbeddings expected, actual;
         using (var cache = EmbeddingCache.Open(expectedCache)) expected = cache.ReadEmbeddings();

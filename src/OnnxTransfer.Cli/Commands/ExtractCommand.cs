@@ -42,6 +42,11 @@ public static class ExtractCommand
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
     private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
+    private static readonly Option<double?> PartSeconds = new("--part-seconds")
+    {
+        Description = "Also commit a part once it has been open this many seconds, so a hard kill (a scheduler's time limit) loses at most that much work; " +
+                      "set it below the signal lead time of your scheduler.",
+    };
     private static readonly Option<string?> Shard = new("--shard")
     {
         Description = "K/N: extract only the inputs of shard K of N (0-based; the same stable id hash as score), so N workers fill one cache side by side. " +
@@ -56,7 +61,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, RetryErrors, MaxErrors, Shard, Json, Quiet,
+            Device.CpuFallback, Device.Threads, NewCache, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -72,6 +77,7 @@ public static class ExtractCommand
         NotNegative(DecodeThreads, "--decode-threads");
         Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
         MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
+        PartSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--part-seconds must be positive (e.g. 120)."); });
         Shard.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is not { } text) return;
@@ -120,6 +126,7 @@ public static class ExtractCommand
             BatchSize = parseResult.GetValue(Batch),
             DecodeThreads = parseResult.GetValue(DecodeThreads),
             RowsPerPart = parseResult.GetValue(RowsPerPart),
+            PartTime = parseResult.GetValue(PartSeconds) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Limit = parseResult.GetValue(Limit),
             RetryErrors = parseResult.GetValue(RetryErrors),
         };
