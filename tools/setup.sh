@@ -11,19 +11,21 @@
 #                               and Debian's libvips42 (the tests of ONNXTRANSFER_LIBVIPS=system)
 #   tools/setup.sh --bench      also the benchmark peers (Debian's python3-torch, torchvision, scikit-learn)
 #   tools/setup.sh --browser    also Debian's chromium (renders the HTML report in tests)
+#   tools/setup.sh --slurm      also Debian's slurm-wlm and munge (the deploy/slurm test starts a one-node cluster of its own)
 #
 set -euo pipefail
 
 ONNXTRANSFER_HOME=${ONNXTRANSFER_HOME:-$HOME/.local/share/onnxtransfer}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-want_oracles=0 want_bench=0 want_browser=0
+want_oracles=0 want_bench=0 want_browser=0 want_slurm=0
 for arg in "$@"; do
   case $arg in
     --oracles) want_oracles=1 ;;
     --bench) want_bench=1; want_oracles=1 ;;
     --browser) want_browser=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --slurm) want_slurm=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -66,4 +68,7 @@ apt_install libturbojpeg0 libopenblas0-pthread libzstd1 ca-certificates
 [ $want_oracles = 1 ] && apt_install python3 python3-torch libvips42
 [ $want_bench = 1 ] && apt_install python3 python3-torch python3-torchvision python3-sklearn python3-numpy
 [ $want_browser = 1 ] && apt_install chromium
+# The packages only: their services are not started (policy-rc.d-free containers never start them; on a full system
+# stop them if unwanted). The test runs its own munged and slurmctld/slurmd with a generated config in a temp folder.
+[ $want_slurm = 1 ] && apt_install slurm-wlm munge
 say "done"

@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 summary() { echo "$1 passed, $2 failed"; }
 
-if ! tools/setup.sh --oracles --browser; then echo "set-up failed"; summary 0 1; exit 1; fi
+if ! tools/setup.sh --oracles --browser --slurm; then echo "set-up failed"; summary 0 1; exit 1; fi
 if ! dotnet build OnnxTransfer.sln -c Release -nologo -clp:ErrorsOnly; then echo "build failed"; summary 0 1; exit 1; fi
 
 rm -rf "$results"

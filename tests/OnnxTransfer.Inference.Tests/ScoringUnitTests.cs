@@ -1,3 +1,4 @@
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
 

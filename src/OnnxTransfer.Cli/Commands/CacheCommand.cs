@@ -16,6 +16,30 @@ public static class CacheCommand
     {
         var command = new Command("cache", "Look inside embedding caches.");
         command.Subcommands.Add(CreateInfo());
+        command.Subcommands.Add(CreateVerify());
+        return command;
+    }
+
+    private static Command CreateVerify()
+    {
+        var folder = new Argument<string>("cache") { Description = "The cache folder `extract` wrote." };
+        var command = new Command("verify",
+            "Check every part of a cache byte for byte (its sha256 file, every page's CRC, its fingerprint); exit 2 naming each damaged part and the fix.")
+        {
+            folder,
+        };
+        command.SetHandler((parseResult, _) =>
+        {
+            using var cache = EmbeddingCache.Open(parseResult.GetValue(folder)!);
+            var result = CacheVerification.Verify(cache);
+            foreach (var damaged in result.Damaged) Console.Error.WriteLine($"damaged: {damaged.Problem}");
+            if (!result.IsIntact)
+                throw new CliException($"{result.Damaged.Count} of {result.PartsChecked} part(s) of '{result.Directory}' are damaged (listed above); " +
+                                       "delete each with its .sha256 file and rerun the same extract command.");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ok: {result.PartsChecked} part(s), {result.RowsChecked} row(s) of '{result.Directory}' match their checksums"));
+            return ExitCodes.Success;
+        });
         return command;
     }
 

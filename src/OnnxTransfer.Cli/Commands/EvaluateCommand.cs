@@ -28,7 +28,7 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Score an exported head on a cache split (the trainer's forward pass, no runtime).")
         {
             Inputs.Cache, HeadPath, Split, Inputs.EmbeddingColumn, Inputs.LabelColumn, Inputs.SplitColumn, Inputs.IdColumn,
-            Inputs.MemoryBudgetOption, Inputs.Threads, IgnoreFingerprint, Report, Json,
+            Inputs.MemoryBudgetOption, Inputs.Threads, Inputs.RequireComplete, IgnoreFingerprint, Report, Json,
         };
         command.SetHandler((parseResult, _) => TrainingErrors.Translate(() => Execute(parseResult)));
         return command;

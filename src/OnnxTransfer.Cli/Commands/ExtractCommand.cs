@@ -48,6 +48,16 @@ public static class ExtractCommand
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
     private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
+    private static readonly Option<double?> PartSeconds = new("--part-seconds")
+    {
+        Description = "Also commit a part once it has been open this many seconds, so a hard kill (a scheduler's time limit) loses at most that much work; " +
+                      "set it below the signal lead time of your scheduler.",
+    };
+    private static readonly Option<string?> Shard = new("--shard")
+    {
+        Description = "K/N: extract only the inputs of shard K of N (0-based; the same stable id hash as score), so N workers fill one cache side by side. " +
+                      "Parts are named part-NNNNN.shard-K-of-N.parquet; the cache is complete when all N shards finished.",
+    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
     private static readonly DeviceOptions Device = new();
@@ -57,7 +67,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, RetryErrors, MaxErrors, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -73,6 +83,13 @@ public static class ExtractCommand
         NotNegative(DecodeThreads, "--decode-threads");
         Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
         MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
+        PartSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--part-seconds must be positive (e.g. 120)."); });
+        Shard.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is not { } text) return;
+            try { ShardSpec.Parse(text); }
+            catch (FormatException e) { r.AddError(e.Message); }
+        });
         command.SetHandler((parseResult, token) => Execute(parseResult, token));
         return command;
     }
@@ -117,13 +134,16 @@ public static class ExtractCommand
             BatchSize = parseResult.GetValue(Batch),
             DecodeThreads = parseResult.GetValue(DecodeThreads),
             RowsPerPart = parseResult.GetValue(RowsPerPart),
+            PartTime = parseResult.GetValue(PartSeconds) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Limit = parseResult.GetValue(Limit),
             RetryErrors = parseResult.GetValue(RetryErrors),
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
             : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
-        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
+        var shard = parseResult.GetValue(Shard) is { } shardText ? ShardSpec.Parse(shardText) : ShardSpec.All;
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, shard, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
+        if (!shard.IsAll) Info($"shard      {shard}: the inputs whose id hash modulo {shard.Count} is {shard.Index}");
         if (cache.Manifest.HasMixedNumerics)
             Console.Error.WriteLine($"warning: the cache holds embeddings of {cache.Manifest.Numerics.Count} numerics ({string.Join("; ", cache.Manifest.Numerics.Select(n => n.Describe()))}); " +
                                     "`onnxtransfer verify` measures how far apart they are.");

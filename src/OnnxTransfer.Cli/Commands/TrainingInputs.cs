@@ -1,5 +1,7 @@
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Parquet;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
@@ -42,6 +44,11 @@ internal sealed class TrainingInputs
 
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads for training (0 = one per core).", DefaultValueFactory = _ => 0 };
 
+    public Option<bool> RequireComplete { get; } = new("--require-complete")
+    {
+        Description = "Refuse (exit 2) a cache whose extraction did not finish, instead of warning and using the rows it has (for pipelines).",
+    };
+
     public TrainingInputs()
     {
         Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
@@ -58,6 +65,7 @@ internal sealed class TrainingInputs
         command.Options.Add(IdColumn);
         command.Options.Add(MemoryBudgetOption);
         command.Options.Add(Threads);
+        command.Options.Add(RequireComplete);
     }
 
     public EmbeddingDataset OpenDataset(ParseResult parseResult)
@@ -65,13 +73,46 @@ internal sealed class TrainingInputs
         var path = parseResult.GetValue(Cache)!;
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new CliException($"No cache at '{path}'. Extract one first: onnxtransfer extract --backbone SPEC --images DIR --cache {path}");
-        return EmbeddingDataset.Open(path, new EmbeddingColumns
+        EmbeddingDataset dataset;
+        try
         {
-            Embedding = parseResult.GetValue(EmbeddingColumn)!,
-            Label = parseResult.GetValue(LabelColumn)!,
-            Split = parseResult.GetValue(SplitColumn)!,
-            Id = parseResult.GetValue(IdColumn)!,
-        });
+            dataset = EmbeddingDataset.Open(path, new EmbeddingColumns
+            {
+                Embedding = parseResult.GetValue(EmbeddingColumn)!,
+                Label = parseResult.GetValue(LabelColumn)!,
+                Split = parseResult.GetValue(SplitColumn)!,
+                Id = parseResult.GetValue(IdColumn)!,
+            });
+        }
+        catch (ParquetFormatException e)
+        {
+            // Nothing of a damaged part is used; the fix is the cache's own (a part's inputs are re-embedded when it is gone).
+            throw new CliException($"{e.Message}. Nothing of it was used. If '{path}' is an embedding cache, delete that part and its .sha256 file " +
+                                   "and rerun the same extract command: it embeds exactly that part's inputs again (`onnxtransfer cache verify` lists every damaged part).");
+        }
+        CheckComplete(path, dataset, parseResult.GetValue(RequireComplete));
+        return dataset;
+    }
+
+    /// <summary>
+    /// An interrupted extraction leaves a cache that reads like a small complete one: say so loudly (stderr, with the
+    /// counts), or refuse with --require-complete. Plain Parquet folders (not caches) have no such state.
+    /// </summary>
+    private static void CheckComplete(string path, EmbeddingDataset dataset, bool require)
+    {
+        if (!Directory.Exists(path) || !EmbeddingCache.Exists(path)) return;
+        using var cache = EmbeddingCache.Open(path);
+        var completion = CacheCompletion.Read(cache);
+        if (completion.IsComplete is true) return;
+        if (completion.IsComplete is null)
+        {
+            Console.Error.WriteLine($"note: whether the cache '{cache.Directory}' is complete is unknown: {completion.Explanation}.");
+            return;
+        }
+        var message = $"the cache '{cache.Directory}' is INCOMPLETE: {completion.Explanation}; it holds {dataset.RowCount} embedded row(s) " +
+                      $"({dataset.DescribeSplits()}). Rerun the same extract command to finish it";
+        if (require) throw new CliException($"{message}. --require-complete refuses an incomplete cache.");
+        Console.Error.WriteLine($"WARNING: {message}, or pass --require-complete to make this an error. Using the {dataset.RowCount} rows it has.");
     }
 
     public MemoryBudget Budget(ParseResult parseResult) =>

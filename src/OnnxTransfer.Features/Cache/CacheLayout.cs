@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
@@ -54,13 +55,32 @@ public static class CacheLayout
         ParquetField.String(MessageColumn, nullable: false));
 
     /// <summary>part-00000.parquet, part-00001.parquet, … (at least five digits).</summary>
-    public static string PartName(int index) => $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}.parquet";
+    public static string PartName(int index) => PartName(index, ShardSpec.All);
+
+    /// <summary>part-00000.parquet unsharded; part-00000.shard-K-of-N.parquet for shard K of N (the score folder's naming).</summary>
+    public static string PartName(int index, ShardSpec shard) =>
+        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}.parquet";
 
     /// <summary>The index in a part file name, or -1 when the name is not a part's.</summary>
-    public static int PartIndex(string fileName)
+    public static int PartIndex(string fileName) => ParsePartName(fileName)?.Index ?? -1;
+
+    /// <summary>The index and shard of a part file name (either form of <see cref="PartName(int, ShardSpec)"/>), or null.</summary>
+    public static (int Index, ShardSpec Shard)? ParsePartName(string fileName)
     {
-        if (!fileName.StartsWith("part-", StringComparison.Ordinal) || !fileName.EndsWith(".parquet", StringComparison.Ordinal)) return -1;
-        var digits = fileName.AsSpan(5, fileName.Length - 5 - ".parquet".Length);
-        return digits.Length > 0 && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1;
+        if (!fileName.StartsWith("part-", StringComparison.Ordinal) || !fileName.EndsWith(".parquet", StringComparison.Ordinal)) return null;
+        var middle = fileName.AsSpan(5, fileName.Length - 5 - ".parquet".Length);
+        var dot = middle.IndexOf('.');
+        var digits = dot < 0 ? middle : middle[..dot];
+        if (digits.Length == 0 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index)) return null;
+        if (dot < 0) return (index, ShardSpec.All);
+        var tag = middle[(dot + 1)..]; // shard-K-of-N
+        if (!tag.StartsWith("shard-")) return null;
+        var of = tag.IndexOf("-of-");
+        if (of < 0
+            || !int.TryParse(tag[6..of], NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            || !int.TryParse(tag[(of + 4)..], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            || n < 2 || k >= n)
+            return null;
+        return (index, new ShardSpec(k, n));
     }
 }

@@ -29,6 +29,12 @@ public sealed record CacheManifest
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// Every part of this cache has a <c>NAME.sha256</c> beside it (caches created since checksums were introduced), so a
+    /// part without one is refused rather than read unchecked. False for older caches: their parts are read as they are.
+    /// </summary>
+    public bool PartChecksums { get; init; }
+
     public int Dimension => Fingerprint.Dimension;
 
     /// <summary>
@@ -71,6 +77,7 @@ public sealed record CacheManifest
             w.WriteEndArray();
             w.WriteString("created_by", CreatedBy);
             w.WriteString("created_at", CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            if (PartChecksums) w.WriteString("part_checksums", "sha256");
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
@@ -112,6 +119,7 @@ public sealed record CacheManifest
                 CreatedBy = String(root, "created_by") ?? "",
                 CreatedAt = String(root, "created_at") is { } at && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
                     ? when : default,
+                PartChecksums = String(root, "part_checksums") == "sha256",
             };
         }
         catch (JsonException e)

@@ -48,7 +48,7 @@ public sealed record CacheSummary
         foreach (var file in parts)
         {
             bytes += new FileInfo(file).Length;
-            using var reader = Parquet.ParquetFileReader.Open(file);
+            using var reader = cache.OpenPart(file); // checksum and fingerprint checked: a damaged part is refused, not counted
             var numerics = EmbeddingNumerics.Parse(reader.GetMetadata(CacheLayout.NumericsKey));
             var at = byNumerics.FindIndex(n => n.Numerics == numerics);
             if (at < 0) byNumerics.Add((numerics, 0, 0));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
@@ -12,14 +13,18 @@ namespace OnnxTransfer.Features.Cache;
 /// </summary>
 public sealed class EmbeddingCache : IDisposable
 {
-    private readonly FileStream? _lock;
+    private readonly CacheWriterLocks? _lock;
 
-    private EmbeddingCache(string directory, CacheManifest manifest, FileStream? lockStream)
+    private EmbeddingCache(string directory, CacheManifest manifest, CacheWriterLocks? locks, ShardSpec shard)
     {
         Directory = directory;
         Manifest = manifest;
-        _lock = lockStream;
+        _lock = locks;
+        Shard = shard;
     }
+
+    /// <summary>The shard this instance writes (<see cref="ShardSpec.All"/> for an unsharded run or a reader).</summary>
+    public ShardSpec Shard { get; }
 
     /// <summary>The cache folder (absolute).</summary>
     public string Directory { get; }
@@ -33,8 +38,17 @@ public sealed class EmbeddingCache : IDisposable
     /// <summary>True when this instance holds the write lock.</summary>
     public bool IsWritable => _lock is not null;
 
-    /// <summary>Parquet writer settings of every part (Snappy, v1 pages: what every Parquet reader handles).</summary>
-    internal static ParquetWriterOptions PartOptions { get; } = new() { CreatedBy = $"{CacheManifest.ToolVersion} (OnnxTransfer.Parquet)" };
+    /// <summary>
+    /// Parquet writer settings of every part (Snappy, v1 pages: what every Parquet reader handles), with a CRC-32 in
+    /// every page header (DuckDB, pyarrow and our reader check it) and a sha256 of the whole part beside it
+    /// (<c>part-NNNNN.parquet.sha256</c>), which covers the bytes no page CRC covers (page headers, footer).
+    /// </summary>
+    internal static ParquetWriterOptions PartOptions { get; } = new()
+    {
+        CreatedBy = $"{CacheManifest.ToolVersion} (OnnxTransfer.Parquet)",
+        WritePageChecksums = true,
+        WriteFileChecksum = true,
+    };
 
     /// <summary>Whether <paramref name="directory"/> is a cache (has a manifest).</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, CacheLayout.ManifestFile));
@@ -47,7 +61,7 @@ public sealed class EmbeddingCache : IDisposable
         var manifest = Path.Combine(full, CacheLayout.ManifestFile);
         if (!File.Exists(manifest))
             throw new CacheException($"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
-        return new EmbeddingCache(full, CacheManifest.Read(manifest), null);
+        return new EmbeddingCache(full, CacheManifest.Read(manifest), null, ShardSpec.All);
     }
 
     /// <summary>
@@ -59,22 +73,37 @@ public sealed class EmbeddingCache : IDisposable
     /// unknown for caches made before they were recorded) is refused with <see cref="CacheNumericsMismatchException"/>
     /// unless <paramref name="allowMixedNumerics"/> is set, which adds this run's numerics to the manifest.
     /// </summary>
-    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false, bool allowMixedNumerics = false)
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, bool replace = false, bool allowMixedNumerics = false) =>
+        OpenForWriting(directory, requested, ShardSpec.All, replace, allowMixedNumerics);
+
+    /// <summary>
+    /// As <see cref="OpenForWriting(string, CacheManifest, bool, bool)"/>, for shard <paramref name="shard"/> of a scale-out
+    /// extraction: its parts are named by the shard (<c>part-00000.shard-K-of-N.parquet</c>), so N workers fill one
+    /// folder side by side (<see cref="CacheWriterLocks"/> says which runs may share it). <paramref name="replace"/> is
+    /// refused for a shard: deleting the cache would delete the other shards' work.
+    /// </summary>
+    public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, ShardSpec shard, bool replace = false, bool allowMixedNumerics = false)
     {
         ArgumentNullException.ThrowIfNull(requested);
         var full = Path.GetFullPath(directory);
         if (File.Exists(full)) throw new CacheException($"The cache path '{full}' is a file; name a folder (it is created if missing).");
+        if (replace && !shard.IsAll)
+            throw new CacheException("--new-cache cannot be combined with --shard: replacing the cache would delete the other shards' parts. " +
+                                     "Run one unsharded `extract --new-cache` (or delete the folder) first.");
         System.IO.Directory.CreateDirectory(full);
-        var lockStream = AcquireLock(full);
-        try
+        CacheManifest manifest = requested;
+        var locks = CacheWriterLocks.Acquire(full, shard, () =>
         {
             var manifestPath = Path.Combine(full, CacheLayout.ManifestFile);
-            RemoveTemporaryFiles(full);
+            RemoveTemporaryFiles(full, shard);
             if (File.Exists(manifestPath))
             {
                 var existing = CacheManifest.Read(manifestPath);
                 if (existing.Fingerprint.Equals(requested.Fingerprint))
-                    return new EmbeddingCache(full, AdmitNumerics(full, manifestPath, existing, requested, allowMixedNumerics), lockStream);
+                {
+                    manifest = AdmitNumerics(full, manifestPath, existing, requested, allowMixedNumerics);
+                    return;
+                }
                 if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
                 DeleteCacheFiles(full);
             }
@@ -85,13 +114,8 @@ public sealed class EmbeddingCache : IDisposable
                     $"{(foreign.Count > 3 ? ", …" : "")} and no {CacheLayout.ManifestFile}). Name a new or empty folder for the cache.");
             }
             requested.Write(manifestPath);
-            return new EmbeddingCache(full, requested, lockStream);
-        }
-        catch
-        {
-            lockStream.Dispose();
-            throw;
-        }
+        });
+        return new EmbeddingCache(full, manifest, locks, shard);
     }
 
     /// <summary>
@@ -260,18 +284,23 @@ public sealed class EmbeddingCache : IDisposable
             var kept = rows.Where(r => !ids.Contains(r.Id)).ToList();
             if (kept.Count == rows.Count) continue;
             removed += rows.Count - kept.Count;
-            if (kept.Count == 0) File.Delete(file);
+            if (kept.Count == 0)
+            {
+                File.Delete(file);
+                File.Delete(FileChecksum.SidecarOf(file));
+            }
             else ErrorPartWriter.Write(file, kept, PartMetadata([]), PartOptions);
         }
         return removed;
     }
 
-    /// <summary>The next free part index (after every embedding and error part).</summary>
+    /// <summary>The next free part index of this instance's shard (after every embedding and error part of it).</summary>
     internal int NextPartIndex()
     {
         var next = 0;
         foreach (var file in PartFiles().Concat(ErrorPartFiles()))
-            next = Math.Max(next, CacheLayout.PartIndex(Path.GetFileName(file)) + 1);
+            if (CacheLayout.ParsePartName(Path.GetFileName(file)) is { } part && part.Shard == Shard)
+                next = Math.Max(next, part.Index + 1);
         return next;
     }
 
@@ -283,7 +312,7 @@ public sealed class EmbeddingCache : IDisposable
             throw new CacheNumericsMismatchException(Directory, Manifest.Numerics, numerics); // the pipeline checks first; this is the last guard
         var metadata = PartMetadata(providers);
         metadata.Add(new(CacheLayout.NumericsKey, numerics.ToJson()));
-        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index)), buffer, metadata, PartOptions);
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, metadata, PartOptions);
     }
 
     /// <summary>The numerics recorded in one embedding part (unknown for parts written before they were recorded).</summary>
@@ -296,7 +325,7 @@ public sealed class EmbeddingCache : IDisposable
     internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)
     {
         EnsureWritable();
-        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index)), rows, PartMetadata([]), PartOptions);
+        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index, Shard)), rows, PartMetadata([]), PartOptions);
     }
 
     public void Dispose() => _lock?.Dispose();
@@ -314,14 +343,20 @@ public sealed class EmbeddingCache : IDisposable
         return metadata;
     }
 
-    /// <summary>Opens a part and checks it belongs to this cache (a part copied in from another cache is refused).</summary>
-    private ParquetFileReader OpenPart(string file)
+    /// <summary>
+    /// Opens a part after checking its sha256 (every byte; a part without a checksum file is refused in a cache that
+    /// records them) and that it belongs to this cache (a part copied in from another cache is refused).
+    /// </summary>
+    internal ParquetFileReader OpenPart(string file)
     {
+        if (Manifest.PartChecksums && !File.Exists(FileChecksum.SidecarOf(file)))
+            throw new CacheException($"The cache part '{file}' has no checksum file ({Path.GetFileName(FileChecksum.SidecarOf(file))}), " +
+                                     $"so its content cannot be trusted. {DamagedPartFix(file)}");
         ParquetFileReader reader;
         try { reader = ParquetFileReader.Open(file); }
         catch (ParquetFormatException e)
         {
-            throw new CacheException($"The cache part '{file}' is damaged ({e.Message}). Delete it and rerun the extraction: its inputs are extracted again.", e);
+            throw new CacheException($"The cache part '{file}' is damaged ({e.Problem ?? e.Message}). {DamagedPartFix(file)}", e);
         }
         var sha = reader.GetMetadata(CacheLayout.FingerprintSha256Key);
         if (sha != Fingerprint.Sha256)
@@ -333,6 +368,11 @@ public sealed class EmbeddingCache : IDisposable
         return reader;
     }
 
+    /// <summary>The one fix for a damaged part: its inputs are not in the cache once it is gone, so extract embeds exactly them.</summary>
+    internal static string DamagedPartFix(string file) =>
+        $"Delete '{Path.GetFileName(file)}' and '{Path.GetFileName(FileChecksum.SidecarOf(file))}' and rerun the same extract command: " +
+        "it embeds exactly the inputs of that part again.";
+
     private void EnsureWritable()
     {
         if (_lock is null) throw new InvalidOperationException("The cache was opened for reading; use EmbeddingCache.OpenForWriting.");
@@ -342,50 +382,45 @@ public sealed class EmbeddingCache : IDisposable
     {
         if (!System.IO.Directory.Exists(folder)) return [];
         return System.IO.Directory.EnumerateFiles(folder, "part-*.parquet")
-            .Where(f => CacheLayout.PartIndex(Path.GetFileName(f)) >= 0)
+            .Where(f => CacheLayout.ParsePartName(Path.GetFileName(f)) is not null)
             .Order(StringComparer.Ordinal)
             .ToArray();
     }
 
-    private static FileStream AcquireLock(string directory)
+    /// <summary>
+    /// Hidden temporary files of runs that were killed mid-write: never part of the cache, safe to delete under the lock.
+    /// A shard deletes only its own (the other shards may be writing theirs now); an unsharded run, which excludes all
+    /// others, deletes every one.
+    /// </summary>
+    private static void RemoveTemporaryFiles(string directory, ShardSpec shard)
     {
-        var path = Path.Combine(directory, CacheLayout.LockFile);
-        try
-        {
-            // FileShare.None takes an exclusive advisory lock (flock on Unix): released by the OS when the process dies.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new CacheException($"Another extraction is writing to the cache '{directory}' (its {CacheLayout.LockFile} is locked). " +
-                                     "Wait for it to finish, or extract into another folder.", e);
-        }
-    }
-
-    /// <summary>Hidden temporary files of runs that were killed mid-write: never part of the cache, safe to delete under the lock.</summary>
-    private static void RemoveTemporaryFiles(string directory)
-    {
+        var own = shard.IsAll ? ".*.tmp" : $".part-*.{shard.FileTag}.parquet*.tmp";
         foreach (var folder in new[] { directory, Path.Combine(directory, CacheLayout.ErrorsFolder) })
         {
             if (!System.IO.Directory.Exists(folder)) continue;
-            foreach (var file in System.IO.Directory.EnumerateFiles(folder, ".*.tmp"))
+            foreach (var file in System.IO.Directory.EnumerateFiles(folder, own))
                 TryDelete(file);
         }
     }
 
     private static void DeleteCacheFiles(string directory)
     {
-        foreach (var part in ListParts(directory)) File.Delete(part);
         var errors = Path.Combine(directory, CacheLayout.ErrorsFolder);
-        foreach (var part in ListParts(errors)) File.Delete(part);
+        foreach (var part in ListParts(directory).Concat(ListParts(errors)))
+        {
+            File.Delete(part);
+            File.Delete(FileChecksum.SidecarOf(part));
+        }
         if (System.IO.Directory.Exists(errors) && !System.IO.Directory.EnumerateFileSystemEntries(errors).Any()) System.IO.Directory.Delete(errors);
+        CacheCompletion.DeleteMarkers(directory);
         File.Delete(Path.Combine(directory, CacheLayout.ManifestFile));
     }
 
     private static List<string> ForeignEntries(string directory) =>
         System.IO.Directory.EnumerateFileSystemEntries(directory)
             .Select(Path.GetFileName)
-            .Where(name => name is not null && name != CacheLayout.LockFile && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)))
+            .Where(name => name is not null && !name.StartsWith(CacheLayout.LockFile, StringComparison.Ordinal)
+                           && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)))
             .Select(name => name!)
             .Order(StringComparer.Ordinal)
             .ToList();

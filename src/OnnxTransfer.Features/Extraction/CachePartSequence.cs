@@ -17,6 +17,8 @@ internal sealed class CachePartSequence : IDisposable
     private readonly EmbeddingNumerics _numerics;
     private readonly RowGroupBuffer _rowGroup;
     private readonly int _rowsPerPart;
+    private readonly TimeSpan? _partTime;
+    private long _partStarted; // Stopwatch timestamp of the first pending row, 0 when nothing is pending
     private readonly List<ErrorRow> _errors = [];
     private readonly SortedDictionary<string, int> _reasons = new(StringComparer.Ordinal);
     private EmbeddingPartWriter? _part;
@@ -30,6 +32,7 @@ internal sealed class CachePartSequence : IDisposable
         _providers = providers;
         _numerics = numerics;
         _rowsPerPart = options.RowsPerPart;
+        _partTime = options.PartTime;
         _partIndex = cache.NextPartIndex();
         _rowGroup = new RowGroupBuffer(Math.Max(1, Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, rows))), dimension);
     }
@@ -46,10 +49,12 @@ internal sealed class CachePartSequence : IDisposable
 
     public void AddError(ErrorRow error)
     {
+        StartClock();
         _uncommitted++;
         _errors.Add(error);
         Failed++;
         _reasons[error.Reason] = _reasons.GetValueOrDefault(error.Reason) + 1;
+        if (PartTimeIsUp()) CommitPending();
     }
 
     public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding)
@@ -57,9 +62,17 @@ internal sealed class CachePartSequence : IDisposable
         _uncommitted++;
         _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers, _numerics);
         _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
+        StartClock();
         Embedded++;
-        if (_part.RowCount == _rowsPerPart) CommitPending();
+        if (_part.RowCount == _rowsPerPart || PartTimeIsUp()) CommitPending();
     }
+
+    private void StartClock()
+    {
+        if (_partStarted == 0) _partStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    private bool PartTimeIsUp() => _partTime is { } limit && System.Diagnostics.Stopwatch.GetElapsedTime(_partStarted) >= limit;
 
     /// <summary>Commits the error rows, then the embedding part, under one part index (nothing when nothing is pending).</summary>
     public void CommitPending()
@@ -83,6 +96,7 @@ internal sealed class CachePartSequence : IDisposable
         }
         Volatile.Write(ref _committed, _committed + _uncommitted);
         _uncommitted = 0;
+        _partStarted = 0;
     }
 
     public void Dispose() => _part?.Dispose();

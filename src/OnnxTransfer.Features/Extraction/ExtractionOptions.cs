@@ -15,6 +15,13 @@ public sealed record ExtractionOptions
     /// </summary>
     public int RowsPerPart { get; init; } = 2048;
 
+    /// <summary>
+    /// Commit the part in progress once it has been open this long, even when it has fewer than <see cref="RowsPerPart"/>
+    /// rows: bounds the work a hard kill (a scheduler's time limit, OOM) can lose, whatever the model's speed. Null: by
+    /// rows only. Parts then depend on timing (their rows and embedding bytes do not).
+    /// </summary>
+    public TimeSpan? PartTime { get; init; }
+
     /// <summary>Rows per Parquet row group inside a part (the unit readers stream).</summary>
     public int RowsPerRowGroup { get; init; } = 512;
 
@@ -47,6 +54,7 @@ public sealed record ExtractionOptions
         if (DecodeThreads < 0 || DecodeThreads > 1024) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "--decode-threads must be 0 (one per core) to 1024.");
         if (RowsPerPart < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerPart), RowsPerPart, "--rows-per-part must be at least 1.");
         if (RowsPerRowGroup < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerRowGroup), RowsPerRowGroup, "Rows per row group must be at least 1.");
+        if (PartTime is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PartTime), PartTime, "--part-seconds must be positive.");
         if (Limit is < 0) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "--limit must be 0 or more.");
         if (TextWindow is < 1) throw new ArgumentOutOfRangeException(nameof(TextWindow), TextWindow, "The text window must hold at least 1 input (null for 16 batches).");
         if (BatchesInFlight < 2) throw new ArgumentOutOfRangeException(nameof(BatchesInFlight), BatchesInFlight, "At least 2 batches must be in flight.");

@@ -58,6 +58,7 @@ public sealed class ExtractionPipeline
         FeatureTensor = featureTensor,
         ModelPath = modelPath,
         CreatedBy = CacheManifest.ToolVersion,
+        PartChecksums = true,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 
@@ -90,13 +91,16 @@ public sealed class ExtractionPipeline
         var done = cache.ReadCompletedIds();
         var pending = new List<InputItem>(inputs.Count);
         var scheduled = new bool[inputs.Count]; // by input index: to be computed in this run
+        var shardInputs = 0; // the inputs of this run's shard (all of them unsharded)
         for (var i = 0; i < inputs.Count; i++)
         {
+            if (!cache.Shard.Contains(inputs.Items[i].Id)) continue;
+            shardInputs++;
             if (done.Contains(inputs.Items[i].Id)) continue;
             pending.Add(inputs.Items[i]);
             scheduled[i] = true;
         }
-        var alreadyCached = inputs.Count - pending.Count;
+        var alreadyCached = shardInputs - pending.Count;
         var deferred = 0;
         if (_options.Limit is { } limit && pending.Count > limit)
         {
@@ -110,10 +114,13 @@ public sealed class ExtractionPipeline
         IExtractionRun run = _text is not null
             ? new TextExtractionRun(_text, _options, cache, inputs.Items, scheduled, pending.Count, progress, clock)
             : new RunState(_image!, _options, cache, pending, progress, clock);
+        // Honest state: until this run ends with every input of its shard done, the cache says it is incomplete.
+        CacheCompletion.MarkStarted(cache, shardInputs, alreadyCached);
         run.Execute(cancellationToken);
+        if (deferred == 0) CacheCompletion.MarkComplete(cache, shardInputs, alreadyCached + run.Embedded + run.Failed);
         return new ExtractionSummary
         {
-            Inputs = inputs.Count,
+            Inputs = shardInputs,
             AlreadyCached = alreadyCached,
             Deferred = deferred,
             Retried = retried,

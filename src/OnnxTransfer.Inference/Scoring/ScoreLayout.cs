@@ -1,3 +1,4 @@
+using OnnxTransfer.Features.Inputs;
 using System.Globalization;
 using OnnxTransfer.Parquet;
 

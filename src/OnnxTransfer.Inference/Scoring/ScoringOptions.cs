@@ -1,3 +1,5 @@
+using OnnxTransfer.Features.Inputs;
+
 namespace OnnxTransfer.Inference.Scoring;
 
 /// <summary>Settings of a batch scoring run (the model's own settings are the predictor's).</summary>

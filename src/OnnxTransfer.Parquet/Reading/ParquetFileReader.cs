@@ -31,6 +31,8 @@ public sealed class ParquetFileReader : IDisposable
     public static ParquetFileReader Open(string path, ParquetReaderOptions? options = null)
     {
         options ??= ParquetReaderOptions.Default;
+        if (options.VerifyFileChecksums && FileChecksum.Verify(path) is { Status: FileChecksumStatus.Mismatch } check)
+            throw new ParquetFormatException(path, null, null, check.Describe(path));
         var file = new FileSource(path);
         try
         {

@@ -14,4 +14,10 @@ public sealed class ParquetReaderOptions
 
     /// <summary>Check the CRC-32 of pages whose header carries one; a mismatch is a <see cref="ParquetFormatException"/>.</summary>
     public bool VerifyPageChecksums { get; init; } = true;
+
+    /// <summary>
+    /// When the file has a <c>NAME.sha256</c> beside it (<see cref="FileChecksum"/>), hash the whole file on open and
+    /// refuse it (<see cref="ParquetFormatException"/>) if a byte changed. Files without one are read as they are.
+    /// </summary>
+    public bool VerifyFileChecksums { get; init; } = true;
 }

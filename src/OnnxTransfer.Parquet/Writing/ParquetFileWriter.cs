@@ -129,6 +129,8 @@ public sealed class ParquetFileWriter : IDisposable
             _stream.Write(tail);
             _stream.Flush(flushToDisk: true);
             _stream.Dispose();
+            // The checksum goes in place first: a file under its final name always has one.
+            if (Options.WriteFileChecksum) FileChecksum.WriteSidecar(Path, FileChecksum.Compute(_temporaryPath));
             File.Move(_temporaryPath, Path, overwrite: true);
             _completed = true;
         }

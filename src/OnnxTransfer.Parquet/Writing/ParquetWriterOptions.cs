@@ -29,6 +29,12 @@ public sealed class ParquetWriterOptions
     /// <summary>Store a CRC-32 of every page (parquet.thrift <c>PageHeader.crc</c>) so readers can detect corrupted pages.</summary>
     public bool WritePageChecksums { get; init; }
 
+    /// <summary>
+    /// Write a <c>NAME.sha256</c> file beside the Parquet file (<see cref="FileChecksum"/>) before it is renamed into
+    /// place; readers then check every byte on open (<see cref="ParquetReaderOptions.VerifyFileChecksums"/>).
+    /// </summary>
+    public bool WriteFileChecksum { get; init; }
+
     /// <summary>Write min/max/null-count statistics for primitive (non-list) columns.</summary>
     public bool WriteStatistics { get; init; } = true;
 

@@ -102,6 +102,7 @@ public sealed partial class EmbeddingDataset
         columns ??= EmbeddingColumns.Default;
         options ??= ParquetReaderOptions.Default;
         var parts = ParquetDataset.ListParts(path).ToArray();
+        RequireChecksumsOnAllOrNone(parts);
         var scans = new PartScan[parts.Length];
         try
         {
@@ -153,6 +154,20 @@ public sealed partial class EmbeddingDataset
         {
             Numerics = CacheNumerics.Gather(scans.Select(s => (s.Fingerprint is not null, s.Numerics))),
         };
+    }
+
+    /// <summary>
+    /// Parts carry a <c>.sha256</c> file (checked on open) when our writer made them. If some do and one does not, that
+    /// one cannot be trusted — it was copied in, or its checksum was lost — so it is refused instead of read unchecked.
+    /// </summary>
+    private static void RequireChecksumsOnAllOrNone(string[] parts)
+    {
+        var unchecked_ = parts.Where(p => !File.Exists(FileChecksum.SidecarOf(p))).ToArray();
+        if (unchecked_.Length > 0 && unchecked_.Length < parts.Length)
+            throw new TrainingDataException(
+                $"The part '{unchecked_[0]}' has no checksum file ({Path.GetFileName(FileChecksum.SidecarOf(unchecked_[0]))}) while " +
+                $"{parts.Length - unchecked_.Length} other part(s) have one, so its content cannot be trusted. Delete it and rerun the same " +
+                "extract command, which embeds exactly its rows again.");
     }
 
     /// <summary>

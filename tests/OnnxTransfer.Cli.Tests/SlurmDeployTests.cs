@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// Issue 15, point 8: deploy/slurm's scripts on the real engine. A one-node cluster of the test's own (munged,
+/// slurmctld, slurmd from Debian's slurm-wlm, tools/setup.sh --slurm) runs extract-array.sh and score-array.sh as
+/// 4-task arrays over hymenoptera: their unions equal the unsharded runs. One task with a one-minute limit gets
+/// Slurm's time-limit warning (--signal=B:TERM@55) mid-run: the batch shell forwards it, onnxtransfer commits and
+/// exits 130, the script requeues the task and Slurm starts it again. The daemons are stopped at the end.
+/// </summary>
+[NonParallelizable]
+public class SlurmDeployTests
+{
+    private static string Deploy => Path.Combine(RepositoryPaths.Root, "deploy", "slurm");
+
+    [Test]
+    public void ArrayScriptsRunOnARealOneNodeClusterAndARequeuedTaskContinues()
+    {
+        Assert.That(File.Exists("/usr/sbin/slurmctld") && File.Exists("/usr/sbin/munged"), Is.True,
+            "Debian's slurm-wlm and munge are missing: run tools/setup.sh --slurm (tools/test.sh does)");
+        using var folder = new TempDirectory("cli-slurm");
+        var cluster = folder.File("cluster");
+        var start = BashScript.Run($"'{Deploy}/test/one-node-cluster.sh' start '{cluster}'", folder.Path);
+        Assert.That(start.ExitCode, Is.Zero, start.Output);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["SLURM_CONF"] = Path.Combine(cluster, "slurm.conf"),
+                ["SHARDS"] = "4",
+                ["ONNXTRANSFER"] = $"dotnet {ExtractCliRunner.CliDll}",
+                ["ONNXTRANSFER_DEPLOY"] = Deploy,
+                ["EXTRACT_SPEC"] = ExtractCliRunner.MobileNetV2Spec,
+                ["EXTRACT_IMAGES"] = SharedData.Hymenoptera,
+                ["EXTRACT_CACHE"] = folder.File("cache"),
+                ["SCORE_MODEL"] = ScoreTestModels.Instance.FusedPath,
+                ["SCORE_INPUT"] = ScoreTestModels.ValFolder,
+                ["SCORE_OUT"] = folder.File("scores"),
+                ["ROWS_PER_PART"] = "16",
+            };
+            string Sbatch(string arguments)
+            {
+                var run = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G {arguments}", folder.Path, environment);
+                Assert.That(run.ExitCode, Is.Zero, $"sbatch {arguments}\n{run.Output}");
+                return run.Stdout.Trim();
+            }
+            // Both arrays at once (the node runs 4 tasks side by side); squeue polled each second (sbatch --wait polls slowly).
+            var jobs = $"{Sbatch($"--array=0-3 --output='{folder.Path}/extract-%a.log' '{Deploy}/extract-array.sh'")}," +
+                       Sbatch($"--array=0-3 --output='{folder.Path}/score-%a.log' '{Deploy}/score-array.sh'");
+            var waited = Stopwatch.StartNew();
+            while (BashScript.Run($"squeue -h -j {jobs}", folder.Path, environment).Stdout.Trim().Length > 0)
+            {
+                Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromMinutes(3)), Logs(folder.Path));
+                Thread.Sleep(1000);
+            }
+
+            // The unsharded runs, directly.
+            var whole = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera,
+                "--cache", folder.File("whole-cache"), "--quiet");
+            Assert.That(whole.ExitCode, Is.Zero, whole.Stderr);
+            var scored = ExtractCliRunner.Run("score", "--model", ScoreTestModels.Instance.FusedPath, "--input", ScoreTestModels.ValFolder,
+                "--out", folder.File("whole-scores"), "--rows-per-part", "16");
+            Assert.That(scored.ExitCode, Is.Zero, scored.Stderr);
+
+            using (var cache = EmbeddingCache.Open(folder.File("cache")))
+                Assert.That(CacheCompletion.Read(cache).IsComplete, Is.True, Logs(folder.Path));
+            ShardedExtractionTests.AssertSameRows(folder.File("whole-cache"), folder.File("cache"));
+            Assert.That(Directory.GetFiles(folder.File("scores"), "_SUCCESS.shard-*-of-4"), Has.Length.EqualTo(4));
+            Assert.That(ScoreTestModels.ReadRows(folder.File("scores")), Is.EqualTo(ScoreTestModels.ReadRows(folder.File("whole-scores"))));
+
+            // A time-limit requeue: a task long enough to meet the warning (16 copies of the images: ~1600 for shard 1; slurmctld checks limits every few seconds to half a minute) under a one-minute limit.
+            var big = folder.File("big");
+            foreach (var image in Directory.GetFiles(SharedData.Hymenoptera, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(SharedData.Hymenoptera, image);
+                var target = Path.Combine(big, Path.GetDirectoryName(relative)!);
+                Directory.CreateDirectory(target);
+                for (var r = 0; r < 16; r++) File.CreateSymbolicLink(Path.Combine(target, $"r{r}-{Path.GetFileName(image)}"), image);
+            }
+            environment["EXTRACT_IMAGES"] = big;
+            environment["EXTRACT_CACHE"] = folder.File("requeue-cache");
+            environment["PART_SECONDS"] = "2";
+            var submitted = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G --time=1 --signal=B:TERM@55 --array=1 " +
+                                           $"--output='{folder.Path}/requeue-%a.log' '{Deploy}/extract-array.sh'", folder.Path, environment);
+            Assert.That(submitted.ExitCode, Is.Zero, submitted.Output);
+            var job = submitted.Stdout.Trim() + "_1";
+            var log = Path.Combine(folder.Path, "requeue-1.log");
+            var restarted = false;
+            var wait = Stopwatch.StartNew();
+            while (wait.Elapsed < TimeSpan.FromSeconds(100))
+            {
+                var show = BashScript.Run($"scontrol show job {job}", folder.Path, environment);
+                if (show.Stdout.Contains("Restarts=1") && show.Stdout.Contains("JobState=RUNNING")) { restarted = true; break; }
+                Thread.Sleep(1000);
+            }
+            BashScript.Run($"scancel {job}", folder.Path, environment);
+            var text = File.Exists(log) ? File.ReadAllText(log) : "(no log)";
+            Assert.That(text, Does.Contain("SIGTERM from Slurm").And.Contain("interrupted (exit 130); requeueing"), text);
+            Assert.That(restarted, Is.True, $"the requeued task started again\n{text}");
+            using (var cache = EmbeddingCache.Open(folder.File("requeue-cache")))
+            {
+                Assert.That(cache.PartFiles(), Is.Not.Empty, "the interrupted attempt committed its rows");
+                Assert.That(CacheVerification.Verify(cache).IsIntact, Is.True);
+            }
+            TestContext.Out.WriteLine($"slurm test body: {clock.Elapsed.TotalSeconds:F0} s");
+        }
+        finally
+        {
+            BashScript.Run($"'{Deploy}/test/one-node-cluster.sh' stop '{cluster}'", folder.Path);
+        }
+    }
+
+    private static string Logs(string folder) =>
+        string.Join("\n", Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal).Select(f => $"== {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
+}
