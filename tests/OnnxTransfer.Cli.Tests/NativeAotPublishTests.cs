@@ -25,11 +25,13 @@ public class NativeAotPublishTests
         var binary = output.File("onnxtransfer");
         Assert.That(File.Exists(binary));
         Assert.That(File.Exists(output.File("libvips.so.42")), "the bundled libvips is published beside the binary");
+        Assert.That(File.Exists(output.File("libonnxruntime.so")), "ONNX Runtime (NuGet, CPU) is published beside the binary");
 
         var doctor = BashScript.Run($"'{binary}' doctor", output.Path);
         TestContext.Out.WriteLine(doctor.Output);
         Assert.That(doctor.ExitCode, Is.EqualTo(0), doctor.Output);
         Assert.That(doctor.Stdout, Does.Contain($"libvips        ok  8.18.7 from {output.File("libvips.so.42")} [bundled, NuGet NetVips.Native]"));
+        Assert.That(doctor.Stdout, Does.Contain($"onnxruntime    ok  1.32.0 from {output.File("libonnxruntime.so")}"));
 
         var fused = ScoreTestModels.Instance.FusedPath;
         string[] images = [Path.Combine(ScoreTestModels.ValFolder, "bees", "10870992_eebeeb3a12.jpg"), Path.Combine(ScoreTestModels.ValFolder, "ants", "10308379_1b6c72e180.jpg")];

@@ -80,6 +80,7 @@ public class ReadmeCommandsTests
         Assert.That(inline, Is.EqualTo(new[]
         {
             "dotnet publish src/OnnxTransfer.Cli -c Release -o artifacts/onnxtransfer",
+            "dotnet publish src/OnnxTransfer.Cli -c Release -r linux-x64 -p:OnnxTransferGpu=true",
             "dotnet publish src/OnnxTransfer.Cli -c Release -r linux-x64 -p:PublishAot=true",
         }));
     }

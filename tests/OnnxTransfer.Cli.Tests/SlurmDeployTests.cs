@@ -72,14 +72,17 @@ public class SlurmDeployTests
             Assert.That(Directory.GetFiles(folder.File("scores"), "_SUCCESS.shard-*-of-4"), Has.Length.EqualTo(4));
             Assert.That(ScoreTestModels.ReadRows(folder.File("scores")), Is.EqualTo(ScoreTestModels.ReadRows(folder.File("whole-scores"))));
 
-            // A time-limit requeue: a task long enough to meet the warning (16 copies of the images: ~1600 for shard 1; slurmctld checks limits every few seconds to half a minute) under a one-minute limit.
+            // A time-limit requeue: a task longer than its one-minute limit whatever the machine's speed, so the warning
+            // (sent 55 s before the limit; slurmctld checks limits every few seconds to half a minute) always meets it
+            // mid-run: 200 symlinked copies of the images, ~20,000 for shard 1, over a minute even at 300 images/s.
+            const int Copies = 200;
             var big = folder.File("big");
             foreach (var image in Directory.GetFiles(SharedData.Hymenoptera, "*", SearchOption.AllDirectories))
             {
                 var relative = Path.GetRelativePath(SharedData.Hymenoptera, image);
                 var target = Path.Combine(big, Path.GetDirectoryName(relative)!);
                 Directory.CreateDirectory(target);
-                for (var r = 0; r < 16; r++) File.CreateSymbolicLink(Path.Combine(target, $"r{r}-{Path.GetFileName(image)}"), image);
+                for (var r = 0; r < Copies; r++) File.CreateSymbolicLink(Path.Combine(target, $"r{r}-{Path.GetFileName(image)}"), image);
             }
             environment["EXTRACT_IMAGES"] = big;
             environment["EXTRACT_CACHE"] = folder.File("requeue-cache");

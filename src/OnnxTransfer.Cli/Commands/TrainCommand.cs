@@ -169,6 +169,13 @@ public static class TrainCommand
             SweepResult? searched = null;
             // --l2 auto walks the regularisation path; a fixed --l2 is cross-validated alone when --cv asks for an
             // estimate or calibration needs out-of-fold logits.
+            // Out-of-fold logits only to calibrate: not worth folds a small split cannot fill (a temperature needs at
+            // least TemperatureScaling.MinimumRows held-out rows anyway), so such a head stays uncalibrated, with a note.
+            if (calibrate && !selectC && folds is null && train.Count < TemperatureScaling.MinimumRows)
+            {
+                calibrate = false;
+                notes.Add($"not calibrated: {train.Count} training rows are too few to fit a temperature on out-of-fold logits (at least {TemperatureScaling.MinimumRows})");
+            }
             if (selectC || folds is not null || calibrate)
             {
                 var search = selectC
