@@ -98,6 +98,11 @@ public static class ExtractCommand
     {
         var quiet = parseResult.GetValue(Quiet);
         void Info(string line) { if (!quiet) Console.Error.WriteLine(line); }
+        // Signals are ours from the first moment (a scheduler's SIGTERM can come while the model loads or a large input
+        // set is scanned): the first commits the rows finished so far and exits 130; a second ends the process at once.
+        using var interrupt = new StopSignals(token,
+            _ => Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)"),
+            commandHandlesSecondSignal: false);
 
         var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
         var runOptions = PrecisionOption.Checked(new BackboneRunOptions
@@ -150,10 +155,7 @@ public static class ExtractCommand
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = run.Pipeline(options);
-        // The first signal commits the rows finished so far and exits 130; a second ends the process at once.
-        using var interrupt = new StopSignals(token,
-            _ => Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)"),
-            commandHandlesSecondSignal: false);
+        interrupt.Graceful.ThrowIfCancellationRequested(); // stopped while starting: nothing to commit, exit 130
         var summary = ExtractProgressView.UseBar(quiet)
             ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Graceful))
             : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Graceful);
