@@ -75,15 +75,19 @@ public class SlurmDeployTests
 
             // A time-limit requeue: a task longer than its one-minute limit whatever the machine's speed, so the warning
             // (sent 55 s before the limit; slurmctld checks limits every few seconds to half a minute) always meets it
-            // mid-run: 200 symlinked copies of the images, ~20,000 for shard 1, over a minute even at 300 images/s.
+            // mid-run: 200 copies of the images, ~20,000 for shard 1, over a minute even at 300 images/s.
             const int Copies = 200;
-            var big = folder.File("big");
-            foreach (var image in Directory.GetFiles(SharedData.Hymenoptera, "*", SearchOption.AllDirectories))
+            // A manifest rather than a folder of links: it reads in a moment, so the task is embedding (and commits a
+            // part every PART_SECONDS) long before the warning can come.
+            var big = folder.File("big.csv");
+            using (var manifest = new StreamWriter(big))
             {
-                var relative = Path.GetRelativePath(SharedData.Hymenoptera, image);
-                var target = Path.Combine(big, Path.GetDirectoryName(relative)!);
-                Directory.CreateDirectory(target);
-                for (var r = 0; r < Copies; r++) File.CreateSymbolicLink(Path.Combine(target, $"r{r}-{Path.GetFileName(image)}"), image);
+                manifest.WriteLine("path,label,split,id");
+                foreach (var image in Directory.GetFiles(SharedData.Hymenoptera, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    var relative = Path.GetRelativePath(SharedData.Hymenoptera, image).Split(Path.DirectorySeparatorChar);
+                    for (var r = 0; r < Copies; r++) manifest.WriteLine($"{image},{relative[1]},{relative[0]},r{r}/{string.Join('/', relative)}");
+                }
             }
             environment["EXTRACT_IMAGES"] = big;
             environment["EXTRACT_CACHE"] = folder.File("requeue-cache");
