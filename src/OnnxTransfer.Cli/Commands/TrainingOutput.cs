@@ -192,14 +192,7 @@ internal sealed class TrainingOutcome
             if (Head.Training?.Calibration is { } calibration)
             {
                 json.WriteStartObject("calibration");
-                json.WriteString("method", calibration.Method.ToString().ToLowerInvariant());
-                MetricsJson.Number(json, "temperature", calibration.Temperature);
-                json.WriteString("held_out", calibration.HeldOut);
-                json.WriteNumber("held_out_rows", calibration.HeldOutRows);
-                MetricsJson.Number(json, "ece_before", calibration.EceBefore);
-                MetricsJson.Number(json, "ece_after", calibration.EceAfter);
-                MetricsJson.Number(json, "log_loss_before", calibration.LogLossBefore);
-                MetricsJson.Number(json, "log_loss_after", calibration.LogLossAfter);
+                calibration.WriteFields(json);
                 if (EvaluationBeforeCalibration is { } before && Metrics.Count > 0)
                 {
                     json.WriteString("eval_split", before.Split);

@@ -160,4 +160,20 @@ public sealed record CalibrationReport
     public required double LogLossBefore { get; init; }
 
     public required double LogLossAfter { get; init; }
+
+    /// <summary>
+    /// Writes this report's fields into the open JSON object (the head's metadata, the report's JSON and the CLI's
+    /// --json all hold the same <c>calibration</c> object; the CLI adds the evaluation split's figures beside them).
+    /// </summary>
+    public void WriteFields(System.Text.Json.Utf8JsonWriter json)
+    {
+        json.WriteString("method", Method.ToString().ToLowerInvariant());
+        Evaluation.MetricsJson.Number(json, "temperature", Temperature);
+        json.WriteString("held_out", HeldOut);
+        json.WriteNumber("held_out_rows", HeldOutRows);
+        Evaluation.MetricsJson.Number(json, "ece_before", EceBefore);
+        Evaluation.MetricsJson.Number(json, "ece_after", EceAfter);
+        Evaluation.MetricsJson.Number(json, "log_loss_before", LogLossBefore);
+        Evaluation.MetricsJson.Number(json, "log_loss_after", LogLossAfter);
+    }
 }

@@ -177,14 +177,7 @@ public static class HeadFile
         if (training.Calibration is { } c)
         {
             json.WriteStartObject("calibration");
-            json.WriteString("method", c.Method.ToString().ToLowerInvariant());
-            MetricsJson.Number(json, "temperature", c.Temperature);
-            json.WriteString("held_out", c.HeldOut);
-            json.WriteNumber("held_out_rows", c.HeldOutRows);
-            MetricsJson.Number(json, "ece_before", c.EceBefore);
-            MetricsJson.Number(json, "ece_after", c.EceAfter);
-            MetricsJson.Number(json, "log_loss_before", c.LogLossBefore);
-            MetricsJson.Number(json, "log_loss_after", c.LogLossAfter);
+            c.WriteFields(json);
             json.WriteEndObject();
         }
         json.WriteEndObject();

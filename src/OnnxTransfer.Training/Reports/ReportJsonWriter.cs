@@ -87,14 +87,7 @@ internal static class ReportJsonWriter
             {
                 var c = calibration;
                 json.WriteStartObject("calibration");
-                json.WriteString("method", c.Method.ToString().ToLowerInvariant());
-                MetricsJson.Number(json, "temperature", c.Temperature);
-                json.WriteString("held_out", c.HeldOut);
-                json.WriteNumber("held_out_rows", c.HeldOutRows);
-                MetricsJson.Number(json, "ece_before", c.EceBefore);
-                MetricsJson.Number(json, "ece_after", c.EceAfter);
-                MetricsJson.Number(json, "log_loss_before", c.LogLossBefore);
-                MetricsJson.Number(json, "log_loss_after", c.LogLossAfter);
+                c.WriteFields(json);
                 json.WriteEndObject();
             }
             if (training.History is { } h)
