@@ -29,7 +29,7 @@ public class SoftmaxObjectiveTests
     public void GradientMatchesCentralFiniteDifferences(int classes, bool reference)
     {
         var (set, classWeights) = Problem(300, classes, 12, 7);
-        var objective = new SoftmaxObjective(new ComputeContext(OpenBlas, 1), set.Rows, set.LabelArray,
+        var objective = new SoftmaxObjective(new ComputeContext(OpenBlas, 1), new InMemoryRows(set.FeatureArray, set.Count, set.Dimension), set.LabelArray,
             classes, classWeights, reference, l2: 0.05);
         var theta = RandomTheta(objective.ParameterCount, 11);
         var gradient = new double[theta.Length];
@@ -57,7 +57,7 @@ public class SoftmaxObjectiveTests
         var (set, classWeights) = Problem(500, classes, 20, 3);
         const double c = 0.7;
         double weightSum = set.LabelIndices.ToArray().Sum(y => classWeights[y]);
-        var objective = new SoftmaxObjective(new ComputeContext(OpenBlas, 2), set.Rows, set.LabelArray,
+        var objective = new SoftmaxObjective(new ComputeContext(OpenBlas, 2), new InMemoryRows(set.FeatureArray, set.Count, set.Dimension), set.LabelArray,
             classes, classWeights, referenceClass: false, l2: 1.0 / (c * weightSum));
         var theta = RandomTheta(objective.ParameterCount, 5);
         var gradient = new double[theta.Length];
@@ -86,7 +86,7 @@ public class SoftmaxObjectiveTests
             double firstValue = 0;
             foreach (int workers in new[] { 1, 2, 4 })
             {
-                var objective = new SoftmaxObjective(new ComputeContext(backend, workers), set.Rows, set.LabelArray,
+                var objective = new SoftmaxObjective(new ComputeContext(backend, workers), new InMemoryRows(set.FeatureArray, set.Count, set.Dimension), set.LabelArray,
                     3, classWeights, referenceClass: false, l2: 0.01);
                 var theta = RandomTheta(objective.ParameterCount, 1);
                 var gradient = new double[theta.Length];
@@ -109,7 +109,7 @@ public class SoftmaxObjectiveTests
         var (set, classWeights) = Problem(2500, 4, 40, 21);
         double[] Run(BlasBackend backend, out double value)
         {
-            var objective = new SoftmaxObjective(new ComputeContext(backend, 2), set.Rows, set.LabelArray,
+            var objective = new SoftmaxObjective(new ComputeContext(backend, 2), new InMemoryRows(set.FeatureArray, set.Count, set.Dimension), set.LabelArray,
                 4, classWeights, referenceClass: false, l2: 0.02);
             var theta = RandomTheta(objective.ParameterCount, 2);
             var gradient = new double[theta.Length];

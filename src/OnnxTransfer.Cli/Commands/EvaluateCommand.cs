@@ -3,6 +3,7 @@ using System.Diagnostics;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.Workflow;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -54,14 +55,11 @@ public static class EvaluateCommand
                 throw new CliException($"'{dataset.Root}' has no 'val' split (splits: {dataset.DescribeSplits()}); choose one with --split.", ExitCodes.Usage);
             split = "val";
         }
-        var data = TrainingSplit.Open(dataset, split, imported.Head.Labels, Inputs.Budget(parseResult), 1);
-        var compute = Inputs.Compute(parseResult);
-        var outcome = new TrainingOutcome { Command = "evaluate", Dataset = dataset, Head = imported.Head, HeadPath = headPath };
+        var result = HeadTrainingRun.Evaluate(dataset, split, imported.Head, Inputs.Compute(parseResult), Inputs.Budget(parseResult));
+        var outcome = new TrainingOutcome { Command = "evaluate", Result = result, HeadPath = headPath };
         if (imported.StandardizationFolded) notes.Add("the head's standardisation is folded into its first layer (it computes the same function)");
         outcome.Notes.AddRange(notes);
-        outcome.Placements.Add((data.Name, data.Placement));
-        outcome.Metrics.Add(data.Evaluate(imported.Head, compute));
-        if (parseResult.GetValue(Report) is { } report) outcome.SaveReport(report, $"{imported.Head.Kind} head {Path.GetFileName(headPath)} on '{data.Name}'");
+        if (parseResult.GetValue(Report) is { } report) outcome.SaveReport(report, $"{imported.Head.Kind} head {Path.GetFileName(headPath)} on '{result.Placements[0].Split}'");
         outcome.Seconds = stopwatch.Elapsed.TotalSeconds;
         outcome.Print(parseResult.GetValue(Json));
         return ExitCodes.Success;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Selection;
+using OnnxTransfer.Training.Workflow;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -58,27 +59,12 @@ public static class SweepCommand
         var compute = Inputs.Compute(parseResult);
         var dataset = Inputs.OpenDataset(parseResult);
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
-        var budget = Inputs.Budget(parseResult);
-        var train = TrainingSplit.Open(dataset, plan.Train, null, budget, 2 + compute.DegreeOfParallelism);
-        var evaluation = plan.Evaluation is null ? null : TrainingSplit.Open(dataset, plan.Evaluation, train.Classes, budget, 1);
-        var sweep = train.Loaded is not null ? grid.Run(train.Loaded, compute) : grid.Run(train.Streamed!, compute);
-
-        var outcome = new TrainingOutcome
-        {
-            Command = "sweep",
-            Dataset = dataset,
-            Plan = plan,
-            Head = sweep.Head,
-            HeadPath = parseResult.GetValue(Out),
-            Sweep = sweep,
-        };
+        var result = HeadTrainingRun.Sweep(dataset, plan, grid, compute, Inputs.Budget(parseResult));
+        var sweep = result.Sweep!;
+        var outcome = new TrainingOutcome { Command = "sweep", Result = result, HeadPath = parseResult.GetValue(Out) };
         outcome.Notes.AddRange(plan.Notes);
         outcome.Notes.Add($"grid {grid}");
-        outcome.Placements.Add((train.Name, train.Placement));
-        if (evaluation is not null) outcome.Placements.Add((evaluation.Name, evaluation.Placement));
-        outcome.Metrics.Add(train.Evaluate(sweep.Head, compute));
-        if (evaluation is not null) outcome.Metrics.Add(evaluation.Evaluate(sweep.Head, compute));
-        TrainCommand.Finish(outcome, parseResult.GetValue(Opset), parseResult.GetValue(Report), $"sweep {grid.Name} on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
+        outcome.Finish(parseResult.GetValue(Opset), parseResult.GetValue(Report), $"sweep {grid.Name} on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
         outcome.Seconds = stopwatch.Elapsed.TotalSeconds;
 
         if (parseResult.GetValue(Json)) outcome.Print(json: true);

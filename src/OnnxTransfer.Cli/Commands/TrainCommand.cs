@@ -2,14 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
-using OnnxTransfer.Training.Calibration;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
-using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
 using OnnxTransfer.Training.Selection;
+using OnnxTransfer.Training.Workflow;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -96,148 +95,64 @@ public static class TrainCommand
 
         var dataset = Inputs.OpenDataset(parseResult);
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
-        var budget = Inputs.Budget(parseResult);
         string l2 = parseResult.GetValue(L2)!;
         bool selectC = !mlp && !centroid && l2 == "auto";
-        int? folds = parseResult.GetValue(Folds);
-        bool crossValidate = !centroid && (selectC || folds is not null || (!mlp && calibrate));
-        // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
-        // together: about one copy of the split per fold) and the refit's preprocessed copy.
-        int copies = crossValidate ? 2 + (folds ?? 5) : 2;
-        var train = TrainingSplit.Open(dataset, plan.Train, null, budget, copies);
-        var evaluation = plan.Evaluation is null ? null : TrainingSplit.Open(dataset, plan.Evaluation, train.Classes, budget, 1);
-
-        Head? warmStart = null;
         var notes = new List<string>(plan.Notes);
-        if (parseResult.GetValue(WarmStart) is { } warmPath)
+        var warmStart = parseResult.GetValue(WarmStart) is { } warmPath ? LoadWarmStart(warmPath, mlp, dataset, notes) : null;
+        var softmax = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights };
+        if (!mlp && !centroid && !selectC) softmax = softmax with { C = 1 / ParseL2(l2) };
+        var settings = new HeadTrainingSettings
         {
-            var imported = HeadOnnxImporter.Load(warmPath);
-            warmStart = imported.Head;
-            string wanted = mlp ? Head.MlpKind : Head.SoftmaxRegressionKind;
-            if (warmStart.Kind != wanted)
-                throw new CliException($"--warm-start '{warmPath}' is a {warmStart.Kind} head; warm-starting a {wanted} fit needs a {wanted} head " +
-                                       "with the same labels (and, for an MLP, the same --hidden and --activation).", ExitCodes.Usage);
-            if (imported.Fingerprint is { } headPrint && dataset.Fingerprint is { } cachePrint && headPrint.Sha256 != cachePrint.Sha256)
-                notes.Add($"the warm-start head was trained on another cache (fingerprint {headPrint.Short} vs {cachePrint.Short})");
-        }
-
-        Head head, uncalibrated;
-        HeadCalibration.Outcome? calibration = null;
-        SweepResult? sweep = null;
-        var validation = ValidationScheme.KFold(folds ?? 5, seed);
-        if (centroid)
-        {
-            var trainer = new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, compute);
-            head = train.Loaded is not null ? trainer.Fit(train.Loaded) : trainer.Fit(train.Streamed!);
-            uncalibrated = head; // its similarity scale is fixed; temperature calibration is for fitted heads
-        }
-        else if (mlp)
-        {
-            var settings = new MlpSettings
-            {
-                HiddenLayers = ParseHidden(parseResult.GetValue(Hidden)!),
-                Activation = parseResult.GetValue(ActivationOption) == "gelu" ? Activation.Gelu : Activation.Relu,
-                Epochs = parseResult.GetValue(Epochs),
-                BatchSize = parseResult.GetValue(BatchSize),
-                LearningRate = parseResult.GetValue(LearningRate),
-                Dropout = parseResult.GetValue(Dropout),
-                WeightDecay = parseResult.GetValue(WeightDecay),
-                LabelSmoothing = parseResult.GetValue(LabelSmoothing),
-                Preprocessing = preprocessing,
-                ClassWeights = classWeights,
-                Monitor = metric == SelectionMetric.LogLoss ? EarlyStoppingMonitor.Loss : EarlyStoppingMonitor.Accuracy,
-                Seed = seed,
-            };
-            var trainer = new MlpTrainer(settings, compute);
-            if (folds is not null)
-            {
-                // One candidate: the folds estimate how this configuration generalises; the head is the refit.
-                var mlpSweep = new MlpSweep([settings], validation, metric, compute);
-                sweep = train.Loaded is not null ? mlpSweep.Fit(train.Loaded) : mlpSweep.Fit(train.Streamed!);
-            }
-            head = warmStart is null && sweep is not null ? sweep.Head
-                : train.Loaded is not null ? trainer.Fit(train.Loaded, null, warmStart) : trainer.Fit(train.Streamed!, null, warmStart);
-            uncalibrated = head;
-            if (calibrate)
-                calibration = train.Loaded is not null ? HeadCalibration.CalibrateMlp(head, train.Loaded, settings, compute) : HeadCalibration.CalibrateMlp(head, train.Streamed!, settings, compute);
-        }
-        else
-        {
-            var settings = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights };
-            if (!selectC) settings = settings with { C = 1 / ParseL2(l2) };
-            SoftmaxPathSearch.OutOfFold? outOfFold = null;
-            SweepResult? searched = null;
-            // --l2 auto walks the regularisation path; a fixed --l2 is cross-validated alone when --cv asks for an
-            // estimate or calibration needs out-of-fold logits.
-            // Out-of-fold logits only to calibrate: not worth folds a small split cannot fill (a temperature needs at
-            // least TemperatureScaling.MinimumRows held-out rows anyway), so such a head stays uncalibrated, with a note.
-            if (calibrate && !selectC && folds is null && train.Count < TemperatureScaling.MinimumRows)
-            {
-                calibrate = false;
-                notes.Add($"not calibrated: {train.Count} training rows are too few to fit a temperature on out-of-fold logits (at least {TemperatureScaling.MinimumRows})");
-            }
-            if (selectC || folds is not null || calibrate)
-            {
-                var search = selectC
-                    ? new SoftmaxPathSearch(settings, validation: validation, metric: metric, compute: compute)
-                    : new SoftmaxPathSearch(settings, [settings.C], subdivisions: 1, validation: validation, metric: metric, compute: compute);
-                searched = train.Loaded is not null ? search.Fit(train.Loaded, out outOfFold) : search.Fit(train.Streamed!, out outOfFold);
-                if (selectC || folds is not null) sweep = searched;
-                settings = settings with { C = searched.Best.C!.Value };
-            }
-            var trainer = new SoftmaxRegressionTrainer(settings, compute);
-            head = warmStart is null && searched is not null ? searched.Head
-                : train.Loaded is not null ? trainer.Fit(train.Loaded, warmStart) : trainer.Fit(train.Streamed!, warmStart);
-            uncalibrated = head;
-            if (calibrate) calibration = HeadCalibration.Calibrate(head, outOfFold!, validation.Describe());
-        }
-
-        if (calibration is { } calibrated)
-        {
-            head = calibrated.Head;
-            if (calibrated.Skipped is { } skipped) notes.Add(skipped);
-        }
-        var outcome = new TrainingOutcome
-        {
-            Command = "train",
-            Dataset = dataset,
-            Plan = plan,
-            Head = head,
-            HeadPath = parseResult.GetValue(Out),
-            Sweep = sweep,
+            Kind = centroid ? Head.NearestCentroidKind : mlp ? Head.MlpKind : Head.SoftmaxRegressionKind,
+            Softmax = softmax,
+            SelectC = selectC,
+            Mlp = mlp ? ParseMlpSettings(parseResult, preprocessing, classWeights, metric, seed) : new MlpSettings(),
+            Folds = parseResult.GetValue(Folds),
+            Seed = seed,
+            Metric = metric,
+            Calibrate = calibrate,
+            WarmStart = warmStart,
+            Compute = compute,
+            Budget = Inputs.Budget(parseResult),
         };
+        var result = HeadTrainingRun.Train(dataset, plan, settings);
+        notes.AddRange(result.Notes);
+        var outcome = new TrainingOutcome { Command = "train", Result = result, HeadPath = parseResult.GetValue(Out) };
         outcome.Notes.AddRange(notes);
-        outcome.Placements.Add((train.Name, train.Placement));
-        if (evaluation is not null) outcome.Placements.Add((evaluation.Name, evaluation.Placement));
-        outcome.Metrics.Add(train.Evaluate(head, compute));
-        if (evaluation is not null) outcome.Metrics.Add(evaluation.Evaluate(head, compute));
-        // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
-        if (evaluation is not null && !ReferenceEquals(head, uncalibrated)) outcome.EvaluationBeforeCalibration = evaluation.Evaluate(uncalibrated, compute);
-        Finish(outcome, parseResult.GetValue(Opset), parseResult.GetValue(Report), $"{head.Kind} head on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
+        outcome.Finish(parseResult.GetValue(Opset), parseResult.GetValue(Report), $"{result.Head.Kind} head on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
         outcome.Seconds = stopwatch.Elapsed.TotalSeconds;
         outcome.Print(parseResult.GetValue(Json));
         return ExitCodes.Success;
     }
 
-    /// <summary>Exports the head (with metrics, sweep and fingerprint in its metadata) and writes the report.</summary>
-    internal static void Finish(TrainingOutcome outcome, int opset, string? report, string title)
+    /// <summary>The --warm-start head, refused unless of the kind being fitted; a head of another cache is noted.</summary>
+    private static Head LoadWarmStart(string path, bool mlp, EmbeddingDataset dataset, List<string> notes)
     {
-        if (outcome.HeadPath is { } path)
-        {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory is not null) Directory.CreateDirectory(directory);
-            outcome.Export = HeadOnnxExporter.Save(outcome.Head, path, new HeadExportOptions
-            {
-                Opset = opset,
-                Metrics = outcome.Metrics,
-                Sweep = outcome.Sweep,
-                Fingerprint = outcome.Dataset.Fingerprint,
-                CacheNumerics = outcome.Dataset.Numerics,
-                ExtraMetadata = [new("onnxtransfer.training.splits", $"train={outcome.Plan?.TrainName ?? "all"};eval={outcome.Plan?.Evaluation ?? "none"}")],
-            });
-        }
-        if (report is not null) outcome.SaveReport(report, title);
+        var imported = HeadOnnxImporter.Load(path);
+        string wanted = mlp ? Head.MlpKind : Head.SoftmaxRegressionKind;
+        if (imported.Head.Kind != wanted)
+            throw new CliException($"--warm-start '{path}' is a {imported.Head.Kind} head; warm-starting a {wanted} fit needs a {wanted} head " +
+                                   "with the same labels (and, for an MLP, the same --hidden and --activation).", ExitCodes.Usage);
+        if (imported.Fingerprint is { } headPrint && dataset.Fingerprint is { } cachePrint && headPrint.Sha256 != cachePrint.Sha256)
+            notes.Add($"the warm-start head was trained on another cache (fingerprint {headPrint.Short} vs {cachePrint.Short})");
+        return imported.Head;
     }
+
+    private static MlpSettings ParseMlpSettings(ParseResult parseResult, PreprocessingKind preprocessing, ClassWeighting classWeights, SelectionMetric metric, int seed) => new()
+    {
+        HiddenLayers = ParseHidden(parseResult.GetValue(Hidden)!),
+        Activation = parseResult.GetValue(ActivationOption) == "gelu" ? Activation.Gelu : Activation.Relu,
+        Epochs = parseResult.GetValue(Epochs),
+        BatchSize = parseResult.GetValue(BatchSize),
+        LearningRate = parseResult.GetValue(LearningRate),
+        Dropout = parseResult.GetValue(Dropout),
+        WeightDecay = parseResult.GetValue(WeightDecay),
+        LabelSmoothing = parseResult.GetValue(LabelSmoothing),
+        Preprocessing = preprocessing,
+        ClassWeights = classWeights,
+        Monitor = metric == SelectionMetric.LogLoss ? EarlyStoppingMonitor.Loss : EarlyStoppingMonitor.Accuracy,
+        Seed = seed,
+    };
 
     /// <summary>Options of the other head kind are refused rather than silently ignored.</summary>
     private static void CheckOptionsFitTheHead(ParseResult parseResult, bool mlp)

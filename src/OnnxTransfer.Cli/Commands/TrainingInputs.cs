@@ -4,15 +4,12 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Parquet;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
-using OnnxTransfer.Training.Evaluation;
-using OnnxTransfer.Training.Heads;
 
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
 /// The options <c>train</c>, <c>sweep</c> and <c>evaluate</c> share — the cache, its columns and splits, the memory
-/// budget and the worker threads — and how they turn into data: a split loaded into memory or streamed, as the budget
-/// decides.
+/// budget and the worker threads.
 /// </summary>
 internal sealed class TrainingInputs
 {
@@ -120,45 +117,4 @@ internal sealed class TrainingInputs
 
     public ComputeOptions Compute(ParseResult parseResult) =>
         new() { DegreeOfParallelism = parseResult.GetValue(Threads) is > 0 and var n ? n : Environment.ProcessorCount };
-}
-
-/// <summary>A split as training uses it: loaded into one buffer, or streamed when it does not fit the budget.</summary>
-internal sealed class TrainingSplit
-{
-    private TrainingSplit(EmbeddingSet? loaded, StreamedSplit? streamed, string placement)
-    {
-        Loaded = loaded;
-        Streamed = streamed;
-        Placement = placement;
-    }
-
-    public EmbeddingSet? Loaded { get; }
-
-    public StreamedSplit? Streamed { get; }
-
-    /// <summary>"in memory (1.2 MiB …)" or "streamed (…)", for the summary.</summary>
-    public string Placement { get; }
-
-    public bool IsStreamed => Streamed is not null;
-
-    public string Name => Loaded?.Name ?? Streamed!.Name;
-
-    public int Count => Loaded?.Count ?? Streamed!.Count;
-
-    public IReadOnlyList<string> Classes => Loaded?.Classes ?? Streamed!.Classes;
-
-    /// <param name="copies">How many times a fit holds the features (2 for one fit: the rows and their preprocessed copy).</param>
-    public static TrainingSplit Open(EmbeddingDataset dataset, string? split, IReadOnlyList<string>? classes, MemoryBudget budget, int copies)
-    {
-        long bytes = dataset.FeatureBytes(split);
-        string size = $"{dataset.RowsIn(split)} × {dataset.Dimension} floats = {MemoryBudget.Format(bytes)}";
-        if (budget.Fits(bytes, copies))
-            return new TrainingSplit(dataset.Load(split, classes), null, $"in memory ({size}; ×{copies} within the budget of {budget})");
-        var streamed = dataset.Stream(split, classes, budget.ChunkBytes);
-        return new TrainingSplit(null, streamed,
-            $"streamed from the cache ({size}; ×{copies} exceeds the budget of {budget}; chunks of {streamed.ChunkRows} rows)");
-    }
-
-    public ClassificationMetrics Evaluate(Head head, ComputeOptions compute) =>
-        Loaded is not null ? ClassificationMetrics.Evaluate(head, Loaded, compute) : ClassificationMetrics.Evaluate(head, Streamed!, compute);
 }

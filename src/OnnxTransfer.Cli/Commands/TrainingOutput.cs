@@ -6,8 +6,8 @@ using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
-using OnnxTransfer.Training.Reports;
 using OnnxTransfer.Training.Selection;
+using OnnxTransfer.Training.Workflow;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -16,34 +16,32 @@ internal sealed class TrainingOutcome
 {
     public required string Command { get; init; }
 
-    public required EmbeddingDataset Dataset { get; init; }
-
-    public SplitPlan? Plan { get; init; }
-
-    /// <summary>(split, placement) for every split used.</summary>
-    public List<(string Split, string Placement)> Placements { get; } = [];
-
-    public required Head Head { get; init; }
+    public required HeadTrainingResult Result { get; init; }
 
     /// <summary>Where the head came from (evaluate) or went (train/sweep with --out).</summary>
     public string? HeadPath { get; init; }
 
-    public SweepResult? Sweep { get; init; }
+    public HeadExport? Export { get; private set; }
 
-    public List<ClassificationMetrics> Metrics { get; } = [];
+    public string? ReportHtml { get; private set; }
 
-    /// <summary>The evaluation split scored by the head before its temperature was folded in (null: not calibrated).</summary>
-    public ClassificationMetrics? EvaluationBeforeCalibration { get; set; }
-
-    public HeadExport? Export { get; set; }
-
-    public string? ReportHtml { get; set; }
-
-    public string? ReportJson { get; set; }
+    public string? ReportJson { get; private set; }
 
     public List<string> Notes { get; } = [];
 
     public double Seconds { get; set; }
+
+    private EmbeddingDataset Dataset => Result.Dataset;
+
+    private SplitPlan? Plan => Result.Plan;
+
+    private Head Head => Result.Head;
+
+    private SweepResult? Sweep => Result.Sweep;
+
+    private IReadOnlyList<ClassificationMetrics> Metrics => Result.Metrics;
+
+    private ClassificationMetrics? EvaluationBeforeCalibration => Result.EvaluationBeforeCalibration;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -53,32 +51,18 @@ internal sealed class TrainingOutcome
         else Console.Out.Write(ToText());
     }
 
+    /// <summary>Exports the head when there is a path for it (train/sweep --out), then writes the report when asked for.</summary>
+    public void Finish(int opset, string? report, string title)
+    {
+        if (HeadPath is not null) Export = Result.Export(HeadPath, opset);
+        if (report is not null) SaveReport(report, title);
+    }
+
     /// <summary>The report (HTML and JSON beside it) for <c>--report</c>.</summary>
     public void SaveReport(string htmlPath, string title)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(htmlPath));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        var jsonPath = Path.ChangeExtension(htmlPath, ".json");
-        if (string.Equals(Path.GetFullPath(jsonPath), Path.GetFullPath(htmlPath), StringComparison.Ordinal)) jsonPath = htmlPath + ".json";
-        var context = new List<KeyValuePair<string, string>>
-        {
-            new("cache", Dataset.Root),
-            new("rows", $"{Dataset.RowCount} × {Dataset.Dimension}"),
-            new("splits", Dataset.DescribeSplits()),
-            new("cache fingerprint", Dataset.Fingerprint?.Sha256 ?? "none"),
-            new("command", Command),
-        };
-        foreach (var (split, placement) in Placements) context.Add(new($"data '{split}'", placement));
-        if (Export is not null) context.Add(new("export", Export.Decision));
-        if (HeadPath is not null) context.Add(new("head file", HeadPath));
-        context.Add(new("BLAS", Training.Blas.BlasBackend.Default.Description));
-        new TrainingReport
-        {
-            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
-            MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
-        }.Save(jsonPath, htmlPath);
+        ReportJson = Result.SaveReport(htmlPath, title, Command, HeadPath, Export);
         ReportHtml = htmlPath;
-        ReportJson = jsonPath;
     }
 
     public string ToText()
@@ -89,7 +73,7 @@ internal sealed class TrainingOutcome
         Line("cache", $"{Dataset.Root}: {Dataset.RowCount} rows × {Dataset.Dimension}, splits {Dataset.DescribeSplits()}, " +
                       $"fingerprint {Dataset.Fingerprint?.Short ?? "none"}");
         if (Plan is not null) Line("splits", $"train on '{Plan.TrainName}', evaluate on {(Plan.Evaluation is null ? "none" : $"'{Plan.Evaluation}'")}");
-        foreach (var (split, placement) in Placements) Line("data", $"'{split}' {placement}");
+        foreach (var (split, placement) in Result.Placements) Line("data", $"'{split}' {placement}");
         if (Sweep is not null)
         {
             var best = Sweep.Best;
@@ -175,7 +159,7 @@ internal sealed class TrainingOutcome
                 else json.WriteString("eval_split", Plan.Evaluation);
             }
             json.WriteStartArray("data");
-            foreach (var (split, placement) in Placements)
+            foreach (var (split, placement) in Result.Placements)
             {
                 json.WriteStartObject();
                 json.WriteString("split", split);

@@ -30,16 +30,7 @@ public static class HeadCalibration
 
     /// <summary>An MLP fitted on <paramref name="train"/> with <paramref name="settings"/>: T fitted on its early-stopping carve-out.</summary>
     /// <exception cref="ArgumentException">The settings hold out no rows (ValidationFraction 0), so nothing unseen is left to fit T on.</exception>
-    public static Outcome CalibrateMlp(Head head, EmbeddingSet train, MlpSettings settings, ComputeOptions? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        var heldOut = CarveOut(train.Labelled, settings);
-        var rows = train.Select(heldOut, train.Name + "/validation");
-        return Fit(head, head.Logits(rows, compute), rows.LabelArray, Describe(heldOut.Length, settings));
-    }
-
-    /// <summary>As <see cref="CalibrateMlp(Head, EmbeddingSet, MlpSettings, ComputeOptions?)"/> on a streamed split.</summary>
-    public static Outcome CalibrateMlp(Head head, StreamedSplit train, MlpSettings settings, ComputeOptions? compute = null)
+    public static Outcome CalibrateMlp(Head head, TrainingData train, MlpSettings settings, ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var heldOut = CarveOut(train.Labelled, settings);

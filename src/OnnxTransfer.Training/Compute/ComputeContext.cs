@@ -22,6 +22,9 @@ internal sealed class ComputeContext
 
     public int DegreeOfParallelism { get; }
 
+    /// <summary>These settings as options, for the public calls a fit makes inside a sweep (evaluation, logits).</summary>
+    public ComputeOptions Options => new() { Blas = Blas, DegreeOfParallelism = DegreeOfParallelism };
+
     /// <summary>The same backend with fewer workers (for a fit that runs beside others in a sweep).</summary>
     public ComputeContext WithParallelism(int degreeOfParallelism) =>
         degreeOfParallelism == DegreeOfParallelism ? this : new ComputeContext(Blas, Math.Max(1, degreeOfParallelism));

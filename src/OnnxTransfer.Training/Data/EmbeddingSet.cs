@@ -1,3 +1,6 @@
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Mlp;
+
 namespace OnnxTransfer.Training.Data;
 
 /// <summary>
@@ -6,7 +9,7 @@ namespace OnnxTransfer.Training.Data;
 /// cache); the class list is sorted ordinally, so class index i means the same label in every split built from the
 /// same list and in the head trained on it. Construction checks everything a trainer would trip over later.
 /// </summary>
-public sealed class EmbeddingSet
+public sealed class EmbeddingSet : TrainingData
 {
     private readonly float[] _features;
     private readonly int[] _labels;
@@ -23,34 +26,36 @@ public sealed class EmbeddingSet
         _ids = ids;
     }
 
-    /// <summary>The split's name (<c>train</c>, <c>val</c>, <c>test</c>, a fold…), used in messages and reports.</summary>
-    public string Name { get; }
+    public override string Name { get; }
 
-    public int Count => _labels.Length;
+    public override int Count => _labels.Length;
 
-    public int Dimension { get; }
+    public override int Dimension { get; }
 
-    /// <summary>Class names, distinct and in ordinal order; <see cref="LabelIndices"/> index into this list.</summary>
-    public IReadOnlyList<string> Classes => _classes;
+    public override IReadOnlyList<string> Classes => _classes;
+
+    public override bool IsStreamed => false;
 
     /// <summary>All features, row-major.</summary>
     public ReadOnlySpan<float> Features => _features;
-
-    /// <summary>The class index of every row.</summary>
-    public ReadOnlySpan<int> LabelIndices => _labels;
 
     /// <summary>Row ids (e.g. the cache's <c>id</c> column) when given.</summary>
     public IReadOnlyList<string>? Ids => _ids;
 
     internal float[] FeatureArray => _features;
 
-    internal int[] LabelArray => _labels;
+    internal override int[] LabelArray => _labels;
 
-    /// <summary>The split's labels without its features (what streamed and in-memory training share).</summary>
-    internal LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
 
-    /// <summary>The split's features as one chunk.</summary>
-    internal InMemoryRows Rows => new(_features, Count, Dimension);
+    /// <summary>The features preprocessed as one chunk (the split's own buffer, read only, for the identity).</summary>
+    internal override IRowChunks Rows(FeaturePreprocessing preprocessing, ComputeContext context, bool ownsFeatures = false) =>
+        new InMemoryRows(preprocessing.Transform(this, context, overwrite: ownsFeatures), Count, Dimension);
+
+    internal override IBatchSource Batches(FeaturePreprocessing preprocessing, int seed, int batchRows, ComputeContext context, bool ownsFeatures) =>
+        new InMemoryBatchSource(preprocessing.Transform(this, context, overwrite: ownsFeatures), _labels, Dimension, seed);
+
+    internal override EmbeddingSet Subset(ReadOnlySpan<int> positions, string name) => Select(positions, name);
 
     public ReadOnlySpan<float> Row(int row) => _features.AsSpan(row * Dimension, Dimension);
 
@@ -124,14 +129,6 @@ public sealed class EmbeddingSet
         return Create(name, features, dimension, labels, classList, ids);
     }
 
-    /// <summary>Rows per class, indexed like <see cref="Classes"/>.</summary>
-    public int[] CountPerClass()
-    {
-        var counts = new int[_classes.Length];
-        foreach (var label in _labels) counts[label]++;
-        return counts;
-    }
-
     /// <summary>A new split holding copies of the given rows (in that order), with the same class list.</summary>
     public EmbeddingSet Select(ReadOnlySpan<int> rows, string name)
     {
@@ -150,7 +147,7 @@ public sealed class EmbeddingSet
     }
 
     /// <summary>The same rows re-indexed against another class list that contains every class occurring here.</summary>
-    public EmbeddingSet WithClasses(IReadOnlyList<string> classes)
+    public override EmbeddingSet WithClasses(IReadOnlyList<string> classes)
     {
         var target = CheckClassList(classes, Name);
         if (target.AsSpan().SequenceEqual(_classes)) return this;

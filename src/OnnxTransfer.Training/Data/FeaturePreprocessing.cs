@@ -65,14 +65,12 @@ public sealed class FeaturePreprocessing
     };
 
     /// <summary>Learns the preprocessing of <paramref name="kind"/> from <paramref name="train"/> (and nothing else).</summary>
-    public static FeaturePreprocessing Fit(PreprocessingKind kind, EmbeddingSet train, ComputeOptions? compute = null)
+    public static FeaturePreprocessing Fit(PreprocessingKind kind, TrainingData train, ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Fit(kind, train, (compute ?? ComputeOptions.Default).CreateContext());
+        var context = (compute ?? ComputeOptions.Default).CreateContext();
+        return Fit(kind, train.Rows(Identity, context), context);
     }
-
-    internal static FeaturePreprocessing Fit(PreprocessingKind kind, EmbeddingSet train, ComputeContext context) =>
-        Fit(kind, train.Rows, context);
 
     /// <summary>
     /// Learns from rows in memory or streamed: two passes (mean, then squared deviations), each summing fixed 256-row

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Mlp;
 
 namespace OnnxTransfer.Training.Data;
 
@@ -7,10 +8,9 @@ namespace OnnxTransfer.Training.Data;
 /// A split that is read from its Parquet parts on every pass instead of being loaded: for embeddings larger than the
 /// memory budget. Only the labels (4 bytes per row) stay in memory; features come in chunks of <see cref="ChunkRows"/>
 /// rows (whole multiples of the trainer's blocks), read in dataset order on a background thread while the previous
-/// chunk is computed on. <c>SoftmaxRegressionTrainer.Fit</c>, <c>MlpTrainer.Fit</c> and
-/// <c>ClassificationMetrics.Evaluate</c> accept it where they accept an <see cref="EmbeddingSet"/>.
+/// chunk is computed on.
 /// </summary>
-public sealed class StreamedSplit
+public sealed class StreamedSplit : TrainingData
 {
     private readonly int[] _labels;
     private readonly string[] _classes;
@@ -28,16 +28,15 @@ public sealed class StreamedSplit
 
     public EmbeddingDataset Dataset => Selection.Dataset;
 
-    public string Name => Selection.Name;
+    public override string Name => Selection.Name;
 
-    public int Count => _labels.Length;
+    public override int Count => _labels.Length;
 
-    public int Dimension => Dataset.Dimension;
+    public override int Dimension => Dataset.Dimension;
 
-    /// <summary>Class names, ordinal order; <see cref="LabelIndices"/> index into them.</summary>
-    public IReadOnlyList<string> Classes => _classes;
+    public override IReadOnlyList<string> Classes => _classes;
 
-    public ReadOnlySpan<int> LabelIndices => _labels;
+    public override bool IsStreamed => true;
 
     /// <summary>Rows per chunk read at a time (a multiple of 2048); two chunk buffers and one row group are in memory.</summary>
     public int ChunkRows { get; }
@@ -60,27 +59,29 @@ public sealed class StreamedSplit
         public void Add() => Interlocked.Increment(ref _count);
     }
 
-    internal LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
 
-    internal int[] LabelArray => _labels;
+    internal override int[] LabelArray => _labels;
 
-    public int[] CountPerClass() => Labelled.CountPerClass();
+    /// <summary>The rows, re-read and preprocessed chunk by chunk on every pass.</summary>
+    internal override IRowChunks Rows(FeaturePreprocessing preprocessing, ComputeContext context, bool ownsFeatures = false) =>
+        new StreamedChunks(this, preprocessing, context);
 
-    /// <summary>The rows, preprocessed with <paramref name="preprocessing"/>, chunk by chunk.</summary>
-    internal IRowChunks Chunks(FeaturePreprocessing preprocessing, ComputeContext context) => new StreamedChunks(this, preprocessing, context);
+    /// <summary>Batches shuffled within a window of <see cref="ChunkRows"/> rows (see <see cref="StreamedBatchSource"/>).</summary>
+    internal override IBatchSource Batches(FeaturePreprocessing preprocessing, int seed, int batchRows, ComputeContext context, bool ownsFeatures) =>
+        new StreamedBatchSource(this, preprocessing, seed, ChunkRows, batchRows);
 
     internal void CountPass() => _passes.Add();
 
     /// <summary>The rows at the given positions (ascending) as another streamed split with the same classes.</summary>
-    internal StreamedSplit Subset(ReadOnlySpan<int> positions, string name)
+    internal override StreamedSplit Subset(ReadOnlySpan<int> positions, string name)
     {
         var labels = new int[positions.Length];
         for (int i = 0; i < positions.Length; i++) labels[i] = _labels[positions[i]];
         return new StreamedSplit(Selection.Subset(positions, name), _classes, labels, ChunkRows, _passes);
     }
 
-    /// <summary>The same rows indexed against another class list that contains every class occurring here.</summary>
-    internal StreamedSplit WithClasses(IReadOnlyList<string> classes)
+    public override StreamedSplit WithClasses(IReadOnlyList<string> classes)
     {
         if (classes.SequenceEqual(_classes, StringComparer.Ordinal)) return this;
         var target = classes.ToArray();

@@ -4,7 +4,7 @@ namespace OnnxTransfer.Training.Data;
 internal static class TrainingChecks
 {
     /// <summary>At least two classes, and every class of the list present in the split.</summary>
-    public static int[] RequireTrainable(EmbeddingSet train) => RequireTrainable(train.Labelled);
+    public static int[] RequireTrainable(TrainingData train) => RequireTrainable(train.Labelled);
 
     public static int[] RequireTrainable(LabelledRows train)
     {

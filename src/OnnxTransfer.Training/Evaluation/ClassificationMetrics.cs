@@ -56,23 +56,11 @@ public sealed class ClassificationMetrics
 
     /// <summary>Runs <paramref name="head"/> on <paramref name="set"/> (labels matched by name) and scores it.</summary>
     /// <exception cref="TrainingDataException">Dimension mismatch, or labels the head does not know.</exception>
-    public static ClassificationMetrics Evaluate(Head head, EmbeddingSet set, ComputeOptions? compute = null, int calibrationBins = DefaultCalibrationBins)
-    {
-        ArgumentNullException.ThrowIfNull(head);
-        ArgumentNullException.ThrowIfNull(set);
-        head.CheckDimension(set);
-        var aligned = set.WithClasses(head.Labels);
-        var probabilities = head.PredictProba(aligned, compute);
-        return Compute(set.Name, head.Labels, aligned.LabelIndices, probabilities, calibrationBins);
-    }
-
-    /// <summary>Runs <paramref name="head"/> on a streamed split (read chunk by chunk) and scores it.</summary>
-    /// <exception cref="TrainingDataException">Dimension mismatch, or labels the head does not know.</exception>
-    public static ClassificationMetrics Evaluate(Head head, StreamedSplit split, ComputeOptions? compute = null, int calibrationBins = DefaultCalibrationBins)
+    public static ClassificationMetrics Evaluate(Head head, TrainingData split, ComputeOptions? compute = null, int calibrationBins = DefaultCalibrationBins)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(split);
-        head.CheckDimension(split.Name, split.Dimension);
+        head.CheckDimension(split);
         var aligned = split.WithClasses(head.Labels);
         var probabilities = head.PredictProba(aligned, compute);
         return Compute(split.Name, head.Labels, aligned.LabelIndices, probabilities, calibrationBins);

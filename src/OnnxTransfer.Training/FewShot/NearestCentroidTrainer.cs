@@ -29,22 +29,12 @@ public sealed class NearestCentroidTrainer(double scale = NearestCentroidTrainer
         ? scale
         : throw new ArgumentOutOfRangeException(nameof(scale), scale, "The logit scale must be finite and > 0.");
 
-    /// <summary>Learns the centroids of a split in memory.</summary>
+    /// <summary>Learns the centroids of a split in one pass over its rows.</summary>
     /// <exception cref="TrainingDataException">A class of the split has no rows.</exception>
-    public Head Fit(EmbeddingSet train)
+    public Head Fit(TrainingData train)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Fit(train.Labelled, train.Rows);
-    }
-
-    /// <summary>Learns the centroids of a streamed split in one pass.</summary>
-    public Head Fit(StreamedSplit train)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        var context = (compute ?? ComputeOptions.Default).CreateContext();
-        var head = Fit(train.Labelled, train.Chunks(FeaturePreprocessing.Identity, context));
-        train.CountPass();
-        return head;
+        return Fit(train.Labelled, train.Rows(FeaturePreprocessing.Identity, (compute ?? ComputeOptions.Default).CreateContext()));
     }
 
     private Head Fit(LabelledRows labelled, IRowChunks rows)

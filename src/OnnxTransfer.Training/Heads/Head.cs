@@ -81,48 +81,25 @@ public sealed class Head
         return probabilities;
     }
 
-    /// <summary>Class probabilities for a split (its dimension is checked against the head).</summary>
-    public float[] PredictProba(EmbeddingSet set, ComputeOptions? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(set);
-        CheckDimension(set);
-        var probabilities = new float[(long)set.Count * ClassCount];
-        new HeadForward(this, (compute ?? ComputeOptions.Default).CreateContext()).Probabilities(set.FeatureArray, set.Count, probabilities);
-        return probabilities;
-    }
-
-    /// <summary>Class probabilities for a streamed split, computed chunk by chunk as it is read.</summary>
-    public float[] PredictProba(StreamedSplit split, ComputeOptions? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(split);
-        CheckDimension(split.Name, split.Dimension);
-        var probabilities = new float[(long)split.Count * ClassCount];
-        var context = (compute ?? ComputeOptions.Default).CreateContext();
-        var forward = new HeadForward(this, context);
-        split.Chunks(FeaturePreprocessing.Identity, context).ForEach((features, firstRow, rows) => forward.Probabilities(features, rows, probabilities, firstRow));
-        return probabilities;
-    }
+    /// <summary>Class probabilities for a split (its dimension is checked against the head), chunk by chunk.</summary>
+    public float[] PredictProba(TrainingData split, ComputeOptions? compute = null) => Forward(split, compute, softmax: true);
 
     /// <summary>The last layer's logits <c>[rows, ClassCount]</c> for a split (softmax of a row gives its probabilities).</summary>
-    public float[] Logits(EmbeddingSet set, ComputeOptions? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(set);
-        CheckDimension(set);
-        var logits = new float[(long)set.Count * ClassCount];
-        new HeadForward(this, (compute ?? ComputeOptions.Default).CreateContext()).Logits(set.FeatureArray, set.Count, logits);
-        return logits;
-    }
+    public float[] Logits(TrainingData split, ComputeOptions? compute = null) => Forward(split, compute, softmax: false);
 
-    /// <summary>The last layer's logits for a streamed split, chunk by chunk.</summary>
-    public float[] Logits(StreamedSplit split, ComputeOptions? compute = null)
+    private float[] Forward(TrainingData split, ComputeOptions? compute, bool softmax)
     {
         ArgumentNullException.ThrowIfNull(split);
-        CheckDimension(split.Name, split.Dimension);
-        var logits = new float[(long)split.Count * ClassCount];
+        CheckDimension(split);
+        var output = new float[(long)split.Count * ClassCount];
         var context = (compute ?? ComputeOptions.Default).CreateContext();
         var forward = new HeadForward(this, context);
-        split.Chunks(FeaturePreprocessing.Identity, context).ForEach((features, firstRow, rows) => forward.Logits(features, rows, logits, firstRow));
-        return logits;
+        split.Rows(FeaturePreprocessing.Identity, context).ForEach((features, firstRow, rows) =>
+        {
+            if (softmax) forward.Probabilities(features, rows, output, firstRow);
+            else forward.Logits(features, rows, output, firstRow);
+        });
+        return output;
     }
 
     /// <summary>The most probable class index per row (ties: the lower index).</summary>
@@ -132,7 +109,7 @@ public sealed class Head
     public string[] PredictLabels(ReadOnlySpan<float> features, ComputeOptions? compute = null) =>
         Array.ConvertAll(Predict(features, compute), c => _labels[c]);
 
-    internal void CheckDimension(EmbeddingSet set) => CheckDimension(set.Name, set.Dimension);
+    internal void CheckDimension(TrainingData split) => CheckDimension(split.Name, split.Dimension);
 
     internal void CheckDimension(string split, int dimension)
     {

@@ -11,24 +11,13 @@ namespace OnnxTransfer.Training.Linear;
 internal sealed class PreparedSplit
 {
     /// <param name="ownsFeatures">True when <paramref name="train"/> is a private copy whose features may be preprocessed in place.</param>
-    public PreparedSplit(EmbeddingSet train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false)
+    public PreparedSplit(TrainingData train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false)
     {
         Labelled = train.Labelled;
         CountPerClass = TrainingChecks.RequireTrainable(Labelled);
         ClassWeights = classWeights.Resolve(Labelled);
-        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train, context);
-        Rows = new InMemoryRows(Preprocessing.Transform(train, context, overwrite: ownsFeatures), train.Count, train.Dimension);
-        WeightSum = SumWeights();
-    }
-
-    /// <summary>A streamed split: statistics in two streaming passes, then every objective evaluation streams the rows.</summary>
-    public PreparedSplit(StreamedSplit train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context)
-    {
-        Labelled = train.Labelled;
-        CountPerClass = TrainingChecks.RequireTrainable(Labelled);
-        ClassWeights = classWeights.Resolve(Labelled);
-        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train.Chunks(FeaturePreprocessing.Identity, context), context);
-        Rows = train.Chunks(Preprocessing, context);
+        Preprocessing = FeaturePreprocessing.Fit(preprocessing, train.Rows(FeaturePreprocessing.Identity, context), context);
+        Rows = train.Rows(Preprocessing, context, ownsFeatures);
         WeightSum = SumWeights();
     }
 

@@ -26,24 +26,12 @@ public sealed class SoftmaxRegressionTrainer
 
     /// <summary>
     /// Fits on <paramref name="train"/>. With <paramref name="warmStart"/> (a softmax-regression head over the same
-    /// labels and dimension) L-BFGS starts from its weights, re-expressed in this fit's standardisation.
+    /// labels and dimension) L-BFGS starts from its weights, re-expressed in this fit's standardisation. A streamed split
+    /// takes two streaming passes for the statistics, then one per L-BFGS evaluation, accumulating the full gradient over
+    /// the chunks in order: the head equals the one learnt from the same rows loaded into memory.
     /// </summary>
     /// <exception cref="TrainingDataException">One class only, a class without rows, or a mismatched warm start.</exception>
-    public Head Fit(EmbeddingSet train, Head? warmStart = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        var stopwatch = Stopwatch.StartNew();
-        var context = _compute.CreateContext();
-        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
-        return Fit(prepared, Settings, context, warmStart, stopwatch);
-    }
-
-    /// <summary>
-    /// Fits on a split streamed from its Parquet parts (larger than the memory budget): standardisation statistics in
-    /// two streaming passes, then every L-BFGS evaluation accumulates the full gradient over the chunks in order. The
-    /// head equals the one <see cref="Fit(EmbeddingSet, Head?)"/> learns from the same rows loaded into memory.
-    /// </summary>
-    public Head Fit(StreamedSplit train, Head? warmStart = null)
+    public Head Fit(TrainingData train, Head? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();

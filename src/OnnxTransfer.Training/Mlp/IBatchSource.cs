@@ -4,10 +4,10 @@ namespace OnnxTransfer.Training.Mlp;
 
 /// <summary>
 /// Where the MLP's mini-batches come from: an epoch is started, then batches of preprocessed rows and their class
-/// indices are copied out until the epoch ends. In memory today; an embedding cache larger than memory (phase 2)
-/// implements the same contract by shuffling row groups and rows within a window.
+/// indices are copied out until the epoch ends: from rows in memory, or streamed (<see cref="StreamedBatchSource"/>,
+/// shuffling row groups and rows within a window). Disposing releases a streamed source's open part.
 /// </summary>
-internal interface IBatchSource
+internal interface IBatchSource : IDisposable
 {
     int Dimension { get; }
 
@@ -48,5 +48,9 @@ internal sealed class InMemoryBatchSource(float[] features, int[] labels, int di
         }
         _position += rows;
         return rows;
+    }
+
+    public void Dispose()
+    {
     }
 }

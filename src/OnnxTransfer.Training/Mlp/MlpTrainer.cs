@@ -32,66 +32,27 @@ public sealed class MlpTrainer
     /// stratified <see cref="MlpSettings.ValidationFraction"/> of <paramref name="train"/> (never a test split).
     /// Preprocessing and balanced class weights are learned on the rows actually trained on.
     /// <paramref name="warmStart"/> (an MLP head of the same architecture and labels) replaces the random initialisation.
+    /// A streamed split's mini-batches come from a <see cref="StreamedBatchSource"/>: every epoch visits the row groups
+    /// in a new seeded order and shuffles rows within a window of <see cref="StreamedSplit.ChunkRows"/> rows (see the
+    /// module README); it converges like the in-memory fit, not to the same bits.
     /// </summary>
     /// <exception cref="TrainingDataException">One class only, a class without rows, mismatched splits or warm start.</exception>
-    public Head Fit(EmbeddingSet train, EmbeddingSet? validation = null, Head? warmStart = null)
+    public Head Fit(TrainingData train, TrainingData? validation = null, Head? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Fit(train, validation, warmStart, _compute.CreateContext());
     }
 
-    internal Head Fit(EmbeddingSet train, EmbeddingSet? validation, Head? warmStart, ComputeContext context)
+    internal Head Fit(TrainingData train, TrainingData? validation, Head? warmStart, ComputeContext context)
     {
         var stopwatch = Stopwatch.StartNew();
         TrainingChecks.RequireTrainable(train);
         (var fitPart, validation) = SplitForEarlyStopping(train, validation);
-        var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart, context);
+        var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Rows(FeaturePreprocessing.Identity, context), context);
         // A carved-out part is this fit's own copy and can be preprocessed in place; the caller's splits are left alone.
         bool carved = !ReferenceEquals(fitPart, train);
-        var x = preprocessing.Transform(fitPart, context, overwrite: carved);
-        var validationRows = validation is null ? null
-            : new ValidationRows(new InMemoryRows(preprocessing.Transform(validation, context, overwrite: carved), validation.Count, validation.Dimension), validation.LabelArray);
-        var source = new InMemoryBatchSource(x, fitPart.LabelArray, fitPart.Dimension, Settings.Seed);
-        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
-    }
-
-    /// <summary>
-    /// Fits on a split streamed from its Parquet parts (larger than the memory budget). Mini-batches come from a
-    /// <see cref="StreamedBatchSource"/>: every epoch visits the row groups in a new seeded order and shuffles rows
-    /// within a window of <see cref="StreamedSplit.ChunkRows"/> rows, so batches are well mixed when a window spans many
-    /// row groups (see the module README). Early stopping watches <paramref name="validation"/> or a stratified carve-out
-    /// of <paramref name="train"/>, evaluated by streaming. Converges like the in-memory fit, not to the same bits.
-    /// </summary>
-    public Head Fit(StreamedSplit train, StreamedSplit? validation = null, Head? warmStart = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        return Fit(train, validation, warmStart, _compute.CreateContext());
-    }
-
-    internal Head Fit(StreamedSplit train, StreamedSplit? validation, Head? warmStart, ComputeContext context)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        TrainingChecks.RequireTrainable(train.Labelled);
-        var fitPart = train;
-        if (validation is not null)
-        {
-            if (validation.Dimension != train.Dimension)
-                throw new TrainingDataException(
-                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
-            validation = validation.WithClasses(train.Classes);
-        }
-        else if (Settings.ValidationFraction > 0)
-        {
-            var (kept, heldOut) = StratifiedSplit.HoldOut(train.Labelled, Settings.ValidationFraction, Settings.Seed);
-            if (heldOut.Length > 0)
-            {
-                fitPart = train.Subset(kept, train.Name);
-                validation = train.Subset(heldOut, train.Name + "/validation");
-            }
-        }
-        var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Chunks(FeaturePreprocessing.Identity, context), context);
-        var validationRows = validation is null ? null : new ValidationRows(validation.Chunks(preprocessing, context), validation.LabelArray);
-        using var source = new StreamedBatchSource(fitPart, preprocessing, Settings.Seed, fitPart.ChunkRows, Settings.ResolveBatchSize(fitPart.Count));
+        using var source = fitPart.Batches(preprocessing, Settings.Seed, Settings.ResolveBatchSize(fitPart.Count), context, ownsFeatures: carved);
+        var validationRows = validation is null ? null : new ValidationRows(validation.Rows(preprocessing, context, ownsFeatures: carved), validation.LabelArray);
         return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
     }
 
@@ -185,7 +146,7 @@ public sealed class MlpTrainer
     }
 
     /// <summary>The rows to fit on and the rows early stopping watches: the given validation split, or a carve-out.</summary>
-    private (EmbeddingSet Fit, EmbeddingSet? Validation) SplitForEarlyStopping(EmbeddingSet train, EmbeddingSet? validation)
+    private (TrainingData Fit, TrainingData? Validation) SplitForEarlyStopping(TrainingData train, TrainingData? validation)
     {
         if (validation is not null)
         {
@@ -195,8 +156,8 @@ public sealed class MlpTrainer
             return (train, validation.WithClasses(train.Classes));
         }
         if (Settings.ValidationFraction == 0) return (train, null);
-        var (kept, heldOut) = StratifiedSplit.HoldOut(train, Settings.ValidationFraction, Settings.Seed);
-        return heldOut.Length == 0 ? (train, null) : (train.Select(kept, train.Name), train.Select(heldOut, train.Name + "/validation"));
+        var (kept, heldOut) = StratifiedSplit.HoldOut(train.Labelled, Settings.ValidationFraction, Settings.Seed);
+        return heldOut.Length == 0 ? (train, null) : (train.Subset(kept, train.Name), train.Subset(heldOut, train.Name + "/validation"));
     }
 
     /// <summary>Preprocessed validation rows (in memory or streamed) and their class indices.</summary>

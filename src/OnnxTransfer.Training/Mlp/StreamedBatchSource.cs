@@ -13,7 +13,7 @@ namespace OnnxTransfer.Training.Mlp;
 /// them so), a window spanning many row groups is what keeps batches mixed — the in-memory source's full shuffle is the
 /// limit of a window as large as the split.
 /// </summary>
-internal sealed class StreamedBatchSource : IBatchSource, IDisposable
+internal sealed class StreamedBatchSource : IBatchSource
 {
     private readonly StreamedSplit _split;
     private readonly FeaturePreprocessing _preprocessing;

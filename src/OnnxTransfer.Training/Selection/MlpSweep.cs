@@ -52,21 +52,9 @@ public sealed class MlpSweep
     }
 
     /// <summary>Scores every candidate, then refits the best on all of <paramref name="train"/>.</summary>
-    public SweepResult Fit(EmbeddingSet train, EmbeddingSet? validation = null)
+    public SweepResult Fit(TrainingData train, TrainingData? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
-    }
-
-    /// <summary>As <see cref="Fit(EmbeddingSet, EmbeddingSet?)"/> on streamed splits: every fit streams its rows.</summary>
-    public SweepResult Fit(StreamedSplit train, StreamedSplit? validation = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
-    }
-
-    private SweepResult Fit(SplitSource train, SplitSource? validation)
-    {
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
         TrainingChecks.RequireTrainable(train.Labelled);
@@ -78,8 +66,8 @@ public sealed class MlpSweep
         {
             int candidate = task / folds, fold = task % folds;
             var (fitRows, heldOut) = partitions[fold];
-            var head = fitRows.FitMlp(new MlpTrainer(_candidates[candidate]), null, inner);
-            var metrics = heldOut.Evaluate(head, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+            var head = new MlpTrainer(_candidates[candidate]).Fit(fitRows, null, null, inner);
+            var metrics = ClassificationMetrics.Evaluate(head, heldOut, inner.Options);
             results[task] = (metrics, head.Training!.History!.Epochs.Count, head.Training.Seconds);
         });
 
@@ -91,7 +79,7 @@ public sealed class MlpSweep
                 mine.Select(r => r.Metrics).ToArray(), Metric, mine.Average(r => r.Epochs), allConverged: true, mine.Average(r => r.Seconds));
         }
         int best = SweepResult.SelectBest(points, Metric, Enumerable.Range(0, points.Length).ToArray());
-        var refit = train.FitMlp(new MlpTrainer(_candidates[best], _compute), validation, context);
+        var refit = new MlpTrainer(_candidates[best], _compute).Fit(train, validation, null, context);
         return new SweepResult
         {
             Metric = Metric,

@@ -72,17 +72,12 @@ public sealed class SoftmaxPathSearch
     /// <summary>Out-of-fold logits of every training row at the chosen C (row order of the training split), for calibration.</summary>
     public sealed record OutOfFold(float[] Logits, int[] Labels, int Classes);
 
-    public SweepResult Fit(EmbeddingSet train) => Fit(SplitSource.Of(train ?? throw new ArgumentNullException(nameof(train))), out _);
+    public SweepResult Fit(TrainingData train) => Fit(train, out _);
 
-    public SweepResult Fit(StreamedSplit train) => Fit(SplitSource.Of(train ?? throw new ArgumentNullException(nameof(train))), out _);
-
-    /// <summary>As <see cref="Fit(EmbeddingSet)"/>, also giving the folds' held-out logits at the chosen C.</summary>
-    public SweepResult Fit(EmbeddingSet train, out OutOfFold outOfFold) => Fit(SplitSource.Of(train ?? throw new ArgumentNullException(nameof(train))), out outOfFold);
-
-    public SweepResult Fit(StreamedSplit train, out OutOfFold outOfFold) => Fit(SplitSource.Of(train ?? throw new ArgumentNullException(nameof(train))), out outOfFold);
-
-    private SweepResult Fit(SplitSource train, out OutOfFold outOfFold)
+    /// <summary>As <see cref="Fit(TrainingData)"/>, also giving the folds' held-out logits at the chosen C.</summary>
+    public SweepResult Fit(TrainingData train, out OutOfFold outOfFold)
     {
+        ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
         TrainingChecks.RequireTrainable(train.Labelled);
@@ -91,7 +86,7 @@ public sealed class SoftmaxPathSearch
         int folds = partitions.Count;
         var prepared = new PreparedSplit[folds];
         ParallelFits.Run(context, folds, (fold, inner) =>
-            prepared[fold] = partitions[fold].Fit.Prepare(Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: true));
+            prepared[fold] = new PreparedSplit(partitions[fold].Fit, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: true));
         var theta = new double[folds][];
         for (int fold = 0; fold < folds; fold++) theta[fold] = new double[SoftmaxRegressionTrainer.ParameterCount(prepared[fold], Settings)];
 
@@ -135,7 +130,7 @@ public sealed class SoftmaxPathSearch
 
         // Refit on the whole split from the folds' mean optimum (close to it; L-BFGS converges to the same optimum).
         var chosen = evaluated[best];
-        var full = train.Prepare(Settings.Preprocessing, Settings.ClassWeights, context, ownsFeatures: false);
+        var full = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
         var start = new double[SoftmaxRegressionTrainer.ParameterCount(full, Settings)];
         if (start.Length == chosen.FoldTheta[0].Length)
         {
@@ -171,7 +166,7 @@ public sealed class SoftmaxPathSearch
     }
 
     /// <summary>One C for every fold side by side, each fold continuing from (and updating) its θ.</summary>
-    private Evaluated Evaluate(double c, double[][] theta, PreparedSplit[] prepared, List<(SplitSource Fit, SplitSource HeldOut)> partitions, ComputeContext context)
+    private Evaluated Evaluate(double c, double[][] theta, PreparedSplit[] prepared, List<(TrainingData Fit, TrainingData HeldOut)> partitions, ComputeContext context)
     {
         int folds = prepared.Length;
         var metrics = new ClassificationMetrics[folds];
@@ -182,7 +177,7 @@ public sealed class SoftmaxPathSearch
         ParallelFits.Run(context, folds, (fold, inner) =>
         {
             var head = SoftmaxRegressionTrainer.FitFrom(prepared[fold], Settings with { C = c, Tolerance = Settings.Tolerance * SearchToleranceFactor }, inner, theta[fold]);
-            metrics[fold] = partitions[fold].HeldOut.Evaluate(head, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+            metrics[fold] = ClassificationMetrics.Evaluate(head, partitions[fold].HeldOut, inner.Options);
             heads[fold] = head;
             iterations[fold] = head.Training!.Optimization!.Iterations;
             converged[fold] = head.Training.Optimization.Converged;
@@ -195,16 +190,16 @@ public sealed class SoftmaxPathSearch
 
     /// <summary>Every training row's logits from the fold model that did not see it.</summary>
     private static OutOfFold OutOfFoldLogits(LabelledRows train, List<(int[] Train, int[] HeldOut)> scheme,
-        List<(SplitSource Fit, SplitSource HeldOut)> partitions, Head[] foldHeads, ComputeContext context)
+        List<(TrainingData Fit, TrainingData HeldOut)> partitions, Head[] foldHeads, ComputeContext context)
     {
-        var compute = new ComputeOptions { Blas = context.Blas, DegreeOfParallelism = context.DegreeOfParallelism };
+        var compute = context.Options;
         int classes = train.Classes.Count;
         var logits = new float[(long)train.Count * classes];
         var labels = new int[train.Count];
         for (int fold = 0; fold < scheme.Count; fold++)
         {
             var heldOut = scheme[fold].HeldOut;
-            var foldLogits = partitions[fold].HeldOut.Logits(foldHeads[fold], compute);
+            var foldLogits = foldHeads[fold].Logits(partitions[fold].HeldOut, compute);
             for (int i = 0; i < heldOut.Length; i++)
             {
                 foldLogits.AsSpan(i * classes, classes).CopyTo(logits.AsSpan(heldOut[i] * classes, classes));

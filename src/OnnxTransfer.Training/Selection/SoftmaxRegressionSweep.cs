@@ -61,21 +61,9 @@ public sealed class SoftmaxRegressionSweep
     /// Scores the grid on <paramref name="train"/> (k-fold or hold-out per <see cref="Validation"/>, or on
     /// <paramref name="validation"/> when given) and refits the best C on all of <paramref name="train"/>.
     /// </summary>
-    public SweepResult Fit(EmbeddingSet train, EmbeddingSet? validation = null)
+    public SweepResult Fit(TrainingData train, TrainingData? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
-    }
-
-    /// <summary>As <see cref="Fit(EmbeddingSet, EmbeddingSet?)"/> on streamed splits: every fold streams its rows.</summary>
-    public SweepResult Fit(StreamedSplit train, StreamedSplit? validation = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        return Fit(SplitSource.Of(train), validation is null ? null : SplitSource.Of(validation));
-    }
-
-    private SweepResult Fit(SplitSource train, SplitSource? validation)
-    {
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
         TrainingChecks.RequireTrainable(train.Labelled);
@@ -88,13 +76,13 @@ public sealed class SoftmaxRegressionSweep
         {
             var (fitRows, heldOut) = partitions[fold];
             // The fold's rows are the sweep's own copy (or, with an explicit validation split, the caller's: left alone).
-            var prepared = fitRows.Prepare(Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
+            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
             var theta = new double[SoftmaxRegressionTrainer.ParameterCount(prepared, Settings)];
             var foldResults = new (ClassificationMetrics, int, bool, double)[_grid.Length];
             foreach (int point in path)
             {
                 var head = SoftmaxRegressionTrainer.FitFrom(prepared, Settings with { C = _grid[point] }, inner, theta);
-                var metrics = heldOut.Evaluate(head, new ComputeOptions { Blas = inner.Blas, DegreeOfParallelism = inner.DegreeOfParallelism });
+                var metrics = ClassificationMetrics.Evaluate(head, heldOut, inner.Options);
                 var report = head.Training!.Optimization!;
                 foldResults[point] = (metrics, report.Iterations, report.Converged, head.Training.Seconds);
             }
@@ -110,7 +98,7 @@ public sealed class SoftmaxRegressionSweep
         }
         // Ties go to the smaller C (stronger regularisation).
         int best = SweepResult.SelectBest(points, Metric, path);
-        var refit = train.FitSoftmax(new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute));
+        var refit = new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute).Fit(train);
         return new SweepResult
         {
             Metric = Metric,
@@ -126,17 +114,17 @@ public sealed class SoftmaxRegressionSweep
 /// <summary>The (fit, held-out) pairs of a sweep: the explicit validation split, or the scheme's folds.</summary>
 internal static class SweepPartitions
 {
-    public static List<(SplitSource Fit, SplitSource HeldOut)> Create(SplitSource train, SplitSource? validation, ValidationScheme scheme)
+    public static List<(TrainingData Fit, TrainingData HeldOut)> Create(TrainingData train, TrainingData? validation, ValidationScheme scheme)
     {
         if (validation is not null)
         {
-            if (validation.Labelled.Dimension != train.Labelled.Dimension)
+            if (validation.Dimension != train.Dimension)
                 throw new TrainingDataException(
-                    $"Validation split '{validation.Name}' has {validation.Labelled.Dimension}-d embeddings, training split '{train.Name}' {train.Labelled.Dimension}-d.", validation.Name);
-            return [(train, validation.WithClasses(train.Labelled.Classes))];
+                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
+            return [(train, validation.WithClasses(train.Classes))];
         }
         var partitions = scheme.Partitions(train.Labelled);
-        var result = new List<(SplitSource, SplitSource)>(partitions.Count);
+        var result = new List<(TrainingData, TrainingData)>(partitions.Count);
         for (int fold = 0; fold < partitions.Count; fold++)
         {
             var (fitRows, heldOutRows) = partitions[fold];

@@ -11,7 +11,7 @@ public static class StratifiedSplit
     /// fold gets ⌊n_c/k⌋ or ⌈n_c/k⌉ rows of class c (as scikit-learn's StratifiedKFold, up to the shuffle).
     /// </summary>
     /// <exception cref="TrainingDataException">A class with fewer rows than folds (some fold would lack it).</exception>
-    public static int[] Folds(EmbeddingSet set, int folds, int seed)
+    public static int[] Folds(TrainingData set, int folds, int seed)
     {
         ArgumentNullException.ThrowIfNull(set);
         return Folds(set.Labelled, folds, seed);
@@ -45,7 +45,7 @@ public static class StratifiedSplit
     /// Holds out ⌈fraction·n_c⌉ rows of each class c with at least two rows (shuffled with the seed); returns (kept, held out)
     /// row indices in ascending order.
     /// </summary>
-    public static (int[] Kept, int[] HeldOut) HoldOut(EmbeddingSet set, double fraction, int seed)
+    public static (int[] Kept, int[] HeldOut) HoldOut(TrainingData set, double fraction, int seed)
     {
         ArgumentNullException.ThrowIfNull(set);
         return HoldOut(set.Labelled, fraction, seed);

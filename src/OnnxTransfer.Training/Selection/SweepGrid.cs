@@ -191,12 +191,7 @@ public sealed class SweepGrid
     }
 
     /// <summary>Scores the candidates on <paramref name="train"/> by the grid's validation scheme and refits the best.</summary>
-    public SweepResult Run(EmbeddingSet train, ComputeOptions? compute = null) => Kind == Head.MlpKind
-        ? new MlpSweep(Mlp!, Validation, Metric, compute).Fit(train)
-        : new SoftmaxRegressionSweep(Softmax, C, Validation, Metric, compute).Fit(train);
-
-    /// <summary>As <see cref="Run(EmbeddingSet, ComputeOptions?)"/> on a streamed split.</summary>
-    public SweepResult Run(StreamedSplit train, ComputeOptions? compute = null) => Kind == Head.MlpKind
+    public SweepResult Run(TrainingData train, ComputeOptions? compute = null) => Kind == Head.MlpKind
         ? new MlpSweep(Mlp!, Validation, Metric, compute).Fit(train)
         : new SoftmaxRegressionSweep(Softmax, C, Validation, Metric, compute).Fit(train);
 

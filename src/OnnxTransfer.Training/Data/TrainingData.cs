@@ -1,0 +1,56 @@
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Mlp;
+
+namespace OnnxTransfer.Training.Data;
+
+/// <summary>
+/// A split of labelled embeddings as every trainer, sweep, calibration and evaluation takes it. Where the features live
+/// is a property of the data, not a second API: loaded into one buffer (<see cref="EmbeddingSet"/>) or read from the
+/// cache's Parquet parts on every pass (<see cref="StreamedSplit"/>, for splits larger than the memory budget). Trainers
+/// see rows as chunks (<see cref="IRowChunks"/>); chunks hold whole row blocks, so both placements give the same bits.
+/// </summary>
+public abstract class TrainingData
+{
+    private protected TrainingData()
+    {
+    }
+
+    /// <summary>The split's name (<c>train</c>, <c>val</c>, <c>test</c>, a fold…), used in messages and reports.</summary>
+    public abstract string Name { get; }
+
+    public abstract int Count { get; }
+
+    public abstract int Dimension { get; }
+
+    /// <summary>Class names, distinct and in ordinal order; <see cref="LabelIndices"/> index into this list.</summary>
+    public abstract IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The class index of every row.</summary>
+    public ReadOnlySpan<int> LabelIndices => LabelArray;
+
+    /// <summary>True when the features are read from the parts on every pass instead of being held in memory.</summary>
+    public abstract bool IsStreamed { get; }
+
+    /// <summary>Rows per class, indexed like <see cref="Classes"/>.</summary>
+    public int[] CountPerClass() => Labelled.CountPerClass();
+
+    /// <summary>The same rows indexed against another class list that contains every class occurring here.</summary>
+    public abstract TrainingData WithClasses(IReadOnlyList<string> classes);
+
+    /// <summary>The split's labels without its features.</summary>
+    internal abstract LabelledRows Labelled { get; }
+
+    internal abstract int[] LabelArray { get; }
+
+    /// <summary>The rows at <paramref name="positions"/> (ascending) with the same classes; in memory a private copy.</summary>
+    internal abstract TrainingData Subset(ReadOnlySpan<int> positions, string name);
+
+    /// <summary>
+    /// The rows, preprocessed, chunk by chunk. <paramref name="ownsFeatures"/>: the rows are a private copy (a fold, a
+    /// carve-out) that may be preprocessed in place; otherwise the caller's features are left alone.
+    /// </summary>
+    internal abstract IRowChunks Rows(FeaturePreprocessing preprocessing, ComputeContext context, bool ownsFeatures = false);
+
+    /// <summary>Shuffled mini-batches of the preprocessed rows for the MLP (see <see cref="IBatchSource"/>).</summary>
+    internal abstract IBatchSource Batches(FeaturePreprocessing preprocessing, int seed, int batchRows, ComputeContext context, bool ownsFeatures);
+}

@@ -1,0 +1,149 @@
+using OnnxTransfer.Training.Calibration;
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.FewShot;
+using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
+using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Selection;
+
+namespace OnnxTransfer.Training.Workflow;
+
+/// <summary>
+/// The training workflow the command line runs, as a plain API: place the splits of a dataset (in memory or streamed,
+/// as the memory budget allows), fit or sweep on the training split, calibrate, and score the head on the training and
+/// evaluation splits. The evaluation split is only ever scored, never used to choose anything.
+/// </summary>
+public static class HeadTrainingRun
+{
+    /// <summary>Fits the head <paramref name="settings"/> describe on <paramref name="plan"/>'s training split.</summary>
+    public static HeadTrainingResult Train(EmbeddingDataset dataset, SplitPlan plan, HeadTrainingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(settings);
+        // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
+        // together: about one copy of the split per fold) and the refit's preprocessed copy.
+        var (train, evaluation) = Place(dataset, plan, settings.Budget, settings.CrossValidates ? 2 + (settings.Folds ?? 5) : 2);
+        var notes = new List<string>();
+        var fit = settings.IsCentroid ? FitCentroid(train.Data, settings)
+            : settings.IsMlp ? FitMlp(train.Data, settings)
+            : FitSoftmax(train.Data, settings, notes);
+        var head = fit.Head;
+        if (fit.Calibration is { } calibrated)
+        {
+            head = calibrated.Head;
+            if (calibrated.Skipped is { } skipped) notes.Add(skipped);
+        }
+        var metrics = Score(head, train, evaluation, settings.Compute);
+        // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
+        var before = evaluation is not null && !ReferenceEquals(head, fit.Head) ? ClassificationMetrics.Evaluate(fit.Head, evaluation.Data, settings.Compute) : null;
+        return new HeadTrainingResult
+        {
+            Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
+            Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes,
+        };
+    }
+
+    /// <summary>Ranks the candidates of <paramref name="grid"/> on the training split, refits the best and scores it.</summary>
+    public static HeadTrainingResult Sweep(EmbeddingDataset dataset, SplitPlan plan, SweepGrid grid, ComputeOptions compute, MemoryBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(grid);
+        var (train, evaluation) = Place(dataset, plan, budget, 2 + compute.DegreeOfParallelism);
+        var sweep = grid.Run(train.Data, compute);
+        return new HeadTrainingResult
+        {
+            Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = sweep.Head, Sweep = sweep,
+            Metrics = Score(sweep.Head, train, evaluation, compute),
+        };
+    }
+
+    /// <summary>Scores a trained head on <paramref name="split"/> (null: every row), its labels matched by name.</summary>
+    public static HeadTrainingResult Evaluate(EmbeddingDataset dataset, string? split, Head head, ComputeOptions compute, MemoryBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(head);
+        var data = PlacedSplit.Place(dataset, split, head.Labels, budget, 1);
+        return new HeadTrainingResult
+        {
+            Dataset = dataset, Placements = Placements(data, null), Head = head, Metrics = Score(head, data, null, compute),
+        };
+    }
+
+    private static (PlacedSplit Train, PlacedSplit? Evaluation) Place(EmbeddingDataset dataset, SplitPlan plan, MemoryBudget budget, int copies)
+    {
+        var train = PlacedSplit.Place(dataset, plan.Train, null, budget, copies);
+        var evaluation = plan.Evaluation is null ? null : PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, budget, 1);
+        return (train, evaluation);
+    }
+
+    private static List<(string, string)> Placements(PlacedSplit train, PlacedSplit? evaluation)
+    {
+        var placements = new List<(string, string)> { (train.Data.Name, train.Placement) };
+        if (evaluation is not null) placements.Add((evaluation.Data.Name, evaluation.Placement));
+        return placements;
+    }
+
+    private static List<ClassificationMetrics> Score(Head head, PlacedSplit train, PlacedSplit? evaluation, ComputeOptions compute)
+    {
+        var metrics = new List<ClassificationMetrics> { ClassificationMetrics.Evaluate(head, train.Data, compute) };
+        if (evaluation is not null) metrics.Add(ClassificationMetrics.Evaluate(head, evaluation.Data, compute));
+        return metrics;
+    }
+
+    /// <summary>The fitted head before calibration, the selection that chose it, and its calibration.</summary>
+    private sealed record Fit(Head Head, SweepResult? Sweep, HeadCalibration.Outcome? Calibration);
+
+    private static Fit FitCentroid(TrainingData train, HeadTrainingSettings settings) =>
+        // Its similarity scale is fixed; temperature calibration is for fitted heads.
+        new(new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, settings.Compute).Fit(train), null, null);
+
+    private static Fit FitMlp(TrainingData train, HeadTrainingSettings settings)
+    {
+        var mlp = settings.Mlp;
+        SweepResult? sweep = null;
+        if (settings.Folds is not null)
+        {
+            // One candidate: the folds estimate how this configuration generalises; the head is the refit.
+            sweep = new MlpSweep([mlp], Validation(settings), settings.Metric, settings.Compute).Fit(train);
+        }
+        var head = settings.WarmStart is null && sweep is not null ? sweep.Head
+            : new MlpTrainer(mlp, settings.Compute).Fit(train, null, settings.WarmStart);
+        return new Fit(head, sweep, settings.Calibrate ? HeadCalibration.CalibrateMlp(head, train, mlp, settings.Compute) : null);
+    }
+
+    private static Fit FitSoftmax(TrainingData train, HeadTrainingSettings settings, List<string> notes)
+    {
+        var softmax = settings.Softmax;
+        bool calibrate = settings.Calibrate, selectC = settings.SelectC;
+        var validation = Validation(settings);
+        SoftmaxPathSearch.OutOfFold? outOfFold = null;
+        SweepResult? searched = null, sweep = null;
+        // --l2 auto walks the regularisation path; a fixed --l2 is cross-validated alone when --cv asks for an
+        // estimate or calibration needs out-of-fold logits.
+        // Out-of-fold logits only to calibrate: not worth folds a small split cannot fill (a temperature needs at
+        // least TemperatureScaling.MinimumRows held-out rows anyway), so such a head stays uncalibrated, with a note.
+        if (calibrate && !selectC && settings.Folds is null && train.Count < TemperatureScaling.MinimumRows)
+        {
+            calibrate = false;
+            notes.Add($"not calibrated: {train.Count} training rows are too few to fit a temperature on out-of-fold logits (at least {TemperatureScaling.MinimumRows})");
+        }
+        if (selectC || settings.Folds is not null || calibrate)
+        {
+            var search = selectC
+                ? new SoftmaxPathSearch(softmax, validation: validation, metric: settings.Metric, compute: settings.Compute)
+                : new SoftmaxPathSearch(softmax, [softmax.C], subdivisions: 1, validation: validation, metric: settings.Metric, compute: settings.Compute);
+            searched = search.Fit(train, out outOfFold);
+            if (selectC || settings.Folds is not null) sweep = searched;
+            softmax = softmax with { C = searched.Best.C!.Value };
+        }
+        var head = settings.WarmStart is null && searched is not null ? searched.Head
+            : new SoftmaxRegressionTrainer(softmax, settings.Compute).Fit(train, settings.WarmStart);
+        return new Fit(head, sweep, calibrate ? HeadCalibration.Calibrate(head, outOfFold!, validation.Describe()) : null);
+    }
+
+    private static ValidationScheme Validation(HeadTrainingSettings settings) => ValidationScheme.KFold(settings.Folds ?? 5, settings.Seed);
+}

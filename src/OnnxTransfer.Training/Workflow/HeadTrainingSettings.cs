@@ -1,0 +1,47 @@
+using OnnxTransfer.Training.Compute;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
+using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Selection;
+
+namespace OnnxTransfer.Training.Workflow;
+
+/// <summary>What <see cref="HeadTrainingRun.Train"/> fits: the head kind with its settings, selection and calibration.</summary>
+public sealed record HeadTrainingSettings
+{
+    /// <summary><see cref="Head.SoftmaxRegressionKind"/>, <see cref="Head.MlpKind"/> or <see cref="Head.NearestCentroidKind"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Softmax regression's settings; C is the starting point when <see cref="SelectC"/>.</summary>
+    public SoftmaxRegressionSettings Softmax { get; init; } = new();
+
+    /// <summary>Softmax: choose C by the regularisation path under cross-validation instead of fitting Softmax.C.</summary>
+    public bool SelectC { get; init; }
+
+    public MlpSettings Mlp { get; init; } = new();
+
+    /// <summary>Folds asked for (an MLP or a fixed-C softmax is then cross-validated for an estimate); null: 5 where needed.</summary>
+    public int? Folds { get; init; }
+
+    public int Seed { get; init; }
+
+    public SelectionMetric Metric { get; init; } = SelectionMetric.Accuracy;
+
+    /// <summary>Fit a temperature on held-out logits of the training split and fold it into the head.</summary>
+    public bool Calibrate { get; init; }
+
+    /// <summary>A head of the same kind to start from (softmax or MLP).</summary>
+    public Head? WarmStart { get; init; }
+
+    public ComputeOptions Compute { get; init; } = ComputeOptions.Default;
+
+    public MemoryBudget Budget { get; init; } = MemoryBudget.Default;
+
+    internal bool IsMlp => Kind == Head.MlpKind;
+
+    internal bool IsCentroid => Kind == Head.NearestCentroidKind;
+
+    /// <summary>Whether the fit runs folds: to choose C, because folds were asked for, or for a softmax calibration.</summary>
+    internal bool CrossValidates => !IsCentroid && (SelectC || Folds is not null || (!IsMlp && Calibrate));
+}
