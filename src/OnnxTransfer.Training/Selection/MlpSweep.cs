@@ -14,7 +14,7 @@ namespace OnnxTransfer.Training.Selection;
 public sealed class MlpSweep
 {
     private readonly MlpSettings[] _candidates;
-    private readonly ComputeOptions _compute;
+    private readonly SelectionRules _rules;
 
     public MlpSweep(IReadOnlyList<MlpSettings> candidates, ValidationScheme? validation = null,
         SelectionMetric metric = SelectionMetric.Accuracy, ComputeOptions? compute = null)
@@ -23,19 +23,14 @@ public sealed class MlpSweep
         if (candidates.Count == 0) throw new ArgumentException("An MLP sweep needs at least one candidate (see MlpSweep.Grid).", nameof(candidates));
         foreach (var candidate in candidates) candidate.Validate();
         _candidates = candidates.ToArray();
-        Validation = validation ?? ValidationScheme.KFold();
-        Validation.Validate();
-        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown selection metric.");
-        Metric = metric;
-        _compute = compute ?? ComputeOptions.Default;
-        _compute.CreateContext();
+        _rules = new SelectionRules(validation, metric, compute);
     }
 
     public IReadOnlyList<MlpSettings> Candidates => _candidates;
 
-    public ValidationScheme Validation { get; }
+    public ValidationScheme Validation => _rules.Validation;
 
-    public SelectionMetric Metric { get; }
+    public SelectionMetric Metric => _rules.Metric;
 
     /// <summary>The Cartesian product of the given values over <paramref name="baseSettings"/> (null = keep the base value).</summary>
     public static IReadOnlyList<MlpSettings> Grid(MlpSettings baseSettings, IEnumerable<IReadOnlyList<int>>? hiddenLayers = null,
@@ -56,9 +51,8 @@ public sealed class MlpSweep
     {
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
-        var context = _compute.CreateContext();
-        TrainingChecks.RequireTrainable(train.Labelled);
-        var partitions = SweepPartitions.Create(train, validation, Validation);
+        var context = _rules.Compute.CreateContext();
+        var partitions = _rules.Partitions(train, validation);
         int folds = partitions.Count;
 
         var results = new (ClassificationMetrics Metrics, int Epochs, double Seconds)[_candidates.Length * folds];
@@ -79,15 +73,7 @@ public sealed class MlpSweep
                 mine.Select(r => r.Metrics).ToArray(), Metric, mine.Average(r => r.Epochs), allConverged: true, mine.Average(r => r.Seconds));
         }
         int best = SweepResult.SelectBest(points, Metric, Enumerable.Range(0, points.Length).ToArray());
-        var refit = new MlpTrainer(_candidates[best], _compute).Fit(train, validation, null, context);
-        return new SweepResult
-        {
-            Metric = Metric,
-            Validation = validation is null ? Validation.Describe() : $"validation split '{validation.Name}'",
-            Points = points,
-            BestIndex = best,
-            Head = refit,
-            Seconds = stopwatch.Elapsed.TotalSeconds,
-        };
+        var refit = new MlpTrainer(_candidates[best], _rules.Compute).Fit(train, validation, null, context);
+        return _rules.Result(_rules.Describe(validation), points, best, refit, stopwatch);
     }
 }

@@ -22,7 +22,7 @@ namespace OnnxTransfer.Training.Selection;
 public sealed class SoftmaxPathSearch
 {
     private readonly double[] _coarse;
-    private readonly ComputeOptions _compute;
+    private readonly SelectionRules _rules;
 
     /// <param name="settings">Everything but C.</param>
     /// <param name="coarseGrid">Coarse C values, ascending after sorting; default <c>LogGrid(1e-6, 1e5, 12)</c> (one per decade).</param>
@@ -42,12 +42,7 @@ public sealed class SoftmaxPathSearch
         if (patience < 1) throw new ArgumentOutOfRangeException(nameof(patience), patience, "Patience must be at least 1 (2 is usual).");
         Subdivisions = subdivisions;
         Patience = patience;
-        Validation = validation ?? ValidationScheme.KFold();
-        Validation.Validate();
-        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown selection metric.");
-        Metric = metric;
-        _compute = compute ?? ComputeOptions.Default;
-        _compute.CreateContext();
+        _rules = new SelectionRules(validation, metric, compute);
     }
 
     /// <summary>
@@ -65,9 +60,9 @@ public sealed class SoftmaxPathSearch
 
     public int Patience { get; }
 
-    public ValidationScheme Validation { get; }
+    public ValidationScheme Validation => _rules.Validation;
 
-    public SelectionMetric Metric { get; }
+    public SelectionMetric Metric => _rules.Metric;
 
     /// <summary>Out-of-fold logits of every training row at the chosen C (row order of the training split), for calibration.</summary>
     public sealed record OutOfFold(float[] Logits, int[] Labels, int Classes);
@@ -79,10 +74,9 @@ public sealed class SoftmaxPathSearch
     {
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
-        var context = _compute.CreateContext();
-        TrainingChecks.RequireTrainable(train.Labelled);
+        var context = _rules.Compute.CreateContext();
+        var partitions = _rules.Partitions(train, null);
         var scheme = Validation.Partitions(train.Labelled);
-        var partitions = SweepPartitions.Create(train, null, Validation);
         int folds = partitions.Count;
         var prepared = new PreparedSplit[folds];
         ParallelFits.Run(context, folds, (fold, inner) =>
@@ -140,15 +134,8 @@ public sealed class SoftmaxPathSearch
         var head = SoftmaxRegressionTrainer.FitFrom(full, Settings with { C = bestC }, context, start);
 
         outOfFold = OutOfFoldLogits(train.Labelled, scheme, partitions, chosen.FoldHeads, context);
-        return new SweepResult
-        {
-            Metric = Metric,
-            Validation = Validation.Describe() + $"; regularisation path over {_coarse.Length} coarse C values, refined to 1/{Subdivisions} step next to the best, stopped {Patience} steps past the peak",
-            Points = points,
-            BestIndex = best,
-            Head = head,
-            Seconds = stopwatch.Elapsed.TotalSeconds,
-        };
+        return _rules.Result(Validation.Describe() + $"; regularisation path over {_coarse.Length} coarse C values, refined to 1/{Subdivisions} step next to the best, stopped {Patience} steps past the peak",
+            points, best, head, stopwatch);
     }
 
     private bool Better(double score, double best) => Metric == SelectionMetric.LogLoss ? score < best : score > best;

@@ -3,7 +3,6 @@ using System.Globalization;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
-using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 
 namespace OnnxTransfer.Training.Selection;
@@ -17,7 +16,7 @@ namespace OnnxTransfer.Training.Selection;
 public sealed class SoftmaxRegressionSweep
 {
     private readonly double[] _grid;
-    private readonly ComputeOptions _compute;
+    private readonly SelectionRules _rules;
 
     /// <param name="settings">Everything but C (which the grid sets).</param>
     /// <param name="grid">C values (distinct, &gt; 0); default <c>LogGrid(1e-6, 1e5, 12)</c>.</param>
@@ -31,21 +30,16 @@ public sealed class SoftmaxRegressionSweep
         foreach (var c in _grid)
             if (!(c > 0) || !double.IsFinite(c)) throw new ArgumentOutOfRangeException(nameof(grid), c, "Every C must be finite and > 0.");
         if (_grid.Distinct().Count() != _grid.Length) throw new ArgumentException("The C grid holds a value twice.", nameof(grid));
-        Validation = validation ?? ValidationScheme.KFold();
-        Validation.Validate();
-        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown selection metric.");
-        Metric = metric;
-        _compute = compute ?? ComputeOptions.Default;
-        _compute.CreateContext();
+        _rules = new SelectionRules(validation, metric, compute);
     }
 
     public SoftmaxRegressionSettings Settings { get; }
 
     public IReadOnlyList<double> Grid => _grid;
 
-    public ValidationScheme Validation { get; }
+    public ValidationScheme Validation => _rules.Validation;
 
-    public SelectionMetric Metric { get; }
+    public SelectionMetric Metric => _rules.Metric;
 
     /// <summary><paramref name="points"/> values from <paramref name="from"/> to <paramref name="to"/>, evenly spaced in log scale.</summary>
     public static double[] LogGrid(double from, double to, int points)
@@ -65,9 +59,8 @@ public sealed class SoftmaxRegressionSweep
     {
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
-        var context = _compute.CreateContext();
-        TrainingChecks.RequireTrainable(train.Labelled);
-        var partitions = SweepPartitions.Create(train, validation, Validation);
+        var context = _rules.Compute.CreateContext();
+        var partitions = _rules.Partitions(train, validation);
         int[] path = Enumerable.Range(0, _grid.Length).OrderBy(i => _grid[i]).ToArray();
 
         // results[fold][point]
@@ -98,39 +91,7 @@ public sealed class SoftmaxRegressionSweep
         }
         // Ties go to the smaller C (stronger regularisation).
         int best = SweepResult.SelectBest(points, Metric, path);
-        var refit = new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _compute).Fit(train);
-        return new SweepResult
-        {
-            Metric = Metric,
-            Validation = validation is null ? Validation.Describe() : $"validation split '{validation.Name}'",
-            Points = points,
-            BestIndex = best,
-            Head = refit,
-            Seconds = stopwatch.Elapsed.TotalSeconds,
-        };
-    }
-}
-
-/// <summary>The (fit, held-out) pairs of a sweep: the explicit validation split, or the scheme's folds.</summary>
-internal static class SweepPartitions
-{
-    public static List<(TrainingData Fit, TrainingData HeldOut)> Create(TrainingData train, TrainingData? validation, ValidationScheme scheme)
-    {
-        if (validation is not null)
-        {
-            if (validation.Dimension != train.Dimension)
-                throw new TrainingDataException(
-                    $"Validation split '{validation.Name}' has {validation.Dimension}-d embeddings, training split '{train.Name}' {train.Dimension}-d.", validation.Name);
-            return [(train, validation.WithClasses(train.Classes))];
-        }
-        var partitions = scheme.Partitions(train.Labelled);
-        var result = new List<(TrainingData, TrainingData)>(partitions.Count);
-        for (int fold = 0; fold < partitions.Count; fold++)
-        {
-            var (fitRows, heldOutRows) = partitions[fold];
-            string name = partitions.Count == 1 ? $"{train.Name}/holdout" : $"{train.Name}/fold{fold + 1}";
-            result.Add((train.Subset(fitRows, name + "-train"), train.Subset(heldOutRows, name)));
-        }
-        return result;
+        var refit = new SoftmaxRegressionTrainer(Settings with { C = _grid[best] }, _rules.Compute).Fit(train);
+        return _rules.Result(_rules.Describe(validation), points, best, refit, stopwatch);
     }
 }
