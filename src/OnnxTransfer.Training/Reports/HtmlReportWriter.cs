@@ -109,7 +109,7 @@ internal static class HtmlReportWriter
 
     private static void WriteSweep(StringBuilder html, SweepResult sweep)
     {
-        string metric = ReportJsonWriter.Name(sweep.Metric).Replace('_', ' ');
+        string metric = ReportJson.Name(sweep.Metric).Replace('_', ' ');
         html.Append("<h2>Sweep</h2><p>").Append(Html.Escape($"Selected by mean {metric} under {sweep.Validation}; the best candidate ({sweep.Best.Name}) was refitted on the whole training split. "))
             .Append(Html.Escape($"{sweep.Points.Count} candidates, {sweep.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s in all.")).Append("</p>");
         bool isL2 = sweep.Points.All(p => p.C is not null);

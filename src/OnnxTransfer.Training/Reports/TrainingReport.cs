@@ -35,7 +35,7 @@ public sealed class TrainingReport
     /// <summary>When the report was made (set it for reproducible bytes).</summary>
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
-    public void WriteJson(Stream stream) => ReportJsonWriter.Write(this, stream);
+    public void WriteJson(Stream stream) => ReportJson.Write(this, stream);
 
     public string ToJson()
     {
