@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
@@ -137,181 +136,29 @@ internal sealed class TrainingOutcome
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartObject();
-            json.WriteString("command", Command);
-            json.WriteStartObject("cache");
-            json.WriteString("path", Dataset.Root);
-            json.WriteNumber("rows", Dataset.RowCount);
-            json.WriteNumber("dimension", Dataset.Dimension);
-            if (Dataset.Fingerprint is { } fingerprint) json.WriteString("fingerprint_sha256", fingerprint.Sha256);
-            else json.WriteNull("fingerprint_sha256");
-            json.WriteStartObject("splits");
-            foreach (var split in Dataset.Splits) json.WriteNumber(split, Dataset.RowsIn(split));
-            json.WriteEndObject();
-            json.WriteEndObject();
-            if (Plan is not null)
-            {
-                json.WriteString("train_split", Plan.TrainName);
-                if (Plan.Evaluation is null) json.WriteNull("eval_split");
-                else json.WriteString("eval_split", Plan.Evaluation);
-            }
-            json.WriteStartArray("data");
-            foreach (var (split, placement) in Result.Placements)
-            {
-                json.WriteStartObject();
-                json.WriteString("split", split);
-                json.WriteBoolean("streamed", placement.StartsWith("streamed", StringComparison.Ordinal));
-                json.WriteString("placement", placement);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            WriteHead(json);
-            if (Sweep is not null) WriteSweep(json, Sweep);
-            json.WriteStartArray("metrics");
-            foreach (var m in Metrics) WriteMetrics(json, m);
-            json.WriteEndArray();
-            if (Head.Training?.Calibration is { } calibration)
-            {
-                json.WriteStartObject("calibration");
-                calibration.WriteFields(json);
-                if (EvaluationBeforeCalibration is { } before && Metrics.Count > 0)
-                {
-                    json.WriteString("eval_split", before.Split);
-                    MetricsJson.Number(json, "eval_ece_before", before.ExpectedCalibrationError);
-                    MetricsJson.Number(json, "eval_ece_after", Metrics[^1].ExpectedCalibrationError);
-                    MetricsJson.Number(json, "eval_log_loss_before", before.LogLoss);
-                    MetricsJson.Number(json, "eval_log_loss_after", Metrics[^1].LogLoss);
-                }
-                json.WriteEndObject();
-            }
-            if (Export is not null)
-            {
-                json.WriteStartObject("export");
-                json.WriteString("path", HeadPath);
-                json.WriteNumber("opset", Export.Model.GetOpsetVersion("") ?? 0);
-                json.WriteBoolean("standardization_folded", Export.StandardizationFolded);
-                json.WriteString("decision", Export.Decision);
-                json.WriteEndObject();
-            }
-            if (ReportHtml is not null)
-            {
-                json.WriteStartObject("report");
-                json.WriteString("html", ReportHtml);
-                json.WriteString("json", ReportJson);
-                json.WriteEndObject();
-            }
-            json.WriteStartArray("notes");
-            foreach (var note in Notes) json.WriteStringValue(note);
-            json.WriteEndArray();
-            json.WriteNumber("seconds", Math.Round(Seconds, 3));
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private void WriteHead(Utf8JsonWriter json)
-    {
-        json.WriteStartObject("head");
-        if (HeadPath is not null) json.WriteString("path", HeadPath);
-        json.WriteString("kind", Head.Kind);
-        json.WriteStartArray("labels");
-        foreach (var label in Head.Labels) json.WriteStringValue(label);
-        json.WriteEndArray();
-        json.WriteNumber("input_dimension", Head.InputDimension);
-        json.WriteString("preprocessing", Head.Preprocessing.Kind.ToString());
-        json.WriteStartArray("layers");
-        foreach (var layer in Head.Layers)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("inputs", layer.InputCount);
-            json.WriteNumber("outputs", layer.OutputCount);
-            json.WriteString("activation", layer.Activation.ToString().ToLowerInvariant());
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        if (Head.Training is { } training)
-        {
-            json.WriteStartObject("settings");
-            foreach (var (key, value) in training.Settings) json.WriteString(key, value);
-            json.WriteEndObject();
-            json.WriteNumber("training_rows", training.TrainingRows);
-            json.WriteNumber("fit_seconds", Math.Round(training.Seconds, 4));
-            if (training.Optimization is { } o)
-            {
-                json.WriteNumber("iterations", o.Iterations);
-                json.WriteBoolean("converged", o.Converged);
-                json.WriteString("stop_reason", o.StopReason);
-                MetricsJson.Number(json, "gradient_max_norm", o.GradientMaxNorm);
-            }
-            if (training.History is { } h)
-            {
-                json.WriteNumber("epochs", h.Epochs.Count);
-                json.WriteNumber("best_epoch", h.BestEpoch);
-                json.WriteBoolean("stopped_early", h.StoppedEarly);
-                json.WriteNumber("early_stopping_rows", h.ValidationRows);
-            }
-        }
-        json.WriteEndObject();
-    }
-
-    private static void WriteSweep(Utf8JsonWriter json, SweepResult sweep)
-    {
-        json.WriteStartObject("selection");
-        json.WriteString("validation", sweep.Validation);
-        json.WriteString("metric", sweep.Metric.ToString());
-        json.WriteString("best", sweep.Best.Name);
-        MetricsJson.Number(json, "seconds", sweep.Seconds);
-        json.WriteStartArray("candidates");
-        foreach (var (point, rank) in Ranked(sweep))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("rank", rank);
-            json.WriteString("name", point.Name);
-            if (point.C is double c) MetricsJson.Number(json, "C", c);
-            MetricsJson.Number(json, "mean_score", point.MeanScore);
-            MetricsJson.Number(json, "score_std", point.ScoreStandardDeviation);
-            MetricsJson.Number(json, "mean_accuracy", point.MeanAccuracy);
-            MetricsJson.Number(json, "mean_log_loss", point.MeanLogLoss);
-            MetricsJson.Number(json, "mean_iterations", point.MeanIterations);
-            json.WriteBoolean("converged", point.AllConverged);
-            MetricsJson.Number(json, "mean_fit_seconds", point.MeanFitSeconds);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static void WriteMetrics(Utf8JsonWriter json, ClassificationMetrics m)
-    {
-        json.WriteStartObject();
-        MetricsJson.WriteSummary(json, m);
-        json.WriteStartArray("per_class");
-        foreach (var c in m.PerClass)
-        {
-            json.WriteStartObject();
-            json.WriteString("label", c.Label);
-            json.WriteNumber("support", c.Support);
-            MetricsJson.Number(json, "precision", c.Precision);
-            MetricsJson.Number(json, "recall", c.Recall);
-            MetricsJson.Number(json, "f1", c.F1);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("confusion_matrix");
-        foreach (var row in m.ConfusionMatrix)
-        {
-            json.WriteStartArray();
-            foreach (var count in row) json.WriteNumberValue(count);
-            json.WriteEndArray();
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("warnings");
-        foreach (var warning in m.Warnings) json.WriteStringValue(warning);
-        json.WriteEndArray();
-        json.WriteEndObject();
+        var training = Head.Training;
+        var optimization = training?.Optimization;
+        var history = training?.History;
+        var head = new SummaryHead(HeadPath, Head.Kind, Head.Labels, Head.InputDimension, Head.Preprocessing.Kind.ToString(),
+            Head.Layers.Select(l => new SummaryLayer(l.InputCount, l.OutputCount, l.Activation.ToString().ToLowerInvariant())).ToArray(),
+            training?.Settings, training?.TrainingRows, training is null ? null : Math.Round(training.Seconds, 4),
+            optimization?.Iterations, optimization?.Converged, optimization?.StopReason, optimization is null ? null : new Finite(optimization.GradientMaxNorm),
+            history?.Epochs.Count, history?.BestEpoch, history?.StoppedEarly, history?.ValidationRows);
+        var selection = Sweep is not { } sweep ? null : new SummarySelection(sweep.Validation, sweep.Metric.ToString(), sweep.Best.Name, new(sweep.Seconds),
+            Ranked(sweep).Select(r => new SummaryCandidate(r.Rank, r.Point.Name, r.Point.C is double c ? new Finite(c) : null, new(r.Point.MeanScore),
+                new(r.Point.ScoreStandardDeviation), new(r.Point.MeanAccuracy), new(r.Point.MeanLogLoss), new(r.Point.MeanIterations), r.Point.AllConverged,
+                new(r.Point.MeanFitSeconds))).ToArray());
+        var summary = new SummaryJson(
+            Command,
+            new SummaryCache(Dataset.Root, Dataset.RowCount, Dataset.Dimension, Dataset.Fingerprint?.Sha256, Dataset.Splits.ToDictionary(s => s, Dataset.RowsIn)),
+            Plan?.TrainName, Plan is null ? null : new OptionalText(Plan.Evaluation),
+            Result.Placements.Select(p => new SummaryData(p.Split, p.Placement.StartsWith("streamed", StringComparison.Ordinal), p.Placement)).ToArray(),
+            head, selection, Metrics.Select(SummaryMetrics.Of).ToArray(),
+            training?.Calibration is { } calibration ? new SummaryCalibration(calibration, EvaluationBeforeCalibration, Metrics.Count > 0 ? Metrics[^1] : null) : null,
+            Export is null ? null : new SummaryExport(HeadPath, Export.Model.GetOpsetVersion("") ?? 0, Export.StandardizationFolded, Export.Decision),
+            ReportHtml is null ? null : new SummaryReport(ReportHtml, ReportJson),
+            Notes, Math.Round(Seconds, 3));
+        return JsonSerializer.Serialize(summary, TrainingSummaryJsonContext.Relaxed.SummaryJson);
     }
 
     /// <summary>Candidates best first (by mean score; log-loss ascending), with 1-based ranks.</summary>

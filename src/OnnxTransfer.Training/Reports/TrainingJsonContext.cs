@@ -12,8 +12,8 @@ namespace OnnxTransfer.Training.Reports;
 [JsonSerializable(typeof(ReportDocument))]
 internal sealed partial class TrainingJsonContext : JsonSerializerContext;
 
-/// <summary>Name/value pairs (settings, report context) as one JSON object, in their order.</summary>
-internal sealed class PairsConverter : JsonConverter<IReadOnlyList<KeyValuePair<string, string>>>
+/// <summary>Name/value pairs (settings, report context) as one JSON object, in their order (for source-generated documents).</summary>
+public sealed class PairsConverter : JsonConverter<IReadOnlyList<KeyValuePair<string, string>>>
 {
     public override IReadOnlyList<KeyValuePair<string, string>> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("The report is written, never read back.");
