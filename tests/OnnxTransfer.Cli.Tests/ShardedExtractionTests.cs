@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Cli.Tests;
 

@@ -3,6 +3,7 @@ using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Tests;
 

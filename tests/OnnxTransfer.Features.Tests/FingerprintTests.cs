@@ -1,6 +1,7 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Tests;
 

@@ -1,6 +1,7 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Tests;
 

@@ -8,6 +8,7 @@ using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Parquet;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Tests;
 

@@ -2,6 +2,7 @@ using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -6,6 +6,7 @@ using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -11,6 +11,7 @@ using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -1,6 +1,7 @@
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

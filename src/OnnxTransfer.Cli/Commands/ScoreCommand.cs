@@ -5,6 +5,7 @@ using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.Text.Input;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Cli.Commands;
 

@@ -6,6 +6,7 @@ using OnnxTransfer.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

@@ -10,6 +10,7 @@ using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
 using OnnxTransfer.Text.Pooling;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 

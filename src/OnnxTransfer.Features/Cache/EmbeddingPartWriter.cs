@@ -1,4 +1,5 @@
 using OnnxTransfer.Parquet;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 

@@ -6,6 +6,7 @@ using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Imaging;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 

@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Heads;
 

@@ -2,6 +2,7 @@ using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Inference.Heads;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Prediction;
 
@@ -11,7 +12,7 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ChainedHead : IDisposable
 {
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
+    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly ModelSession _session;
     private readonly string[] _input;
     private readonly int _dimension;

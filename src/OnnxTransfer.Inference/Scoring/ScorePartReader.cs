@@ -1,5 +1,6 @@
 using System.Text;
 using OnnxTransfer.Parquet;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Scoring;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Parquet;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Scoring;
 

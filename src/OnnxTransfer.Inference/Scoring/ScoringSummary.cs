@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Inputs;
 using System.Globalization;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Scoring;
 

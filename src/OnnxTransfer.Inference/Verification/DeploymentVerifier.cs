@@ -5,6 +5,7 @@ using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Verification;
 

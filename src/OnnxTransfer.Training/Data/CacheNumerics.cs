@@ -11,7 +11,6 @@ namespace OnnxTransfer.Training.Data;
 /// </summary>
 public sealed record CacheNumerics(IReadOnlyList<string> Entries)
 {
-    public const string PartKey = "onnxtransfer.numerics";
     internal const string UnknownEntry = """{"provider":"unknown","precision":"unknown","quantized_graph":false,"runtime":null}""";
 
     /// <summary>A JSON array of the entries.</summary>

@@ -1,6 +1,7 @@
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Selection;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Training.Export;
 
@@ -43,7 +44,7 @@ public sealed record HeadExportOptions
     public SweepResult? Sweep { get; init; }
 
     /// <summary>The cache the head was trained on, for <c>onnxtransfer.cache.fingerprint[.sha256]</c>.</summary>
-    public CacheFingerprint? Fingerprint { get; init; }
+    public BackboneFingerprint? Fingerprint { get; init; }
 
     /// <summary>The numerics of the cache the head was trained on, for <c>onnxtransfer.cache.numerics</c>.</summary>
     public CacheNumerics? CacheNumerics { get; init; }

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using OnnxTransfer.Features.Backbones;
 
-namespace OnnxTransfer.Features.Numerics;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// How a cache's embeddings were computed, beyond what the fingerprint covers (model, feature tensor, preprocessing):
@@ -29,22 +28,6 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
     public static EmbeddingNumerics Unknown { get; } = new(UnknownValue, UnknownValue, false, null);
 
     public bool IsUnknown => Provider == UnknownValue;
-
-    /// <summary>
-    /// The one place numerics are derived: the provider that actually runs the model (the first active provider other
-    /// than CPU, else CPU — a CUDA request that fell back to CPU is CPU numerics), the precision asked for on CUDA, and
-    /// on CPU fp32 or, for a quantised graph, the int8 kernels.
-    /// </summary>
-    public static EmbeddingNumerics Derive(BackboneRunOptions options, IReadOnlyList<string> activeProviders, bool quantizedGraph, string? runtime)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(activeProviders);
-        var provider = activeProviders.FirstOrDefault(p => p != CpuProvider) ?? CpuProvider;
-        string precision = provider == CpuProvider
-            ? quantizedGraph ? Int8CpuKernels : ComputePrecisionNames.Of(ComputePrecision.Fp32)
-            : ComputePrecisionNames.Of(options.Precision);
-        return new EmbeddingNumerics(provider, precision, quantizedGraph, runtime);
-    }
 
     /// <summary>Same arithmetic: provider, precision and graph kind agree (the runtime version is informative).</summary>
     public bool SameNumbersAs(EmbeddingNumerics other) =>
