@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.TestSupport;
 using OnnxTransfer.Formats;
+using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Cli.Tests;
 

@@ -2,8 +2,8 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Features.Backbones;
-using OnnxTransfer.TestSupport;
 using OnnxTransfer.Formats;
+using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Features.Tests;
 

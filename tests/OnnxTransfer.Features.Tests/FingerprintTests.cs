@@ -1,7 +1,7 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
-using OnnxTransfer.Imaging;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Tests;
 

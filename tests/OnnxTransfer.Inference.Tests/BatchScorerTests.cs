@@ -1,8 +1,8 @@
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.TestSupport;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -1,13 +1,13 @@
 using Microsoft.ML.OnnxRuntime;
 using System.Text.Json;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.TestSupport;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;
@@ -6,7 +7,6 @@ using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

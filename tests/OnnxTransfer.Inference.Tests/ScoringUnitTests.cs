@@ -1,7 +1,6 @@
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
@@ -8,7 +9,6 @@ using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Tests;
 

@@ -8,8 +8,8 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
-using OnnxTransfer.Text.Input;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
 

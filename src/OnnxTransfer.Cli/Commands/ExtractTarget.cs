@@ -1,9 +1,8 @@
 using OnnxTransfer.Features.Backbones;
-using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
-using OnnxTransfer.Text.Encoder;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Text.Encoder;
 
 namespace OnnxTransfer.Cli.Commands;
 

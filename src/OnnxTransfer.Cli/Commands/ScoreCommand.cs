@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.Text.Input;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Calibration;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
@@ -233,7 +234,7 @@ public static class TrainCommand
                 Sweep = outcome.Sweep,
                 Fingerprint = outcome.Dataset.Fingerprint,
                 CacheNumerics = outcome.Dataset.Numerics,
-                ExtraMetadata = [new("onnxtransfer.training.splits", $"train={outcome.Plan?.TrainName ?? "all"};eval={outcome.Plan?.Evaluation ?? "none"}")],
+                ExtraMetadata = [new(MetadataKeys.TrainingSplits, $"train={outcome.Plan?.TrainName ?? "all"};eval={outcome.Plan?.Evaluation ?? "none"}")],
             });
         }
         if (report is not null) outcome.SaveReport(report, title);

@@ -1,12 +1,12 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

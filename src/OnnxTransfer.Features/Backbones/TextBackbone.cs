@@ -3,6 +3,7 @@ using System.Text;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -10,7 +11,6 @@ using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
 using OnnxTransfer.Text.Pooling;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

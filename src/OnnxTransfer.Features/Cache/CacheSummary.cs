@@ -1,4 +1,3 @@
-using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;

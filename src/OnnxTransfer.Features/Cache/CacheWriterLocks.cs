@@ -1,4 +1,3 @@
-using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;

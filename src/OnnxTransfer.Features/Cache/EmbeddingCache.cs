@@ -1,5 +1,4 @@
 using System.Globalization;
-using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 

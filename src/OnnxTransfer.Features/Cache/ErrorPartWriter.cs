@@ -1,5 +1,5 @@
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
 

@@ -1,6 +1,5 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;

@@ -48,8 +48,11 @@ public static class CacheLayout
     public static string PartName(int index) => PartName(index, ShardSpec.All);
 
     /// <summary>part-00000.parquet unsharded; part-00000.shard-K-of-N.parquet for shard K of N (the score folder's naming).</summary>
-    public static string PartName(int index, ShardSpec shard) =>
-        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}.parquet";
+    public static string PartName(int index, ShardSpec shard) => PartName(index, shard, ".parquet");
+
+    /// <summary>The naming every part folder shares (caches, scores): the index, the shard's tag, the extension.</summary>
+    internal static string PartName(int index, ShardSpec shard, string extension) =>
+        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}{extension}";
 
     /// <summary>The index in a part file name, or -1 when the name is not a part's.</summary>
     public static int PartIndex(string fileName) => ParsePartName(fileName)?.Index ?? -1;

@@ -6,8 +6,8 @@ using System.Text.Json;
 namespace OnnxTransfer.Formats;
 
 /// <summary>
-/// <c>_manifest.json</c>: what a cache holds. Written once when the cache is created (atomically); readers that do not
-/// reference this library (the trainer) need only <c>dim</c> and <c>fingerprint_sha256</c> from it.
+/// <c>_manifest.json</c>: what a cache holds. Written once when the cache is created (atomically) and read back only
+/// through this type; the trainer does not need it (each part carries its own <see cref="CachePartMetadata"/>).
 /// </summary>
 public sealed record CacheManifest
 {

@@ -73,7 +73,7 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
         return new EmbeddingNumerics(provider, precision, quantized, Text("runtime"));
     }
 
-    /// <summary>Parses a part's <c>onnxtransfer.numerics</c> value; null or invalid text reads as unknown.</summary>
+    /// <summary>Parses a part's <see cref="MetadataKeys.Numerics"/> value; null or invalid text reads as unknown.</summary>
     public static EmbeddingNumerics Parse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return Unknown;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Formats;
@@ -53,8 +52,7 @@ public static class ScoreLayout
 
     public static string Extension(ScoreFormat format) => format == ScoreFormat.Csv ? ".csv" : ".parquet";
 
-    public static string PartName(int index, ShardSpec shard, ScoreFormat format) =>
-        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}{Extension(format)}";
+    public static string PartName(int index, ShardSpec shard, ScoreFormat format) => CacheLayout.PartName(index, shard, Extension(format));
 
     public static string SuccessName(ShardSpec shard) => shard.IsAll ? "_SUCCESS" : $"_SUCCESS.{shard.FileTag}";
 

@@ -1,11 +1,11 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Protobuf;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Pooling;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Composition;
 

@@ -1,11 +1,10 @@
 using OnnxTransfer.Features.Backbones;
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Protobuf;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Composition;
 

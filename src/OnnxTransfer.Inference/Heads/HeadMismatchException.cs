@@ -1,4 +1,3 @@
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Heads;

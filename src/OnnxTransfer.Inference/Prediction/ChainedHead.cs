@@ -1,8 +1,7 @@
-using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Heads;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Prediction;
 

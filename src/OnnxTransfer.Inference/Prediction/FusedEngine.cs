@@ -1,10 +1,10 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Runtime;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Prediction;
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 using OnnxTransfer.Features.Specs;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using OnnxTransfer.Runtime;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
 

@@ -1,10 +1,10 @@
 using OnnxTransfer.Features.Backbones;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Prediction;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;
 

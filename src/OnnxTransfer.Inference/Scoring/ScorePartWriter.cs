@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;
 

@@ -1,4 +1,3 @@
-using OnnxTransfer.Features.Inputs;
 using System.Globalization;
 using OnnxTransfer.Formats;
 

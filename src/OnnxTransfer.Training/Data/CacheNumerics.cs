@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Training.Data;
 
 /// <summary>
-/// The numerics (execution provider, precision, runtime) a cache's parts record under <c>onnxtransfer.numerics</c>,
-/// gathered over the parts a head is trained on, so the head carries them (<c>onnxtransfer.cache.numerics</c>): one
+/// The numerics (execution provider, precision, runtime) a cache's parts record under <see cref="MetadataKeys.Numerics"/>,
+/// gathered over the parts a head is trained on, so the head carries them (<see cref="MetadataKeys.CacheNumerics"/>): one
 /// entry normally, several when the cache was extended with <c>--allow-mixed-numerics</c>, and an "unknown" entry for
 /// parts written before numerics were recorded. Kept as JSON: the trainer never references the backbone library.
 /// </summary>

@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Training.Data;
 

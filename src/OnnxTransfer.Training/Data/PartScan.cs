@@ -1,6 +1,6 @@
 using System.Globalization;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Formats;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Training.Data;
 
@@ -12,7 +12,7 @@ internal sealed class PartScan
 {
     public BackboneFingerprint? Fingerprint { get; private init; }
 
-    /// <summary>The part's <c>onnxtransfer.numerics</c> (JSON), null when it has none.</summary>
+    /// <summary>The part's <see cref="MetadataKeys.Numerics"/> (JSON), null when it has none.</summary>
     public string? Numerics { get; private init; }
 
     /// <summary>0 when the part has no rows.</summary>
@@ -78,7 +78,7 @@ internal sealed class PartScan
     }
 
     /// <summary>
-    /// The embedding length: from <c>onnxtransfer.dim</c> when present, else the first row group's values per row; every
+    /// The embedding length: from <see cref="MetadataKeys.Dimension"/> when present, else the first row group's values per row; every
     /// row group's value count must equal rows × dim (a null or shorter row is found and named).
     /// </summary>
     private static int ReadDimension(ParquetFileReader reader, EmbeddingColumns columns, bool hasIds, int declared)

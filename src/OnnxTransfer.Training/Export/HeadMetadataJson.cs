@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Heads;
-using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Selection;
 
 namespace OnnxTransfer.Training.Export;

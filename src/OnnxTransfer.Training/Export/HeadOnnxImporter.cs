@@ -19,7 +19,7 @@ public sealed class ImportedHead
     /// <summary>The cache the head was trained on; null when the file does not say.</summary>
     public BackboneFingerprint? Fingerprint { get; init; }
 
-    /// <summary>The <c>onnxtransfer.metrics</c> JSON as written at training time ("{}" when absent).</summary>
+    /// <summary>The <see cref="MetadataKeys.Metrics"/> JSON as written at training time ("{}" when absent).</summary>
     public required string MetricsJson { get; init; }
 
     public required int Opset { get; init; }
@@ -30,7 +30,7 @@ public sealed class ImportedHead
 
 /// <summary>
 /// Rebuilds a head exported by <see cref="HeadOnnxExporter"/> from the file <see cref="HeadOnnxFile"/> read and checked
-/// (warm starts, <c>evaluate</c>, the composer): the structure from <c>onnxtransfer.head</c>, the weights from the named
+/// (warm starts, <c>evaluate</c>, the composer): the structure from <see cref="MetadataKeys.Head"/>, the weights from the named
 /// initializers, each checked against the graph (the Gemm nodes that use them, their shapes). The exact inverse of the
 /// export: the same floats; a folded standardisation comes back folded (see <see cref="ImportedHead.StandardizationFolded"/>).
 /// </summary>
