@@ -4,10 +4,12 @@ using System.Text.Json.Serialization;
 namespace OnnxTransfer.Formats;
 
 /// <summary>
-/// The JSON values of our formats that System.Text.Json's source generator reads and writes (no reflection: NativeAOT).
+/// The JSON values of our formats that System.Text.Json's source generator reads and writes (no reflection: NativeAOT):
+/// label arrays, numerics, the score run manifest.
 /// Default options: compact, the default escaping — the same bytes the hand-written writers produced.
 /// </summary>
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(EmbeddingNumerics))]
 [JsonSerializable(typeof(ScoreRunManifest.Document))]
 [JsonSourceGenerationOptions(WriteIndented = false)]
 internal sealed partial class FormatsJsonContext : JsonSerializerContext;

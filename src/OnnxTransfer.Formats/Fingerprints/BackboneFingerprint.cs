@@ -40,10 +40,10 @@ public sealed class BackboneFingerprint : IEquatable<BackboneFingerprint>
         }
     }
 
-    /// <summary>The canonical JSON text (keys sorted, no spaces).</summary>
+    /// <summary>The canonical JSON text (keys sorted, no spaces); as the file wrote it for a <see cref="Recorded"/> one.</summary>
     public string Json { get; }
 
-    /// <summary>sha256 of <see cref="Json"/> (lower-case hex).</summary>
+    /// <summary>sha256 of <see cref="Json"/> (lower-case hex); the stored value for a <see cref="Recorded"/> one.</summary>
     public string Sha256 { get; }
 
     /// <summary>Floats per embedding.</summary>
@@ -56,8 +56,7 @@ public sealed class BackboneFingerprint : IEquatable<BackboneFingerprint>
     /// <summary>The first 12 hex digits of <see cref="Sha256"/>, for messages.</summary>
     public string Short => Sha256.Length > 12 ? Sha256[..12] : Sha256;
 
-    /// <summary>sha256 (lower-case hex) of the UTF-8 text: how a fingerprint's JSON is identified.</summary>
-    public static string HashOf(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    private static string HashOf(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
 
     /// <summary>The fingerprint of a canonical object built by the backbone code (<c>OnnxTransfer.Features</c>).</summary>
     public static BackboneFingerprint FromCanonical(SortedDictionary<string, object?> root) => new(CanonicalJson.Write(root), sha256: null);

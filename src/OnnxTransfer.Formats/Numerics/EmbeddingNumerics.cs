@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace OnnxTransfer.Formats;
 
@@ -17,7 +16,11 @@ namespace OnnxTransfer.Formats;
 /// </param>
 /// <param name="QuantizedGraph">Whether the model holds quantisation or integer operators.</param>
 /// <param name="Runtime">"onnxruntime 1.30.0": informative, not compared (a runtime upgrade is checked with <c>verify</c>).</param>
-public sealed record EmbeddingNumerics(string Provider, string Precision, bool QuantizedGraph, string? Runtime)
+public sealed record EmbeddingNumerics(
+    [property: JsonPropertyName("provider")] string Provider,
+    [property: JsonPropertyName("precision")] string Precision,
+    [property: JsonPropertyName("quantized_graph")] bool QuantizedGraph,
+    [property: JsonPropertyName("runtime")] string? Runtime)
 {
     public const string CpuProvider = "CPUExecutionProvider";
     public const string CudaProvider = "CUDAExecutionProvider";
@@ -27,6 +30,7 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
     /// <summary>The numerics of embeddings written before OnnxTransfer recorded them: never equal to a known one.</summary>
     public static EmbeddingNumerics Unknown { get; } = new(UnknownValue, UnknownValue, false, null);
 
+    [JsonIgnore]
     public bool IsUnknown => Provider == UnknownValue;
 
     /// <summary>Same arithmetic: provider, precision and graph kind agree (the runtime version is informative).</summary>
@@ -42,35 +46,18 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
     public override string ToString() => Describe();
 
     /// <summary><c>{"provider", "precision", "quantized_graph", "runtime"}</c>, one line.</summary>
-    public string ToJson()
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer)) Write(json);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    public string ToJson() => JsonSerializer.Serialize(this, FormatsJsonContext.Default.EmbeddingNumerics);
 
-    public void Write(Utf8JsonWriter json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        json.WriteStartObject();
-        json.WriteString("provider", Provider);
-        json.WriteString("precision", Precision);
-        json.WriteBoolean("quantized_graph", QuantizedGraph);
-        if (Runtime is null) json.WriteNull("runtime");
-        else json.WriteString("runtime", Runtime);
-        json.WriteEndObject();
-    }
+    /// <summary>The same object into a writer (indented when the writer is: the cache manifest).</summary>
+    public void Write(Utf8JsonWriter json) => JsonSerializer.Serialize(json, this, FormatsJsonContext.Default.EmbeddingNumerics);
 
     /// <summary>Reads what <see cref="Write"/> wrote; missing or malformed fields read as unknown.</summary>
     public static EmbeddingNumerics FromJson(JsonElement element)
     {
-        if (element.ValueKind != JsonValueKind.Object) return Unknown;
-        string? Text(string name) => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var provider = Text("provider");
-        var precision = Text("precision");
-        if (string.IsNullOrEmpty(provider) || string.IsNullOrEmpty(precision) || provider == UnknownValue) return Unknown;
-        var quantized = element.TryGetProperty("quantized_graph", out var q) && q.ValueKind == JsonValueKind.True;
-        return new EmbeddingNumerics(provider, precision, quantized, Text("runtime"));
+        EmbeddingNumerics? read;
+        try { read = element.ValueKind == JsonValueKind.Object ? element.Deserialize(FormatsJsonContext.Default.EmbeddingNumerics) : null; }
+        catch (JsonException) { return Unknown; }
+        return read is null || string.IsNullOrEmpty(read.Provider) || string.IsNullOrEmpty(read.Precision) || read.IsUnknown ? Unknown : read;
     }
 
     /// <summary>Parses a part's <see cref="MetadataKeys.Numerics"/> value; null or invalid text reads as unknown.</summary>
