@@ -41,7 +41,7 @@ internal sealed class ScoreTestModels
         var head = new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = 0.1 })
             .Fit(EmbeddingSet.Create("train", rows.Values, rows.Dimension, rows.Labels.Select(l => l!).ToArray()));
         HeadPath = Path.Combine(Folder, "head.onnx");
-        HeadOnnxExporter.Save(head, HeadPath, new HeadExportOptions { Fingerprint = new CacheFingerprint(backbone.Fingerprint.Json, backbone.Fingerprint.Sha256) });
+        HeadOnnxExporter.Save(head, HeadPath, new HeadExportOptions { Fingerprint = backbone.Fingerprint });
 
         FusedPath = Path.Combine(Folder, "fused.onnx");
         var (code, stdout, stderr) = ExtractCliRunner.Run("compose", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", HeadPath, "--out", FusedPath);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Cli.Tests;

@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
@@ -149,7 +150,7 @@ public class TrainCommandTests
         Assert.That(TrainCli.Run("train", "--cache", _cache, "--l2", "1", "--out", head).Code, Is.Zero);
         var foreign = _temp.File("foreign.onnx");
         var imported = HeadOnnxImporter.Load(head);
-        HeadOnnxExporter.Save(imported.Head, foreign, new HeadExportOptions { Fingerprint = new CacheFingerprint("{\"model_sha256\":\"other\"}", new string('a', 64)) });
+        HeadOnnxExporter.Save(imported.Head, foreign, new HeadExportOptions { Fingerprint = BackboneFingerprint.Recorded("{\"model_sha256\":\"other\"}", new string('a', 64)) });
 
         var (code, _, stderr) = TrainCli.Run("evaluate", "--cache", _cache, "--head", foreign);
         Assert.That(code, Is.EqualTo(2));

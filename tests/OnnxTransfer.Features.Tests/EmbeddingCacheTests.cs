@@ -2,6 +2,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Features.Tests;

@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Tests;

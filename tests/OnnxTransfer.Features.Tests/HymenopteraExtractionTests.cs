@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.Features.Tests;
@@ -85,9 +86,9 @@ public class HymenopteraExtractionTests
             $"SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata({DuckDb.Literal(Path.Combine(_cache.Path, "part-00000.parquet"))})");
         var kv = metadata.ToDictionary(r => r!["k"]!.GetValue<string>(), r => r!["v"]!.GetValue<string>());
         using var cache = EmbeddingCache.Open(_cache.Path);
-        Assert.That(kv[CacheLayout.FingerprintSha256Key], Is.EqualTo(cache.Fingerprint.Sha256));
-        Assert.That(kv[CacheLayout.DimensionKey], Is.EqualTo("1280"));
-        Assert.That(kv[CacheLayout.FormatKey], Is.EqualTo("embedding-cache/1"));
+        Assert.That(kv[MetadataKeys.FingerprintSha256], Is.EqualTo(cache.Fingerprint.Sha256));
+        Assert.That(kv[MetadataKeys.Dimension], Is.EqualTo("1280"));
+        Assert.That(kv[MetadataKeys.Format], Is.EqualTo("embedding-cache/1"));
     }
 
     [Test]

@@ -5,6 +5,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Parquet;
 using OnnxTransfer.TestSupport;
@@ -104,7 +105,7 @@ public class NumericsProvenanceTests
         foreach (var part in cache.PartFiles())
         {
             using var reader = ParquetFileReader.Open(part);
-            var json = reader.GetMetadata(CacheLayout.NumericsKey);
+            var json = reader.GetMetadata(MetadataKeys.Numerics);
             Assert.That(json, Is.Not.Null, part);
             Assert.That(EmbeddingNumerics.Parse(json), Is.EqualTo(TestBackbones.MobileNetV2.Numerics), part);
         }
@@ -191,7 +192,7 @@ public class NumericsProvenanceTests
         var rows = cache.ReadEmbeddings(cache.ReadRows().Select(r => r.Id).ToHashSet());
         List<KeyValuePair<string, string>> metadata;
         using (var reader = ParquetFileReader.Open(part))
-            metadata = reader.KeyValueMetadata.Where(kv => kv.Key != CacheLayout.NumericsKey).Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value ?? "")).ToList();
+            metadata = reader.KeyValueMetadata.Where(kv => kv.Key != MetadataKeys.Numerics).Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value ?? "")).ToList();
         var ids = new HashSet<string>();
         using (var reader = ParquetFileReader.Open(part))
             for (var g = 0; g < reader.RowGroupCount; g++)

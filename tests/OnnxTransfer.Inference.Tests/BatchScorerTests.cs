@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.TestSupport;

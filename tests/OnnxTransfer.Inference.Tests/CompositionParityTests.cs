@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using System.Text.Json;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Prediction;
@@ -102,13 +103,13 @@ public class CompositionParityTests
         Assert.That(model.Outputs.Select(o => o.Name), Is.EquivalentTo(new[] { "probabilities", "label_index", "features" }));
         Assert.That(model.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input" }));
         var metadata = model.Metadata;
-        Assert.That(metadata[ModelMetadataKeys.Format], Is.EqualTo("fused/1"));
-        Assert.That(JsonSerializer.Deserialize(metadata[ModelMetadataKeys.Labels], TestJson.Default.StringArray), Is.EqualTo(new[] { "ants", "bees" }));
-        Assert.That(metadata[ModelMetadataKeys.BackboneFingerprintSha256], Is.EqualTo(H.Backbone.Fingerprint.Sha256));
-        Assert.That(metadata[ModelMetadataKeys.CacheFingerprintSha256], Is.EqualTo(H.Backbone.Fingerprint.Sha256), "the head's keys are carried over");
-        Assert.That(metadata[ModelMetadataKeys.HeadSha256], Is.EqualTo(H.HeadModel.Sha256));
-        Assert.That(metadata[ModelMetadataKeys.InputScale], Is.EqualTo("unit"));
-        var spec = BackboneSpecFile.Parse(System.Text.Encoding.UTF8.GetBytes(metadata[ModelMetadataKeys.BackboneSpec]), H.Folder);
+        Assert.That(metadata[MetadataKeys.Format], Is.EqualTo("fused/1"));
+        Assert.That(JsonSerializer.Deserialize(metadata[MetadataKeys.Labels], TestJson.Default.StringArray), Is.EqualTo(new[] { "ants", "bees" }));
+        Assert.That(metadata[MetadataKeys.BackboneFingerprintSha256], Is.EqualTo(H.Backbone.Fingerprint.Sha256));
+        Assert.That(metadata[MetadataKeys.CacheFingerprintSha256], Is.EqualTo(H.Backbone.Fingerprint.Sha256), "the head's keys are carried over");
+        Assert.That(metadata[MetadataKeys.HeadSha256], Is.EqualTo(H.HeadModel.Sha256));
+        Assert.That(metadata[MetadataKeys.InputScale], Is.EqualTo("unit"));
+        var spec = BackboneSpecFile.Parse(System.Text.Encoding.UTF8.GetBytes(metadata[MetadataKeys.BackboneSpec]), H.Folder);
         Assert.That(spec.Image!.Mean, Is.EqualTo(ChannelValues.Zero), "normalisation is in the graph, so the caller only scales");
         Assert.That(spec.Image.Std, Is.EqualTo(ChannelValues.One));
         Assert.That(spec.Image.Resize, Is.EqualTo(256));

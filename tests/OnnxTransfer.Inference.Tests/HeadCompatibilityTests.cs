@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;

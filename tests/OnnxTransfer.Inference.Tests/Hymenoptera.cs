@@ -3,10 +3,10 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.TestSupport;
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
 using OnnxTransfer.Training.Heads;
@@ -78,7 +78,7 @@ internal sealed class Hymenoptera
     public static HeadExportOptions ExportOptions(BackboneFingerprint? fingerprint, int opset = 17) => new()
     {
         Opset = opset,
-        Fingerprint = fingerprint is null ? null : new CacheFingerprint(fingerprint.Json, fingerprint.Sha256),
+        Fingerprint = fingerprint,
     };
 
     public string Compose(string name, ComposeOptions options)

@@ -1,4 +1,4 @@
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Inference.Scoring;
 

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
@@ -76,7 +77,7 @@ public class TextCompositionTests
         using var maskValue = OrtTestRuns.Tensor(mask, [sentences.Length, length]);
         using var typesValue = OrtTestRuns.Tensor(new long[ids.Length], [sentences.Length, length]);
         using var result = session.RunNamed(["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue]);
-        var features = result[ModelMetadataKeys.FeaturesOutput].GetTensorData<float>().ToArray();
+        var features = result[ModelLayout.FeaturesOutput].GetTensorData<float>().ToArray();
         var expected = new float[features.Length];
         for (var i = 0; i < sentences.Length; i++) s.Backbone.Embed([sentences[i]]).CopyTo(expected, i * s.Backbone.Dimension);
         var difference = TextSst2.MaxDifference(features, expected);
@@ -89,11 +90,11 @@ public class TextCompositionTests
     {
         var s = TextSst2.For();
         var model = OnnxModel.Load(s.FusedPath);
-        Assert.That(model.GetMetadata(ModelMetadataKeys.Format), Is.EqualTo(ModelMetadataKeys.FusedFormat));
-        Assert.That(model.GetMetadata(ModelMetadataKeys.BackboneFingerprintSha256), Is.EqualTo(s.Backbone.Fingerprint.Sha256));
-        var tokenizer = BertTokenizerJson.Read(model.GetMetadata(ModelMetadataKeys.Tokenizer)!);
+        Assert.That(model.GetMetadata(MetadataKeys.Format), Is.EqualTo(ModelLayout.FusedFormat));
+        Assert.That(model.GetMetadata(MetadataKeys.BackboneFingerprintSha256), Is.EqualTo(s.Backbone.Fingerprint.Sha256));
+        var tokenizer = BertTokenizerJson.Read(model.GetMetadata(MetadataKeys.Tokenizer)!);
         Assert.That(tokenizer.Encode(s.Sentences[0]).Ids.ToArray(), Is.EqualTo(s.Backbone.Tokenizer.Encode(s.Sentences[0]).Ids.ToArray()));
-        var spec = BackboneSpecFile.Parse(System.Text.Encoding.UTF8.GetBytes(model.GetMetadata(ModelMetadataKeys.BackboneSpec)!), "/");
+        var spec = BackboneSpecFile.Parse(System.Text.Encoding.UTF8.GetBytes(model.GetMetadata(MetadataKeys.BackboneSpec)!), "/");
         Assert.That((spec.Kind, spec.InputName, spec.Text!.Tokenizer, spec.Text.MaxLength), Is.EqualTo((BackboneKind.Text, "input_ids", FusedModelComposer.EmbeddedTokenizer, 64)));
         Assert.That(model.Nodes.Count(n => n.Name.StartsWith(FusedModelComposer.NamePrefix, StringComparison.Ordinal)), Is.GreaterThan(4),
             "pooling and L2 are graph nodes");

@@ -1,7 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Composition;
@@ -85,7 +84,7 @@ internal sealed class TextSst2
         HeadOnnxExporter.Save(Head, HeadPath, new HeadExportOptions
         {
             Opset = 17,
-            Fingerprint = new CacheFingerprint(Backbone.Fingerprint.Json, Backbone.Fingerprint.Sha256),
+            Fingerprint = Backbone.Fingerprint,
         });
         HeadModel = HeadModel.Load(HeadPath);
         FusedPath = Path.Combine(Folder, "fused.onnx");

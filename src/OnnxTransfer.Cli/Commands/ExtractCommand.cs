@@ -8,6 +8,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -145,7 +146,7 @@ public static class ExtractCommand
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
-            : CacheManifest.Read(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
+            : EmbeddingCache.ReadManifest(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
         var shard = parseResult.GetValue(Shard) is { } shardText ? ShardSpec.Parse(shardText) : ShardSpec.All;
         using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, shard, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
         if (!shard.IsAll) Info($"shard      {shard}: the inputs whose id hash modulo {shard.Count} is {shard.Index}");

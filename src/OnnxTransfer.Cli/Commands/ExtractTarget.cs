@@ -1,7 +1,7 @@
 using OnnxTransfer.Features.Backbones;
-using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Text.Encoder;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -42,7 +42,7 @@ internal sealed class ExtractTarget : IDisposable
 
     public IReadOnlyList<string> Providers => _image?.ActiveProviders ?? _text!.ActiveProviders;
 
-    public Features.Numerics.EmbeddingNumerics Numerics => _image?.Numerics ?? _text!.Numerics;
+    public Formats.EmbeddingNumerics Numerics => _image?.Numerics ?? _text!.Numerics;
 
     public IReadOnlyList<string> Notes => _image?.Notes ?? _text!.Notes;
 

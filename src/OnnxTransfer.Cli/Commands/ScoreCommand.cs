@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.Text.Input;
 

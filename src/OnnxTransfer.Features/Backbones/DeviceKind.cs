@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

@@ -1,6 +1,7 @@
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;
 using Microsoft.ML.OnnxRuntime;

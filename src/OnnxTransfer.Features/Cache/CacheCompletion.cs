@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 

@@ -1,5 +1,4 @@
-using OnnxTransfer.Features.Fingerprints;
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 

@@ -1,4 +1,4 @@
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 
@@ -49,7 +49,7 @@ public sealed record CacheSummary
         {
             bytes += new FileInfo(file).Length;
             using var reader = cache.OpenPart(file); // checksum and fingerprint checked: a damaged part is refused, not counted
-            var numerics = EmbeddingNumerics.Parse(reader.GetMetadata(CacheLayout.NumericsKey));
+            var numerics = CachePartMetadata.Read(reader).Numerics;
             var at = byNumerics.FindIndex(n => n.Numerics == numerics);
             if (at < 0) byNumerics.Add((numerics, 0, 0));
             at = at < 0 ? byNumerics.Count - 1 : at;

@@ -1,4 +1,4 @@
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Cache;
 

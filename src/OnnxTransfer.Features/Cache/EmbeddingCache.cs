@@ -1,7 +1,5 @@
 using System.Globalization;
-using OnnxTransfer.Features.Fingerprints;
-using OnnxTransfer.Features.Numerics;
-using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;
@@ -61,7 +59,18 @@ public sealed class EmbeddingCache : IDisposable
         var manifest = Path.Combine(full, CacheLayout.ManifestFile);
         if (!File.Exists(manifest))
             throw new CacheException($"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
-        return new EmbeddingCache(full, CacheManifest.Read(manifest), null, ShardSpec.All);
+        return new EmbeddingCache(full, ReadManifest(manifest), null, ShardSpec.All);
+    }
+
+    /// <summary>Reads a cache's <c>_manifest.json</c> (<see cref="CacheManifest"/>); a damaged, newer or unreadable one is a <see cref="CacheException"/>.</summary>
+    public static CacheManifest ReadManifest(string path)
+    {
+        try { return CacheManifest.Read(path); }
+        catch (FormatException e) { throw new CacheException(e.Message, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CacheException($"Cannot read the cache manifest '{path}': {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -98,7 +107,7 @@ public sealed class EmbeddingCache : IDisposable
             RemoveTemporaryFiles(full, shard);
             if (File.Exists(manifestPath))
             {
-                var existing = CacheManifest.Read(manifestPath);
+                var existing = ReadManifest(manifestPath);
                 if (existing.Fingerprint.Equals(requested.Fingerprint))
                 {
                     manifest = AdmitNumerics(full, manifestPath, existing, requested, allowMixedNumerics);
@@ -289,7 +298,7 @@ public sealed class EmbeddingCache : IDisposable
                 File.Delete(file);
                 File.Delete(FileChecksum.SidecarOf(file));
             }
-            else ErrorPartWriter.Write(file, kept, PartMetadata([]), PartOptions);
+            else ErrorPartWriter.Write(file, kept, ErrorPartMetadata(), PartOptions);
         }
         return removed;
     }
@@ -310,8 +319,7 @@ public sealed class EmbeddingCache : IDisposable
         if (buffer.Dimension != Dimension) throw new ArgumentException($"Rows of {buffer.Dimension} floats for a cache of {Dimension}.", nameof(buffer));
         if (!Manifest.Holds(numerics))
             throw new CacheNumericsMismatchException(Directory, Manifest.Numerics, numerics); // the pipeline checks first; this is the last guard
-        var metadata = PartMetadata(providers);
-        metadata.Add(new(CacheLayout.NumericsKey, numerics.ToJson()));
+        var metadata = CachePartMetadata.Entries(Fingerprint, Dimension, providers, numerics);
         return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, metadata, PartOptions);
     }
 
@@ -319,29 +327,18 @@ public sealed class EmbeddingCache : IDisposable
     public EmbeddingNumerics ReadPartNumerics(string file)
     {
         using var reader = OpenPart(file);
-        return EmbeddingNumerics.Parse(reader.GetMetadata(CacheLayout.NumericsKey));
+        return CachePartMetadata.Read(reader).Numerics;
     }
 
     internal void WriteErrorPart(int index, IReadOnlyList<ErrorRow> rows)
     {
         EnsureWritable();
-        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index, Shard)), rows, PartMetadata([]), PartOptions);
+        ErrorPartWriter.Write(Path.Combine(Directory, CacheLayout.ErrorsFolder, CacheLayout.PartName(index, Shard)), rows, ErrorPartMetadata(), PartOptions);
     }
 
     public void Dispose() => _lock?.Dispose();
 
-    private List<KeyValuePair<string, string>> PartMetadata(IReadOnlyList<string> providers)
-    {
-        var metadata = new List<KeyValuePair<string, string>>
-        {
-            new(CacheLayout.FormatKey, CacheLayout.PartFormat),
-            new(CacheLayout.FingerprintKey, Fingerprint.Json),
-            new(CacheLayout.FingerprintSha256Key, Fingerprint.Sha256),
-            new(CacheLayout.DimensionKey, Dimension.ToString(CultureInfo.InvariantCulture)),
-        };
-        if (providers.Count > 0) metadata.Add(new(CacheLayout.ProvidersKey, string.Join(",", providers)));
-        return metadata;
-    }
+    private List<KeyValuePair<string, string>> ErrorPartMetadata() => CachePartMetadata.Entries(Fingerprint, Dimension, [], numerics: null);
 
     /// <summary>
     /// Opens a part after checking its sha256 (every byte; a part without a checksum file is refused in a cache that
@@ -358,7 +355,7 @@ public sealed class EmbeddingCache : IDisposable
         {
             throw new CacheException($"The cache part '{file}' is damaged ({e.Problem ?? e.Message}). {DamagedPartFix(file)}", e);
         }
-        var sha = reader.GetMetadata(CacheLayout.FingerprintSha256Key);
+        var sha = CachePartMetadata.Read(reader).FingerprintSha256;
         if (sha != Fingerprint.Sha256)
         {
             reader.Dispose();

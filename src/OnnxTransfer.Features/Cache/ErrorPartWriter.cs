@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Features.Cache;

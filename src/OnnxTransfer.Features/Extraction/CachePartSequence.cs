@@ -1,6 +1,6 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 

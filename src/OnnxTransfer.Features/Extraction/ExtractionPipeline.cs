@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Extraction;

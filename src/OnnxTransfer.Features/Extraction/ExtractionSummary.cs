@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 
@@ -52,7 +53,7 @@ public sealed record ExtractionSummary
     public required IReadOnlyList<string> Providers { get; init; }
 
     /// <summary>How this run computed its embeddings (recorded in its parts).</summary>
-    public Numerics.EmbeddingNumerics Numerics { get; init; } = Features.Numerics.EmbeddingNumerics.Unknown;
+    public Formats.EmbeddingNumerics Numerics { get; init; } = Formats.EmbeddingNumerics.Unknown;
 
     public required string CacheDirectory { get; init; }
 

@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Protobuf;
@@ -11,7 +12,7 @@ namespace OnnxTransfer.Inference.Composition;
 public sealed partial class FusedModelComposer
 {
     /// <summary>What a fused text model's spec says about its tokenizer: it is in the model's own metadata.</summary>
-    public const string EmbeddedTokenizer = "metadata:" + ModelMetadataKeys.Tokenizer;
+    public const string EmbeddedTokenizer = "metadata:" + MetadataKeys.Tokenizer;
 
     /// <summary>
     /// Composes a text encoder and a head: the encoder cut at its output, the spec's pooling as graph nodes — mean over
@@ -48,17 +49,17 @@ public sealed partial class FusedModelComposer
 
         AppendHead(model, graph, features, head, backbone.Fingerprint);
         var text = backbone.Spec.RequireText();
-        model.SetMetadata(ModelMetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(backbone.Spec with
+        model.SetMetadata(MetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(backbone.Spec with
         {
             ModelPath = ".",
             ModelSha256 = null,
             InputName = backbone.Inputs.InputIds,
             Text = text with { Tokenizer = EmbeddedTokenizer },
             Features = backbone.Spec.Features with { Tensor = backbone.FeatureTensor },
-            Description = $"Tokenisation of the fused model composed from text backbone '{backbone.Spec.Name}' (tokenizer in {ModelMetadataKeys.Tokenizer}).",
+            Description = $"Tokenisation of the fused model composed from text backbone '{backbone.Spec.Name}' (tokenizer in {MetadataKeys.Tokenizer}).",
             BaseDirectory = null,
         }));
-        model.SetMetadata(ModelMetadataKeys.Tokenizer, BertTokenizerJson.Write(backbone.Tokenizer));
+        model.SetMetadata(MetadataKeys.Tokenizer, BertTokenizerJson.Write(backbone.Tokenizer));
         model.Validate();
         return model;
     }

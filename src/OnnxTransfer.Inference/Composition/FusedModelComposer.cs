@@ -1,6 +1,6 @@
 using OnnxTransfer.Features.Backbones;
-using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Onnx;
@@ -47,8 +47,8 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
             graph.FoldInputNormalization(backbone.InputName, image, backbone.Spec.Layout, scale);
 
         AppendHead(model, graph, features, head, backbone.Fingerprint);
-        model.SetMetadata(ModelMetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
-        if (_options.FoldNormalization is { } folded) model.SetMetadata(ModelMetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
+        model.SetMetadata(MetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
+        if (_options.FoldNormalization is { } folded) model.SetMetadata(MetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
         model.Validate();
         return model;
     }
@@ -62,14 +62,14 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         model.Append(head.Model, features, head.InputName, "head/");
         if (_options.IncludeFeatures)
         {
-            graph.Identity(features, ModelMetadataKeys.FeaturesOutput);
-            model.ExposeOutput(ModelMetadataKeys.FeaturesOutput);
+            graph.Identity(features, ModelLayout.FeaturesOutput);
+            model.ExposeOutput(ModelLayout.FeaturesOutput);
         }
 
-        model.SetMetadata(ModelMetadataKeys.Format, ModelMetadataKeys.FusedFormat);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprint, fingerprint.Json);
-        model.SetMetadata(ModelMetadataKeys.BackboneFingerprintSha256, fingerprint.Sha256);
-        model.SetMetadata(ModelMetadataKeys.HeadSha256, head.Sha256);
+        model.SetMetadata(MetadataKeys.Format, ModelLayout.FusedFormat);
+        model.SetMetadata(MetadataKeys.BackboneFingerprint, fingerprint.Json);
+        model.SetMetadata(MetadataKeys.BackboneFingerprintSha256, fingerprint.Sha256);
+        model.SetMetadata(MetadataKeys.HeadSha256, head.Sha256);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Heads;
 

@@ -1,4 +1,4 @@
-using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Heads;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
@@ -11,7 +11,7 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ChainedHead : IDisposable
 {
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
+    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly ModelSession _session;
     private readonly string[] _input;
     private readonly int _dimension;

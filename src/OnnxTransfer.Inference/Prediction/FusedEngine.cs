@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -12,7 +13,7 @@ internal sealed class FusedEngine : InferenceEngine
 {
     private readonly ModelSession _session;
     private readonly string[] _inputNames;
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
+    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly long[] _imageShape;
 
     private FusedEngine(FusedModelInfo info, ModelSession session, ImageInputSpec image, TensorLayout layout)

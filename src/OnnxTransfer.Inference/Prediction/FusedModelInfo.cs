@@ -3,6 +3,7 @@ using System.Text.Json;
 using OnnxTransfer.Features.Specs;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -58,21 +59,21 @@ public sealed class FusedModelInfo
     {
         ArgumentNullException.ThrowIfNull(session);
         var metadata = session.Session.ModelMetadata.CustomMetadataMap;
-        var format = metadata.GetValueOrDefault(ModelMetadataKeys.Format);
-        if (format != ModelMetadataKeys.FusedFormat)
-            throw new InferenceException(format == ModelMetadataKeys.HeadFormat
+        var format = metadata.GetValueOrDefault(MetadataKeys.Format);
+        if (format != ModelLayout.FusedFormat)
+            throw new InferenceException(format == ModelLayout.HeadFormat
                 ? $"'{path}' is a head, not a fused model: give the backbone spec and the head (--backbone SPEC --head {path}), or compose them with `onnxtransfer compose`."
-                : $"'{path}' is not a fused model composed by OnnxTransfer (its {ModelMetadataKeys.Format} is {(format is null ? "missing" : $"\"{format}\"")}). " +
+                : $"'{path}' is not a fused model composed by OnnxTransfer (its {MetadataKeys.Format} is {(format is null ? "missing" : $"\"{format}\"")}). " +
                   "Compose one with `onnxtransfer compose --backbone SPEC --head head.onnx --out fused.onnx`.");
-        var specJson = metadata.GetValueOrDefault(ModelMetadataKeys.BackboneSpec)
-                       ?? throw new InferenceException($"The fused model '{path}' has no {ModelMetadataKeys.BackboneSpec} metadata, so its preprocessing is unknown; compose it again.");
+        var specJson = metadata.GetValueOrDefault(MetadataKeys.BackboneSpec)
+                       ?? throw new InferenceException($"The fused model '{path}' has no {MetadataKeys.BackboneSpec} metadata, so its preprocessing is unknown; compose it again.");
         BackboneSpec spec;
-        try { spec = BackboneSpecFile.Parse(Encoding.UTF8.GetBytes(specJson), System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, $"{path} ({ModelMetadataKeys.BackboneSpec})"); }
+        try { spec = BackboneSpecFile.Parse(Encoding.UTF8.GetBytes(specJson), System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, $"{path} ({MetadataKeys.BackboneSpec})"); }
         catch (BackboneSpecException e) { throw new InferenceException($"The fused model '{path}' carries an unreadable preprocessing spec: {e.Message}", e); }
 
-        var labels = ParseLabels(metadata.GetValueOrDefault(ModelMetadataKeys.Labels), path);
-        var probabilities = session.Session.OutputMetadata.GetValueOrDefault(ModelMetadataKeys.ProbabilitiesOutput)
-                            ?? throw new InferenceException($"The fused model '{path}' has no '{ModelMetadataKeys.ProbabilitiesOutput}' output; compose it again.");
+        var labels = ParseLabels(metadata.GetValueOrDefault(MetadataKeys.Labels), path);
+        var probabilities = session.Session.OutputMetadata.GetValueOrDefault(ModelLayout.ProbabilitiesOutput)
+                            ?? throw new InferenceException($"The fused model '{path}' has no '{ModelLayout.ProbabilitiesOutput}' output; compose it again.");
         if (probabilities.IsTensor && probabilities.Dimensions is [_, var classes] && classes >= 0 && classes != labels.Length)
             throw new InferenceException($"The fused model '{path}' gives {classes} probabilities per input but names {labels.Length} labels.");
 
@@ -83,24 +84,22 @@ public sealed class FusedModelInfo
                     ?? throw new InferenceException($"The fused model '{path}' has no input '{inputName}' (its inputs: {string.Join(", ", inputs)}); compose it again.");
         int? fixedBatch = input.IsTensor && input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
         return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
-            metadata.GetValueOrDefault(ModelMetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(ModelMetadataKeys.HeadSha256),
-            metadata.GetValueOrDefault(ModelMetadataKeys.InputScale), metadata.GetValueOrDefault(ModelMetadataKeys.Tokenizer));
+            metadata.GetValueOrDefault(MetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(MetadataKeys.HeadSha256),
+            metadata.GetValueOrDefault(MetadataKeys.InputScale), metadata.GetValueOrDefault(MetadataKeys.Tokenizer));
     }
 
     private static string[] ParseLabels(string? json, string path)
     {
-        if (json is null) throw new InferenceException($"The fused model '{path}' has no {ModelMetadataKeys.Labels} metadata; compose it again.");
+        if (json is null) throw new InferenceException($"The fused model '{path}' has no {MetadataKeys.Labels} metadata; compose it again.");
         try
         {
-            using var document = JsonDocument.Parse(json);
-            var labels = new List<string>();
-            foreach (var element in document.RootElement.EnumerateArray()) labels.Add(element.GetString() ?? throw new JsonException("null label"));
-            if (labels.Count < 2) throw new JsonException("fewer than two labels");
-            return labels.ToArray();
+            var labels = FormatsJson.ReadStringArray(json);
+            if (labels.Length < 2) throw new JsonException("fewer than two labels");
+            return labels;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException e)
         {
-            throw new InferenceException($"The fused model '{path}': {ModelMetadataKeys.Labels} is not a JSON array of labels ({e.Message}).", e);
+            throw new InferenceException($"The fused model '{path}': {MetadataKeys.Labels} is not a JSON array of labels ({e.Message}).", e);
         }
     }
 }

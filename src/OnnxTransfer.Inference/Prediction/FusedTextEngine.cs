@@ -1,6 +1,7 @@
 using OnnxTransfer.Features.Backbones;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
@@ -9,12 +10,12 @@ namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
 /// A fused text model (encoder + pooling + L2 + head in one graph) in one session. The tokenizer comes from the model's
-/// own metadata (<see cref="ModelMetadataKeys.Tokenizer"/>), so the file alone tokenises as the backbone did; each
+/// own metadata (<see cref="MetadataKeys.Tokenizer"/>), so the file alone tokenises as the backbone did; each
 /// batch is padded to its longest text and fed to the token inputs the model declares (int64 or int32).
 /// </summary>
 internal sealed class FusedTextEngine : TextEngine
 {
-    private static readonly string[] OutputNames = [ModelMetadataKeys.ProbabilitiesOutput];
+    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private readonly bool _int32;
@@ -55,7 +56,7 @@ internal sealed class FusedTextEngine : TextEngine
     {
         var text = info.Spec.RequireText();
         if (info.TokenizerJson is null)
-            throw new InferenceException($"The fused text model '{info.Path}' has no {ModelMetadataKeys.Tokenizer} metadata, so it cannot tokenise; compose it again.");
+            throw new InferenceException($"The fused text model '{info.Path}' has no {MetadataKeys.Tokenizer} metadata, so it cannot tokenise; compose it again.");
         BertTokenizer tokenizer;
         try { tokenizer = BertTokenizerJson.Read(info.TokenizerJson); }
         catch (TokenizerConfigurationException e) { throw new InferenceException($"The fused text model '{info.Path}': {e.Message}", e); }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;
@@ -49,7 +50,7 @@ public sealed class BatchScorer
         Directory.CreateDirectory(output);
         using var shardLock = AcquireLock(output, shard);
         RefuseOtherLayouts(output, shard);
-        var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items, _options, k);
+        var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items.Select(i => i.Id).ToArray(), _options.Shard, _options.RowsPerPart, k, _options.Format);
         WriteOrCheckManifest(output, manifest);
         RemoveTemporaryFiles(output, shard);
 
@@ -360,13 +361,7 @@ public sealed class BatchScorer
         private void Commit(ScorePart part)
         {
             var path = Path.Combine(output, ScoreLayout.PartName(part.Index, shard, options.Format));
-            ScorePartWriter.Write(path, part, labels, options.Format,
-            [
-                new(ModelMetadataKeys.Format, ScoreLayout.PartFormat),
-                new("onnxtransfer.model", predictor.ModelIdentity),
-                new(ModelMetadataKeys.Labels, JsonSerializerFree.StringArray(labels)),
-                new("onnxtransfer.shard", shard.ToString()),
-            ]);
+            ScorePartWriter.Write(path, part, labels, options.Format, ScoreLayout.PartMetadata(predictor.ModelIdentity, labels, shard));
             PartsWritten++;
             Rows += part.Items.Count;
             Errors += part.Errors;

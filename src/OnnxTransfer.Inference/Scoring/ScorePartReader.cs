@@ -1,4 +1,5 @@
 using System.Text;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;

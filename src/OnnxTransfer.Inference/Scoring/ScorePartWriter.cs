@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;

@@ -1,5 +1,5 @@
-using OnnxTransfer.Features.Inputs;
 using System.Globalization;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Scoring;
 

@@ -1,7 +1,6 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Features.Fingerprints;
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;

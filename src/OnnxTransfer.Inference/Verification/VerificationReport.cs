@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Inference.Verification;
 

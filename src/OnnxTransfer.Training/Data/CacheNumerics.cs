@@ -1,18 +1,19 @@
 using System.Text;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Training.Data;
 
 /// <summary>
-/// The numerics (execution provider, precision, runtime) a cache's parts record under <c>onnxtransfer.numerics</c>,
-/// gathered over the parts a head is trained on, so the head carries them (<c>onnxtransfer.cache.numerics</c>): one
+/// The numerics (execution provider, precision, runtime) a cache's parts record under <see cref="MetadataKeys.Numerics"/>,
+/// gathered over the parts a head is trained on, so the head carries them (<see cref="MetadataKeys.CacheNumerics"/>): one
 /// entry normally, several when the cache was extended with <c>--allow-mixed-numerics</c>, and an "unknown" entry for
-/// parts written before numerics were recorded. Kept as JSON: the trainer never references the backbone library.
+/// parts written before numerics were recorded. Kept as the parts' JSON (re-serialised compactly): the head carries
+/// what the parts say, whatever fields they have.
 /// </summary>
 public sealed record CacheNumerics(IReadOnlyList<string> Entries)
 {
-    public const string PartKey = "onnxtransfer.numerics";
-    internal const string UnknownEntry = """{"provider":"unknown","precision":"unknown","quantized_graph":false,"runtime":null}""";
+    private static readonly string UnknownEntry = EmbeddingNumerics.Unknown.ToJson();
 
     /// <summary>A JSON array of the entries.</summary>
     public string Json

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Training.Data;
@@ -20,7 +21,7 @@ public sealed partial class EmbeddingDataset
     private readonly int[] _rowsPerSplit;
 
     private EmbeddingDataset(string root, string[] parts, EmbeddingColumns columns, int dimension, bool hasIds, RowGroupEntry[] groups,
-        string[] labels, string[] splits, int[] rowsPerSplit, long rowCount, CacheFingerprint? fingerprint, ParquetReaderOptions options)
+        string[] labels, string[] splits, int[] rowsPerSplit, long rowCount, BackboneFingerprint? fingerprint, ParquetReaderOptions options)
     {
         Root = root;
         Parts = parts;
@@ -55,7 +56,7 @@ public sealed partial class EmbeddingDataset
     public bool HasIds { get; }
 
     /// <summary>The fingerprint all parts share; null when no part has one (e.g. embeddings written by pyarrow).</summary>
-    public CacheFingerprint? Fingerprint { get; }
+    public BackboneFingerprint? Fingerprint { get; }
 
     /// <summary>The numerics the parts were computed with (null when no part carries a fingerprint).</summary>
     public CacheNumerics? Numerics { get; private init; }
@@ -225,7 +226,7 @@ public sealed partial class EmbeddingDataset
                 $"'{Root}' has no split named '{split}' (splits: {DescribeSplits()}). Check {option}; split names are matched exactly.", split);
     }
 
-    private static CacheFingerprint? AgreeOnFingerprint(string[] parts, PartScan[] scans)
+    private static BackboneFingerprint? AgreeOnFingerprint(string[] parts, PartScan[] scans)
     {
         // Group parts by fingerprint (null = none); one group (with or without a fingerprint) is the only good outcome.
         var groups = scans.Select((scan, i) => (Key: scan.Fingerprint?.Sha256, Part: i)).GroupBy(g => g.Key).ToArray();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Training.Data;
@@ -9,9 +10,9 @@ namespace OnnxTransfer.Training.Data;
 /// </summary>
 internal sealed class PartScan
 {
-    public CacheFingerprint? Fingerprint { get; private init; }
+    public BackboneFingerprint? Fingerprint { get; private init; }
 
-    /// <summary>The part's <c>onnxtransfer.numerics</c> (JSON), null when it has none.</summary>
+    /// <summary>The part's <see cref="MetadataKeys.Numerics"/> (JSON), null when it has none.</summary>
     public string? Numerics { get; private init; }
 
     /// <summary>0 when the part has no rows.</summary>
@@ -36,7 +37,8 @@ internal sealed class PartScan
         if (hasSplit) CheckStringColumn(path, schema, columns.Split, "split", "--split-column", null);
         bool hasIds = schema.Contains(columns.Id) && schema[columns.Id] is ParquetPrimitiveField { IsString: true };
 
-        var scan = new PartScan { Fingerprint = ReadFingerprint(reader), Numerics = reader.GetMetadata(CacheNumerics.PartKey), Dimension = ReadDimension(reader, columns, hasIds), HasIds = hasIds };
+        var metadata = CachePartMetadata.Read(reader);
+        var scan = new PartScan { Fingerprint = metadata.Fingerprint, Numerics = metadata.NumericsJson, Dimension = ReadDimension(reader, columns, hasIds, metadata.Dimension), HasIds = hasIds };
         var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var splitIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int g = 0; g < reader.RowGroupCount; g++)
@@ -75,23 +77,13 @@ internal sealed class PartScan
         return result;
     }
 
-    private static CacheFingerprint? ReadFingerprint(ParquetFileReader reader)
-    {
-        var json = reader.GetMetadata(CacheFingerprint.JsonKey);
-        if (string.IsNullOrEmpty(json)) return null;
-        var sha = reader.GetMetadata(CacheFingerprint.Sha256Key);
-        return new CacheFingerprint(json, string.IsNullOrEmpty(sha) ? CacheFingerprint.ComputeSha256(json) : sha);
-    }
-
     /// <summary>
-    /// The embedding length: from <c>onnxtransfer.dim</c> when present, else the first row group's values per row; every
+    /// The embedding length: from <see cref="MetadataKeys.Dimension"/> when present, else the first row group's values per row; every
     /// row group's value count must equal rows × dim (a null or shorter row is found and named).
     /// </summary>
-    private static int ReadDimension(ParquetFileReader reader, EmbeddingColumns columns, bool hasIds)
+    private static int ReadDimension(ParquetFileReader reader, EmbeddingColumns columns, bool hasIds, int declared)
     {
-        int dimension = 0;
-        if (int.TryParse(reader.GetMetadata("onnxtransfer.dim"), NumberStyles.None, CultureInfo.InvariantCulture, out var declared) && declared > 0)
-            dimension = declared;
+        int dimension = declared;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             int rows = reader.RowGroupRowCount(g);

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Selection;
@@ -36,16 +37,16 @@ public sealed record HeadExportOptions
     /// </summary>
     public double FoldTolerance { get; init; } = 1e-5;
 
-    /// <summary>Metrics per split at training time, for <c>onnxtransfer.metrics</c>.</summary>
+    /// <summary>Metrics per split at training time, for <see cref="MetadataKeys.Metrics"/>.</summary>
     public IReadOnlyList<ClassificationMetrics> Metrics { get; init; } = [];
 
     /// <summary>The sweep that chose the head (its validation scheme and best score go into the metrics).</summary>
     public SweepResult? Sweep { get; init; }
 
-    /// <summary>The cache the head was trained on, for <c>onnxtransfer.cache.fingerprint[.sha256]</c>.</summary>
-    public CacheFingerprint? Fingerprint { get; init; }
+    /// <summary>The cache the head was trained on, for <see cref="MetadataKeys.CacheFingerprint"/> and its sha256.</summary>
+    public BackboneFingerprint? Fingerprint { get; init; }
 
-    /// <summary>The numerics of the cache the head was trained on, for <c>onnxtransfer.cache.numerics</c>.</summary>
+    /// <summary>The numerics of the cache the head was trained on, for <see cref="MetadataKeys.CacheNumerics"/>.</summary>
     public CacheNumerics? CacheNumerics { get; init; }
 
     /// <summary>More metadata entries (e.g. the training command), written after the standard keys.</summary>

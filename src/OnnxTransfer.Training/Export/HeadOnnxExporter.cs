@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Training.Heads;
 
@@ -30,10 +31,6 @@ public sealed record HeadExport(OnnxModel Model, bool StandardizationFolded, dou
 /// </remarks>
 public static class HeadOnnxExporter
 {
-    public const string InputName = "features";
-    public const string ProbabilitiesName = "probabilities";
-    public const string LabelIndexName = "label_index";
-
     /// <summary>Builds the head's ONNX model (validated) without writing it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An invalid option (e.g. an opset outside 13..23).</exception>
     public static HeadExport Export(Head head, HeadExportOptions? options = null)
@@ -45,7 +42,7 @@ public static class HeadOnnxExporter
         var (exported, folded, foldError, decision) = DecideStandardization(head, options);
         var b = new GraphBuilder("onnxtransfer-head", options.Opset) { ProducerName = "OnnxTransfer" };
         int d = head.InputDimension;
-        string x = b.AddInput(InputName, OnnxDataType.Float, "batch", d);
+        string x = b.AddInput(ModelLayout.HeadInput, OnnxDataType.Float, "batch", d);
 
         if (exported.Preprocessing.L2Normalize)
         {
@@ -76,23 +73,21 @@ public static class HeadOnnxExporter
                 _ => x,
             };
         }
-        b.AddNode("Softmax", [x], [ProbabilitiesName], name: "softmax").Int("axis", 1);
-        b.AddNode("ArgMax", [ProbabilitiesName], [LabelIndexName], name: "argmax").Int("axis", 1).Int("keepdims", 0);
-        b.AddOutput(ProbabilitiesName, OnnxDataType.Float, "batch", head.ClassCount);
-        b.AddOutput(LabelIndexName, OnnxDataType.Int64, "batch");
+        b.AddNode("Softmax", [x], [ModelLayout.ProbabilitiesOutput], name: "softmax").Int("axis", 1);
+        b.AddNode("ArgMax", [ModelLayout.ProbabilitiesOutput], [ModelLayout.LabelIndexOutput], name: "argmax").Int("axis", 1).Int("keepdims", 0);
+        b.AddOutput(ModelLayout.ProbabilitiesOutput, OnnxDataType.Float, "batch", head.ClassCount);
+        b.AddOutput(ModelLayout.LabelIndexOutput, OnnxDataType.Int64, "batch");
 
-        string standardize = !head.Preprocessing.Standardize ? HeadMetadata.StandardizeNone
-            : folded ? HeadMetadata.StandardizeFolded : HeadMetadata.StandardizeNodes;
-        b.SetMetadata(HeadMetadata.FormatKey, HeadMetadata.Format);
-        b.SetMetadata(HeadMetadata.LabelsKey, HeadMetadata.LabelsJson(head.Labels));
-        b.SetMetadata(HeadMetadata.HeadKey, HeadMetadata.HeadJson(exported, standardize, options.Opset, foldError, layerNames));
-        b.SetMetadata(HeadMetadata.MetricsKey, HeadMetadata.MetricsJson(options.Metrics, options.Sweep));
-        if (options.Fingerprint is { } fingerprint)
+        string standardize = !head.Preprocessing.Standardize ? HeadMetadataJson.StandardizeNone
+            : folded ? HeadMetadataJson.StandardizeFolded : HeadMetadataJson.StandardizeNodes;
+        new HeadMetadata
         {
-            b.SetMetadata(HeadMetadata.FingerprintSha256Key, fingerprint.Sha256);
-            b.SetMetadata(HeadMetadata.FingerprintKey, fingerprint.Json);
-        }
-        if (options.CacheNumerics is { } numerics) b.SetMetadata(HeadMetadata.CacheNumericsKey, numerics.Json);
+            Labels = head.Labels,
+            Structure = HeadMetadataJson.HeadJson(exported, standardize, options.Opset, foldError, layerNames),
+            MetricsJson = HeadMetadataJson.MetricsJson(options.Metrics, options.Sweep),
+            CacheFingerprint = options.Fingerprint,
+            CacheNumericsJson = options.CacheNumerics?.Json,
+        }.WriteTo((key, value) => b.SetMetadata(key, value));
         foreach (var (key, value) in options.ExtraMetadata) b.SetMetadata(key, value);
         return new HeadExport(b.Build(), folded, foldError, decision);
     }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Heads;
@@ -16,9 +17,9 @@ public sealed class ImportedHead
     public required bool StandardizationFolded { get; init; }
 
     /// <summary>The cache the head was trained on; null when the file does not say.</summary>
-    public CacheFingerprint? Fingerprint { get; init; }
+    public BackboneFingerprint? Fingerprint { get; init; }
 
-    /// <summary>The <c>onnxtransfer.metrics</c> JSON as written at training time ("{}" when absent).</summary>
+    /// <summary>The <see cref="MetadataKeys.Metrics"/> JSON as written at training time ("{}" when absent).</summary>
     public required string MetricsJson { get; init; }
 
     public required int Opset { get; init; }
@@ -28,53 +29,26 @@ public sealed class ImportedHead
 }
 
 /// <summary>
-/// Reads a head exported by <see cref="HeadOnnxExporter"/> back into a <see cref="Head"/> (warm starts, <c>evaluate</c>,
-/// the composer): the structure from <c>onnxtransfer.head</c>, the weights from the named initializers, each checked
-/// against the graph (the Gemm nodes that use them, their shapes). The exact inverse of the export: the same floats;
-/// a folded standardisation comes back folded (see <see cref="ImportedHead.StandardizationFolded"/>).
+/// Rebuilds a head exported by <see cref="HeadOnnxExporter"/> from the file <see cref="HeadOnnxFile"/> read and checked
+/// (warm starts, <c>evaluate</c>, the composer): the structure from <see cref="MetadataKeys.Head"/>, the weights from the named
+/// initializers, each checked against the graph (the Gemm nodes that use them, their shapes). The exact inverse of the
+/// export: the same floats; a folded standardisation comes back folded (see <see cref="ImportedHead.StandardizationFolded"/>).
 /// </summary>
 public static class HeadOnnxImporter
 {
     /// <exception cref="FileNotFoundException">No file.</exception>
     /// <exception cref="FormatException">Not an OnnxTransfer head, a newer format, or metadata that disagrees with the graph.</exception>
-    public static ImportedHead Load(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No head model at '{path}'.", path);
-        OnnxModel model;
-        try
-        {
-            model = OnnxModel.Load(path);
-        }
-        catch (OnnxModelException e)
-        {
-            throw new FormatException($"'{path}' is not a readable ONNX model: {e.Message}", e);
-        }
-        try
-        {
-            return Read(model);
-        }
-        catch (FormatException e)
-        {
-            throw new FormatException($"'{path}': {e.Message}", e);
-        }
-    }
+    public static ImportedHead Load(string path) => Import(HeadOnnxFile.Load(path));
 
     /// <exception cref="FormatException">Not an OnnxTransfer head, a newer format, or metadata that disagrees with the graph.</exception>
-    public static ImportedHead Read(OnnxModel model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var format = model.GetMetadata(HeadMetadata.FormatKey);
-        if (format is null)
-            throw new FormatException(
-                $"not an OnnxTransfer head: it has no '{HeadMetadata.FormatKey}' metadata. Heads are written by `onnxtransfer train --out head.onnx`.");
-        if (format != HeadMetadata.Format)
-            throw new FormatException(format.StartsWith("head/", StringComparison.Ordinal)
-                ? $"it is a '{format}' head, written by a newer OnnxTransfer; this version reads '{HeadMetadata.Format}'. Upgrade OnnxTransfer."
-                : $"'{HeadMetadata.FormatKey}' is '{format}', not '{HeadMetadata.Format}': this is not a head model (a fused model or a cache file?).");
+    public static ImportedHead Read(OnnxModel model) => Import(HeadOnnxFile.Read(model));
 
-        var labels = ParseLabels(Required(model, HeadMetadata.LabelsKey));
-        using var document = Parse(Required(model, HeadMetadata.HeadKey), HeadMetadata.HeadKey);
+    private static ImportedHead Import(HeadOnnxFile file)
+    {
+        var model = file.Model;
+        var structure = file.Structure
+                        ?? throw new FormatException($"Head '{file.Source}': the metadata '{MetadataKeys.Head}' is missing, so its layers cannot be rebuilt. Heads are written by `onnxtransfer train --out head.onnx`.");
+        using var document = Parse(structure, file.Source);
         var root = document.RootElement;
         try
         {
@@ -106,32 +80,30 @@ public static class HeadOnnxImporter
             if (layers.Count == 0) throw new FormatException("the head has no layers");
 
             float[]? mean = null, scale = null;
-            if (standardize == HeadMetadata.StandardizeNodes)
+            if (standardize == HeadMetadataJson.StandardizeNodes)
             {
                 mean = Floats(model, "standardize.mean", layers[0].InputCount);
                 scale = Floats(model, "standardize.scale", layers[0].InputCount);
             }
-            else if (standardize is not (HeadMetadata.StandardizeNone or HeadMetadata.StandardizeFolded))
+            else if (standardize is not (HeadMetadataJson.StandardizeNone or HeadMetadataJson.StandardizeFolded))
                 throw new FormatException($"unknown standardisation '{standardize}'");
             HeadTrainingInfo? training = root.TryGetProperty("training", out var t) && t.ValueKind == JsonValueKind.Object ? HeadFile.ReadTraining(t) : null;
-            var head = new Head(kind, labels, new FeaturePreprocessing(l2, mean, scale), layers, training);
+            var head = new Head(kind, file.Labels.ToArray(), new FeaturePreprocessing(l2, mean, scale), layers, training);
 
-            var sha = model.GetMetadata(HeadMetadata.FingerprintSha256Key);
-            var fingerprintJson = model.GetMetadata(HeadMetadata.FingerprintKey);
             return new ImportedHead
             {
                 Head = head,
-                StandardizationFolded = standardize == HeadMetadata.StandardizeFolded,
-                Fingerprint = sha is null ? null : new CacheFingerprint(fingerprintJson ?? "", sha),
-                MetricsJson = model.GetMetadata(HeadMetadata.MetricsKey) ?? "{}",
+                StandardizationFolded = standardize == HeadMetadataJson.StandardizeFolded,
+                Fingerprint = file.CacheFingerprintSha256 is { } sha ? BackboneFingerprint.Recorded(file.CacheFingerprint?.Json ?? "", sha) : null,
+                MetricsJson = file.MetricsJson,
                 Opset = opset,
                 Metadata = model.Metadata,
             };
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException)
         {
             // Missing or mistyped JSON fields, layers that do not chain, labels that disagree with the last layer.
-            throw new FormatException($"its '{HeadMetadata.HeadKey}' metadata does not describe a valid head: {e.Message}", e);
+            throw new FormatException($"Head '{file.Source}': its '{MetadataKeys.Head}' metadata does not describe a valid head: {e.Message}", e);
         }
     }
 
@@ -156,19 +128,7 @@ public static class HeadOnnxImporter
         return values;
     }
 
-    private static string[] ParseLabels(string json)
-    {
-        using var document = Parse(json, HeadMetadata.LabelsKey);
-        if (document.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException($"'{HeadMetadata.LabelsKey}' must be a JSON array of strings");
-        return document.RootElement.EnumerateArray()
-            .Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new FormatException($"'{HeadMetadata.LabelsKey}' holds a non-string label"))
-            .ToArray();
-    }
-
-    private static string Required(OnnxModel model, string key) =>
-        model.GetMetadata(key) ?? throw new FormatException($"the metadata '{key}' is missing");
-
-    private static JsonDocument Parse(string json, string key)
+    private static JsonDocument Parse(string json, string source)
     {
         try
         {
@@ -176,7 +136,7 @@ public static class HeadOnnxImporter
         }
         catch (JsonException e)
         {
-            throw new FormatException($"the metadata '{key}' is not valid JSON ({e.Message})", e);
+            throw new FormatException($"Head '{source}': the metadata '{MetadataKeys.Head}' is not valid JSON ({e.Message})", e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Blas;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
@@ -45,7 +46,7 @@ public sealed class HeadTrainingResult
             Sweep = Sweep,
             Fingerprint = Dataset.Fingerprint,
             CacheNumerics = Dataset.Numerics,
-            ExtraMetadata = [new("onnxtransfer.training.splits", $"train={Plan?.TrainName ?? "all"};eval={Plan?.Evaluation ?? "none"}")],
+            ExtraMetadata = [new(MetadataKeys.TrainingSplits, $"train={Plan?.TrainName ?? "all"};eval={Plan?.Evaluation ?? "none"}")],
         });
     }
 

@@ -2,14 +2,12 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using OnnxTransfer.Features.Fingerprints;
-using OnnxTransfer.Features.Numerics;
 
-namespace OnnxTransfer.Features.Cache;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
-/// <c>_manifest.json</c>: what a cache holds. Written once when the cache is created (atomically); readers that do not
-/// reference this library (the trainer) need only <c>dim</c> and <c>fingerprint_sha256</c> from it.
+/// <c>_manifest.json</c>: what a cache holds. Written once when the cache is created (atomically) and read back only
+/// through this type; the trainer does not need it (each part carries its own <see cref="CachePartMetadata"/>).
 /// </summary>
 public sealed record CacheManifest
 {
@@ -84,30 +82,29 @@ public sealed record CacheManifest
     }
 
     /// <summary>Reads a manifest; a newer format version or a damaged file is refused.</summary>
+    /// <exception cref="FormatException">Not a manifest, a newer format version, or a damaged file (the message says which).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static CacheManifest Read(string path)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CacheException($"Cannot read the cache manifest '{path}': {e.Message}", e);
-        }
+        var text = File.ReadAllText(path);
         try
         {
             using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.GetString() != CacheLayout.FormatName)
-                throw new CacheException($"'{path}' is not an embedding cache manifest (no \"format\": \"{CacheLayout.FormatName}\").");
+                throw new FormatException($"'{path}' is not an embedding cache manifest (no \"format\": \"{CacheLayout.FormatName}\").");
             var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var n) ? n : 0;
             if (version > CacheLayout.FormatVersion)
-                throw new CacheException($"The cache '{Path.GetDirectoryName(path)}' is format version {version}, written by a newer OnnxTransfer " +
+                throw new FormatException($"The cache '{Path.GetDirectoryName(path)}' is format version {version}, written by a newer OnnxTransfer " +
                                          $"({String(root, "created_by") ?? "unknown version"}); update OnnxTransfer to read it.");
-            if (version < 1) throw new CacheException($"'{path}' has no valid \"version\".");
+            if (version < 1) throw new FormatException($"'{path}' has no valid \"version\".");
             if (!root.TryGetProperty("fingerprint", out var fingerprint) || fingerprint.ValueKind != JsonValueKind.Object)
-                throw new CacheException($"'{path}' has no \"fingerprint\" object: the cache is damaged. Extract into a new folder.");
-            var parsed = BackboneFingerprint.Parse(fingerprint.GetRawText());
+                throw new FormatException($"'{path}' has no \"fingerprint\" object: the cache is damaged. Extract into a new folder.");
+            BackboneFingerprint parsed;
+            try { parsed = BackboneFingerprint.Parse(fingerprint.GetRawText()); }
+            catch (FormatException e) { throw new FormatException($"The cache manifest '{path}' has an invalid fingerprint ({e.Message}).", e); }
             if (String(root, "fingerprint_sha256") is { } sha && sha != parsed.Sha256)
-                throw new CacheException($"'{path}' is damaged: its fingerprint does not hash to its fingerprint_sha256. Extract into a new folder.");
+                throw new FormatException($"'{path}' is damaged: its fingerprint does not hash to its fingerprint_sha256. Extract into a new folder.");
             var backbone = root.TryGetProperty("backbone", out var b) && b.ValueKind == JsonValueKind.Object ? b : default;
             return new CacheManifest
             {
@@ -124,16 +121,12 @@ public sealed record CacheManifest
         }
         catch (JsonException e)
         {
-            throw new CacheException($"The cache manifest '{path}' is not valid JSON ({e.Message}): the cache is damaged. Extract into a new folder.", e);
-        }
-        catch (FormatException e)
-        {
-            throw new CacheException($"The cache manifest '{path}' has an invalid fingerprint ({e.Message}).", e);
+            throw new FormatException($"The cache manifest '{path}' is not valid JSON ({e.Message}): the cache is damaged. Extract into a new folder.", e);
         }
     }
 
     /// <summary>Writes the manifest through a temporary file and a rename, so it is either absent or complete.</summary>
-    internal void Write(string path)
+    public void Write(string path)
     {
         var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))

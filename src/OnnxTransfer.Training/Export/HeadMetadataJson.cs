@@ -1,41 +1,27 @@
 using System.Text;
 using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Selection;
 
 namespace OnnxTransfer.Training.Export;
 
-/// <summary>The <c>metadata_props</c> keys of a head model (docs/formats.md) and their JSON values.</summary>
-public static class HeadMetadata
+/// <summary>
+/// The JSON values the trainer composes for a head's metadata (<see cref="HeadMetadata"/> in <c>OnnxTransfer.Formats</c>
+/// writes them): the structure the importer rebuilds the head from, and the metrics.
+/// </summary>
+internal static class HeadMetadataJson
 {
-    public const string FormatKey = "onnxtransfer.format";
-    public const string Format = "head/1";
-    public const string LabelsKey = "onnxtransfer.labels";
-    public const string HeadKey = "onnxtransfer.head";
-    public const string MetricsKey = "onnxtransfer.metrics";
-    public const string FingerprintSha256Key = "onnxtransfer.cache.fingerprint.sha256";
-    public const string FingerprintKey = "onnxtransfer.cache.fingerprint";
-
-    /// <summary>JSON array of the numerics (provider, precision, runtime) of the training cache's parts.</summary>
-    public const string CacheNumericsKey = "onnxtransfer.cache.numerics";
-
     /// <summary>How the standardisation appears in the graph: absent, folded into the first Gemm, or as Sub/Div nodes.</summary>
-    internal const string StandardizeNone = "none", StandardizeFolded = "folded", StandardizeNodes = "nodes";
-
-    internal static string LabelsJson(IReadOnlyList<string> labels) => Json(json =>
-    {
-        json.WriteStartArray();
-        foreach (var label in labels) json.WriteStringValue(label);
-        json.WriteEndArray();
-    });
+    public const string StandardizeNone = "none", StandardizeFolded = "folded", StandardizeNodes = "nodes";
 
     /// <summary>
     /// <c>{"kind", "input_dimension", "classes", "preprocessing": {"l2_normalize", "standardize"}, "layers": [{inputs,
     /// outputs, activation, weight, bias}], "export": {opset, fold_max_probability_change}, "training": {…}}</c>: the
     /// structure the importer rebuilds the head from (weights are read from the named initializers).
     /// </summary>
-    internal static string HeadJson(Head head, string standardize, int opset, double foldError, IReadOnlyList<(string Weight, string Bias)> layerNames) => Json(json =>
+    public static string HeadJson(Head head, string standardize, int opset, double foldError, IReadOnlyList<(string Weight, string Bias)> layerNames) => Json(json =>
     {
         json.WriteStartObject();
         json.WriteString("kind", head.Kind);
@@ -67,7 +53,7 @@ public static class HeadMetadata
     });
 
     /// <summary><c>{"splits": [{split, rows, accuracy, …}], "selection": {validation, metric, best, mean_score, std}}</c>.</summary>
-    internal static string MetricsJson(IReadOnlyList<ClassificationMetrics> metrics, SweepResult? sweep) => Json(json =>
+    public static string MetricsJson(IReadOnlyList<ClassificationMetrics> metrics, SweepResult? sweep) => Json(json =>
     {
         json.WriteStartObject();
         json.WriteStartArray("splits");

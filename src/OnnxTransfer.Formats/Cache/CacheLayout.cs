@@ -1,8 +1,7 @@
 using System.Globalization;
-using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Parquet;
 
-namespace OnnxTransfer.Features.Cache;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// The embedding cache's file names, Parquet schemas and metadata keys (docs/formats.md, "Embedding cache"). Names that
@@ -13,21 +12,12 @@ public static class CacheLayout
     public const string FormatName = "onnxtransfer.embedding-cache";
     public const int FormatVersion = 1;
 
-    /// <summary>Value of <see cref="FormatKey"/> in every part.</summary>
+    /// <summary>Value of <see cref="MetadataKeys.Format"/> in every part.</summary>
     public const string PartFormat = "embedding-cache/1";
 
     public const string ManifestFile = "_manifest.json";
     public const string ErrorsFolder = "_errors";
     public const string LockFile = ".lock";
-
-    public const string FormatKey = "onnxtransfer.format";
-    public const string FingerprintKey = "onnxtransfer.fingerprint";
-    public const string FingerprintSha256Key = "onnxtransfer.fingerprint.sha256";
-    public const string DimensionKey = "onnxtransfer.dim";
-    public const string ProvidersKey = "onnxtransfer.providers";
-
-    /// <summary>The numerics (JSON, <c>EmbeddingNumerics</c>) the part's embeddings were computed with.</summary>
-    public const string NumericsKey = "onnxtransfer.numerics";
 
     public const string IdColumn = "id";
     public const string SourceColumn = "source";
@@ -58,8 +48,11 @@ public static class CacheLayout
     public static string PartName(int index) => PartName(index, ShardSpec.All);
 
     /// <summary>part-00000.parquet unsharded; part-00000.shard-K-of-N.parquet for shard K of N (the score folder's naming).</summary>
-    public static string PartName(int index, ShardSpec shard) =>
-        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}.parquet";
+    public static string PartName(int index, ShardSpec shard) => PartName(index, shard, ".parquet");
+
+    /// <summary>The naming every part folder shares (caches, scores): the index, the shard's tag, the extension.</summary>
+    internal static string PartName(int index, ShardSpec shard, string extension) =>
+        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}{extension}";
 
     /// <summary>The index in a part file name, or -1 when the name is not a part's.</summary>
     public static int PartIndex(string fileName) => ParsePartName(fileName)?.Index ?? -1;

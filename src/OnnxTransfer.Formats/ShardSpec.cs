@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace OnnxTransfer.Features.Inputs;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// Which share of the inputs one worker scores: shard <see cref="Index"/> of <see cref="Count"/> takes the inputs whose

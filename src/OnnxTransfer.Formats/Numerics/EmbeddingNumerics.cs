@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
-using OnnxTransfer.Features.Backbones;
+using System.Text.Json.Serialization;
 
-namespace OnnxTransfer.Features.Numerics;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// How a cache's embeddings were computed, beyond what the fingerprint covers (model, feature tensor, preprocessing):
@@ -18,7 +16,11 @@ namespace OnnxTransfer.Features.Numerics;
 /// </param>
 /// <param name="QuantizedGraph">Whether the model holds quantisation or integer operators.</param>
 /// <param name="Runtime">"onnxruntime 1.30.0": informative, not compared (a runtime upgrade is checked with <c>verify</c>).</param>
-public sealed record EmbeddingNumerics(string Provider, string Precision, bool QuantizedGraph, string? Runtime)
+public sealed record EmbeddingNumerics(
+    [property: JsonPropertyName("provider")] string Provider,
+    [property: JsonPropertyName("precision")] string Precision,
+    [property: JsonPropertyName("quantized_graph")] bool QuantizedGraph,
+    [property: JsonPropertyName("runtime")] string? Runtime)
 {
     public const string CpuProvider = "CPUExecutionProvider";
     public const string CudaProvider = "CUDAExecutionProvider";
@@ -28,23 +30,8 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
     /// <summary>The numerics of embeddings written before OnnxTransfer recorded them: never equal to a known one.</summary>
     public static EmbeddingNumerics Unknown { get; } = new(UnknownValue, UnknownValue, false, null);
 
+    [JsonIgnore]
     public bool IsUnknown => Provider == UnknownValue;
-
-    /// <summary>
-    /// The one place numerics are derived: the provider that actually runs the model (the first active provider other
-    /// than CPU, else CPU — a CUDA request that fell back to CPU is CPU numerics), the precision asked for on CUDA, and
-    /// on CPU fp32 or, for a quantised graph, the int8 kernels.
-    /// </summary>
-    public static EmbeddingNumerics Derive(BackboneRunOptions options, IReadOnlyList<string> activeProviders, bool quantizedGraph, string? runtime)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(activeProviders);
-        var provider = activeProviders.FirstOrDefault(p => p != CpuProvider) ?? CpuProvider;
-        string precision = provider == CpuProvider
-            ? quantizedGraph ? Int8CpuKernels : ComputePrecisionNames.Of(ComputePrecision.Fp32)
-            : ComputePrecisionNames.Of(options.Precision);
-        return new EmbeddingNumerics(provider, precision, quantizedGraph, runtime);
-    }
 
     /// <summary>Same arithmetic: provider, precision and graph kind agree (the runtime version is informative).</summary>
     public bool SameNumbersAs(EmbeddingNumerics other) =>
@@ -59,38 +46,21 @@ public sealed record EmbeddingNumerics(string Provider, string Precision, bool Q
     public override string ToString() => Describe();
 
     /// <summary><c>{"provider", "precision", "quantized_graph", "runtime"}</c>, one line.</summary>
-    public string ToJson()
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer)) Write(json);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    public string ToJson() => JsonSerializer.Serialize(this, FormatsJsonContext.Default.EmbeddingNumerics);
 
-    public void Write(Utf8JsonWriter json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        json.WriteStartObject();
-        json.WriteString("provider", Provider);
-        json.WriteString("precision", Precision);
-        json.WriteBoolean("quantized_graph", QuantizedGraph);
-        if (Runtime is null) json.WriteNull("runtime");
-        else json.WriteString("runtime", Runtime);
-        json.WriteEndObject();
-    }
+    /// <summary>The same object into a writer (indented when the writer is: the cache manifest).</summary>
+    public void Write(Utf8JsonWriter json) => JsonSerializer.Serialize(json, this, FormatsJsonContext.Default.EmbeddingNumerics);
 
     /// <summary>Reads what <see cref="Write"/> wrote; missing or malformed fields read as unknown.</summary>
     public static EmbeddingNumerics FromJson(JsonElement element)
     {
-        if (element.ValueKind != JsonValueKind.Object) return Unknown;
-        string? Text(string name) => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var provider = Text("provider");
-        var precision = Text("precision");
-        if (string.IsNullOrEmpty(provider) || string.IsNullOrEmpty(precision) || provider == UnknownValue) return Unknown;
-        var quantized = element.TryGetProperty("quantized_graph", out var q) && q.ValueKind == JsonValueKind.True;
-        return new EmbeddingNumerics(provider, precision, quantized, Text("runtime"));
+        EmbeddingNumerics? read;
+        try { read = element.ValueKind == JsonValueKind.Object ? element.Deserialize(FormatsJsonContext.Default.EmbeddingNumerics) : null; }
+        catch (JsonException) { return Unknown; }
+        return read is null || string.IsNullOrEmpty(read.Provider) || string.IsNullOrEmpty(read.Precision) || read.IsUnknown ? Unknown : read;
     }
 
-    /// <summary>Parses a part's <c>onnxtransfer.numerics</c> value; null or invalid text reads as unknown.</summary>
+    /// <summary>Parses a part's <see cref="MetadataKeys.Numerics"/> value; null or invalid text reads as unknown.</summary>
     public static EmbeddingNumerics Parse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return Unknown;

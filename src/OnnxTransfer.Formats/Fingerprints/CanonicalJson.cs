@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace OnnxTransfer.Features.Fingerprints;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// Canonical JSON: object keys sorted ordinally, no whitespace, numbers in their shortest round-trip form, only the

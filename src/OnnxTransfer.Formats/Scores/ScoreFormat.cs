@@ -1,4 +1,4 @@
-namespace OnnxTransfer.Inference.Scoring;
+namespace OnnxTransfer.Formats;
 
 /// <summary>The file format of score parts.</summary>
 public enum ScoreFormat

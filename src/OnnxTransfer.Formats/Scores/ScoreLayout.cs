@@ -1,8 +1,6 @@
-using OnnxTransfer.Features.Inputs;
-using System.Globalization;
 using OnnxTransfer.Parquet;
 
-namespace OnnxTransfer.Inference.Scoring;
+namespace OnnxTransfer.Formats;
 
 /// <summary>
 /// File names and the Parquet schema of a scores folder (docs/formats.md, "Scores"). Unsharded: <c>part-00000.parquet</c>,
@@ -15,7 +13,7 @@ public static class ScoreLayout
     public const string FormatName = "onnxtransfer.scores";
     public const int FormatVersion = 1;
 
-    /// <summary>Value of the <c>onnxtransfer.format</c> key in every Parquet part.</summary>
+    /// <summary>Value of <see cref="MetadataKeys.Format"/> in every Parquet part.</summary>
     public const string PartFormat = "scores/1";
 
     public const string IdColumn = "id";
@@ -43,10 +41,18 @@ public static class ScoreLayout
         ParquetField.String(ErrorColumn),
         ParquetField.String(ErrorMessageColumn));
 
+    /// <summary>The key/value metadata of every Parquet score part: format, the model that scored it, its labels, the shard.</summary>
+    public static KeyValuePair<string, string>[] PartMetadata(string modelIdentity, IReadOnlyList<string> labels, ShardSpec shard) =>
+    [
+        new(MetadataKeys.Format, PartFormat),
+        new(MetadataKeys.Model, modelIdentity),
+        new(MetadataKeys.Labels, FormatsJson.StringArray(labels)),
+        new(MetadataKeys.Shard, shard.ToString()),
+    ];
+
     public static string Extension(ScoreFormat format) => format == ScoreFormat.Csv ? ".csv" : ".parquet";
 
-    public static string PartName(int index, ShardSpec shard, ScoreFormat format) =>
-        $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{(shard.IsAll ? "" : "." + shard.FileTag)}{Extension(format)}";
+    public static string PartName(int index, ShardSpec shard, ScoreFormat format) => CacheLayout.PartName(index, shard, Extension(format));
 
     public static string SuccessName(ShardSpec shard) => shard.IsAll ? "_SUCCESS" : $"_SUCCESS.{shard.FileTag}";
 
