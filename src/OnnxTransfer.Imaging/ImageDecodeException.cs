@@ -4,10 +4,10 @@ namespace OnnxTransfer.Imaging;
 /// One image could not be decoded. The extraction pipeline turns it into an error row (<see cref="ReasonCode"/>,
 /// <see cref="Exception.Message"/>) and goes on; libvips is left clean (its error buffer is emptied).
 /// </summary>
-public sealed class ImageDecodeException : Exception
+public sealed class ImageDecodeException : OnnxTransferException
 {
     public ImageDecodeException(ImageDecodeError reason, string inputName, string message, string nativeMessage = "", Exception? innerException = null)
-        : base($"{inputName}: {message}", innerException)
+        : base($"{inputName}: {message}", innerException: innerException)
     {
         Reason = reason;
         InputName = inputName;

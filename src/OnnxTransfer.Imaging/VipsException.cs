@@ -4,7 +4,7 @@ namespace OnnxTransfer.Imaging;
 /// A libvips call failed, or libvips itself is missing or too old. Carries libvips' own message unchanged in
 /// <see cref="NativeMessage"/>. Image decoding wraps these into <see cref="ImageDecodeException"/> with a reason code.
 /// </summary>
-public class VipsException : Exception
+public class VipsException : OnnxTransferException
 {
     public VipsException(string operation, string nativeMessage)
         : base(string.IsNullOrWhiteSpace(nativeMessage)
@@ -16,7 +16,7 @@ public class VipsException : Exception
     }
 
     public VipsException(string operation, string message, Exception? innerException)
-        : base(message, innerException)
+        : base(message, innerException: innerException)
     {
         Operation = operation;
         NativeMessage = "";

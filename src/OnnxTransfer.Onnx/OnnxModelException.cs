@@ -1,10 +1,10 @@
 namespace OnnxTransfer.Onnx;
 
 /// <summary>A model file or an edit of it is not usable; the message says what is wrong and what to do.</summary>
-public class OnnxModelException : Exception
+public class OnnxModelException : OnnxTransferException
 {
     public OnnxModelException(string message) : base(message) { }
-    public OnnxModelException(string message, Exception inner) : base(message, inner) { }
+    public OnnxModelException(string message, Exception inner) : base(message, innerException: inner) { }
 }
 
 /// <summary>

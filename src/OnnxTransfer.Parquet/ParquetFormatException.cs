@@ -4,14 +4,14 @@ namespace OnnxTransfer.Parquet;
 /// A Parquet file is corrupt, truncated, hostile or uses a feature this library does not read. The message names the
 /// file, and where known the row group and column, and says what is wrong.
 /// </summary>
-public sealed class ParquetFormatException : Exception
+public sealed class ParquetFormatException : OnnxTransferException
 {
     public ParquetFormatException(string message) : base(message) { }
 
-    public ParquetFormatException(string message, Exception inner) : base(message, inner) { }
+    public ParquetFormatException(string message, Exception inner) : base(message, innerException: inner) { }
 
     internal ParquetFormatException(string? filePath, int? rowGroup, string? column, string problem, Exception? inner = null)
-        : base(Compose(filePath, rowGroup, column, problem), inner)
+        : base(Compose(filePath, rowGroup, column, problem), innerException: inner)
     {
         FilePath = filePath;
         RowGroup = rowGroup;

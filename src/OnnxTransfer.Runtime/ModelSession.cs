@@ -90,6 +90,10 @@ public sealed class ModelSession : IDisposable
         {
             throw new OperationCanceledException("The run was cancelled.", e, cancellationToken);
         }
+        catch (OnnxRuntimeException e)
+        {
+            throw Unexplained(e);
+        }
         finally
         {
             registration.Dispose(); // waits for a callback in flight, so the reset below is the last word
@@ -125,6 +129,10 @@ public sealed class ModelSession : IDisposable
                     throw new ExecutionProviderUnavailableException(cuda.Name, explanation, e);
                 Warn($"{cuda.Name} is unavailable, running on CPU instead. {explanation}");
             }
+            catch (OnnxRuntimeException e)
+            {
+                throw Unexplained(e);
+            }
         }
         return new ModelSession(Create(path, bytes, settings, cuda: null), [CpuExecutionProvider.ProviderName], warnings);
     }
@@ -154,6 +162,12 @@ public sealed class ModelSession : IDisposable
             throw LoadFailure(path, bytes, e);
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime refused something we have no advice for; ours, so callers catch one library's type, with its
+    /// message kept whole.
+    /// </summary>
+    private static RuntimeException Unexplained(OnnxRuntimeException cause) => new($"ONNX Runtime: {cause.Message}", cause);
 
     /// <summary>True when ONNX Runtime's error reads as the CUDA stack failing rather than the model.</summary>
     private static bool IsProviderFailure(OnnxRuntimeException e) =>

@@ -4,9 +4,9 @@ namespace OnnxTransfer.Runtime;
 /// ONNX Runtime refused something in a way a user can fix (the model, a provider). The message says what to do; the
 /// inner exception, when there is one, is ONNX Runtime's own <c>OnnxRuntimeException</c>.
 /// </summary>
-public class RuntimeException : Exception
+public class RuntimeException : OnnxTransferException
 {
-    public RuntimeException(string message, Exception? cause = null) : base(message, cause) { }
+    public RuntimeException(string message, Exception? cause = null) : base(message, innerException: cause) { }
 }
 
 /// <summary>ONNX Runtime refused the model itself (not a file, truncated, invalid graph, unsupported operator).</summary>

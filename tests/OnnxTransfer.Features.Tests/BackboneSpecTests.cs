@@ -65,9 +65,12 @@ public class BackboneSpecTests
         Assert.That((spec.InputName, spec.Layout), Is.EqualTo(("x", TensorLayout.Nhwc)));
         Assert.That(spec.Image, Is.EqualTo(new ImageInputSpec
         {
-            Recipe = ResizeMode.Letterbox, Resize = 300, Width = 299, Height = 280, Filter = ResampleFilter.Bicubic, Scale = PixelScale.Byte,
-            Mean = new ChannelValues(1, 2, 3), Std = new ChannelValues(4, 5, 6), Channels = ChannelOrder.Bgr, Alpha = AlphaHandling.Flatten,
-            Background = new RgbColor(1, 2, 3), Pad = new RgbColor(9, 8, 7), AutoRotate = false, ShrinkOnLoad = false,
+            Preprocess = new PreprocessSettings
+            {
+                Mode = ResizeMode.Letterbox, ResizeShorterSide = 300, Width = 299, Height = 280, Filter = ResampleFilter.Bicubic, Scale = PixelScale.Byte,
+                Mean = new ChannelValues(1, 2, 3), Std = new ChannelValues(4, 5, 6), ChannelOrder = ChannelOrder.Bgr, PadColor = new RgbColor(9, 8, 7),
+            },
+            Decoding = new ImageDecoderOptions { Alpha = AlphaHandling.Flatten, Background = new RgbColor(1, 2, 3), AutoRotate = false, ShrinkOnLoad = false },
         }));
         Assert.That(spec.Features, Is.EqualTo(new FeatureSpec("t", FeaturePooling.GlobalAverage, true)));
     }

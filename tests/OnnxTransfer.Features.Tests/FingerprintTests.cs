@@ -44,18 +44,21 @@ public class FingerprintTests
     public static IEnumerable<TestCaseData> Changes()
     {
         var image = new ImageInputSpec();
-        yield return new TestCaseData(Make(image with { Resize = 288 }), "preprocessing.resize").SetName("resize");
-        yield return new TestCaseData(Make(image with { Width = 256, Height = 256 }), "preprocessing.height,preprocessing.width").SetName("size");
-        yield return new TestCaseData(Make(image with { Filter = ResampleFilter.Bicubic }), "preprocessing.filter").SetName("filter");
-        yield return new TestCaseData(Make(image with { Mean = new ChannelValues(0.5f, 0.5f, 0.5f) }), "preprocessing.mean").SetName("mean");
-        yield return new TestCaseData(Make(image with { Std = new ChannelValues(0.5f, 0.5f, 0.5f) }), "preprocessing.std").SetName("std");
-        yield return new TestCaseData(Make(image with { Scale = PixelScale.Byte }), "preprocessing.scale").SetName("scale");
-        yield return new TestCaseData(Make(image with { Channels = ChannelOrder.Bgr }), "preprocessing.channels").SetName("channels");
-        yield return new TestCaseData(Make(image with { Alpha = AlphaHandling.Flatten }), "preprocessing.alpha,preprocessing.background").SetName("alpha");
-        yield return new TestCaseData(Make(image with { Pad = RgbColor.White }), "preprocessing.pad").SetName("pad");
-        yield return new TestCaseData(Make(image with { AutoRotate = false }), "preprocessing.auto_rotate").SetName("auto_rotate");
-        yield return new TestCaseData(Make(image with { ShrinkOnLoad = false }), "preprocessing.shrink_on_load").SetName("shrink_on_load");
-        yield return new TestCaseData(Make(image with { Recipe = ResizeMode.Stretch }), "preprocessing.recipe,preprocessing.resize").SetName("recipe");
+        var (p, d) = (image.Preprocess, image.Decoding);
+        ImageInputSpec P(PreprocessSettings preprocess) => image with { Preprocess = preprocess };
+        ImageInputSpec D(ImageDecoderOptions decoding) => image with { Decoding = decoding };
+        yield return new TestCaseData(Make(P(p with { ResizeShorterSide = 288 })), "preprocessing.resize").SetName("resize");
+        yield return new TestCaseData(Make(P(p with { Width = 256, Height = 256 })), "preprocessing.height,preprocessing.width").SetName("size");
+        yield return new TestCaseData(Make(P(p with { Filter = ResampleFilter.Bicubic })), "preprocessing.filter").SetName("filter");
+        yield return new TestCaseData(Make(P(p with { Mean = new ChannelValues(0.5f, 0.5f, 0.5f) })), "preprocessing.mean").SetName("mean");
+        yield return new TestCaseData(Make(P(p with { Std = new ChannelValues(0.5f, 0.5f, 0.5f) })), "preprocessing.std").SetName("std");
+        yield return new TestCaseData(Make(P(p with { Scale = PixelScale.Byte })), "preprocessing.scale").SetName("scale");
+        yield return new TestCaseData(Make(P(p with { ChannelOrder = ChannelOrder.Bgr })), "preprocessing.channels").SetName("channels");
+        yield return new TestCaseData(Make(D(d with { Alpha = AlphaHandling.Flatten })), "preprocessing.alpha,preprocessing.background").SetName("alpha");
+        yield return new TestCaseData(Make(P(p with { PadColor = RgbColor.White })), "preprocessing.pad").SetName("pad");
+        yield return new TestCaseData(Make(D(d with { AutoRotate = false })), "preprocessing.auto_rotate").SetName("auto_rotate");
+        yield return new TestCaseData(Make(D(d with { ShrinkOnLoad = false })), "preprocessing.shrink_on_load").SetName("shrink_on_load");
+        yield return new TestCaseData(Make(P(p with { Mode = ResizeMode.Stretch })), "preprocessing.recipe,preprocessing.resize").SetName("recipe");
         yield return new TestCaseData(Make(layout: TensorLayout.Nhwc), "preprocessing.layout").SetName("layout");
         yield return new TestCaseData(Make(features: new FeatureSpec("/Flatten_output_0", FeaturePooling.None, true)), "features.l2_normalize").SetName("l2");
         yield return new TestCaseData(Make(tensor: "other"), "features.tensor").SetName("tensor");
@@ -73,12 +76,15 @@ public class FingerprintTests
         Assert.That(differences[0].ToString(), Does.Contain(differences[0].Field).And.Contain("≠"));
     }
 
+    private static ImageInputSpec Stretch(int resize) =>
+        new() { Preprocess = PreprocessSettings.ImageNet with { Mode = ResizeMode.Stretch, ResizeShorterSide = resize } };
+
     [Test]
     public void UnusedSettingsDoNotChangeIt()
     {
         var baseline = Make();
-        Assert.That(Make(new ImageInputSpec { Background = RgbColor.Black }), Is.EqualTo(baseline), "background only matters when alpha is flattened");
-        Assert.That(Make(new ImageInputSpec { Recipe = ResizeMode.Stretch, Resize = 1 }), Is.EqualTo(Make(new ImageInputSpec { Recipe = ResizeMode.Stretch, Resize = 999 })),
+        Assert.That(Make(new ImageInputSpec { Decoding = new ImageDecoderOptions { Background = RgbColor.Black } }), Is.EqualTo(baseline), "background only matters when alpha is flattened");
+        Assert.That(Make(Stretch(1)), Is.EqualTo(Make(Stretch(999))),
             "resize only matters to the resize-then-crop recipe");
         Assert.That(baseline.Json, Does.Not.Contain("onnxtransfer 0."), "the tool version is not part of the fingerprint");
     }

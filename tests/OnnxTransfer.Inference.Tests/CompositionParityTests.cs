@@ -110,9 +110,9 @@ public class CompositionParityTests
         Assert.That(metadata[MetadataKeys.HeadSha256], Is.EqualTo(H.HeadModel.Sha256));
         Assert.That(metadata[MetadataKeys.InputScale], Is.EqualTo("unit"));
         var spec = BackboneSpecFile.Parse(System.Text.Encoding.UTF8.GetBytes(metadata[MetadataKeys.BackboneSpec]), H.Folder);
-        Assert.That(spec.Image!.Mean, Is.EqualTo(ChannelValues.Zero), "normalisation is in the graph, so the caller only scales");
-        Assert.That(spec.Image.Std, Is.EqualTo(ChannelValues.One));
-        Assert.That(spec.Image.Resize, Is.EqualTo(256));
+        Assert.That(spec.Image!.Preprocess.Mean, Is.EqualTo(ChannelValues.Zero), "normalisation is in the graph, so the caller only scales");
+        Assert.That(spec.Image.Preprocess.Std, Is.EqualTo(ChannelValues.One));
+        Assert.That(spec.Image.Preprocess.ResizeShorterSide, Is.EqualTo(256));
 
         // The features output is the embedding the cache holds for the same image.
         using var session = new InferenceSession(model.ToBytes());

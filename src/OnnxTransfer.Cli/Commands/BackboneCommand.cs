@@ -1,6 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 
@@ -39,13 +40,13 @@ public static class BackboneCommand
                 parseResult.GetValue(tensor), parseResult.GetValue(input));
             BackboneSpecFile.Save(built.Spec, specPath);
             var spec = built.Spec;
-            var image = spec.Image!;
+            var image = spec.Image!.Preprocess;
             Console.WriteLine($"wrote      {specPath}");
             Console.WriteLine($"model      {spec.ModelPath} (sha256 {spec.ModelSha256})");
             Console.WriteLine($"input      {spec.InputName} {SpecNames.Of(spec.Layout)} {image.Width}×{image.Height}");
             Console.WriteLine($"features   {spec.Features.Tensor}, pooling {SpecNames.Of(spec.Features.Pooling)}" +
                               (built.Located is { } located ? $" — {located.Explain()}" : ""));
-            Console.WriteLine($"preprocess resize {image.Resize}, centre crop {image.Width}×{image.Height}, ImageNet mean/std " +
+            Console.WriteLine($"preprocess resize {image.ResizeShorterSide}, centre crop {image.Width}×{image.Height}, ImageNet mean/std " +
                               "(edit the spec if the model was trained otherwise)");
             return ExitCodes.Success;
         });
@@ -76,7 +77,7 @@ public static class BackboneCommand
                 Console.WriteLine($"backbone   {spec.Name} ({SpecNames.Of(spec.Kind)})");
                 Console.WriteLine($"model      {backbone.ModelPath}");
                 Console.WriteLine($"sha256     {backbone.ModelSha256} ({(spec.ModelSha256 is null ? "not pinned by the spec" : "matches the spec")})");
-                Console.WriteLine($"input      {backbone.InputName} {SpecNames.Of(spec.Layout)} {spec.Image!.Width}×{spec.Image.Height}" +
+                Console.WriteLine($"input      {backbone.InputName} {SpecNames.Of(spec.Layout)} {spec.Image!.Preprocess.Width}×{spec.Image.Preprocess.Height}" +
                                   (backbone.FixedBatchSize is { } b ? $", batch fixed to {b}" : ""));
                 Console.WriteLine($"features   {backbone.FeatureTensor} → {backbone.Dimension} floats (pooling {SpecNames.Of(spec.Features.Pooling)}, " +
                                   $"L2 {(spec.Features.L2Normalize ? "on" : "off")})");
@@ -91,28 +92,12 @@ public static class BackboneCommand
         return command;
     }
 
-    private static void WriteJson(ImageBackbone backbone)
-    {
-        using var stdout = Console.OpenStandardOutput();
-        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("name", backbone.Spec.Name);
-            json.WriteString("model", backbone.ModelPath);
-            json.WriteString("model_sha256", backbone.ModelSha256);
-            json.WriteBoolean("sha256_pinned", backbone.Spec.ModelSha256 is not null);
-            json.WriteString("input", backbone.InputName);
-            json.WriteString("feature_tensor", backbone.FeatureTensor);
-            json.WriteNumber("dim", backbone.Dimension);
-            if (backbone.FixedBatchSize is { } batch) json.WriteNumber("fixed_batch", batch);
-            json.WriteStartArray("providers");
-            foreach (var provider in backbone.ActiveProviders) json.WriteStringValue(provider);
-            json.WriteEndArray();
-            json.WriteString("fingerprint_sha256", backbone.Fingerprint.Sha256);
-            json.WritePropertyName("fingerprint");
-            json.WriteRawValue(backbone.Fingerprint.Json);
-            json.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
-    }
+    private static void WriteJson(ImageBackbone backbone) => CliJson.Print(new BackboneJson(backbone.Spec.Name, backbone.ModelPath,
+        backbone.ModelSha256, backbone.Spec.ModelSha256 is not null, backbone.InputName, backbone.FeatureTensor, backbone.Dimension,
+        backbone.FixedBatchSize, backbone.ActiveProviders, backbone.Fingerprint.Sha256, new RawJson(backbone.Fingerprint.Json)), CliJson.Default.BackboneJson);
+
+    /// <summary><c>backbone check --json</c>; the fixed batch size is left out when the model has none.</summary>
+    internal sealed record BackboneJson(string Name, string Model, string ModelSha256, bool Sha256Pinned, string Input, string FeatureTensor, int Dim,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? FixedBatch, IReadOnlyList<string> Providers,
+        string FingerprintSha256, RawJson Fingerprint);
 }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Numerics;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -86,68 +88,14 @@ public static class CacheCommand
         if (s.Errors.Count > errorLines) Console.WriteLine($"  … {s.Errors.Count - errorLines} more (--errors N, or --json for all)");
     }
 
-    private static void WriteJson(CacheSummary s)
-    {
-        using var stdout = Console.OpenStandardOutput();
-        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("cache", s.Directory);
-            json.WriteString("backbone", s.Manifest.BackboneName);
-            json.WriteString("feature_tensor", s.Manifest.FeatureTensor);
-            json.WriteNumber("rows", s.Rows);
-            json.WriteNumber("dim", s.Dimension);
-            json.WriteString("dtype", s.Manifest.Fingerprint.DataType);
-            json.WriteNumber("parts", s.Parts);
-            json.WriteNumber("error_parts", s.ErrorParts);
-            json.WriteNumber("bytes", s.Bytes);
-            json.WriteString("fingerprint_sha256", s.Manifest.Fingerprint.Sha256);
-            json.WritePropertyName("fingerprint");
-            json.WriteRawValue(s.Manifest.Fingerprint.Json);
-            json.WriteString("created_by", s.Manifest.CreatedBy);
-            json.WriteStartArray("numerics");
-            foreach (var n in s.Manifest.Numerics) n.Write(json);
-            json.WriteEndArray();
-            json.WriteBoolean("mixed_numerics", s.Manifest.HasMixedNumerics);
-            json.WriteStartArray("rows_by_numerics");
-            foreach (var n in s.RowsByNumerics)
-            {
-                json.WriteStartObject();
-                json.WritePropertyName("numerics");
-                n.Numerics.Write(json);
-                json.WriteNumber("rows", n.Rows);
-                json.WriteNumber("parts", n.Parts);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("groups");
-            foreach (var g in s.Groups)
-            {
-                json.WriteStartObject();
-                if (g.Split is null) json.WriteNull("split"); else json.WriteString("split", g.Split);
-                if (g.Label is null) json.WriteNull("label"); else json.WriteString("label", g.Label);
-                json.WriteNumber("rows", g.Rows);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartObject("errors_by_reason");
-            foreach (var r in s.ErrorsByReason) json.WriteNumber(r.Reason, r.Rows);
-            json.WriteEndObject();
-            json.WriteStartArray("errors");
-            foreach (var e in s.Errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", e.Id);
-                json.WriteString("source", e.Source);
-                if (e.Label is null) json.WriteNull("label"); else json.WriteString("label", e.Label);
-                if (e.Split is null) json.WriteNull("split"); else json.WriteString("split", e.Split);
-                json.WriteString("reason", e.Reason);
-                json.WriteString("message", e.Message);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
-    }
+    private static void WriteJson(CacheSummary s) => CliJson.Print(new InfoJson(s.Directory, s.Manifest.BackboneName, s.Manifest.FeatureTensor,
+        s.Rows, s.Dimension, s.Manifest.Fingerprint.DataType, s.Parts, s.ErrorParts, s.Bytes, s.Manifest.Fingerprint.Sha256,
+        new RawJson(s.Manifest.Fingerprint.Json), s.Manifest.CreatedBy, s.Manifest.Numerics, s.Manifest.HasMixedNumerics, s.RowsByNumerics,
+        s.Groups, s.ErrorsByReason.ToDictionary(r => r.Reason, r => r.Rows), s.Errors), CliJson.Default.InfoJson);
+
+    /// <summary><c>cache info --json</c>: the summary's records as they are, plus the manifest's facts.</summary>
+    internal sealed record InfoJson(string Cache, string Backbone, string FeatureTensor, int Rows, int Dim, string Dtype, int Parts,
+        int ErrorParts, long Bytes, string FingerprintSha256, RawJson Fingerprint, string CreatedBy, IReadOnlyList<EmbeddingNumerics> Numerics,
+        bool MixedNumerics, IReadOnlyList<NumericsCount> RowsByNumerics, IReadOnlyList<GroupCount> Groups,
+        Dictionary<string, int> ErrorsByReason, IReadOnlyList<ErrorRow> Errors);
 }

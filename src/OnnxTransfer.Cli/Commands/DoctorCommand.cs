@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
-using System.Text.Json;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Training.Blas;
@@ -91,18 +91,11 @@ public static class DoctorCommand
 
     private static void WriteJson(List<Check> checks)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        foreach (var check in checks)
-        {
-            json.WriteStartObject(check.Name);
-            json.WriteBoolean("ok", check.Ok);
-            json.WriteString("detail", check.Detail);
-            json.WriteEndObject();
-        }
-        json.WriteEndObject();
-        json.Flush();
-        stdout.WriteByte((byte)'\n');
+        var byName = new Dictionary<string, CheckResultJson>();
+        foreach (var check in checks) byName[check.Name] = new CheckResultJson(check.Ok, check.Detail);
+        CliJson.Print(byName, CliJson.Default.DictionaryStringCheckResultJson);
     }
+
+    /// <summary>One check of <c>doctor --json</c>, under its name.</summary>
+    internal sealed record CheckResultJson(bool Ok, string Detail);
 }

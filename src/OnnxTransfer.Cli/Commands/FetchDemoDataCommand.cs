@@ -28,8 +28,7 @@ public static class FetchDemoDataCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
             void Progress(string line) => Console.Error.WriteLine($"[fetch] {line}");
             var data = new DemoDataSet(root, new ResumableDownload(http, Progress), Progress);
-            try { data.Fetch(Environment.GetEnvironmentVariable(DataSource.MirrorVariable), token); }
-            catch (DemoDataException e) { throw new CliException(e.Message); }
+            data.Fetch(Environment.GetEnvironmentVariable(DataSource.MirrorVariable), token);
             Console.WriteLine(data.Root);
             return ExitCodes.Success;
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -52,66 +53,30 @@ public static class InspectCommand
 
     private static void WriteJson(string path, long size, OnnxModel model, FeatureTensor? feature, string? featureProblem)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("path", path);
-            json.WriteNumber("bytes", size);
-            json.WriteNumber("ir_version", model.IrVersion);
-            json.WriteString("producer", $"{model.ProducerName} {model.ProducerVersion}".TrimEnd());
-            json.WriteStartObject("opsets");
-            foreach (var opset in model.OpsetImports) json.WriteNumber(opset.Domain.Length == 0 ? "ai.onnx" : opset.Domain, opset.Version);
-            json.WriteEndObject();
-            json.WriteNumber("nodes", model.NodeCount);
-            WriteTensors(json, "inputs", model.Inputs);
-            WriteTensors(json, "outputs", model.Outputs);
-            json.WriteStartObject("feature_tensor");
-            if (feature is not null)
-            {
-                json.WriteString("name", feature.Name);
-                json.WriteString("element_type", feature.ElementType.DisplayName());
-                json.WriteNumber("dim", feature.Dimension);
-                json.WriteString("layout", feature.Layout.ToString());
-                json.WriteString("classifier", feature.Classifier.Describe());
-                json.WriteNumber("classes", feature.NumberOfClasses);
-            }
-            else
-            {
-                json.WriteString("error", featureProblem);
-            }
-            json.WriteEndObject();
-            json.WriteStartObject("metadata");
-            foreach (var (key, value) in model.Metadata) json.WriteString(key, value);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
+        var opsets = new Dictionary<string, long>();
+        foreach (var opset in model.OpsetImports) opsets[opset.Domain.Length == 0 ? "ai.onnx" : opset.Domain] = opset.Version;
+        object featureJson = feature is null
+            ? new FeatureProblemJson(featureProblem)
+            : new FeatureJson(feature.Name, feature.ElementType.DisplayName(), feature.Dimension, feature.Layout.ToString(),
+                feature.Classifier.Describe(), feature.NumberOfClasses);
+        CliJson.Print(new ModelJson(path, size, model.IrVersion, $"{model.ProducerName} {model.ProducerVersion}".TrimEnd(), opsets, model.NodeCount,
+            Tensors(model.Inputs), Tensors(model.Outputs), featureJson, model.Metadata), CliJson.Default.ModelJson);
     }
 
-    private static void WriteTensors(Utf8JsonWriter json, string name, IEnumerable<TensorInfo> tensors)
-    {
-        json.WriteStartArray(name);
-        foreach (var tensor in tensors)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", tensor.Name);
-            json.WriteString("element_type", tensor.ElementType.DisplayName());
-            if (tensor.Shape is { } shape)
-            {
-                json.WriteStartArray("shape");
-                foreach (var dim in shape.Dimensions)
-                {
-                    if (dim.Value is { } value) json.WriteNumberValue(value);
-                    else if (dim.Symbol is { } symbol) json.WriteStringValue(symbol);
-                    else json.WriteNullValue();
-                }
-                json.WriteEndArray();
-            }
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-    }
+    private static TensorJson[] Tensors(IEnumerable<TensorInfo> tensors) =>
+        tensors.Select(t => new TensorJson(t.Name, t.ElementType.DisplayName(), t.Shape?.Dimensions)).ToArray();
+
+    /// <summary><c>inspect --json</c>. <see cref="FeatureTensor"/> is a <see cref="FeatureJson"/> or, when none was located, a <see cref="FeatureProblemJson"/>.</summary>
+    internal sealed record ModelJson(string Path, long Bytes, long IrVersion, string Producer, Dictionary<string, long> Opsets, int Nodes,
+        TensorJson[] Inputs, TensorJson[] Outputs, object FeatureTensor, IReadOnlyDictionary<string, string> Metadata);
+
+    /// <summary>A tensor; the shape is left out when the model does not declare one.</summary>
+    internal sealed record TensorJson(string Name, string ElementType,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<TensorDimension>? Shape);
+
+    internal sealed record FeatureJson(string Name, string ElementType, int Dim, string Layout, string Classifier, long Classes);
+
+    internal sealed record FeatureProblemJson(string? Error);
 
     private static IEnumerable<(string Op, int Count)> OpCounts(OnnxModel model) =>
         model.Nodes.GroupBy(n => n.OpType).Select(g => (g.Key, g.Count())).OrderByDescending(c => c.Item2).ThenBy(c => c.Key, StringComparer.Ordinal);

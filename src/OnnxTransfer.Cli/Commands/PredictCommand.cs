@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -61,33 +62,23 @@ public static class PredictCommand
         using var stdout = Console.OpenStandardOutput();
         foreach (var p in predictions)
         {
-            using (var json = new Utf8JsonWriter(stdout))
+            using (var json = new Utf8JsonWriter(stdout)) // one line per input
             {
-                json.WriteStartObject();
-                json.WriteString("input", p.Input);
                 if (p.Succeeded)
-                {
-                    json.WriteString("label", p.Label);
-                    json.WriteNumber("label_index", p.LabelIndex);
-                    json.WriteNumber("probability", p.Probability);
-                    json.WriteStartArray("top_k");
-                    foreach (var t in p.TopK)
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("label", t.Label);
-                        json.WriteNumber("probability", t.Probability);
-                        json.WriteEndObject();
-                    }
-                    json.WriteEndArray();
-                }
+                    JsonSerializer.Serialize(json, new PredictionJson(p.Input, p.Label, p.LabelIndex, p.Probability,
+                        p.TopK.Select(t => new TopJson(t.Label, t.Probability)).ToArray()), CliJson.Default.PredictionJson);
                 else
-                {
-                    json.WriteString("error", p.ErrorReason);
-                    json.WriteString("error_message", p.ErrorMessage);
-                }
-                json.WriteEndObject();
+                    JsonSerializer.Serialize(json, new FailureJson(p.Input, p.ErrorReason, p.ErrorMessage), CliJson.Default.FailureJson);
             }
             stdout.WriteByte((byte)'\n');
         }
     }
+
+    /// <summary>A line of <c>predict --json</c> for an input that was scored.</summary>
+    internal sealed record PredictionJson(string Input, string? Label, int LabelIndex, float Probability, TopJson[] TopK);
+
+    internal sealed record TopJson(string Label, float Probability);
+
+    /// <summary>A line of <c>predict --json</c> for an input that could not be read.</summary>
+    internal sealed record FailureJson(string Input, string? Error, string? ErrorMessage);
 }

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Cli.Json;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;
@@ -143,100 +145,15 @@ public static class VerifyCommand
         Console.WriteLine(r.Passed ? "verdict    PASS: this deployment reproduces the cache" : $"verdict    FAIL: {string.Join("; ", r.FailedChecks)}");
     }
 
-    private static void WriteJson(VerificationReport r)
-    {
-        using var stdout = Console.OpenStandardOutput();
-        using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("cache", r.Cache);
-            json.WriteString("target", r.Target);
-            json.WriteStartArray("providers");
-            foreach (var p in r.Providers) json.WriteStringValue(p);
-            json.WriteEndArray();
-            json.WriteStartArray("cache_numerics");
-            foreach (var n in r.CacheNumerics) n.Write(json);
-            json.WriteEndArray();
-            json.WritePropertyName("numerics");
-            if (r.RunNumerics is { } numerics) numerics.Write(json);
-            else json.WriteNullValue();
-            json.WriteNumber("cache_rows", r.CacheRows);
-            json.WriteNumber("seed", r.Options.Seed);
-            json.WriteNumber("sampled", r.Sampled);
-            json.WriteNumber("compared", r.Compared);
-            json.WriteNumber("unreadable", r.Failures.Count);
-            json.WritePropertyName("embeddings");
-            if (r.Embeddings is { } e)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("min_cosine", e.MinCosine);
-                json.WriteNumber("median_cosine", e.MedianCosine);
-                json.WriteNumber("max_abs_difference", e.MaxAbsDifference);
-                json.WriteEndObject();
-            }
-            else json.WriteNullValue();
-            json.WritePropertyName("head");
-            if (r.Head is { } h)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("top1_agreement", h.Top1Agreement);
-                json.WriteNumber("disagreements", h.Disagreements);
-                json.WriteNumber("max_probability_difference", h.MaxProbabilityDifference);
-                json.WriteEndObject();
-            }
-            else json.WriteNullValue();
-            json.WriteStartObject("thresholds");
-            json.WriteNumber("min_cosine", r.Options.MinCosine);
-            json.WriteNumber("min_top1", r.Options.MinTop1Agreement);
-            json.WriteEndObject();
-            json.WriteBoolean("passed", r.Passed);
-            json.WriteStartArray("failed_checks");
-            foreach (var f in r.FailedChecks) json.WriteStringValue(f);
-            json.WriteEndArray();
-            json.WriteStartArray("notes");
-            foreach (var note in r.Notes) json.WriteStringValue(note);
-            json.WriteEndArray();
-            json.WriteStartArray("inputs");
-            foreach (var i in r.Inputs)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", i.Id);
-                json.WriteString("source", i.Source);
-                Nullable(json, "label", i.Label);
-                Nullable(json, "split", i.Split);
-                Number(json, "cosine", i.Cosine);
-                Number(json, "max_abs_difference", i.MaxAbsDifference);
-                Number(json, "cached_top1", i.CachedTop1);
-                Number(json, "top1", i.Top1);
-                Number(json, "max_probability_difference", i.MaxProbabilityDifference);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("unreadable_inputs");
-            foreach (var f in r.Failures)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", f.Id);
-                json.WriteString("source", f.Source);
-                json.WriteString("reason", f.Reason);
-                json.WriteString("message", f.Message);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
-    }
+    private static void WriteJson(VerificationReport r) => CliJson.Print(new ReportJson(r.Cache, r.Target, r.Providers, r.CacheNumerics,
+        r.RunNumerics, r.CacheRows, r.Options.Seed, r.Sampled, r.Compared, r.Failures.Count, r.Embeddings, r.Head,
+        new Thresholds(r.Options.MinCosine, r.Options.MinTop1Agreement), r.Passed, r.FailedChecks, r.Notes, r.Inputs, r.Failures), CliJson.Default.ReportJson);
 
-    private static void Nullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null) json.WriteNull(name);
-        else json.WriteString(name, value);
-    }
+    /// <summary><c>verify --json</c>: the report's records as they are, plus where and against what it ran.</summary>
+    internal sealed record ReportJson(string Cache, string Target, IReadOnlyList<string> Providers, IReadOnlyList<EmbeddingNumerics> CacheNumerics,
+        EmbeddingNumerics? Numerics, int CacheRows, int Seed, int Sampled, int Compared, int Unreadable, EmbeddingAgreement? Embeddings,
+        HeadAgreement? Head, Thresholds Thresholds, bool Passed, IReadOnlyList<string> FailedChecks, IReadOnlyList<string> Notes,
+        IReadOnlyList<VerifiedInput> Inputs, IReadOnlyList<VerificationFailure> UnreadableInputs);
 
-    private static void Number(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } v) json.WriteNumber(name, v);
-        else json.WriteNull(name);
-    }
+    internal sealed record Thresholds(double MinCosine, double MinTop1);
 }

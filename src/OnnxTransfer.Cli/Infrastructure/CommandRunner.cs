@@ -1,16 +1,5 @@
 using System.CommandLine;
-using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Features.Specs;
-using OnnxTransfer.Imaging;
-using OnnxTransfer.Inference;
-using OnnxTransfer.Onnx;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Runtime;
-using OnnxTransfer.Text;
-using OnnxTransfer.Text.Input;
-using OnnxTransfer.Text.Tokenization;
-using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Cli.Infrastructure;
 
@@ -47,36 +36,17 @@ public static class CommandRunner
     }
 
     /// <summary>
-    /// The refusals of every library, which already name the file, the setting and the fix, as (message, exit code).
-    /// Anything not listed is a bug and gets the trace.
+    /// Every module's refusals (one type, which already names the file, the setting and the fix) and the BCL's, which
+    /// we cannot subclass, as (message, exit code). Anything not listed is a bug and gets the trace.
     /// </summary>
     private static (string Message, int ExitCode)? Describe(Exception e) => e switch
     {
         CliException cli => (cli.Message, cli.ExitCode),
-        OperationCanceledException => ("interrupted; rerun the same command to continue", ExitCodes.Interrupted),
-        FileNotFoundException f => (f.Message, ExitCodes.InputError),
-        DirectoryNotFoundException d => (d.Message, ExitCodes.InputError),
-        UnauthorizedAccessException u => (u.Message, ExitCodes.InputError),
-        // Runtime and models
+        // The library cannot know the flag's name; the command line has one.
         ExecutionProviderUnavailableException ep => (ep.Message + " On the command line: add --cpu-fallback to run on CPU instead.", ExitCodes.InputError),
-        RuntimeException r => (r.Message, ExitCodes.InputError),
-        Microsoft.ML.OnnxRuntime.OnnxRuntimeException ort => ($"ONNX Runtime: {ort.Message}", ExitCodes.InputError),
-        OnnxModelException m => (m.Message, ExitCodes.InputError),
-        // Data and specs
-        ParquetFormatException p => (p.Message, ExitCodes.InputError),
-        VipsException v => (v.Message, ExitCodes.InputError),
-        ImageDecodeException i => (i.Message, ExitCodes.InputError),
-        BackboneSpecException b => (b.Message, ExitCodes.InputError),
-        InputSourceException i => (i.Message, ExitCodes.InputError),
-        CacheException c => (c.Message, ExitCodes.InputError),
-        TokenizerConfigurationException t => (t.Message, ExitCodes.InputError),
-        TextInputException t => (t.Message, ExitCodes.InputError),
-        TruncationException t => (t.Message, ExitCodes.InputError),
-        TrainingDataException t => (t.Message, ExitCodes.InputError),
-        InferenceException i => (i.Message, ExitCodes.InputError),
-        FormatException f => (f.Message, ExitCodes.InputError),
-        InvalidDataException d => (d.Message, ExitCodes.InputError),
-        IOException io => (io.Message, ExitCodes.InputError),
+        OnnxTransferException user => (user.Message, user.Category == ErrorCategory.InvalidUsage ? ExitCodes.Usage : ExitCodes.InputError),
+        OperationCanceledException => ("interrupted; rerun the same command to continue", ExitCodes.Interrupted),
+        IOException or UnauthorizedAccessException or FormatException or InvalidDataException => (e.Message, ExitCodes.InputError),
         _ => null,
     };
 }

@@ -265,8 +265,9 @@ public sealed class ImageBackbone : IDisposable
     private static long[] Probe(ModelSession session, string featureTensor, string inputName, BackboneSpec spec, int? fixedBatch, ImageInputSpec image)
     {
         var rows = fixedBatch ?? 1;
-        var perImage = spec.Layout == TensorLayout.Nchw ? new long[] { rows, 3, image.Height, image.Width } : [rows, image.Height, image.Width, 3];
-        using var input = OrtValue.CreateTensorValueFromMemory(new float[rows * 3 * image.Height * image.Width], perImage);
+        var (width, height) = (image.Preprocess.Width, image.Preprocess.Height);
+        var perImage = spec.Layout == TensorLayout.Nchw ? new long[] { rows, 3, height, width } : [rows, height, width, 3];
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[rows * 3 * height * width], perImage);
         using var runOptions = new RunOptions();
         using var result = session.Session.Run(runOptions, [inputName], [input], [featureTensor]);
         var shape = TensorValues.ShapeOf(result[0]);

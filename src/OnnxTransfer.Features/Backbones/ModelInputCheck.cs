@@ -46,9 +46,9 @@ internal static class ModelInputCheck
             throw new BackboneSpecException(
                 $"Backbone '{spec.Name}': input '{input.Name}' is {shape}, which has {channels} channels in the {SpecNames.Of(spec.Layout)} channel position.{hint}");
         }
-        if (shape[heightAxis].Value is { } height && height != image.Height || shape[widthAxis].Value is { } width && width != image.Width)
+        if (shape[heightAxis].Value is { } height && height != image.Preprocess.Height || shape[widthAxis].Value is { } width && width != image.Preprocess.Width)
             throw new BackboneSpecException(
-                $"Backbone '{spec.Name}': input '{input.Name}' is {shape} ({SpecNames.Of(spec.Layout)}) but the spec makes {image.Width}×{image.Height} images; " +
+                $"Backbone '{spec.Name}': input '{input.Name}' is {shape} ({SpecNames.Of(spec.Layout)}) but the spec makes {image.Preprocess.Width}×{image.Preprocess.Height} images; " +
                 $"set image.width and image.height to the model's size ({shape[widthAxis]}×{shape[heightAxis]}).");
         if (shape[0].Value is { } batch)
         {

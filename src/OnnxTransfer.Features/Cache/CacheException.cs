@@ -3,11 +3,11 @@ using OnnxTransfer.Formats;
 namespace OnnxTransfer.Features.Cache;
 
 /// <summary>A cache folder cannot be used as asked (not a cache, damaged, locked by another run); the message names the fix.</summary>
-public class CacheException : Exception
+public class CacheException : OnnxTransferException
 {
     public CacheException(string message) : base(message) { }
 
-    public CacheException(string message, Exception innerException) : base(message, innerException) { }
+    public CacheException(string message, Exception innerException) : base(message, innerException: innerException) { }
 }
 
 /// <summary>

@@ -15,30 +15,31 @@ public static class BackboneFingerprintRecipes
     extension(BackboneFingerprint)
     {
         /// <summary>The fingerprint of an image backbone.</summary>
-        public static BackboneFingerprint ForImage(string modelSha256, string featureTensor, FeatureSpec features, ImageInputSpec image,
+        public static BackboneFingerprint ForImage(string modelSha256, string featureTensor, FeatureSpec features, ImageInputSpec spec,
             TensorLayout layout, int dimension)
         {
+            var (image, decoding) = (spec.Preprocess, spec.Decoding);
             ArgumentException.ThrowIfNullOrEmpty(modelSha256);
             ArgumentException.ThrowIfNullOrEmpty(featureTensor);
             ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
             var preprocessing = CanonicalJson.Object();
             preprocessing["implementation"] = PreprocessingVersions.Image;
-            preprocessing["recipe"] = SpecNames.Of(image.Recipe);
+            preprocessing["recipe"] = SpecNames.Of(image.Mode);
             // The resize target only matters to the recipe that uses it; leaving it out elsewhere keeps equal recipes equal.
-            if (image.Recipe == ResizeMode.ShorterSideThenCenterCrop) preprocessing["resize"] = image.Resize;
+            if (image.Mode == ResizeMode.ShorterSideThenCenterCrop) preprocessing["resize"] = image.ResizeShorterSide;
             preprocessing["width"] = image.Width;
             preprocessing["height"] = image.Height;
             preprocessing["filter"] = SpecNames.Of(image.Filter);
             preprocessing["scale"] = SpecNames.Of(image.Scale);
             preprocessing["mean"] = new[] { image.Mean.R, image.Mean.G, image.Mean.B };
             preprocessing["std"] = new[] { image.Std.R, image.Std.G, image.Std.B };
-            preprocessing["channels"] = SpecNames.Of(image.Channels);
+            preprocessing["channels"] = SpecNames.Of(image.ChannelOrder);
             preprocessing["layout"] = SpecNames.Of(layout);
-            preprocessing["alpha"] = SpecNames.Of(image.Alpha);
-            if (image.Alpha == AlphaHandling.Flatten) preprocessing["background"] = Color(image.Background);
-            preprocessing["pad"] = Color(image.Pad);
-            preprocessing["auto_rotate"] = image.AutoRotate;
-            preprocessing["shrink_on_load"] = image.ShrinkOnLoad;
+            preprocessing["alpha"] = SpecNames.Of(decoding.Alpha);
+            if (decoding.Alpha == AlphaHandling.Flatten) preprocessing["background"] = Color(decoding.Background);
+            preprocessing["pad"] = Color(image.PadColor);
+            preprocessing["auto_rotate"] = decoding.AutoRotate;
+            preprocessing["shrink_on_load"] = decoding.ShrinkOnLoad;
 
             var root = Common(BackboneKind.Image, modelSha256, featureTensor, features, dimension);
             root["preprocessing"] = preprocessing;

@@ -18,4 +18,4 @@ public sealed record InputFailure(string Code, string Message);
 public sealed record InputItem(string Id, string Source, string? Label, string? Split, InputFailure? Failure = null, string? Text = null);
 
 /// <summary>A bad input folder or manifest, refused before any work starts; the message names the fix.</summary>
-public sealed class InputSourceException(string message) : Exception(message);
+public sealed class InputSourceException(string message) : OnnxTransferException(message);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Parquet;
+using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Features.Inputs;
 
@@ -22,8 +23,8 @@ public static class ManifestReader
         var folder = Path.GetDirectoryName(full)!;
         var items = Path.GetExtension(full).ToLowerInvariant() switch
         {
-            ".csv" => ReadDelimited(full, folder, ','),
-            ".tsv" or ".tab" => ReadDelimited(full, folder, '\t'),
+            ".csv" => ReadDelimited(full, folder, (byte)','),
+            ".tsv" or ".tab" => ReadDelimited(full, folder, (byte)'\t'),
             ".jsonl" or ".ndjson" => ReadJsonLines(full, folder),
             ".parquet" => ReadParquet(full, folder),
             var other => throw new InputSourceException(
@@ -33,34 +34,42 @@ public static class ManifestReader
         return InputSet.Create(full, FolderLayout.Manifest, items, 0);
     }
 
-    private static List<InputItem> ReadDelimited(string manifest, string folder, char delimiter)
+    private static List<InputItem> ReadDelimited(string manifest, string folder, byte delimiter)
     {
-        using var reader = new StreamReader(manifest, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
-        var parser = new DelimitedReader(reader, delimiter);
-        var header = parser.Next(out _, out var headerError);
-        if (header is null || headerError is not null)
+        using var parser = new DelimitedParser(manifest, delimiter);
+        if (!parser.Next(out _, out var headerError) || headerError is not null)
             throw new InputSourceException($"Manifest '{manifest}' has no header line: the first line names the columns (path, and optionally label, split, id).");
-        int Column(string name) => header.FindIndex(h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
+        var header = Fields(parser);
+        int Column(string name) => Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
         int path = Column("path"), label = Column("label"), split = Column("split"), id = Column("id");
         if (path < 0)
             throw new InputSourceException($"Manifest '{manifest}' has no \"path\" column (its columns: {string.Join(", ", header)}). Name the column of image paths \"path\".");
 
         var items = new List<InputItem>();
-        while (parser.Next(out var line, out var error) is { } fields)
+        while (parser.Next(out var line, out var error))
         {
-            if (fields.Count == 1 && fields[0].Length == 0) continue; // blank line
-            string? Field(int column) => column >= 0 && column < fields.Count && fields[column].Length > 0 ? fields[column] : null;
+            if (parser.FieldCount == 1 && parser.Field(0).IsEmpty && error is null) continue; // blank line
             var where = $"{Path.GetFileName(manifest)}:{line}";
-            if (error is not null || fields.Count != header.Count)
+            if (error is not null || parser.FieldCount != header.Length)
             {
-                var reason = error ?? $"the row has {fields.Count} fields but the header has {header.Count}; check its quoting";
+                var reason = error ?? $"the row has {parser.FieldCount} fields but the header has {header.Length}; check its quoting";
                 // The fields of a malformed row cannot be trusted (they may be shifted): it is known by its line.
                 items.Add(Bad(where, manifest, null, null, $"{where}: {reason}"));
                 continue;
             }
+            var fields = Fields(parser);
+            string? Field(int column) => column >= 0 && fields[column].Length > 0 ? fields[column] : null;
             items.Add(Item(folder, manifest, where, Field(path), Field(label), Field(split), Field(id)));
         }
         return items;
+    }
+
+    /// <summary>The current record's fields as text (a manifest's invalid UTF-8 reads as U+FFFD: its path is then not found).</summary>
+    private static string[] Fields(DelimitedParser parser)
+    {
+        var fields = new string[parser.FieldCount];
+        for (var i = 0; i < fields.Length; i++) fields[i] = Encoding.UTF8.GetString(parser.Field(i));
+        return fields;
     }
 
     private static List<InputItem> ReadJsonLines(string manifest, string folder)
@@ -82,7 +91,7 @@ public static class ManifestReader
                     items.Add(Bad(where, manifest, null, null, $"{where}: the line is not a JSON object with a \"path\""));
                     continue;
                 }
-                items.Add(Item(folder, manifest, where, Scalar(root, "path"), Scalar(root, "label"), Scalar(root, "split"), Scalar(root, "id")));
+                items.Add(Item(folder, manifest, where, JsonScalar.Field(root, "path"), JsonScalar.Field(root, "label"), JsonScalar.Field(root, "split"), JsonScalar.Field(root, "id")));
             }
             catch (JsonException e)
             {
@@ -145,17 +154,4 @@ public static class ManifestReader
         new(id, manifest, Empty(label), Empty(split), new InputFailure(BadRowCode, message));
 
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static string? Scalar(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value)) return null;
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            _ => null,
-        };
-    }
 }

@@ -72,9 +72,12 @@ public static class BackboneSpecBuilder
             Layout = layout,
             Image = new ImageInputSpec
             {
-                Width = width,
-                Height = height,
-                Resize = (int)Math.Round(256.0 * Math.Min(width, height) / 224.0, MidpointRounding.AwayFromZero),
+                Preprocess = new PreprocessSettings
+                {
+                    Width = width,
+                    Height = height,
+                    ResizeShorterSide = (int)Math.Round(256.0 * Math.Min(width, height) / 224.0, MidpointRounding.AwayFromZero),
+                },
             },
             Features = new FeatureSpec(tensor, pooling, L2Normalize: false),
             BaseDirectory = specFolder,

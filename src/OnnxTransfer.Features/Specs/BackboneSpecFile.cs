@@ -107,32 +107,37 @@ public static class BackboneSpecFile
 
     private static ImageInputSpec ReadImage(StrictJsonObject? image)
     {
-        var defaults = new ImageInputSpec();
-        if (image is null) return defaults;
+        if (image is null) return new ImageInputSpec();
+        var (preprocess, decoding) = (PreprocessSettings.ImageNet, new ImageDecoderOptions());
         image.RefuseUnknown(ImageFields);
         const int largest = 16384;
         var mean = image.OptionalNumbers("mean", 3);
         var std = image.OptionalNumbers("std", 3);
         if (std is not null && Array.Exists(std, s => s == 0f))
             throw image.Error("\"image.std\" has a 0; std values divide, so they must be non-zero ([1, 1, 1] for none).");
-        var spec = new ImageInputSpec
+        return new ImageInputSpec
         {
-            Recipe = SpecNames.Recipe(image.OptionalString("recipe") ?? SpecNames.Of(defaults.Recipe), "\"image.recipe\""),
-            Resize = image.OptionalInt("resize", 1, largest) ?? defaults.Resize,
-            Width = image.OptionalInt("width", 1, largest) ?? defaults.Width,
-            Height = image.OptionalInt("height", 1, largest) ?? defaults.Height,
-            Filter = SpecNames.Filter(image.OptionalString("filter") ?? SpecNames.Of(defaults.Filter), "\"image.filter\""),
-            Scale = SpecNames.Scale(image.OptionalString("scale") ?? SpecNames.Of(defaults.Scale), "\"image.scale\""),
-            Mean = mean is null ? defaults.Mean : new ChannelValues(mean[0], mean[1], mean[2]),
-            Std = std is null ? defaults.Std : new ChannelValues(std[0], std[1], std[2]),
-            Channels = SpecNames.Channels(image.OptionalString("channels") ?? SpecNames.Of(defaults.Channels), "\"image.channels\""),
-            Alpha = SpecNames.Alpha(image.OptionalString("alpha") ?? SpecNames.Of(defaults.Alpha), "\"image.alpha\""),
-            Background = Color(image, "background") ?? defaults.Background,
-            Pad = Color(image, "pad") ?? defaults.Pad,
-            AutoRotate = image.OptionalBool("auto_rotate") ?? defaults.AutoRotate,
-            ShrinkOnLoad = image.OptionalBool("shrink_on_load") ?? defaults.ShrinkOnLoad,
+            Preprocess = new PreprocessSettings
+            {
+                Mode = SpecNames.Recipe(image.OptionalString("recipe") ?? SpecNames.Of(preprocess.Mode), "\"image.recipe\""),
+                ResizeShorterSide = image.OptionalInt("resize", 1, largest) ?? preprocess.ResizeShorterSide,
+                Width = image.OptionalInt("width", 1, largest) ?? preprocess.Width,
+                Height = image.OptionalInt("height", 1, largest) ?? preprocess.Height,
+                Filter = SpecNames.Filter(image.OptionalString("filter") ?? SpecNames.Of(preprocess.Filter), "\"image.filter\""),
+                Scale = SpecNames.Scale(image.OptionalString("scale") ?? SpecNames.Of(preprocess.Scale), "\"image.scale\""),
+                Mean = mean is null ? preprocess.Mean : new ChannelValues(mean[0], mean[1], mean[2]),
+                Std = std is null ? preprocess.Std : new ChannelValues(std[0], std[1], std[2]),
+                ChannelOrder = SpecNames.Channels(image.OptionalString("channels") ?? SpecNames.Of(preprocess.ChannelOrder), "\"image.channels\""),
+                PadColor = Color(image, "pad") ?? preprocess.PadColor,
+            },
+            Decoding = new ImageDecoderOptions
+            {
+                Alpha = SpecNames.Alpha(image.OptionalString("alpha") ?? SpecNames.Of(decoding.Alpha), "\"image.alpha\""),
+                Background = Color(image, "background") ?? decoding.Background,
+                AutoRotate = image.OptionalBool("auto_rotate") ?? decoding.AutoRotate,
+                ShrinkOnLoad = image.OptionalBool("shrink_on_load") ?? decoding.ShrinkOnLoad,
+            },
         };
-        return spec;
     }
 
     private static RgbColor? Color(StrictJsonObject image, string name)
@@ -207,23 +212,24 @@ public static class BackboneSpecFile
         File.Move(temporary, full, overwrite: true);
     }
 
-    private static void WriteImage(Utf8JsonWriter w, ImageInputSpec image)
+    private static void WriteImage(Utf8JsonWriter w, ImageInputSpec spec)
     {
+        var (image, decoding) = (spec.Preprocess, spec.Decoding);
         w.WriteStartObject("image");
-        w.WriteString("recipe", SpecNames.Of(image.Recipe));
-        w.WriteNumber("resize", image.Resize);
+        w.WriteString("recipe", SpecNames.Of(image.Mode));
+        w.WriteNumber("resize", image.ResizeShorterSide);
         w.WriteNumber("width", image.Width);
         w.WriteNumber("height", image.Height);
         w.WriteString("filter", SpecNames.Of(image.Filter));
         w.WriteString("scale", SpecNames.Of(image.Scale));
         WriteTriple(w, "mean", image.Mean.R, image.Mean.G, image.Mean.B);
         WriteTriple(w, "std", image.Std.R, image.Std.G, image.Std.B);
-        w.WriteString("channels", SpecNames.Of(image.Channels));
-        w.WriteString("alpha", SpecNames.Of(image.Alpha));
-        if (image.Alpha == AlphaHandling.Flatten) WriteTriple(w, "background", image.Background.R, image.Background.G, image.Background.B);
-        if (image.Pad != RgbColor.Black) WriteTriple(w, "pad", image.Pad.R, image.Pad.G, image.Pad.B);
-        w.WriteBoolean("auto_rotate", image.AutoRotate);
-        w.WriteBoolean("shrink_on_load", image.ShrinkOnLoad);
+        w.WriteString("channels", SpecNames.Of(image.ChannelOrder));
+        w.WriteString("alpha", SpecNames.Of(decoding.Alpha));
+        if (decoding.Alpha == AlphaHandling.Flatten) WriteTriple(w, "background", decoding.Background.R, decoding.Background.G, decoding.Background.B);
+        if (image.PadColor != RgbColor.Black) WriteTriple(w, "pad", image.PadColor.R, image.PadColor.G, image.PadColor.B);
+        w.WriteBoolean("auto_rotate", decoding.AutoRotate);
+        w.WriteBoolean("shrink_on_load", decoding.ShrinkOnLoad);
         w.WriteEndObject();
     }
 

@@ -44,7 +44,7 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
 
         var image = backbone.Spec.RequireImage();
         if (_options.FoldNormalization is { } scale)
-            graph.FoldInputNormalization(backbone.InputName, image, backbone.Spec.Layout, scale);
+            graph.FoldInputNormalization(backbone.InputName, image.Preprocess, backbone.Spec.Layout, scale);
 
         AppendHead(model, graph, features, head, backbone.Fingerprint);
         model.SetMetadata(MetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
@@ -79,7 +79,7 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
     private BackboneSpec CallerSpec(ImageBackbone backbone, ImageInputSpec image)
     {
         var callerImage = _options.FoldNormalization is { } scale
-            ? image with { Scale = scale == InputScale.Unit ? PixelScale.UnitInterval : PixelScale.Byte, Mean = ChannelValues.Zero, Std = ChannelValues.One }
+            ? image with { Preprocess = image.Preprocess with { Scale = scale == InputScale.Unit ? PixelScale.UnitInterval : PixelScale.Byte, Mean = ChannelValues.Zero, Std = ChannelValues.One } }
             : image;
         return backbone.Spec with
         {
@@ -129,7 +129,7 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         /// in the tensor's channel order; k turns the caller's scale into the spec's (1, 1/255 or 255). Written as the
         /// same float operations the preprocessor performs, so the values are the same bits.
         /// </summary>
-        public void FoldInputNormalization(string input, ImageInputSpec image, TensorLayout layout, InputScale callerScale)
+        public void FoldInputNormalization(string input, PreprocessSettings image, TensorLayout layout, InputScale callerScale)
         {
             var normalizedName = Name("normalized_input");
             foreach (var node in graph.Node)
@@ -145,7 +145,7 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
                 scaled = Prepend(nodes, "Mul", [input, Constant("unit_to_byte", [255f], [])], "byte_input");
 
             long[] shape = layout == TensorLayout.Nchw ? [1, 3, 1, 1] : [1, 1, 1, 3];
-            var bgr = image.Channels == ChannelOrder.Bgr;
+            var bgr = image.ChannelOrder == ChannelOrder.Bgr;
             float[] mean = bgr ? [image.Mean.B, image.Mean.G, image.Mean.R] : [image.Mean.R, image.Mean.G, image.Mean.B];
             float[] std = bgr ? [image.Std.B, image.Std.G, image.Std.R] : [image.Std.R, image.Std.G, image.Std.B];
             var centered = Prepend(nodes, "Sub", [scaled, Constant("input_mean", mean, shape)], "centered_input");

@@ -1,20 +1,17 @@
-using System.Buffers;
 using System.Globalization;
 
 namespace OnnxTransfer.Text.Input;
 
 /// <summary>
-/// CSV/TSV input per RFC 4180: fields may be quoted with <c>"</c>, and a quoted field may hold delimiters, newlines and
-/// doubled quotes. Parsed from bytes (no reflection-based mapping, so it stays NativeAOT-safe); each needed field is
-/// validated as UTF-8 on its own. Blank lines are skipped; a record with the wrong number of fields, an unterminated
-/// quote or invalid UTF-8 becomes an error record.
+/// CSV/TSV text input (records by <see cref="DelimitedParser"/>); each needed field is validated as UTF-8 on its own.
+/// Blank lines are skipped; a record with the wrong number of fields, an unterminated quote or invalid UTF-8 becomes an
+/// error record.
 /// </summary>
 internal static class DelimitedRecordReader
 {
     public static IEnumerable<TextRecord> Read(string path, TextInputOptions options, byte delimiter)
     {
-        using var source = new ByteSource(path);
-        var parser = new Parser(source, delimiter);
+        using var parser = new DelimitedParser(path, delimiter);
 
         string[] columns;
         if (options.HasHeader)
@@ -91,88 +88,4 @@ internal static class DelimitedRecordReader
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    /// <summary>The RFC 4180 state machine over bytes: one record per <see cref="Next"/>.</summary>
-    private sealed class Parser(ByteSource source, byte delimiter)
-    {
-        private readonly ArrayBufferWriter<byte> _bytes = new(4096);
-        private readonly List<(int Start, int Length)> _fields = [];
-        private long _line = 1;
-
-        public int FieldCount => _fields.Count;
-
-        public ReadOnlySpan<byte> Field(int index) => _bytes.WrittenSpan.Slice(_fields[index].Start, _fields[index].Length);
-
-        /// <summary>Reads the next record; false at the end of the file. <paramref name="error"/> is set for a malformed one.</summary>
-        public bool Next(out long startLine, out string? error)
-        {
-            _bytes.ResetWrittenCount();
-            _fields.Clear();
-            startLine = _line;
-            error = null;
-            if (source.Peek() < 0) return false;
-
-            var fieldStart = 0;
-            var quoted = false;
-            var closedQuote = false;
-            while (true)
-            {
-                var c = source.Read();
-                if (quoted)
-                {
-                    if (c < 0)
-                    {
-                        error ??= $"a quoted field opened on line {startLine} is never closed";
-                        break;
-                    }
-                    if (c == '"')
-                    {
-                        if (source.Peek() == '"')
-                        {
-                            source.Read();
-                            Append((byte)'"');
-                        }
-                        else
-                        {
-                            quoted = false;
-                            closedQuote = true;
-                        }
-                        continue;
-                    }
-                    if (c == '\n') _line++;
-                    Append((byte)c);
-                    continue;
-                }
-
-                if (c < 0 || c == '\n')
-                {
-                    if (c == '\n') _line++;
-                    break;
-                }
-                if (c == '\r' && source.Peek() == '\n') continue;
-                if (c == delimiter)
-                {
-                    _fields.Add((fieldStart, _bytes.WrittenCount - fieldStart));
-                    fieldStart = _bytes.WrittenCount;
-                    closedQuote = false;
-                    continue;
-                }
-                if (c == '"' && _bytes.WrittenCount == fieldStart && !closedQuote)
-                {
-                    quoted = true;
-                    continue;
-                }
-                if (closedQuote) error ??= "text after a closing quote: quote the whole field and double the quotes inside it";
-                Append((byte)c);
-            }
-            _fields.Add((fieldStart, _bytes.WrittenCount - fieldStart));
-            return true;
-        }
-
-        private void Append(byte value)
-        {
-            _bytes.GetSpan(1)[0] = value;
-            _bytes.Advance(1);
-        }
-    }
 }

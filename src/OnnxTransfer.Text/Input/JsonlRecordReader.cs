@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 
 namespace OnnxTransfer.Text.Input;
@@ -12,23 +10,8 @@ namespace OnnxTransfer.Text.Input;
 /// </summary>
 internal static class JsonlRecordReader
 {
-    public static IEnumerable<TextRecord> Read(string path, TextInputOptions options)
-    {
-        using var source = new ByteSource(path);
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        long lineNumber = 0;
-        int length;
-        while ((length = source.ReadLine(buffer)) >= 0)
-        {
-            lineNumber++;
-            var lineId = lineNumber.ToString(CultureInfo.InvariantCulture);
-            if (IsBlank(buffer.WrittenSpan[..length])) continue;
-            var json = Utf8Text.TryDecode(buffer.WrittenSpan[..length], out var invalidAt);
-            yield return json is null
-                ? TextInputReader.Error(path, lineNumber, lineId, TextErrorCodes.InvalidUtf8, Utf8Text.InvalidReason(invalidAt, "the line"))
-                : Parse(json, options, path, lineNumber, lineId);
-        }
-    }
+    public static IEnumerable<TextRecord> Read(string path, TextInputOptions options) =>
+        LineRecordReader.Read(path, (json, line, lineId) => IsBlank(json) ? null : Parse(json, options, path, line, lineId));
 
     private static TextRecord Parse(string json, TextInputOptions options, string path, long line, string lineId)
     {
@@ -46,9 +29,9 @@ internal static class JsonlRecordReader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return TextInputReader.Error(path, line, lineId, TextErrorCodes.BadRecord, $"the line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object with a \"{options.TextField}\" field");
-            var id = Scalar(root, options.IdField) ?? lineId;
-            var label = Scalar(root, options.LabelField);
-            var split = Scalar(root, options.SplitField);
+            var id = JsonScalar.Field(root, options.IdField) ?? lineId;
+            var label = JsonScalar.Field(root, options.LabelField);
+            var split = JsonScalar.Field(root, options.SplitField);
             if (!root.TryGetProperty(options.TextField, out var text) || text.ValueKind != JsonValueKind.String)
                 return TextInputReader.Error(path, line, id, TextErrorCodes.BadRecord, $"field \"{options.TextField}\" is missing or not a string", label, split);
             string? pair = null;
@@ -62,24 +45,5 @@ internal static class JsonlRecordReader
         }
     }
 
-    /// <summary>A string, number or boolean field as text; null when absent or null.</summary>
-    private static string? Scalar(JsonElement root, string? name)
-    {
-        if (name is null || !root.TryGetProperty(name, out var value)) return null;
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            _ => null,
-        };
-    }
-
-    private static bool IsBlank(ReadOnlySpan<byte> line)
-    {
-        foreach (var b in line)
-            if (b is not ((byte)' ' or (byte)'\t')) return false;
-        return true;
-    }
+    private static bool IsBlank(string line) => line.AsSpan().TrimStart(" \t").IsEmpty;
 }

@@ -54,4 +54,4 @@ public sealed record TextInputOptions
 }
 
 /// <summary>An input file or option that cannot be read at all; the message says what is wrong and what to do.</summary>
-public sealed class TextInputException(string message) : Exception(message);
+public sealed class TextInputException(string message) : OnnxTransferException(message);

@@ -1,7 +1,7 @@
 namespace OnnxTransfer.Text.Tokenization;
 
 /// <summary>A text (pair) that cannot be truncated as asked, e.g. OnlySecond without a pair.</summary>
-public sealed class TruncationException(string message) : Exception(message);
+public sealed class TruncationException(string message) : OnnxTransferException(message);
 
 /// <summary>Hugging Face's <c>truncate_encodings</c>: how many tokens of each sequence to keep.</summary>
 internal static class Truncation

@@ -4,7 +4,7 @@ namespace OnnxTransfer.Training.Data;
 /// Training or evaluation data that cannot be used as given (one class only, empty split, NaN in a row, mismatched
 /// dimensions, unknown labels). The message says what is wrong, where, and what to do.
 /// </summary>
-public sealed class TrainingDataException : Exception
+public sealed class TrainingDataException : OnnxTransferException
 {
     public TrainingDataException(string message, string? split = null, int? row = null) : base(message)
     {
