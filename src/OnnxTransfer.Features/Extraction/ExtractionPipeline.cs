@@ -17,44 +17,29 @@ namespace OnnxTransfer.Features.Extraction;
 /// </summary>
 public sealed class ExtractionPipeline
 {
-    private readonly ImageBackbone? _image;
-    private readonly TextBackbone? _text;
+    private readonly Backbone _backbone;
     private readonly ExtractionOptions _options;
 
-    public ExtractionPipeline(ImageBackbone backbone, ExtractionOptions? options = null)
+    /// <summary>A pipeline for a backbone; a text backbone's inputs come from <see cref="TextInputFiles.Open"/>.</summary>
+    public ExtractionPipeline(Backbone backbone, ExtractionOptions? options = null)
     {
-        _image = backbone ?? throw new ArgumentNullException(nameof(backbone));
+        _backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
         _options = options ?? new ExtractionOptions();
         _options.Validate();
     }
 
-    /// <summary>A pipeline for a text encoder; its inputs come from <see cref="TextInputFiles.Open"/>.</summary>
-    public ExtractionPipeline(TextBackbone backbone, ExtractionOptions? options = null)
-    {
-        _text = backbone ?? throw new ArgumentNullException(nameof(backbone));
-        _options = options ?? new ExtractionOptions();
-        _options.Validate();
-    }
+    private BackboneFingerprint Fingerprint => _backbone.Fingerprint;
 
-    private BackboneFingerprint Fingerprint => _image?.Fingerprint ?? _text!.Fingerprint;
-
-    private EmbeddingNumerics Numerics => _image?.Numerics ?? _text!.Numerics;
+    private EmbeddingNumerics Numerics => _backbone.Numerics;
 
     /// <summary>The manifest a new cache for this backbone gets.</summary>
-    public static CacheManifest ManifestFor(ImageBackbone backbone) =>
-        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath, backbone.Numerics);
-
-    /// <summary>The manifest a new cache for this text backbone gets.</summary>
-    public static CacheManifest ManifestFor(TextBackbone backbone) =>
-        NewManifest(backbone.Fingerprint, backbone.Spec.Name, backbone.FeatureTensor, backbone.ModelPath, backbone.Numerics);
-
-    private static CacheManifest NewManifest(BackboneFingerprint fingerprint, string name, string featureTensor, string modelPath, EmbeddingNumerics numerics) => new()
+    public static CacheManifest ManifestFor(Backbone backbone) => new()
     {
-        Numerics = [numerics],
-        Fingerprint = fingerprint,
-        BackboneName = name,
-        FeatureTensor = featureTensor,
-        ModelPath = modelPath,
+        Numerics = [backbone.Numerics],
+        Fingerprint = backbone.Fingerprint,
+        BackboneName = backbone.Spec.Name,
+        FeatureTensor = backbone.FeatureTensor,
+        ModelPath = backbone.ModelPath,
         CreatedBy = CacheManifest.ToolVersion,
         PartChecksums = true,
         CreatedAt = DateTimeOffset.UtcNow,
@@ -74,9 +59,9 @@ public sealed class ExtractionPipeline
             throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, Fingerprint);
         if (!cache.Manifest.Holds(Numerics))
             throw new CacheNumericsMismatchException(cache.Directory, cache.Manifest.Numerics, Numerics);
-        if (_text is not null && inputs.Layout != FolderLayout.TextFile)
+        if (_backbone is TextBackbone && inputs.Layout != FolderLayout.TextFile)
             throw new ArgumentException($"A text backbone embeds texts: read them with TextInputFiles.Open, not '{inputs.Source}' as {inputs.Layout}.", nameof(inputs));
-        if (_image is not null && inputs.Layout == FolderLayout.TextFile)
+        if (_backbone is not TextBackbone && inputs.Layout == FolderLayout.TextFile)
             throw new ArgumentException($"An image backbone embeds images, but '{inputs.Source}' holds texts: use a text backbone.", nameof(inputs));
 
         var clock = Stopwatch.StartNew();
@@ -109,9 +94,12 @@ public sealed class ExtractionPipeline
                 if (scheduled[i] && keep-- <= 0) scheduled[i] = false;
         }
 
-        ExtractionRun run = _text is not null
-            ? new TextExtractionRun(_text, _options, cache, inputs.Items, scheduled, pending.Count, progress, clock)
-            : new ImageExtractionRun(_image!, _options, cache, pending, progress, clock);
+        ExtractionRun run = _backbone switch
+        {
+            TextBackbone text => new TextExtractionRun(text, _options, cache, inputs.Items, scheduled, pending.Count, progress, clock),
+            ImageBackbone image => new ImageExtractionRun(image, _options, cache, pending, progress, clock),
+            _ => throw new ArgumentException($"No extraction run for {_backbone.GetType().Name}.", nameof(inputs)),
+        };
         // Honest state: until this run ends with every input of its shard done, the cache says it is incomplete.
         CacheCompletion.MarkStarted(cache, shardInputs, alreadyCached);
         run.Execute(cancellationToken);
@@ -135,7 +123,7 @@ public sealed class ExtractionPipeline
             ErrorPartsWritten = run.ErrorPartsWritten,
             BatchSize = run.BatchSize,
             DecodeThreads = _options.EffectiveDecodeThreads,
-            Providers = _image?.ActiveProviders ?? _text!.ActiveProviders,
+            Providers = _backbone.ActiveProviders,
             Numerics = Numerics,
             CacheDirectory = cache.Directory,
             FingerprintSha256 = cache.Fingerprint.Sha256,
