@@ -6,10 +6,10 @@ namespace OnnxTransfer.Features.Pipeline;
 
 /// <summary>
 /// The one pipeline of extraction and scoring, image or text, CPU or GPU: prepare → run → write over a pool of K
-/// reused buffers cycling through bounded channels. A feeding thread takes a free buffer for the next unit and hands
-/// its positions to the preparing threads; the calling thread runs units in order once all their positions are
-/// prepared; a writing thread writes them in order and frees the buffer. So K units are in flight, rows are written in
-/// unit order whatever thread finishes first, and a slow stage holds the others back instead of piling up work.
+/// reused buffers cycling through bounded channels. Unit u's positions go to the preparing threads; the calling thread
+/// runs units in order once all their positions are prepared; a writing thread writes them in order and hands the
+/// buffer on to unit u + K. So K units are in flight, rows are written in unit order whatever thread finishes first,
+/// and a slow stage holds the others back instead of piling up work.
 /// </summary>
 /// <remarks>
 /// The first failure in any stage stops every stage and is rethrown; a stop (cancellation or failure) still writes
@@ -20,9 +20,8 @@ public sealed class BatchPipeline<TBuffer>
 {
     private readonly IBatchStages<TBuffer> _stages;
     private readonly CancellationTokenSource _stop;
-    private readonly Channel<Lane> _free;        // buffers written, ready for a new unit
     private readonly Channel<Lane> _assigned;    // units in order, for the running stage
-    private readonly Channel<Work> _positions;   // positions to prepare
+    private readonly Channel<Work> _positions;   // positions to prepare (room for every position of K units)
     private readonly Channel<Lane> _ran;         // units run, in order, for the writer
     private readonly Lane[] _lanes;
     private long _prepareTicks;
@@ -31,17 +30,19 @@ public sealed class BatchPipeline<TBuffer>
     private long _writeTicks;
     private Exception? _failure;
     private bool _stoppedByWriter;
+    private int _nextUnit; // the next unit to assign (the calling thread first, then the writer)
 
-    private BatchPipeline(IBatchStages<TBuffer> stages, IReadOnlyList<TBuffer> buffers, int preparers, CancellationToken token)
+    private BatchPipeline(IBatchStages<TBuffer> stages, IReadOnlyList<TBuffer> buffers, CancellationToken token)
     {
         _stages = stages;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        _free = Bounded<Lane>(buffers.Count);
         _assigned = Bounded<Lane>(buffers.Count);
         _ran = Bounded<Lane>(buffers.Count);
-        _positions = Bounded<Work>(2 * preparers);
+        var positions = 1;
+        for (var unit = 0; unit < stages.Units; unit++) positions = Math.Max(positions, stages.PositionsOf(unit));
+        _positions = Bounded<Work>(checked(buffers.Count * positions));
         _lanes = [.. buffers.Select(b => new Lane(b))];
-        foreach (var lane in _lanes) _free.Writer.TryWrite(lane);
+        foreach (var lane in _lanes.Take(stages.Units)) Assign(lane);
     }
 
     /// <summary>
@@ -60,7 +61,7 @@ public sealed class BatchPipeline<TBuffer>
             stages.Finish();
             return default;
         }
-        var pipeline = new BatchPipeline<TBuffer>(stages, buffers, preparers, token);
+        var pipeline = new BatchPipeline<TBuffer>(stages, buffers, token);
         pipeline.Execute(preparers, token);
         return new PipelineTimes(pipeline._prepareTicks, pipeline._runTicks, pipeline._waitTicks, pipeline._writeTicks);
     }
@@ -68,11 +69,7 @@ public sealed class BatchPipeline<TBuffer>
     private void Execute(int preparers, CancellationToken token)
     {
         var stop = _stop.Token;
-        var threads = new List<Thread>(preparers + 2)
-        {
-            Start("onnxtransfer-feed", () => Feed(stop)),
-            Start("onnxtransfer-write", WriteUnits),
-        };
+        var threads = new List<Thread>(preparers + 1) { Start("onnxtransfer-write", WriteUnits) };
         for (var t = 0; t < preparers; t++) threads.Add(Start($"onnxtransfer-prepare-{t}", () => Prepare(stop)));
         try
         {
@@ -120,25 +117,21 @@ public sealed class BatchPipeline<TBuffer>
         try { _stop.Cancel(); } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Feeding thread: the next unit into the next free buffer, its positions to the preparing threads.</summary>
-    private void Feed(CancellationToken token)
+    /// <summary>
+    /// Gives <paramref name="lane"/> the next unit and its positions to the preparing threads. The channels never fill:
+    /// they have room for the K units there can be.
+    /// </summary>
+    private void Assign(Lane lane)
     {
-        try
-        {
-            for (var unit = 0; unit < _stages.Units; unit++)
-            {
-                if (!Take(_free.Reader, token, out var lane)) return;
-                var positions = _stages.PositionsOf(unit);
-                lane.Assign(unit, positions);
-                Put(_assigned.Writer, lane, token);
-                for (var p = 0; p < positions; p++) Put(_positions.Writer, new Work(lane, p), token);
-            }
-        }
-        finally
-        {
-            _assigned.Writer.TryComplete();
-            _positions.Writer.TryComplete();
-        }
+        var unit = _nextUnit++;
+        var positions = _stages.PositionsOf(unit);
+        lane.Assign(unit, positions);
+        if (!_assigned.Writer.TryWrite(lane)) throw new InvalidOperationException("More units in flight than buffers.");
+        for (var p = 0; p < positions; p++)
+            if (!_positions.Writer.TryWrite(new Work(lane, p))) throw new InvalidOperationException("More positions in flight than there is room for.");
+        if (_nextUnit < _stages.Units) return;
+        _assigned.Writer.TryComplete(); // the last unit is assigned: the running and preparing stages end when it is done
+        _positions.Writer.TryComplete();
     }
 
     /// <summary>Preparing threads: one position at a time; the last position of a unit marks it prepared.</summary>
@@ -196,7 +189,7 @@ public sealed class BatchPipeline<TBuffer>
             var start = Stopwatch.GetTimestamp();
             var more = _stages.Write(lane.Buffer, lane.Unit);
             _writeTicks += Stopwatch.GetTimestamp() - start;
-            _free.Writer.TryWrite(lane); // never full, as above
+            if (more && !_stop.IsCancellationRequested && _nextUnit < _stages.Units) Assign(lane); // the buffer moves on to unit u + K
             if (more) continue;
             _stoppedByWriter = true;
             Stop();
@@ -210,9 +203,9 @@ public sealed class BatchPipeline<TBuffer>
     private static Channel<T> Bounded<T>(int capacity) => Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
-        SingleWriter = false,
-        SingleReader = false,
-        AllowSynchronousContinuations = false,
+        // The only continuations are the blocked stage threads' wake-ups (see Take): running them inline wakes
+        // the waiting thread at once instead of after a hop through the thread pool, which a loaded machine delays.
+        AllowSynchronousContinuations = true,
     });
 
     /// <summary>Blocking read for a stage thread; false once the channel is completed and empty.</summary>
@@ -224,17 +217,6 @@ public sealed class BatchPipeline<TBuffer>
             if (!(waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult())) return false;
         }
         return true;
-    }
-
-    /// <summary>Blocking write for a stage thread (the channel is bounded: a slow consumer holds the producer back).</summary>
-    private static void Put<T>(ChannelWriter<T> writer, T item, CancellationToken token)
-    {
-        while (!writer.TryWrite(item))
-        {
-            var waiting = writer.WaitToWriteAsync(token);
-            if (!(waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult()))
-                throw new OperationCanceledException(token);
-        }
     }
 
     private readonly record struct Work(Lane Lane, int Position);
