@@ -121,13 +121,13 @@ public static class ExtractCommand
         if (spec.Kind == BackboneKind.Image && textPath is not null)
             throw new CliException($"Backbone '{spec.Name}' is an image backbone: give the images with --images DIR|MANIFEST (--texts is for text backbones).", ExitCodes.Usage);
 
-        using var run = textPath is null ? ExtractTarget.ForImages(spec, runOptions) : ExtractTarget.ForTexts(spec, runOptions, parseResult.GetValue(RefuseLongTexts));
-        Info($"backbone   {spec.Name}: {run.ModelPath}");
-        Info($"features   {run.FeatureTensor} → {run.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
-             $"on {string.Join(", ", run.Providers)}");
-        Info($"numerics   {run.Numerics.Describe()}");
-        if (run.FeatureExplanation is { } why) Info($"           {why}");
-        foreach (var note in run.Notes) Info($"note       {note}");
+        using var run = ExtractTarget.Load(spec, runOptions, parseResult.GetValue(RefuseLongTexts));
+        Info($"backbone   {spec.Name}: {run.Backbone.ModelPath}");
+        Info($"features   {run.Backbone.FeatureTensor} → {run.Backbone.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
+             $"on {string.Join(", ", run.Backbone.ActiveProviders)}");
+        Info($"numerics   {run.Backbone.Numerics.Describe()}");
+        if (run.Backbone.FeatureExplanation is { } why) Info($"           {why}");
+        foreach (var note in run.Backbone.Notes) Info($"note       {note}");
 
         var inputs = textPath is null
             ? InputSet.Open(parseResult.GetValue(Images)!)
@@ -161,8 +161,8 @@ public static class ExtractCommand
             ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Graceful))
             : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Graceful);
 
-        if (parseResult.GetValue(Json)) WriteJson(summary, run.Dimension, run.Unit);
-        else WriteText(summary, run.Dimension, run.Unit);
+        if (parseResult.GetValue(Json)) WriteJson(summary, run.Backbone.Dimension, run.Unit);
+        else WriteText(summary, run.Backbone.Dimension, run.Unit);
 
         if (parseResult.GetValue(MaxErrors) is { } maxErrors && summary.Failed > maxErrors)
         {

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 

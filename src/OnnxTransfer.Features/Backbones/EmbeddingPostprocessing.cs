@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using System.Numerics.Tensors;
 
 namespace OnnxTransfer.Features.Backbones;

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using System.Security.Cryptography;
 
 namespace OnnxTransfer.Features.Backbones;

@@ -16,9 +16,8 @@ namespace OnnxTransfer.Features.Backbones;
 /// preprocessor configured, and the fingerprint computed. <see cref="Embed"/> may be called from one thread at a time
 /// per <see cref="BackboneBatch"/>; <see cref="Prepare"/> from any number of threads.
 /// </summary>
-public sealed class ImageBackbone : IDisposable
+public sealed class ImageBackbone : Backbone
 {
-    private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly long[] _imageShape;
@@ -27,13 +26,9 @@ public sealed class ImageBackbone : IDisposable
 
     private ImageBackbone(BackboneSpec spec, ImageInputSpec image, string modelPath, string modelSha256, string featureTensor,
         string? featureExplanation, ModelSession session, string inputName, int? fixedBatchSize, long[] featureShape, IReadOnlyList<string> notes)
+        : base(spec, modelPath, modelSha256, featureTensor, session, checked((int)featureShape[0]), notes)
     {
-        Spec = spec;
-        ModelPath = modelPath;
-        ModelSha256 = modelSha256;
-        FeatureTensor = featureTensor;
         FeatureExplanation = featureExplanation;
-        _session = session;
         InputName = inputName;
         FixedBatchSize = fixedBatchSize;
         Preprocessor = new ImagePreprocessor(image.ToPreprocessSettings(spec.Layout));
@@ -43,34 +38,16 @@ public sealed class ImageBackbone : IDisposable
         _inputNames = [inputName];
         _outputNames = [featureTensor];
         _spatial = featureShape.Length == 3 ? checked((int)(featureShape[1] * featureShape[2])) : 1;
-        Dimension = checked((int)featureShape[0]);
         Fingerprint = BackboneFingerprint.ForImage(modelSha256, featureTensor, spec.Features, image, spec.Layout, Dimension);
-        Notes = notes;
     }
 
-    public BackboneSpec Spec { get; }
-
-    /// <summary>The model file (resolved from the spec).</summary>
-    public string ModelPath { get; }
-
-    /// <summary>sha256 of the model file as read now.</summary>
-    public string ModelSha256 { get; }
-
-    /// <summary>The tensor the model was cut at (the locator's choice when the spec says "auto").</summary>
-    public string FeatureTensor { get; }
-
-    /// <summary>Why the locator chose <see cref="FeatureTensor"/>; null when the spec named it.</summary>
-    public string? FeatureExplanation { get; }
+    public override string? FeatureExplanation { get; }
 
     public string InputName { get; }
 
-    /// <summary>The batch size the model requires when its batch dimension is fixed (e.g. 1); null when any size runs.</summary>
-    public int? FixedBatchSize { get; }
+    public override int? FixedBatchSize { get; }
 
-    /// <summary>Floats per embedding.</summary>
-    public int Dimension { get; }
-
-    public BackboneFingerprint Fingerprint { get; }
+    public override BackboneFingerprint Fingerprint { get; }
 
     public ImagePreprocessor Preprocessor { get; }
 
@@ -78,18 +55,6 @@ public sealed class ImageBackbone : IDisposable
 
     /// <summary>Floats per image in the input tensor.</summary>
     public int ImageLength => Preprocessor.TensorLength;
-
-    /// <summary>ONNX Runtime's execution providers that run the model, e.g. ["CPUExecutionProvider"].</summary>
-    public IReadOnlyList<string> ActiveProviders => _session.ActiveProviders;
-
-    /// <summary>Warnings from session creation (e.g. CUDA fell back to CPU).</summary>
-    public IReadOnlyList<string> Warnings => _session.Warnings;
-
-    /// <summary>How this session computes the embeddings (provider, precision, runtime): recorded in every cache part.</summary>
-    public EmbeddingNumerics Numerics { get; private set; } = EmbeddingNumerics.Unknown;
-
-    /// <summary>Things worth telling the user (unpinned model file, fixed batch size).</summary>
-    public IReadOnlyList<string> Notes { get; }
 
     /// <summary>
     /// Checks the spec against its model and loads the model cut at the feature tensor. Everything wrong is refused
@@ -161,7 +126,7 @@ public sealed class ImageBackbone : IDisposable
         var (input, output, owned) = batch.Values(rows);
         try
         {
-            _session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
+            Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
         }
         finally
         {
@@ -173,8 +138,6 @@ public sealed class ImageBackbone : IDisposable
         else raw.CopyTo(target);
         if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
     }
-
-    public void Dispose() => _session.Dispose();
 
     private static (string Name, string? Explanation, FeatureLayout Layout) ResolveFeatureTensor(OnnxModel model, BackboneSpec spec)
     {

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;

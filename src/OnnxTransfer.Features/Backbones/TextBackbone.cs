@@ -21,24 +21,18 @@ namespace OnnxTransfer.Features.Backbones;
 /// its longest text and pools the token vectors (mean over the attention mask, first token, max) or takes the model's
 /// pooled output, then L2-normalises if the spec says so — one thread at a time per <see cref="TextBatch"/>.
 /// </summary>
-public sealed class TextBackbone : IDisposable
+public sealed class TextBackbone : Backbone
 {
-    private readonly ModelSession _session;
     private readonly string[] _outputNames;
 
     private TextBackbone(BackboneSpec spec, TextInputSpec text, string modelPath, string modelSha256, string featureTensor,
         ModelSession session, TextEncoderInputs inputs, BertTokenizer tokenizer, string vocabularySha256, int dimension,
         OverLengthPolicy overLength, IReadOnlyList<string> notes)
+        : base(spec, modelPath, modelSha256, featureTensor, session, dimension, notes)
     {
-        Spec = spec;
-        ModelPath = modelPath;
-        ModelSha256 = modelSha256;
-        FeatureTensor = featureTensor;
-        _session = session;
         Inputs = inputs;
         Tokenizer = tokenizer;
         VocabularySha256 = vocabularySha256;
-        Dimension = dimension;
         Pooling = text.Pooling switch
         {
             TextPooling.Mean => PoolingMode.Mean,
@@ -50,19 +44,7 @@ public sealed class TextBackbone : IDisposable
         Encoder = new EncoderInputBuilder(tokenizer, new EncoderInputSettings { MaxLength = text.MaxLength, OverLength = overLength });
         _outputNames = [featureTensor];
         Fingerprint = BackboneFingerprint.ForText(modelSha256, featureTensor, spec.Features, text, vocabularySha256, tokenizer.Settings.Normalizer, dimension);
-        Notes = notes;
     }
-
-    public BackboneSpec Spec { get; }
-
-    /// <summary>The model file (resolved from the spec).</summary>
-    public string ModelPath { get; }
-
-    /// <summary>sha256 of the model file as read now.</summary>
-    public string ModelSha256 { get; }
-
-    /// <summary>The output the model was cut at: the token vectors (e.g. <c>last_hidden_state</c>) or the pooled output.</summary>
-    public string FeatureTensor { get; }
 
     /// <summary>The token inputs the model takes and how they are typed.</summary>
     public TextEncoderInputs Inputs { get; }
@@ -80,13 +62,9 @@ public sealed class TextBackbone : IDisposable
     /// <summary>Most tokens per text, [CLS] and [SEP] included.</summary>
     public int MaxLength { get; }
 
-    /// <summary>Floats per embedding (the encoder's hidden size).</summary>
-    public int Dimension { get; }
+    public override BackboneFingerprint Fingerprint { get; }
 
-    public BackboneFingerprint Fingerprint { get; }
-
-    /// <summary>The batch size the model requires when its batch dimension is fixed; null when any size runs.</summary>
-    public int? FixedBatchSize => Inputs.FixedBatchSize;
+    public override int? FixedBatchSize => Inputs.FixedBatchSize;
 
     /// <summary>
     /// True when the model has no attention mask: padding would change its outputs, so only texts of the same token
@@ -94,22 +72,12 @@ public sealed class TextBackbone : IDisposable
     /// </summary>
     public bool NeedsEqualLengths => Inputs.AttentionMask is null;
 
-    public IReadOnlyList<string> ActiveProviders => _session.ActiveProviders;
-
-    public IReadOnlyList<string> Warnings => _session.Warnings;
-
-    /// <summary>How this session computes the embeddings (provider, precision, runtime): recorded in every cache part.</summary>
-    public EmbeddingNumerics Numerics { get; private set; } = EmbeddingNumerics.Unknown;
-
-    /// <summary>Things worth telling the user (unpinned model file, fixed shapes).</summary>
-    public IReadOnlyList<string> Notes { get; }
-
     /// <summary>
     /// Checks the spec against its model and tokenizer and loads the model cut at the output to pool. Everything wrong
     /// is refused here, before any text is read, with a <see cref="BackboneSpecException"/> that names the fix.
     /// </summary>
     /// <param name="overLength">Texts longer than <c>text.max_length</c> tokens: truncated and counted (default) or error rows.</param>
-    public static TextBackbone Load(BackboneSpec spec, BackboneRunOptions? options = null, OverLengthPolicy overLength = OverLengthPolicy.Truncate)
+    public static new TextBackbone Load(BackboneSpec spec, BackboneRunOptions? options = null, OverLengthPolicy overLength = OverLengthPolicy.Truncate)
     {
         ArgumentNullException.ThrowIfNull(spec);
         options ??= new BackboneRunOptions();
@@ -198,7 +166,7 @@ public sealed class TextBackbone : IDisposable
         try
         {
             using var output = TensorValues.Over(new Memory<float>(batch.Output, 0, outputLength), outputShape);
-            _session.Run(Inputs.Names, inputs, _outputNames, [output], cancellationToken);
+            Session.Run(Inputs.Names, inputs, _outputNames, [output], cancellationToken);
         }
         finally
         {
@@ -231,8 +199,6 @@ public sealed class TextBackbone : IDisposable
         }
         return result;
     }
-
-    public void Dispose() => _session.Dispose();
 
     private static BertTokenizer LoadTokenizer(BackboneSpec spec, TextInputSpec text)
     {

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;

@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 namespace OnnxTransfer.Features.Extraction;
 
 /// <summary>Settings of an extraction run (the backbone's own settings are in its spec and <c>BackboneRunOptions</c>).</summary>

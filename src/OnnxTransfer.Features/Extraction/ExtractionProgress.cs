@@ -1,3 +1,4 @@
+using OnnxTransfer.Formats;
 namespace OnnxTransfer.Features.Extraction;
 
 /// <summary>Where a run stands, reported after every batch written.</summary>

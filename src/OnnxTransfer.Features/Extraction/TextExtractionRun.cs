@@ -1,15 +1,16 @@
-using System.Collections.Concurrent;
+using OnnxTransfer.Formats;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Pipeline;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;
 
 namespace OnnxTransfer.Features.Extraction;
 
 /// <summary>
-/// One extraction run of a text backbone, with the image pipeline's three overlapping stages: tokenising threads,
+/// One extraction run of a text backbone through <see cref="BatchPipeline{TBuffer}"/>: tokenising threads,
 /// inference on the calling thread, Parquet writing on its own thread. The unit is a window of consecutive inputs (in
 /// id order): its texts are tokenised, sorted by token count and cut into batches of similar length
 /// (<see cref="LengthBucketingBatcher"/>), each padded only to its longest text; the embeddings go back to their rows
@@ -21,7 +22,7 @@ namespace OnnxTransfer.Features.Extraction;
 /// run as in an uninterrupted one, so a kill and a rerun give the same bytes (ONNX Runtime's per-row results do not
 /// depend on how many rows a batch has). Windows without rows to compute are not even tokenised.
 /// </remarks>
-internal sealed class TextExtractionRun : IExtractionRun
+internal sealed class TextExtractionRun : ExtractionRun, IBatchStages<TextExtractionRun.Window>
 {
     private readonly TextBackbone _backbone;
     private readonly ExtractionOptions _options;
@@ -32,19 +33,19 @@ internal sealed class TextExtractionRun : IExtractionRun
     private readonly Stopwatch _clock;
     private readonly int _window;
     private readonly int[] _windows; // indices of the windows with at least one row to compute
-    private readonly CachePartSequence _parts;
-    private readonly BlockingCollection<int> _written = new();
-    private TextWindowSlot[] _slots = [];
-    private int _next;
-    private long _decodeTicks;
+    private readonly List<int> _rows; // the inference stage's reused lists (one thread)
+    private readonly List<int> _positions;
+    private readonly List<int> _lengths;
+    private TextBatch? _batch;
+    private float[] _pooled = [];
+    private LengthBucketingBatcher? _batcher;
     private int _truncated;
     private int _inferred;
     private int _failedSoFar;
-    private Exception? _failure;
-    private CancellationTokenSource _stop = new();
 
     public TextExtractionRun(TextBackbone backbone, ExtractionOptions options, EmbeddingCache cache, IReadOnlyList<InputItem> items,
         bool[] scheduled, int scheduledCount, IProgress<ExtractionProgress>? progress, Stopwatch clock)
+        : base(new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, scheduledCount, backbone.Dimension))
     {
         _backbone = backbone;
         _options = options;
@@ -59,200 +60,127 @@ internal sealed class TextExtractionRun : IExtractionRun
         for (var w = 0; w * _window < items.Count; w++)
             if (Array.IndexOf(scheduled, true, w * _window, Math.Min(_window, items.Count - w * _window)) >= 0) windows.Add(w);
         _windows = [.. windows];
-        _parts = new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, scheduledCount, backbone.Dimension);
+        _rows = new List<int>(BatchSize);
+        _positions = new List<int>(_window);
+        _lengths = new List<int>(_window);
     }
 
-    public int BatchSize { get; }
-    public int Embedded => _parts.Embedded;
-    public int Failed => _parts.Failed;
-    public int PartsWritten => _parts.PartsWritten;
-    public int ErrorPartsWritten => _parts.ErrorPartsWritten;
-    public int Truncated => Volatile.Read(ref _truncated);
-    public long DecodeTicks => Interlocked.Read(ref _decodeTicks);
-    public long InferenceTicks { get; private set; }
-    public long WaitTicks { get; private set; }
-    public long WriteTicks { get; private set; }
-    public IReadOnlyDictionary<string, int> ErrorsByReason => _parts.ErrorsByReason;
+    public override int BatchSize { get; }
+    public override int Truncated => Volatile.Read(ref _truncated);
+
+    public int Units => _windows.Length;
 
     /// <summary>Inputs in window <paramref name="unit"/> (an index into <see cref="_windows"/>).</summary>
-    private int CountOf(int unit) => Math.Min(_window, _items.Count - _windows[unit] * _window);
+    public int PositionsOf(int unit) => Math.Min(_window, _items.Count - _windows[unit] * _window);
 
-    public void Execute(CancellationToken cancellationToken)
+    private int StartOf(int unit) => _windows[unit] * _window;
+
+    public override void Execute(CancellationToken cancellationToken)
     {
         if (_windows.Length == 0)
         {
             _progress?.Report(new ExtractionProgress(0, 0, 0, 0, _clock.Elapsed));
             return;
         }
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var token = _stop.Token;
-        var slotCount = Math.Min(_options.BatchesInFlight, _windows.Length);
-        _slots = new TextWindowSlot[slotCount];
         try
         {
-            for (var s = 0; s < slotCount; s++)
-            {
-                _slots[s] = new TextWindowSlot(_window, _backbone.Dimension);
-                Assign(s);
-            }
+            _batch = _backbone.CreateBatch(BatchSize);
+            _pooled = new float[_batch.Capacity * _backbone.Dimension];
+            _batcher = new LengthBucketingBatcher(_batch.Capacity);
             var rows = 0;
-            foreach (var w in _windows) rows += Math.Min(_window, _items.Count - w * _window);
-            var tokenizers = new Thread[Math.Min(_options.EffectiveDecodeThreads, rows)];
-            for (var t = 0; t < tokenizers.Length; t++)
-            {
-                tokenizers[t] = new Thread(() => Guarded(() => Tokenize(token))) { IsBackground = true, Name = $"onnxtransfer-tokenize-{t}" };
-                tokenizers[t].Start();
-            }
-            var writer = new Thread(() => Guarded(Write)) { IsBackground = true, Name = "onnxtransfer-write" };
-            writer.Start();
-
-            Guarded(() => Infer(token));
-            _written.CompleteAdding();
-            writer.Join();
-            foreach (var tokenizer in tokenizers) tokenizer.Join();
+            for (var unit = 0; unit < _windows.Length; unit++) rows += PositionsOf(unit);
+            var windows = new Window[Math.Min(_options.BatchesInFlight, _windows.Length)];
+            for (var s = 0; s < windows.Length; s++) windows[s] = new Window(_window, _backbone.Dimension);
+            Times = BatchPipeline<Window>.Run(this, windows, Math.Min(_options.EffectiveDecodeThreads, rows), cancellationToken);
         }
         finally
         {
-            _parts.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
-            _stop.Dispose();
-            _written.Dispose();
-        }
-        _progress?.Report(new ExtractionProgress(_scheduledCount, Embedded, Failed, _parts.Committed, _clock.Elapsed));
-        if (_failure is not null)
-        {
-            if (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private void Assign(int unit)
-    {
-        var slot = _slots[unit % _slots.Length];
-        slot.Start = _windows[unit] * _window;
-        slot.Assign(unit, CountOf(unit));
-    }
-
-    /// <summary>Runs a stage; the first failure anywhere stops every stage.</summary>
-    private void Guarded(Action stage)
-    {
-        try { stage(); }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+            Parts.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
+            _progress?.Report(new ExtractionProgress(_scheduledCount, Embedded, Failed, Parts.Committed, _clock.Elapsed));
         }
     }
 
-    /// <summary>Tokenising threads: take the next input position of the windows in order and tokenise it into its slot.</summary>
-    private void Tokenize(CancellationToken token)
+    /// <summary>Tokenising threads: one input of a window into its position.</summary>
+    public void Prepare(Window window, int unit, int position)
     {
-        // Every window but the last of all inputs is full, so position i is window i / W, offset i mod W.
-        var total = 0L;
-        foreach (var w in _windows) total += Math.Min(_window, _items.Count - w * _window);
-        while (true)
+        var index = StartOf(unit) + position;
+        var item = _items[index];
+        var scheduled = _scheduled[index];
+        window.Encodings[position] = null;
+        window.Errors[position] = null;
+        window.Computed[position] = false;
+        if (item.Failure is { } failure)
         {
-            var i = Interlocked.Increment(ref _next) - 1;
-            if (i >= total || token.IsCancellationRequested) return;
-            var unit = i / _window;
-            var position = i - unit * _window;
-            var slot = _slots[unit % _slots.Length];
-            slot.WaitAssigned(unit, token);
-            var start = Stopwatch.GetTimestamp();
-            var index = slot.Start + position;
-            var item = _items[index];
-            var scheduled = _scheduled[index];
-            if (item.Failure is { } failure)
+            if (scheduled) window.Errors[position] = Error(item, failure.Code, failure.Message);
+        }
+        else if (item.Text is null)
+        {
+            throw new InvalidOperationException($"Input '{item.Id}' has no text: a text backbone reads inputs from TextInputFiles.Open.");
+        }
+        else
+        {
+            var encoded = _backbone.Encode(item.Text);
+            if (encoded.Encoding is { } encoding)
             {
-                if (scheduled) slot.Errors[position] = Error(item, failure.Code, failure.Message);
+                window.Encodings[position] = encoding;
+                if (scheduled && encoding.IsTruncated) Interlocked.Increment(ref _truncated);
             }
-            else if (item.Text is null)
+            else if (scheduled)
             {
-                throw new InvalidOperationException($"Input '{item.Id}' has no text: a text backbone reads inputs from TextInputFiles.Open.");
+                window.Errors[position] = Error(item, encoded.ErrorCode ?? "encode-failed", $"{item.Source}: {encoded.Error}");
             }
-            else
-            {
-                var encoded = _backbone.Encode(item.Text);
-                if (encoded.Encoding is { } encoding)
-                {
-                    slot.Encodings[position] = encoding;
-                    if (scheduled && encoding.IsTruncated) Interlocked.Increment(ref _truncated);
-                }
-                else if (scheduled)
-                {
-                    slot.Errors[position] = Error(item, encoded.ErrorCode ?? "encode-failed", $"{item.Source}: {encoded.Error}");
-                }
-            }
-            Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - start);
-            slot.CompleteOne();
         }
     }
 
     private static ErrorRow Error(InputItem item, string reason, string message) => new(item.Id, item.Source, item.Label, item.Split, reason, message);
 
-    private void Infer(CancellationToken token)
+    /// <summary>
+    /// The window's tokenised rows in length-bucketed batches. Stopped inside a window, it returns with the rows
+    /// computed so far (they are whole), and the writer commits them.
+    /// </summary>
+    public void Run(Window window, int unit, CancellationToken token)
     {
-        var batch = _backbone.CreateBatch(BatchSize);
+        var batch = _batch!;
         var dimension = _backbone.Dimension;
-        var pooled = new float[batch.Capacity * dimension];
-        var batcher = new LengthBucketingBatcher(batch.Capacity);
-        var rows = new List<int>(batch.Capacity);
-        var positions = new List<int>(_window);
-        var lengths = new List<int>(_window);
-        for (var unit = 0; unit < _windows.Length; unit++)
+        var start = StartOf(unit);
+        try
         {
-            var slot = _slots[unit % _slots.Length];
-            var waitStart = Stopwatch.GetTimestamp();
-            slot.WaitReady(unit, token);
-            var start = Stopwatch.GetTimestamp();
-            WaitTicks += start - waitStart;
-            try
+            _positions.Clear();
+            _lengths.Clear();
+            for (var p = 0; p < PositionsOf(unit); p++)
             {
-                positions.Clear();
-                lengths.Clear();
-                for (var p = 0; p < slot.Count; p++)
+                if (window.Errors[p] is not null) _failedSoFar++;
+                if (window.Encodings[p] is not { } encoding) continue;
+                _positions.Add(p);
+                _lengths.Add(encoding.Length);
+            }
+            var encodings = (IReadOnlyList<TokenEncoding>)window.Encodings!; // only positions with tokens are read
+            foreach (var planned in Plan(_batcher!, _lengths))
+            {
+                _rows.Clear();
+                var length = 0;
+                foreach (var k in planned)
                 {
-                    if (slot.Errors[p] is not null) _failedSoFar++;
-                    if (slot.Encodings[p] is not { } encoding) continue;
-                    positions.Add(p);
-                    lengths.Add(encoding.Length);
+                    var p = _positions[k];
+                    length = Math.Max(length, _lengths[k]);
+                    if (_scheduled[start + p]) _rows.Add(p);
                 }
-                var encodings = (IReadOnlyList<TokenEncoding>)slot.Encodings!; // only positions with tokens are read
-                foreach (var planned in Plan(batcher, lengths))
+                if (_rows.Count == 0) continue;
+                var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rows);
+                _backbone.Embed(batch, encodings, span, _pooled, length, token);
+                for (var r = 0; r < span.Length; r++)
                 {
-                    rows.Clear();
-                    var length = 0;
-                    foreach (var k in planned)
-                    {
-                        var p = positions[k];
-                        length = Math.Max(length, lengths[k]);
-                        if (_scheduled[slot.Start + p]) rows.Add(p);
-                    }
-                    if (rows.Count == 0) continue;
-                    var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
-                    _backbone.Embed(batch, encodings, span, pooled, length, token);
-                    for (var r = 0; r < span.Length; r++)
-                    {
-                        pooled.AsSpan(r * dimension, dimension).CopyTo(slot.Embeddings.AsSpan(span[r] * dimension, dimension));
-                        slot.Computed[span[r]] = true;
-                    }
-                    _inferred += span.Length;
-                    _progress?.Report(new ExtractionProgress(_scheduledCount, _inferred, _failedSoFar, _parts.Committed, _clock.Elapsed));
+                    _pooled.AsSpan(r * dimension, dimension).CopyTo(window.Embeddings.AsSpan(span[r] * dimension, dimension));
+                    window.Computed[span[r]] = true;
                 }
+                _inferred += span.Length;
+                _progress?.Report(new ExtractionProgress(_scheduledCount, _inferred, _failedSoFar, Parts.Committed, _clock.Elapsed));
             }
-            catch (OperationCanceledException)
-            {
-                // Stopped inside a window: the rows computed so far are whole; the writer commits them.
-                _written.Add(unit, CancellationToken.None);
-                throw;
-            }
-            finally
-            {
-                InferenceTicks += Stopwatch.GetTimestamp() - start;
-            }
-            _written.Add(unit, CancellationToken.None);
         }
-        _written.CompleteAdding();
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped inside a window: the pipeline hands it to the writer with the rows computed so far.
+        }
     }
 
     /// <summary>
@@ -278,31 +206,39 @@ internal sealed class TextExtractionRun : IExtractionRun
         }
     }
 
-    /// <summary>
-    /// The writer: windows in order, rows in id order. It takes every window handed over, even after a stop, so the
-    /// rows computed before an interruption are committed.
-    /// </summary>
-    private void Write()
+    /// <summary>The writer: windows in order, rows in id order (only the scheduled rows that were computed or failed).</summary>
+    public bool Write(Window window, int unit)
     {
         var dimension = _backbone.Dimension;
-        foreach (var unit in _written.GetConsumingEnumerable())
+        var start = StartOf(unit);
+        for (var p = 0; p < PositionsOf(unit); p++)
         {
-            var start = Stopwatch.GetTimestamp();
-            var slot = _slots[unit % _slots.Length];
-            for (var p = 0; p < slot.Count; p++)
-            {
-                var index = slot.Start + p;
-                if (!_scheduled[index]) continue;
-                if (slot.Errors[p] is { } error) _parts.AddError(error);
-                else if (slot.Computed[p]) _parts.AddEmbedding(_items[index], slot.Embeddings.AsSpan(p * dimension, dimension));
-            }
-            var next = unit + _slots.Length;
-            if (next < _windows.Length && !_stop.IsCancellationRequested) Assign(next);
-            else slot.Retire();
-            WriteTicks += Stopwatch.GetTimestamp() - start;
+            var index = start + p;
+            if (!_scheduled[index]) continue;
+            if (window.Errors[p] is { } error) Parts.AddError(error);
+            else if (window.Computed[p]) Parts.AddEmbedding(_items[index], window.Embeddings.AsSpan(p * dimension, dimension));
         }
-        var commitStart = Stopwatch.GetTimestamp();
-        _parts.CommitPending();
-        WriteTicks += Stopwatch.GetTimestamp() - commitStart;
+        return true;
+    }
+
+    public void Finish() => Parts.CommitPending();
+
+    /// <summary>
+    /// One reusable window: a run of consecutive inputs (in id order) that is tokenised, cut into length-bucketed
+    /// batches, embedded and written together.
+    /// </summary>
+    internal sealed class Window(int capacity, int dimension)
+    {
+        /// <summary>Per position: the tokens, or null when the input failed.</summary>
+        public TokenEncoding?[] Encodings { get; } = new TokenEncoding?[capacity];
+
+        /// <summary>Per position: the error row of a scheduled input that failed.</summary>
+        public ErrorRow?[] Errors { get; } = new ErrorRow?[capacity];
+
+        /// <summary>Per position: the embedding has been computed (all scheduled good rows, unless the run was stopped).</summary>
+        public bool[] Computed { get; } = new bool[capacity];
+
+        /// <summary>Embeddings by position, row-major.</summary>
+        public float[] Embeddings { get; } = new float[checked(capacity * dimension)];
     }
 }

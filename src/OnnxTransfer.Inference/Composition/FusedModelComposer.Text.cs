@@ -28,13 +28,7 @@ public sealed partial class FusedModelComposer
         ArgumentNullException.ThrowIfNull(head);
         if (_options.FoldNormalization is not null)
             throw new InferenceException($"Backbone '{backbone.Spec.Name}' is a text backbone: it has no pixel normalisation to fold in (drop --fold-normalization).");
-        HeadCompatibility.Check(backbone.Fingerprint, backbone.Dimension, head, _options.AllowFingerprintMismatch, _options.WarningSink);
-
-        var model = OnnxModel.Load(backbone.ModelPath);
-        model.CutAt(backbone.FeatureTensor);
-        var opset = model.GetOpsetVersion("") ?? throw new OnnxModelException("The encoder imports no default ONNX operator set.");
-        var graph = new GraphEditor(model.Proto.Graph, opset);
-
+        var (model, graph) = CutBackbone(backbone, head, "encoder");
         var hidden = backbone.FeatureTensor;
         var mask = backbone.Inputs.AttentionMask;
         var dimension = backbone.Dimension;

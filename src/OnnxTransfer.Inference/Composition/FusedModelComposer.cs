@@ -29,13 +29,7 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentNullException.ThrowIfNull(head);
-        HeadCompatibility.Check(backbone.Fingerprint, backbone.Dimension, head, _options.AllowFingerprintMismatch, _options.WarningSink);
-
-        var model = OnnxModel.Load(backbone.ModelPath);
-        model.CutAt(backbone.FeatureTensor);
-        var opset = model.GetOpsetVersion("") ?? throw new OnnxModelException("The backbone imports no default ONNX operator set.");
-        var graph = new GraphEditor(model.Proto.Graph, opset);
-
+        var (model, graph) = CutBackbone(backbone, head, "backbone");
         var features = backbone.FeatureTensor;
         if (backbone.Spec.Features.Pooling == FeaturePooling.GlobalAverage)
             features = graph.GlobalAveragePool(features, backbone.Dimension);
@@ -51,6 +45,19 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         if (_options.FoldNormalization is { } folded) model.SetMetadata(MetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
         model.Validate();
         return model;
+    }
+
+    /// <summary>
+    /// The start every fused model shares: the head checked against the backbone, the backbone's model loaded and cut at
+    /// its feature tensor, and an editor over its graph.
+    /// </summary>
+    private (OnnxModel Model, GraphEditor Graph) CutBackbone(Backbone backbone, HeadModel head, string what)
+    {
+        HeadCompatibility.Check(backbone.Fingerprint, backbone.Dimension, head, _options.AllowFingerprintMismatch, _options.WarningSink);
+        var model = OnnxModel.Load(backbone.ModelPath);
+        model.CutAt(backbone.FeatureTensor);
+        var opset = model.GetOpsetVersion("") ?? throw new OnnxModelException($"The {what} imports no default ONNX operator set.");
+        return (model, new GraphEditor(model.Proto.Graph, opset));
     }
 
     /// <summary>

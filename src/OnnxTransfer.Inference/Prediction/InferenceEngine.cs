@@ -1,45 +1,26 @@
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
-/// What turns prepared inputs into class probabilities: a fused model in one session, or a backbone and a head in
-/// two, for images or texts. The predictor and the batch scorer prepare inputs into an engine's batches
+/// What turns prepared inputs into class probabilities: an <see cref="InputEncoder"/> (images or texts) run one of two
+/// ways — a fused model in one session (<see cref="FusedEngine"/>) or a backbone and a head in two
+/// (<see cref="ChainedEngine"/>). The predictor and the batch scorer prepare inputs into an engine's batches
 /// (<see cref="Prepare"/>: decode an image into its slice of the input tensor, or tokenise a text) and call
 /// <see cref="Run"/>; they never know which kind runs.
 /// </summary>
-internal abstract class InferenceEngine : IDisposable
+internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputEncoder encoder, int? fixedBatchSize) : IDisposable
 {
-    private readonly ImageDecoder? _decoder;
-    private readonly ImagePreprocessor? _preprocessor;
+    public IReadOnlyList<string> Labels { get; } = labels;
 
-    protected InferenceEngine(IReadOnlyList<string> labels, ImageDecoder decoder, ImagePreprocessor preprocessor, int? fixedBatchSize)
-    {
-        Labels = labels;
-        _decoder = decoder;
-        _preprocessor = preprocessor;
-        FixedBatchSize = fixedBatchSize;
-    }
-
-    /// <summary>A text engine: its batches hold tokens, not pixels.</summary>
-    protected InferenceEngine(IReadOnlyList<string> labels, int? fixedBatchSize)
-    {
-        Labels = labels;
-        FixedBatchSize = fixedBatchSize;
-    }
-
-    public IReadOnlyList<string> Labels { get; }
+    /// <summary>How inputs are prepared and fed: images or texts.</summary>
+    public InputEncoder Encoder { get; } = encoder;
 
     /// <summary>True for text engines (tokenizer → encoder → pooling → head).</summary>
-    public bool IsText => _decoder is null;
-
-    public ImageDecoder Decoder => _decoder ?? throw TextOnly();
-
-    public ImagePreprocessor Preprocessor => _preprocessor ?? throw TextOnly();
+    public bool IsText => Encoder.IsText;
 
     /// <summary>The batch size the model requires, when its batch dimension is fixed.</summary>
-    public int? FixedBatchSize { get; }
+    public int? FixedBatchSize { get; } = fixedBatchSize;
 
     public abstract IReadOnlyList<string> ActiveProviders { get; }
 
@@ -64,27 +45,9 @@ internal abstract class InferenceEngine : IDisposable
     /// Prepares one input of a folder, manifest or text file into position <paramref name="position"/> of
     /// <paramref name="batch"/> (thread-safe across positions): null when it is ready, else why it failed.
     /// </summary>
-    public virtual (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position)
-    {
-        if (item.Failure is { } failure) return (failure.Code, failure.Message);
-        if (item.Text is not null)
-            return ("not-an-image", $"{item.Source}: this model classifies images, but the input is a text; use a text model.");
-        try
-        {
-            using var image = Decoder.Decode(item.Source, Preprocessor);
-            Preprocessor.Process(image, batch.ImageSlot(position));
-            return null;
-        }
-        catch (Exception e) when (InputFailures.Describe(e, item.Source) is { } reason)
-        {
-            return reason;
-        }
-    }
+    public (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position) => Encoder.Prepare(item, batch, position);
 
     public abstract void Dispose();
-
-    private static InvalidOperationException TextOnly() =>
-        new("This model classifies texts; it has no image decoding or preprocessing. Use Predictor.PredictText / PredictTexts.");
 }
 
 /// <summary>

@@ -68,10 +68,10 @@ public sealed class Predictor : IDisposable
     public string ModelIdentity => _engine.Identity;
 
     /// <summary>Floats of one preprocessed input (for <see cref="PredictPreprocessed"/>).</summary>
-    public int InputLength => _engine.Preprocessor.TensorLength;
+    public int InputLength => Images.Preprocessor.TensorLength;
 
     /// <summary>The preprocessing this predictor applies (for callers that prepare tensors themselves).</summary>
-    public PreprocessSettings Preprocessing => _engine.Preprocessor.Settings;
+    public PreprocessSettings Preprocessing => Images.Preprocessor.Settings;
 
     internal InferenceEngine Engine => _engine;
 
@@ -94,7 +94,7 @@ public sealed class Predictor : IDisposable
         ArgumentNullException.ThrowIfNull(head);
         options ??= new PredictorOptions();
         options.Validate();
-        InferenceEngine engine = spec.Kind == BackboneKind.Text ? ChainedTextEngine.Open(spec, head, options) : ChainedEngine.Open(spec, head, options);
+        InferenceEngine engine = ChainedEngine.Open(spec, head, options);
         return new Predictor(engine, PredictorKind.Chained, options);
     }
 
@@ -187,8 +187,8 @@ public sealed class Predictor : IDisposable
         RequireImages();
         return Single(path, slot =>
         {
-            using var image = _engine.Decoder.Decode(path, _engine.Preprocessor);
-            _engine.Preprocessor.Process(image, slot);
+            using var image = Images.Decoder.Decode(path, Images.Preprocessor);
+            Images.Preprocessor.Process(image, slot);
         });
     }
 
@@ -197,8 +197,8 @@ public sealed class Predictor : IDisposable
     public Prediction Predict(ReadOnlyMemory<byte> encodedImage, string name = "<bytes>") =>
         RequireImages().Single(name, slot =>
         {
-            using var image = _engine.Decoder.Decode(encodedImage.Span, _engine.Preprocessor, name);
-            _engine.Preprocessor.Process(image, slot);
+            using var image = Images.Decoder.Decode(encodedImage.Span, Images.Preprocessor, name);
+            Images.Preprocessor.Process(image, slot);
         });
 
     /// <summary>Classifies one decoded, upright 8-bit RGB image (width × height × 3 bytes, row-major).</summary>
@@ -208,7 +208,7 @@ public sealed class Predictor : IDisposable
         var batch = Rent(single: true);
         try
         {
-            _engine.Preprocessor.Process(new RgbImageView(rgbPixels, width, height), batch.ImageSlot(0));
+            Images.Preprocessor.Process(new RgbImageView(rgbPixels, width, height), batch.ImageSlot(0));
             _engine.Run(batch, 1, CancellationToken.None);
             return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
         }
@@ -225,8 +225,8 @@ public sealed class Predictor : IDisposable
         RequireImages();
         return Batched(paths.Count, i => paths[i], (i, slot) =>
         {
-            using var image = _engine.Decoder.Decode(paths[i], _engine.Preprocessor);
-            _engine.Preprocessor.Process(image, slot);
+            using var image = Images.Decoder.Decode(paths[i], Images.Preprocessor);
+            Images.Preprocessor.Process(image, slot);
         }, cancellationToken);
     }
 
@@ -240,8 +240,8 @@ public sealed class Predictor : IDisposable
         string Name(int i) => names?[i] ?? $"<bytes #{i}>";
         return Batched(images.Count, Name, (i, slot) =>
         {
-            using var image = _engine.Decoder.Decode(images[i].Span, _engine.Preprocessor, Name(i));
-            _engine.Preprocessor.Process(image, slot);
+            using var image = Images.Decoder.Decode(images[i].Span, Images.Preprocessor, Name(i));
+            Images.Preprocessor.Process(image, slot);
         }, cancellationToken);
     }
 
@@ -279,7 +279,11 @@ public sealed class Predictor : IDisposable
     private Predictor RequireImages() => !_engine.IsText ? this
         : throw new InvalidOperationException("This predictor's model classifies texts: use PredictText or PredictTexts.");
 
-    private TextEngine RequireText() => _engine as TextEngine
+    /// <summary>The image encoder of an image model.</summary>
+    private ImageInputEncoder Images => _engine.Encoder as ImageInputEncoder
+        ?? throw new InvalidOperationException("This model classifies texts; it has no image decoding or preprocessing. Use Predictor.PredictText / PredictTexts.");
+
+    private TextInputEncoder RequireText() => _engine.Encoder as TextInputEncoder
         ?? throw new InvalidOperationException("This predictor's model classifies images: use Predict or PredictFiles.");
 
     private Prediction Single(string name, Action<Span<float>> prepare)

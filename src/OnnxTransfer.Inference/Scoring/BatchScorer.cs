@@ -1,8 +1,8 @@
+using OnnxTransfer.Formats;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;
@@ -12,7 +12,8 @@ namespace OnnxTransfer.Inference.Scoring;
 /// shard's inputs (in id order) are cut into fixed parts, each written atomically; a rerun keeps the parts that exist
 /// and redoes the rest, so a run killed at any point and rerun ends with exactly the files of an uninterrupted run;
 /// the success marker comes last. Decoding runs on several threads straight into reused batch tensors while the
-/// model runs on the calling thread; a bad input becomes an error row and the run goes on.
+/// model runs on the calling thread and parts are written on another (<see cref="ScoringRun"/>); a bad input becomes
+/// an error row and the run goes on.
 /// </summary>
 public sealed class BatchScorer
 {
@@ -78,7 +79,7 @@ public sealed class BatchScorer
             pending.Add(new ScorePart(p, items.GetRange(start, count), k));
         }
 
-        var run = new PipelineRun(_predictor, _options, pending, labels, output, shard, progress, clock, kept, partCount, items.Count);
+        var run = new ScoringRun(_predictor, _options, pending, labels, output, shard, progress, clock, kept, partCount, items.Count);
         run.Execute(stopAfterPart, abort);
         errors += run.Errors;
         foreach (var (reason, n) in run.ErrorsByReason) errorsByReason[reason] = errorsByReason.GetValueOrDefault(reason) + n;
@@ -211,164 +212,5 @@ public sealed class BatchScorer
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
-    }
-
-    /// <summary>One run over the pending parts: decoder threads, inference on the calling thread, parts written in order.</summary>
-    private sealed class PipelineRun(Predictor predictor, ScoringOptions options, List<ScorePart> parts, IReadOnlyList<string> labels, string output,
-        ShardSpec shard, IProgress<ScoringProgress>? progress, Stopwatch clock, int kept, int partCount, int shardInputs)
-    {
-        private readonly InferenceEngine _engine = predictor.Engine;
-        private readonly List<InputItem> _flat = [];
-        private readonly List<(ScorePart Part, int Count, int Start)> _batches = [];
-        private readonly List<int> _rowInPart = []; // per entry of _flat: its row in its part
-        private int[] _itemBatch = [];
-        private ScoreSlot[] _slots = [];
-        private int _next;
-        private Exception? _failure;
-        private volatile bool _inferenceDone;
-
-        public int PartsWritten { get; private set; }
-        public long Rows { get; private set; }
-        public long Errors { get; private set; }
-        public bool Interrupted { get; private set; }
-        public SortedDictionary<string, int> ErrorsByReason { get; } = new(StringComparer.Ordinal);
-
-        public void Execute(CancellationToken stopAfterPart, CancellationToken abort)
-        {
-            if (parts.Count == 0) return;
-            var batchSize = predictor.BatchSize;
-            foreach (var part in parts)
-            {
-                for (var offset = 0; offset < part.Items.Count; offset += batchSize)
-                    _batches.Add((part, Math.Min(batchSize, part.Items.Count - offset), _flat.Count + offset));
-                foreach (var row in ProcessingOrder(part))
-                {
-                    _flat.Add(part.Items[row]);
-                    _rowInPart.Add(row);
-                }
-            }
-            _itemBatch = new int[_flat.Count];
-            for (var b = 0; b < _batches.Count; b++)
-                for (var j = 0; j < _batches[b].Count; j++) _itemBatch[_batches[b].Start + j] = b;
-
-            using var halt = CancellationTokenSource.CreateLinkedTokenSource(abort);
-            var threads = Math.Min(options.EffectiveDecodeThreads, _flat.Count);
-            _slots = new ScoreSlot[Math.Min(Math.Clamp(threads + 1, 3, 8), _batches.Count)];
-            var decoders = new List<Thread>();
-            try
-            {
-                for (var s = 0; s < _slots.Length; s++)
-                {
-                    _slots[s] = new ScoreSlot(_engine.CreateBatch(batchSize));
-                    _slots[s].Assign(s, _batches[s].Count);
-                }
-                for (var t = 0; t < threads; t++)
-                {
-                    var thread = new Thread(() => Guarded(() => Decode(halt.Token), halt)) { IsBackground = true, Name = $"onnxtransfer-score-decode-{t}" };
-                    decoders.Add(thread);
-                    thread.Start();
-                }
-                Guarded(() => Infer(halt.Token, stopAfterPart), halt);
-            }
-            finally
-            {
-                try { halt.Cancel(); } catch (ObjectDisposedException) { }
-                foreach (var thread in decoders) thread.Join();
-                foreach (var slot in _slots) slot?.Dispose();
-            }
-            if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
-            if (!_inferenceDone) throw new OperationCanceledException(abort);
-        }
-
-        private void Guarded(Action stage, CancellationTokenSource halt)
-        {
-            try { stage(); }
-            catch (OperationCanceledException) when (halt.IsCancellationRequested)
-            {
-                // Stopping: the inference stage is done (decoders are told to quit), a stage failed, or the caller aborted.
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-                try { halt.Cancel(); } catch (ObjectDisposedException) { }
-            }
-        }
-
-        private void Decode(CancellationToken token)
-        {
-            while (!token.IsCancellationRequested)
-            {
-                var g = Interlocked.Increment(ref _next) - 1;
-                if (g >= _flat.Count) return;
-                var b = _itemBatch[g];
-                var slot = _slots[b % _slots.Length];
-                slot.WaitAssigned(b, token);
-                var position = g - _batches[b].Start;
-                slot.Failures[position] = _engine.Prepare(_flat[g], slot.Batch, position);
-                slot.CompleteOne();
-            }
-        }
-
-        private void Infer(CancellationToken token, CancellationToken stopAfterPart)
-        {
-            var classes = labels.Count;
-            for (var b = 0; b < _batches.Count; b++)
-            {
-                var (part, count, start) = _batches[b];
-                var slot = _slots[b % _slots.Length];
-                slot.WaitReady(b, token);
-                if (slot.AnyDecoded()) _engine.Run(slot.Batch, count, token);
-                for (var j = 0; j < count; j++)
-                {
-                    if (slot.Failures[j] is { } failure) part.SetFailed(_rowInPart[start + j], failure.Reason, failure.Message);
-                    else part.SetScored(_rowInPart[start + j], slot.Batch.Probabilities.AsSpan(j * classes, classes));
-                }
-                var next = b + _slots.Length;
-                if (next < _batches.Count) slot.Assign(next, _batches[next].Count);
-                else slot.Retire();
-
-                if (!part.IsComplete) continue;
-                Commit(part);
-                if (stopAfterPart.IsCancellationRequested && b + 1 < _batches.Count)
-                {
-                    Interrupted = true;
-                    break;
-                }
-            }
-            _inferenceDone = true;
-        }
-
-        /// <summary>
-        /// The order a part's rows are run in: as they are for images; for texts sorted by token count (ties in row
-        /// order), so each batch holds texts of similar length and pads little. Rows are written in part order either
-        /// way, and the order depends only on the part's rows, so a rerun computes every row in the same batch.
-        /// </summary>
-        private int[] ProcessingOrder(ScorePart part)
-        {
-            var order = new int[part.Items.Count];
-            for (var i = 0; i < order.Length; i++) order[i] = i;
-            if (_engine is not TextEngine text) return order;
-            var keys = new long[order.Length];
-            for (var i = 0; i < order.Length; i++)
-            {
-                var length = part.Items[i].Text is { } t ? text.Encoder.Encode(t).Encoding?.Length ?? 0 : 0;
-                keys[i] = ((long)length << 32) | (uint)i;
-            }
-            Array.Sort(keys, order);
-            return order;
-        }
-
-        private void Commit(ScorePart part)
-        {
-            var path = Path.Combine(output, ScoreLayout.PartName(part.Index, shard, options.Format));
-            ScorePartWriter.Write(path, part, labels, options.Format, ScoreLayout.PartMetadata(predictor.ModelIdentity, labels, shard));
-            PartsWritten++;
-            Rows += part.Items.Count;
-            Errors += part.Errors;
-            for (var i = 0; i < part.Items.Count; i++)
-                if (part.ErrorReason[i] is { } reason) ErrorsByReason[reason] = ErrorsByReason.GetValueOrDefault(reason) + 1;
-            progress?.Report(new ScoringProgress(part.Index, part.Items.Count, part.Errors, kept + PartsWritten, partCount,
-                Rows, shardInputs, clock.Elapsed));
-        }
     }
 }

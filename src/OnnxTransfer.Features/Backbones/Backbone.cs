@@ -1,0 +1,84 @@
+using OnnxTransfer.Formats;
+using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Runtime;
+using OnnxTransfer.Text.Encoder;
+
+namespace OnnxTransfer.Features.Backbones;
+
+/// <summary>
+/// What every backbone is, image or text: a spec checked against its model, the model cut at the feature tensor and
+/// loaded into one ONNX Runtime session (owned here), the embedding dimension and the fingerprint of the cache it
+/// fills. How inputs become model inputs (decode and preprocess, or tokenise) and how a batch runs are the
+/// encoder's: <see cref="ImageBackbone"/> or <see cref="TextBackbone"/>.
+/// </summary>
+public abstract class Backbone : IDisposable
+{
+    private protected Backbone(BackboneSpec spec, string modelPath, string modelSha256, string featureTensor, ModelSession session,
+        int dimension, IReadOnlyList<string> notes)
+    {
+        Spec = spec;
+        ModelPath = modelPath;
+        ModelSha256 = modelSha256;
+        FeatureTensor = featureTensor;
+        Session = session;
+        Dimension = dimension;
+        Notes = notes;
+    }
+
+    /// <summary>The session running the cut model (owned: disposed with the backbone).</summary>
+    private protected ModelSession Session { get; }
+
+    public BackboneSpec Spec { get; }
+
+    /// <summary>The model file (resolved from the spec).</summary>
+    public string ModelPath { get; }
+
+    /// <summary>sha256 of the model file as read now.</summary>
+    public string ModelSha256 { get; }
+
+    /// <summary>The tensor the model was cut at (image: the locator's choice when the spec says "auto"; text: the output to pool).</summary>
+    public string FeatureTensor { get; }
+
+    /// <summary>Why the locator chose <see cref="FeatureTensor"/>; null when the spec named it.</summary>
+    public virtual string? FeatureExplanation => null;
+
+    /// <summary>Floats per embedding.</summary>
+    public int Dimension { get; }
+
+    /// <summary>What a cache of this backbone's embeddings is keyed by: model, feature tensor, input preparation.</summary>
+    public abstract BackboneFingerprint Fingerprint { get; }
+
+    /// <summary>The batch size the model requires when its batch dimension is fixed (e.g. 1); null when any size runs.</summary>
+    public abstract int? FixedBatchSize { get; }
+
+    /// <summary>ONNX Runtime's execution providers that run the model, e.g. ["CPUExecutionProvider"].</summary>
+    public IReadOnlyList<string> ActiveProviders => Session.ActiveProviders;
+
+    /// <summary>Warnings from session creation (e.g. CUDA fell back to CPU).</summary>
+    public IReadOnlyList<string> Warnings => Session.Warnings;
+
+    /// <summary>How this session computes the embeddings (provider, precision, runtime): recorded in every cache part.</summary>
+    public EmbeddingNumerics Numerics { get; private protected init; } = EmbeddingNumerics.Unknown;
+
+    /// <summary>Things worth telling the user (unpinned model file, fixed shapes).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>
+    /// Loads the backbone the spec describes (<see cref="BackboneSpec.Kind"/>); everything wrong is refused here, before
+    /// any input is read, with a <see cref="BackboneSpecException"/> that names the fix.
+    /// </summary>
+    /// <param name="overLength">Texts longer than <c>text.max_length</c> tokens: truncated and counted (default) or error rows.</param>
+    public static Backbone Load(BackboneSpec spec, BackboneRunOptions? options = null, OverLengthPolicy overLength = OverLengthPolicy.Truncate)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Kind == BackboneKind.Text ? TextBackbone.Load(spec, options, overLength) : ImageBackbone.Load(spec, options);
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,17 @@
+using OnnxTransfer.Formats;
+using System.Diagnostics;
+
+namespace OnnxTransfer.Features.Pipeline;
+
+/// <summary>Where a pipeline run's time went, in <see cref="Stopwatch"/> ticks.</summary>
+/// <param name="PrepareTicks">Preparing (decode, preprocess, tokenise), summed over the preparing threads.</param>
+/// <param name="RunTicks">Running the model.</param>
+/// <param name="WaitTicks">The running thread waiting for a prepared unit.</param>
+/// <param name="WriteTicks">Writing, including the final commit.</param>
+public readonly record struct PipelineTimes(long PrepareTicks, long RunTicks, long WaitTicks, long WriteTicks)
+{
+    public TimeSpan Prepare => Stopwatch.GetElapsedTime(0, PrepareTicks);
+    public TimeSpan Run => Stopwatch.GetElapsedTime(0, RunTicks);
+    public TimeSpan Wait => Stopwatch.GetElapsedTime(0, WaitTicks);
+    public TimeSpan Write => Stopwatch.GetElapsedTime(0, WriteTicks);
+}
