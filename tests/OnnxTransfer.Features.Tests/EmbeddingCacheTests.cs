@@ -35,7 +35,7 @@ public class EmbeddingCacheTests
         using var folder = new TempDirectory("features-cache");
         Extract.Run(ValAnts, folder.Path, new ExtractionOptions { Limit = 4 });
         var spec = TestBackbones.MobileNetV2Spec();
-        using var other = ImageBackbone.Load(spec with { Image = spec.Image! with { Resize = 288 } });
+        using var other = ImageBackbone.Load(spec with { Image = spec.Image! with { Preprocess = spec.Image.Preprocess with { ResizeShorterSide = 288 } } });
 
         var e = Assert.Throws<CacheFingerprintMismatchException>(() => Extract.Run(ValAnts, folder.Path, backbone: other));
         TestContext.Out.WriteLine(e!.Message);

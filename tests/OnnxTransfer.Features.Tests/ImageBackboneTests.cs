@@ -117,7 +117,7 @@ public class ImageBackboneTests
     public void SizeThatDoesNotFitTheModelIsRefused()
     {
         var spec = TestBackbones.MobileNetV2Spec();
-        var e = Assert.Throws<BackboneSpecException>(() => ImageBackbone.Load(spec with { Image = spec.Image! with { Width = 299, Height = 299 } }));
+        var e = Assert.Throws<BackboneSpecException>(() => ImageBackbone.Load(spec with { Image = spec.Image! with { Preprocess = spec.Image.Preprocess with { Width = 299, Height = 299 } } }));
         Assert.That(e!.Message, Does.Contain("299×299").And.Contain("224×224"));
     }
 

@@ -55,7 +55,7 @@ internal static class SyntheticBackbones
         return built with
         {
             Layout = layout,
-            Image = built.Image! with { Width = size, Height = size, Resize = size + size / 7 },
+            Image = built.Image! with { Preprocess = built.Image.Preprocess with { Width = size, Height = size, ResizeShorterSide = size + size / 7 } },
             Features = new FeatureSpec(tensor, pooling, l2),
         };
     }

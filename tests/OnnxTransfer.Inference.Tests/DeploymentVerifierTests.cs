@@ -42,7 +42,7 @@ public class DeploymentVerifierTests
 
         // Another normalisation than the model was trained with (a common slip: mean/std 0.5 instead of ImageNet's).
         var spec = Hymenoptera.Spec();
-        var halfMean = spec with { Image = spec.Image! with { Mean = new ChannelValues(0.5f, 0.5f, 0.5f), Std = new ChannelValues(0.5f, 0.5f, 0.5f) } };
+        var halfMean = spec with { Image = spec.Image! with { Preprocess = spec.Image.Preprocess with { Mean = new ChannelValues(0.5f, 0.5f, 0.5f), Std = new ChannelValues(0.5f, 0.5f, 0.5f) } } };
         _otherPreprocessing = _folder.File("cache-other-preprocessing");
         using (var backbone = ImageBackbone.Load(halfMean)) Extract(backbone, _otherPreprocessing);
 

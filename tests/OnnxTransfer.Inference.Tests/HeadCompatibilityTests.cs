@@ -19,7 +19,7 @@ public class HeadCompatibilityTests
     /// <summary>The fingerprint of the same model with other preprocessing (resize 288 instead of 256).</summary>
     private static BackboneFingerprint OtherFingerprint() =>
         BackboneFingerprint.ForImage(H.Backbone.ModelSha256, H.Backbone.FeatureTensor, H.Backbone.Spec.Features,
-            H.Backbone.Spec.Image! with { Resize = 288 }, H.Backbone.Spec.Layout, H.Backbone.Dimension);
+            H.Backbone.Spec.Image! with { Preprocess = H.Backbone.Spec.Image.Preprocess with { ResizeShorterSide = 288 } }, H.Backbone.Spec.Layout, H.Backbone.Dimension);
 
     private static HeadModel HeadWith(BackboneFingerprint? fingerprint, Head? head = null) =>
         HeadModel.FromModel(HeadOnnxExporter.Export(head ?? H.Head, Hymenoptera.ExportOptions(fingerprint)).Model, "test head");
