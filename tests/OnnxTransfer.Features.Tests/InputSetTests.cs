@@ -80,6 +80,28 @@ public class InputSetTests
         Assert.That(set.Count, Is.EqualTo(5));
     }
 
+    [TestCase("utf-16le")]
+    [TestCase("utf-16be")]
+    [TestCase("utf-32le")]
+    public void SpreadsheetUnicodeExportsReadLikeUtf8(string encodingName)
+    {
+        // Excel's "Unicode text" and PowerShell write UTF-16 with a byte-order mark; such a manifest reads as UTF-8 does.
+        using var folder = new TempDirectory("features-manifest");
+        const string content = "path,label\r\nimages/café.jpg,\"chat, noir\"\r\nb.jpg,dog\r\n";
+        var encoding = encodingName switch
+        {
+            "utf-16le" => System.Text.Encoding.Unicode,
+            "utf-16be" => System.Text.Encoding.BigEndianUnicode,
+            _ => System.Text.Encoding.UTF32,
+        };
+        File.WriteAllText(folder.File("utf8.csv"), content);
+        File.WriteAllText(folder.File("wide.csv"), content, encoding);
+        Assert.That(File.ReadAllBytes(folder.File("wide.csv"))[..2], Is.Not.EqualTo("pa"u8.ToArray()), "the file really is wide");
+        var wide = InputSet.Open(folder.File("wide.csv")).Items.Select(i => (i.Id, i.Label)).ToArray();
+        Assert.That(wide, Is.EqualTo(InputSet.Open(folder.File("utf8.csv")).Items.Select(i => (i.Id, i.Label)).ToArray()));
+        Assert.That(wide, Does.Contain(("images/café.jpg", (string?)"chat, noir")));
+    }
+
     [Test]
     public void JsonlAndTsvManifests()
     {

@@ -17,7 +17,7 @@ internal sealed class ByteSource : IDisposable
 
     public ByteSource(string path)
     {
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        _stream = OpenAsUtf8(path);
         SkipByteOrderMark();
     }
 
@@ -69,6 +69,30 @@ internal sealed class ByteSource : IDisposable
         _length = _stream.Read(_buffer, 0, _buffer.Length);
         _position = 0;
         return _length > 0;
+    }
+
+    /// <summary>
+    /// The file's bytes as UTF-8. A file that starts with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text",
+    /// PowerShell's default) is transcoded as it is read, so every reader sees UTF-8 and a spreadsheet export works as
+    /// it did when manifests were read through a StreamReader.
+    /// </summary>
+    private static Stream OpenAsUtf8(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        Span<byte> mark = stackalloc byte[4];
+        var read = file.ReadAtLeast(mark, 4, throwOnEndOfStream: false);
+        file.Position = 0;
+        Encoding? wide = mark[..read] switch
+        {
+            [0xFF, 0xFE, 0, 0] => Encoding.UTF32,
+            [0, 0, 0xFE, 0xFF] => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
+            [0xFF, 0xFE, ..] => Encoding.Unicode,
+            [0xFE, 0xFF, ..] => Encoding.BigEndianUnicode,
+            _ => null,
+        };
+        if (wide is null) return file;
+        // The transcoder drops nothing: the BOM comes out as a UTF-8 BOM, which SkipByteOrderMark then skips.
+        return Encoding.CreateTranscodingStream(file, wide, Encoding.UTF8, leaveOpen: false);
     }
 
     private void SkipByteOrderMark()
