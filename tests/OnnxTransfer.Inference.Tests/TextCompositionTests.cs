@@ -1,13 +1,13 @@
-using OnnxTransfer.Formats;
-using OnnxTransfer.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
+using OnnxTransfer.TestSupport;
 using OnnxTransfer.Text;
 
 namespace OnnxTransfer.Inference.Tests;

@@ -1,8 +1,8 @@
-using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Text.Encoder;
 
 namespace OnnxTransfer.Cli.Commands;

@@ -1,7 +1,7 @@
-using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text.Encoder;
 

@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using Microsoft.ML.OnnxRuntime;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Features.Backbones;

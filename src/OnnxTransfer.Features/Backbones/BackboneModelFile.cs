@@ -1,6 +1,6 @@
-using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
 

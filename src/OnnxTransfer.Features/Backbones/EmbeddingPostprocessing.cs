@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using System.Numerics.Tensors;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

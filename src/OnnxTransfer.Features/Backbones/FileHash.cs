@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using System.Security.Cryptography;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Backbones;
 

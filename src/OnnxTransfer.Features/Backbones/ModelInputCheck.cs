@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Onnx;
 

@@ -1,10 +1,10 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 

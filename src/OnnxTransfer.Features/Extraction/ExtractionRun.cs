@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Pipeline;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 

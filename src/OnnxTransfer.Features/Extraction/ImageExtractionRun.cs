@@ -1,9 +1,9 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Pipeline;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 
 namespace OnnxTransfer.Features.Extraction;

@@ -1,7 +1,7 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Pipeline;
 

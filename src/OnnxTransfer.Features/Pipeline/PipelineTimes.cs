@@ -1,5 +1,5 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
+using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Pipeline;
 

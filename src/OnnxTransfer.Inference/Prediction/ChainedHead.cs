@@ -1,6 +1,6 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Heads;
-using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;

@@ -1,8 +1,8 @@
-using OnnxTransfer.Formats;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Imaging;
 using OnnxTransfer.Runtime;
 

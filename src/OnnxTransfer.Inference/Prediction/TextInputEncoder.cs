@@ -1,8 +1,8 @@
-using OnnxTransfer.Formats;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Runtime;
 using OnnxTransfer.Text;
 using OnnxTransfer.Text.Encoder;

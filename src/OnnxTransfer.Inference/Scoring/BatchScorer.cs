@@ -1,8 +1,8 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;

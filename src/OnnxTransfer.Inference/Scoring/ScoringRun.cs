@@ -1,7 +1,7 @@
-using OnnxTransfer.Formats;
 using System.Diagnostics;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Pipeline;
+using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;
