@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Data;
@@ -19,13 +20,34 @@ internal static class TrainingErrors
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new CliException(e.Message, ExitCodes.Usage);
+            throw new CliException(Usage(e), ExitCodes.Usage);
         }
         catch (ArgumentException e) when (e.ParamName == "head")
         {
             // A warm-start head that does not fit this fit (architecture, L2 normalisation): the trainer names the difference.
             throw new CliException("--warm-start: " + e.Message.Replace(" (Parameter 'head')", ""), ExitCodes.Usage);
         }
+    }
+
+    /// <summary>The trainer's setting names and the options of train and sweep that set them.</summary>
+    private static readonly Dictionary<string, string> OptionOfSetting = new()
+    {
+        ["Epochs"] = "--epochs", ["BatchSize"] = "--batch-size", ["LearningRate"] = "--lr", ["Dropout"] = "--dropout",
+        ["WeightDecay"] = "--weight-decay", ["LabelSmoothing"] = "--label-smoothing", ["HiddenLayers"] = "--hidden",
+    };
+
+    /// <summary>
+    /// A setting refusal as the command line says it: the option, the value given and the valid range, without .NET's
+    /// "(Parameter 'Epochs') Actual value was 0.", which names a property the user never typed.
+    /// </summary>
+    public static string Usage(ArgumentOutOfRangeException e)
+    {
+        var reason = e.Message;
+        var parameterAt = reason.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (parameterAt >= 0) reason = reason[..parameterAt];
+        if (e.ParamName is not { } setting || !OptionOfSetting.TryGetValue(setting, out var option)) return reason;
+        var value = e.ActualValue is null ? "" : " " + Convert.ToString(e.ActualValue, CultureInfo.InvariantCulture);
+        return $"{option}{value} is out of range: {reason.Replace(setting, option)}";
     }
 
     /// <summary>The preprocessing from --standardize / --no-standardize / --l2-normalize (standardising by default).</summary>

@@ -112,8 +112,13 @@ internal sealed class TrainingInputs
         Console.Error.WriteLine($"WARNING: {message}, or pass --require-complete to make this an error. Using the {dataset.RowCount} rows it has.");
     }
 
-    public MemoryBudget Budget(ParseResult parseResult) =>
-        parseResult.GetValue(MemoryBudgetOption) is { } text ? MemoryBudget.Parse(text) : MemoryBudget.Default;
+    /// <summary>The --memory-budget; a value that is no size is a usage error (exit 1), like any other bad option value.</summary>
+    public MemoryBudget Budget(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(MemoryBudgetOption) is not { } text) return MemoryBudget.Default;
+        try { return MemoryBudget.Parse(text); }
+        catch (FormatException e) { throw new CliException($"--memory-budget: {e.Message}", ExitCodes.Usage); }
+    }
 
     public ComputeOptions Compute(ParseResult parseResult) =>
         new() { DegreeOfParallelism = parseResult.GetValue(Threads) is > 0 and var n ? n : Environment.ProcessorCount };
