@@ -14,7 +14,7 @@ namespace OnnxTransfer.Cli.Commands;
 /// scoring for schedulers. Parts are atomic and fixed per shard, so a killed run reruns to exactly the uninterrupted
 /// output; <c>--shard K/N</c> splits the inputs by a stable hash of their ids; SIGTERM/SIGINT finish the part in
 /// progress and exit 130. Exit codes: 0 done (<c>_SUCCESS</c> written), 1 usage, 2 input/model/output error,
-/// 3 more failed inputs than <c>--max-errors</c> (all rows written, no <c>_SUCCESS</c>), 130 interrupted (rerun to continue).
+/// 3 more failed inputs than <c>--max-errors</c> (by default: every input failed) (all rows written, no <c>_SUCCESS</c>), 130 interrupted (rerun to continue).
 /// </summary>
 public static class ScoreCommand
 {
