@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using OnnxTransfer.Cli.Commands;
 using OnnxTransfer.Cli.Infrastructure;
 
@@ -6,7 +7,13 @@ namespace OnnxTransfer.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        var parseResult = BuildRoot().Parse(args);
+        return parseResult.Errors.Count > 0 && parseResult.Action is not HelpAction
+            ? UsageErrors.Report(parseResult)
+            : parseResult.Invoke();
+    }
 
     /// <summary>The whole command tree; each command lives in its own file under Commands/.</summary>
     public static RootCommand BuildRoot()

@@ -56,7 +56,7 @@ public sealed partial class OnnxModel
             throw new OnnxModelException($"'{full}' is not an ONNX model (its bytes are not a ModelProto message: {e.Message}). " +
                                          "Check that the path names the .onnx file and that the file is complete.", e);
         }
-        return Checked(proto, Path.GetDirectoryName(full), full);
+        return Checked(proto, Path.GetDirectoryName(full), $"'{full}'", plural: false);
     }
 
     /// <summary>
@@ -73,20 +73,21 @@ public sealed partial class OnnxModel
         {
             throw new OnnxModelException($"The {bytes.Length} bytes are not an ONNX model (not a ModelProto message: {e.Message}).", e);
         }
-        return Checked(proto, baseDirectory, "the model bytes");
+        return Checked(proto, baseDirectory, "the model bytes", plural: true);
     }
 
     /// <summary>Wraps an existing message (not copied: later changes to it are seen here).</summary>
     public static OnnxModel FromProto(ModelProto proto, string? baseDirectory = null) =>
         new(proto ?? throw new ArgumentNullException(nameof(proto)), baseDirectory);
 
-    private static OnnxModel Checked(ModelProto proto, string? baseDirectory, string source)
+    /// <param name="plural">Whether <paramref name="source"/> is plural ("the model bytes hold", "'a.onnx' holds").</param>
+    private static OnnxModel Checked(ModelProto proto, string? baseDirectory, string source, bool plural)
     {
         // Text or other protobufs often parse "successfully" into an empty message; refuse what is clearly not a model.
         if (proto.Graph is null || (proto.Graph.Node.Count == 0 && proto.Graph.Output.Count == 0))
-            throw new OnnxModelException($"{Capitalized(source)} hold no ONNX graph (no nodes, no outputs): it is not an ONNX model or it is empty.");
+            throw new OnnxModelException($"{Capitalized(source)} {(plural ? "hold" : "holds")} no ONNX graph (no nodes, no outputs): it is not an ONNX model or it is empty.");
         if (proto.OpsetImport.Count == 0 && proto.IrVersion >= 3)
-            throw new OnnxModelException($"{Capitalized(source)} import no operator set: the model is incomplete; re-export it.");
+            throw new OnnxModelException($"{Capitalized(source)} {(plural ? "import" : "imports")} no operator set: the model is incomplete; re-export it.");
         var model = new OnnxModel(proto, baseDirectory);
         _ = model.ExternalData; // parses every external data entry now, so a damaged one is refused at load time
         return model;

@@ -54,9 +54,31 @@ public class ExtractCommandTests
         Assert.That(run.ExitCode, Is.EqualTo(3), run.Stderr);
         Assert.That(run.Stdout, Does.Contain("3 embedded, 2 failed").And.Contain("errors     ").And.Contain("not-an-image 1").And.Contain("empty-file 1"));
         Assert.That(run.Stderr, Does.Contain("more than --max-errors 1"));
+        Assert.That(File.Exists(Path.Combine(cache.Path, "_SUCCESS")), Is.False, "a failed error budget claims no success");
 
         var info = ExtractCliRunner.Run("cache", "info", cache.Path);
         Assert.That(info.Stdout, Does.Contain("errors     2").And.Contain("notes.jpg [not-an-image]").And.Contain("empty.png [empty-file]"));
+    }
+
+    [Test]
+    public void EveryInputFailingIsNoSuccessWithoutMaxErrors()
+    {
+        // Once a run in which every input failed exited 0 with _SUCCESS unless --max-errors was given.
+        using var images = new TempDirectory("cli-extract-all-bad");
+        using var cache = new TempDirectory("cli-extract-all-bad-cache");
+        File.WriteAllText(images.File("notes.jpg"), "not an image");
+        File.WriteAllBytes(images.File("empty.png"), []);
+        File.WriteAllBytes(images.File("empty2.png"), []);
+
+        var run = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", images.Path, "--cache", cache.Path);
+        Assert.That(run.ExitCode, Is.EqualTo(3), run.Stderr);
+        Assert.That(run.Stderr, Does.Contain("every one of the 3 inputs failed (empty-file ×2, not-an-image ×1)").And.Contain("--max-errors").And.Contain("--retry-errors"));
+        Assert.That(File.Exists(Path.Combine(cache.Path, "_SUCCESS")), Is.False);
+        Assert.That(ExtractCliRunner.Run("cache", "info", cache.Path).Stdout, Does.Contain("errors     3"), "the error rows are kept");
+
+        var accepted = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", images.Path, "--cache", cache.Path, "--retry-errors", "--max-errors", "3");
+        Assert.That(accepted.ExitCode, Is.Zero, accepted.Stderr);
+        Assert.That(File.Exists(Path.Combine(cache.Path, "_SUCCESS")), "--max-errors accepts the failures");
     }
 
     [Test]

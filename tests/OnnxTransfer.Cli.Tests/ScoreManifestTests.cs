@@ -92,6 +92,22 @@ public class ScoreManifestTests
     }
 
     [Test]
+    public void EveryInputFailingIsNoSuccessWithoutMaxErrors()
+    {
+        // Once a run in which every input failed exited 0 with _SUCCESS unless --max-errors was given.
+        using var folder = new TempDirectory("cli-score-all-bad");
+        File.WriteAllText(folder.File("inputs.csv"), "id,path\nmissing-1,does/not/exist.jpg\nmissing-2,nor/this.jpg\n");
+        var (code, _, log) = ExtractCliRunner.Run("score", "--model", M.FusedPath, "--input", folder.File("inputs.csv"), "--out", folder.File("out"));
+        Assert.That(code, Is.EqualTo(3), log);
+        Assert.That(log, Does.Contain("every input failed (not-found").And.Contain("--max-errors"));
+        Assert.That(File.Exists(Path.Combine(folder.File("out"), "_SUCCESS")), Is.False);
+        Assert.That(ScoreTestModels.ReadRows(folder.File("out")), Has.Count.EqualTo(2), "the error rows are kept");
+        var (accepted, _, acceptedLog) = ExtractCliRunner.Run("score", "--model", M.FusedPath, "--input", folder.File("inputs.csv"), "--out", folder.File("out"), "--max-errors", "100%");
+        Assert.That(accepted, Is.Zero, acceptedLog);
+        Assert.That(File.Exists(Path.Combine(folder.File("out"), "_SUCCESS")));
+    }
+
+    [Test]
     public void MaxErrorsTurnsTooManyBadInputsIntoExitCode3()
     {
         using var folder = new TempDirectory("cli-score-max-errors");

@@ -221,8 +221,45 @@ public class TrainCommandTests
 
         var (badDropout, _, badDropoutLog) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--out", _temp.File("x.onnx"), "--dropout", "1.5");
         Assert.That(badDropout, Is.EqualTo(1));
-        Assert.That(badDropoutLog, Does.Contain("Dropout must be within [0, 1)"));
+        Assert.That(badDropoutLog, Does.Contain("--dropout must be within [0, 1)"));
         Assert.That(File.Exists(_temp.File("x.onnx")), Is.False, "nothing is written when the request is refused");
+    }
+
+    [Test]
+    public void OutOfRangeOptionsAreUsageErrorsNamingTheOptionAndItsRange()
+    {
+        // --epochs 0 once printed "(Parameter 'Epochs') Actual value was 0." and --memory-budget 0 exited 2.
+        foreach (var (option, value, range) in new[] { ("--epochs", "0", "at least 1"), ("--batch-size", "-1", "at least 1"), ("--lr", "0", "> 0"), ("--dropout", "1", "[0, 1)"), ("--label-smoothing", "-0.1", "[0, 1)") })
+        {
+            var (code, stdout, stderr) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--out", _temp.File("x.onnx"), option, value);
+            Assert.That(code, Is.EqualTo(1), stderr);
+            Assert.That(stderr, Does.Contain($"{option} {value} is out of range: {option} must be").And.Contain(range), option);
+            Assert.That(stderr, Does.Not.Contain("Parameter").And.Not.Contain("Actual value"), option);
+            Assert.That(stdout, Is.Empty);
+        }
+        var (budget, _, budgetLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--memory-budget", "0");
+        Assert.That(budget, Is.EqualTo(1), budgetLog);
+        Assert.That(budgetLog, Does.Contain("--memory-budget: '0' is not a memory budget").And.Contain("at least 1MiB"));
+    }
+
+    [Test]
+    public void UsageErrorsGoToStderrWithOnePointerToTheHelp()
+    {
+        // Once the whole help went to stdout (into job logs) after the error.
+        var (unknown, unknownOut, unknownLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--epoch", "3");
+        Assert.That(unknown, Is.EqualTo(1));
+        Assert.That(unknownOut, Is.Empty);
+        Assert.That(unknownLog, Does.Contain("--epoch").And.Contain("Run 'onnxtransfer train --help' for usage."));
+        Assert.That(unknownLog, Does.Not.Contain("Options:"));
+        var (missing, missingOut, missingLog) = TrainCli.Run("cache", "verify");
+        Assert.That((missing, missingOut), Is.EqualTo((1, "")));
+        Assert.That(missingLog, Does.Contain("Run 'onnxtransfer cache verify --help' for usage."));
+        var (invalid, invalidOut, invalidLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--epochs", "many");
+        Assert.That((invalid, invalidOut), Is.EqualTo((1, "")));
+        Assert.That(invalidLog, Does.Contain("many"));
+        var (help, helpOut, helpLog) = TrainCli.Run("train", "--help");
+        Assert.That((help, helpLog), Is.EqualTo((0, "")));
+        Assert.That(helpOut, Does.Contain("--epochs"));
     }
 }
 

@@ -169,4 +169,35 @@ public class InputSetTests
         Assert.That(errors["inputs.csv:4"].Reason, Is.EqualTo(ManifestReader.BadRowCode));
         Assert.That(Extract.Read(cache.Path).Ids.Single(), Is.EqualTo(ant));
     }
+
+    [Test]
+    public void InvalidUtf8InAManifestFieldIsAnErrorRowNotAReplacementCharacter()
+    {
+        using var folder = new TempDirectory("features-manifest-utf8");
+        using var cache = new TempDirectory("features-manifest-utf8-cache");
+        var ant = SharedData.ReferenceImage("ant_1053149811_f62a3410d3");
+        var bee = SharedData.ReferenceImage("bee_1032546534_06907fe3b3");
+        // A label "b\xffe\xfes" once became a third class, a path with \xff a mangled not-found path.
+        var csv = Bytes($"path,label\n{ant},ant\n{bee},b") .Concat(new byte[] { 0xFF, (byte)'e', 0xFE, (byte)'s', (byte)'\n' })
+            .Concat(Bytes("bad")).Concat(new byte[] { 0xFF }).Concat(Bytes(".jpg,bee\n")).ToArray();
+        File.WriteAllBytes(folder.File("inputs.csv"), csv);
+        var jsonl = Bytes($"{{\"path\":\"{ant}\",\"label\":\"ant\"}}\n{{\"path\":\"{bee}\",\"label\":\"b").Concat(new byte[] { 0xFF })
+            .Concat(Bytes("es\"}\n")).ToArray();
+        File.WriteAllBytes(folder.File("inputs.jsonl"), jsonl);
+
+        var rows = InputSet.Open(folder.File("inputs.csv")).Items;
+        Assert.That(rows.Select(r => r.Failure?.Code), Is.EqualTo(new[] { null, "invalid-utf8", "invalid-utf8" }));
+        Assert.That(rows.Select(r => r.Id).Skip(1), Is.EqualTo(new[] { "inputs.csv:3", "inputs.csv:4" }));
+        Assert.That(rows[1].Failure!.Message, Does.Contain("inputs.csv:3").And.Contain("byte 1").And.Contain("label"));
+        Assert.That(rows.Any(r => (r.Label ?? "").Contains('\uFFFD') || r.Source.Contains('\uFFFD')), Is.False);
+        var lines = InputSet.Open(folder.File("inputs.jsonl")).Items;
+        Assert.That(lines.Select(r => (r.Id, r.Failure?.Code)), Is.EqualTo(new[] { (ant, (string?)null), ("inputs.jsonl:2", "invalid-utf8") }));
+
+        var summary = Extract.Run(folder.File("inputs.csv"), cache.Path);
+        Assert.That((summary.Embedded, summary.Failed), Is.EqualTo((1, 2)));
+        Assert.That(Extract.Errors(cache.Path).Select(e => e.Reason), Is.EqualTo(new[] { "invalid-utf8", "invalid-utf8" }));
+        Assert.That(Extract.Read(cache.Path).Ids.Single(), Is.EqualTo(ant));
+    }
+
+    private static IEnumerable<byte> Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }

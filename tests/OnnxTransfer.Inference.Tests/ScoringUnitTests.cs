@@ -32,7 +32,8 @@ public class ScoringUnitTests
         Assert.That(ErrorBudget.Parse("5%").AllowedFor(1000), Is.EqualTo(50));
         Assert.That(ErrorBudget.Parse("0").IsExceeded(1, 10), Is.True);
         Assert.That(ErrorBudget.Parse("50%").IsExceeded(6, 12), Is.False);
-        Assert.That(ErrorBudget.Unlimited.IsExceeded(1_000_000, 1), Is.False);
+        Assert.That(ErrorBudget.Default.IsExceeded(9, 10), Is.False);
+        Assert.That(ErrorBudget.Default.IsExceeded(10, 10), Is.True, "every input failed: no success by default");
         foreach (var bad in new[] { "many", "-1", "150%", "1.5" })
             Assert.Throws<FormatException>(() => ErrorBudget.Parse(bad), bad);
     }

@@ -130,8 +130,11 @@ public class RoundTripTests
         var ex = Assert.Throws<OnnxModelException>(() => OnnxModel.Load(SharedData.ImageNetClasses));
         Assert.That(ex!.Message, Does.Contain("imagenet_classes.txt").And.Contain("not an ONNX model"));
         File.WriteAllBytes(temp.File("empty.onnx"), []);
-        Assert.Throws<OnnxModelException>(() => OnnxModel.Load(temp.File("empty.onnx")));
+        var empty = Assert.Throws<OnnxModelException>(() => OnnxModel.Load(temp.File("empty.onnx")));
+        Assert.That(empty!.Message, Does.Contain("empty.onnx' holds no ONNX graph")); // once "empty.onnx hold no ONNX graph"
         Assert.Throws<OnnxModelException>(() => OnnxModel.Load(Encoding.UTF8.GetBytes("ir_version: 8")));
+        var bytes = Assert.Throws<OnnxModelException>(() => OnnxModel.Load(Array.Empty<byte>()));
+        Assert.That(bytes!.Message, Does.StartWith("The model bytes hold no ONNX graph"));
         // A truncated model file is refused too.
         File.WriteAllBytes(temp.File("truncated.onnx"), MobileNetV2.Bytes[..(MobileNetV2.Bytes.Length / 2)]);
         Assert.Throws<OnnxModelException>(() => OnnxModel.Load(temp.File("truncated.onnx")));

@@ -48,7 +48,10 @@ public static class ExtractCommand
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
-    private static readonly Option<int?> MaxErrors = new("--max-errors") { Description = "Exit with code 3 when more inputs than this fail (the run still completes)." };
+    private static readonly Option<int?> MaxErrors = new("--max-errors")
+    {
+        Description = "Exit with code 3 and write no _SUCCESS when more inputs than this fail (the error rows are kept). Default: any number, unless every input failed.",
+    };
     private static readonly Option<double?> PartSeconds = new("--part-seconds")
     {
         Description = "Also commit a part once it has been open this many seconds, so a hard kill (a scheduler's time limit) loses at most that much work; " +
@@ -143,6 +146,7 @@ public static class ExtractCommand
             PartTime = parseResult.GetValue(PartSeconds) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Limit = parseResult.GetValue(Limit),
             RetryErrors = parseResult.GetValue(RetryErrors),
+            MaxErrors = parseResult.GetValue(MaxErrors),
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
@@ -164,9 +168,13 @@ public static class ExtractCommand
         if (parseResult.GetValue(Json)) WriteJson(summary, run.Backbone.Dimension, run.Unit);
         else WriteText(summary, run.Backbone.Dimension, run.Unit);
 
-        if (parseResult.GetValue(MaxErrors) is { } maxErrors && summary.Failed > maxErrors)
+        if (summary.TooManyErrors)
         {
-            Console.Error.WriteLine($"error: {summary.Failed} inputs failed, more than --max-errors {maxErrors}; `onnxtransfer cache info {cache.Directory}` lists them.");
+            var budget = parseResult.GetValue(MaxErrors) is { } maxErrors
+                ? $"{summary.Failed} inputs failed, more than --max-errors {maxErrors}"
+                : $"every one of the {summary.Failed} inputs failed ({ErrorBudgetMessages.MostCommon(summary.ErrorsByReason)}), which is no success";
+            Console.Error.WriteLine($"error: {budget}; the error rows are kept (`onnxtransfer cache info {cache.Directory}` lists them) and _SUCCESS is not written. " +
+                                    "Fix the inputs and rerun with --retry-errors, or pass --max-errors N to accept N failures.");
             return ExitCodes.TooManyBadInputs;
         }
         return ExitCodes.Success;

@@ -14,7 +14,7 @@ namespace OnnxTransfer.Cli.Commands;
 /// scoring for schedulers. Parts are atomic and fixed per shard, so a killed run reruns to exactly the uninterrupted
 /// output; <c>--shard K/N</c> splits the inputs by a stable hash of their ids; SIGTERM/SIGINT finish the part in
 /// progress and exit 130. Exit codes: 0 done (<c>_SUCCESS</c> written), 1 usage, 2 input/model/output error,
-/// 3 more failed inputs than <c>--max-errors</c> (all rows written, no <c>_SUCCESS</c>), 130 interrupted (rerun to continue).
+/// 3 more failed inputs than <c>--max-errors</c> (by default: every input failed) (all rows written, no <c>_SUCCESS</c>), 130 interrupted (rerun to continue).
 /// </summary>
 public static class ScoreCommand
 {
@@ -29,7 +29,7 @@ public static class ScoreCommand
     private static readonly Option<string> Out = new("--out") { Description = "Scores folder: parts, _manifest and _SUCCESS (per shard when sharded).", Required = true };
     private static readonly Option<string> Format = new("--format") { Description = "Part format: parquet or csv.", DefaultValueFactory = _ => "parquet" };
     private static readonly Option<string?> Shard = new("--shard") { Description = "K/N: score only shard K (0-based) of N, chosen by a stable hash of each input's id." };
-    private static readonly Option<string?> MaxErrors = new("--max-errors") { Description = "Failed inputs allowed: a count (10), a fraction (0.05) or a percentage (5%). More: exit 3, no _SUCCESS." };
+    private static readonly Option<string?> MaxErrors = new("--max-errors") { Description = "Failed inputs allowed: a count (10), a fraction (0.05) or a percentage (5%). More: exit 3, no _SUCCESS. Default: any number, unless every input failed." };
     private static readonly Option<int> TopK = new("--top-k") { Description = "Labels in the top_k columns.", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Batch = new("--batch") { Description = "Images per model run.", DefaultValueFactory = _ => 32 };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 4096 };
@@ -81,7 +81,7 @@ public static class ScoreCommand
             RowsPerPart = parseResult.GetValue(RowsPerPart),
             TopK = parseResult.GetValue(TopK),
             DecodeThreads = parseResult.GetValue(DecodeThreads),
-            MaxErrors = parseResult.GetValue(MaxErrors) is { } m ? ErrorBudget.Parse(m) : ErrorBudget.Unlimited,
+            MaxErrors = parseResult.GetValue(MaxErrors) is { } m ? ErrorBudget.Parse(m) : ErrorBudget.Default,
         };
         var output = Path.GetFullPath(parseResult.GetValue(Out)!);
         log.Write("info", "start", $"scoring {inputs.Count} inputs from {inputs.Source} (shard {shard}) with {predictor.Description} on " +
@@ -106,7 +106,10 @@ public static class ScoreCommand
         }
         if (summary.TooManyErrors)
         {
-            log.Write("error", "too-many-errors", $"{text}: more failed inputs than --max-errors {options.MaxErrors}; every row is written, _SUCCESS is not", fields);
+            var budget = options.MaxErrors.IsDefault
+                ? $"every input failed ({ErrorBudgetMessages.MostCommon(summary.ErrorsByReason)}), which is no success; pass --max-errors to accept failures"
+                : $"more failed inputs than --max-errors {options.MaxErrors}";
+            log.Write("error", "too-many-errors", $"{text}: {budget}; every row is written, _SUCCESS is not", fields);
             return ExitCodes.TooManyBadInputs;
         }
         log.Write("info", "done", text, fields);

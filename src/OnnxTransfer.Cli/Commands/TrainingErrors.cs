@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Data;

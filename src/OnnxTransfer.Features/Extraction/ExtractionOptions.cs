@@ -36,6 +36,12 @@ public sealed record ExtractionOptions
     public bool RetryErrors { get; init; }
 
     /// <summary>
+    /// Failed inputs a run may have and still count as finished (<c>_SUCCESS</c>). Null, the default: any number,
+    /// unless every input the run attempted failed (a wrong folder, an unreadable manifest), which is no success.
+    /// </summary>
+    public int? MaxErrors { get; init; }
+
+    /// <summary>
     /// Texts: inputs (consecutive in id order) sorted by token count together to form batches of similar length; null =
     /// 16 batches. Larger windows waste less padding and hold more embeddings in memory. A setting of the run: change it
     /// and a resumed run may pad some texts differently (their embeddings then differ in the last bits).

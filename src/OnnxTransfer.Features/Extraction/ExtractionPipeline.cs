@@ -104,7 +104,9 @@ public sealed class ExtractionPipeline
         // Honest state: until this run ends with every input of its shard done, the cache says it is incomplete.
         CacheCompletion.MarkStarted(cache, shardInputs, alreadyCached);
         run.Execute(cancellationToken);
-        if (deferred == 0) CacheCompletion.MarkComplete(cache, shardInputs, alreadyCached + run.Embedded + run.Failed);
+        // Over the error budget the error rows stay (a rerun with RetryErrors redoes them), but nothing claims success.
+        var tooManyErrors = _options.MaxErrors is { } maxErrors ? run.Failed > maxErrors : run.Failed > 0 && run.Embedded == 0;
+        if (deferred == 0 && !tooManyErrors) CacheCompletion.MarkComplete(cache, shardInputs, alreadyCached + run.Embedded + run.Failed);
         return new ExtractionSummary
         {
             Inputs = shardInputs,
@@ -113,6 +115,7 @@ public sealed class ExtractionPipeline
             Retried = retried,
             Embedded = run.Embedded,
             Failed = run.Failed,
+            TooManyErrors = tooManyErrors,
             Truncated = run.Truncated,
             ErrorsByReason = run.ErrorsByReason,
             Elapsed = clock.Elapsed,

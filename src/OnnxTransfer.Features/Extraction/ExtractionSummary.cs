@@ -22,6 +22,9 @@ public sealed record ExtractionSummary
 
     public required int Failed { get; init; }
 
+    /// <summary>More inputs failed than <see cref="ExtractionOptions.MaxErrors"/> allows (by default: all of them); no <c>_SUCCESS</c>.</summary>
+    public bool TooManyErrors { get; init; }
+
     /// <summary>Texts longer than the backbone's max_length that were truncated to it (and embedded); 0 for images.</summary>
     public int Truncated { get; init; }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 using OnnxTransfer.Parquet;
 using OnnxTransfer.Text.Input;
@@ -10,11 +10,13 @@ namespace OnnxTransfer.Features.Inputs;
 /// Reads a manifest of inputs: CSV/TSV with a header, JSONL (one object per line) or Parquet, with a <c>path</c> column
 /// and optional <c>label</c>, <c>split</c> and <c>id</c>. Relative paths are taken from the manifest's folder; the id
 /// defaults to the path as written. A row that cannot be used (no path, malformed line) becomes an input that fails
-/// with <c>bad-manifest-row</c>; a missing file is found when it is decoded (<c>not-found</c>), never a crash.
+/// with <c>bad-manifest-row</c>, a field that is not valid UTF-8 one that fails with <c>invalid-utf8</c> (never a
+/// U+FFFD guess: that made a bogus class or a mangled path); a missing file is found when it is decoded (<c>not-found</c>), never a crash.
 /// </summary>
 public static class ManifestReader
 {
     public const string BadRowCode = "bad-manifest-row";
+    public const string InvalidUtf8Code = TextErrorCodes.InvalidUtf8;
 
     public static InputSet Read(string manifest)
     {
@@ -39,7 +41,7 @@ public static class ManifestReader
         using var parser = new DelimitedParser(manifest, delimiter);
         if (!parser.Next(out _, out var headerError) || headerError is not null)
             throw new InputSourceException($"Manifest '{manifest}' has no header line: the first line names the columns (path, and optionally label, split, id).");
-        var header = Fields(parser);
+        var header = Fields(parser, manifest);
         int Column(string name) => Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
         int path = Column("path"), label = Column("label"), split = Column("split"), id = Column("id");
         if (path < 0)
@@ -57,6 +59,11 @@ public static class ManifestReader
                 items.Add(Bad(where, manifest, null, null, $"{where}: {reason}"));
                 continue;
             }
+            if (InvalidField(parser, header) is { } invalid)
+            {
+                items.Add(Bad(where, manifest, null, null, $"{where}: {invalid}", InvalidUtf8Code));
+                continue;
+            }
             var fields = Fields(parser);
             string? Field(int column) => column >= 0 && fields[column].Length > 0 ? fields[column] : null;
             items.Add(Item(folder, manifest, where, Field(path), Field(label), Field(split), Field(id)));
@@ -64,24 +71,43 @@ public static class ManifestReader
         return items;
     }
 
-    /// <summary>The current record's fields as text (a manifest's invalid UTF-8 reads as U+FFFD: its path is then not found).</summary>
-    private static string[] Fields(DelimitedParser parser)
+    /// <summary>The reason the current record has a field that is not valid UTF-8 (column and byte), or null.</summary>
+    private static string? InvalidField(DelimitedParser parser, string[] header)
+    {
+        for (var i = 0; i < parser.FieldCount; i++)
+            if (Utf8Text.TryDecode(parser.Field(i), out var invalidAt) is null)
+                return Utf8Text.InvalidReason(invalidAt, $"column '{header[i].Trim()}'");
+        return null;
+    }
+
+    /// <summary>The current record's fields as text; the header's invalid UTF-8 is refused (its columns could not be named).</summary>
+    private static string[] Fields(DelimitedParser parser, string? manifest = null)
     {
         var fields = new string[parser.FieldCount];
-        for (var i = 0; i < fields.Length; i++) fields[i] = Encoding.UTF8.GetString(parser.Field(i));
+        for (var i = 0; i < fields.Length; i++)
+            fields[i] = Utf8Text.TryDecode(parser.Field(i), out var invalidAt)
+                ?? throw new InputSourceException($"Manifest '{manifest}' header: {Utf8Text.InvalidReason(invalidAt, $"column {i + 1}")}.");
         return fields;
     }
 
     private static List<InputItem> ReadJsonLines(string manifest, string folder)
     {
         var items = new List<InputItem>();
-        using var reader = new StreamReader(manifest, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+        using var source = new ByteSource(manifest);
+        var buffer = new ArrayBufferWriter<byte>(1024);
         long line = 0;
-        while (reader.ReadLine() is { } text)
+        int length;
+        while ((length = source.ReadLine(buffer)) >= 0)
         {
             line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
             var where = $"{Path.GetFileName(manifest)}:{line.ToString(CultureInfo.InvariantCulture)}";
+            var text = Utf8Text.TryDecode(buffer.WrittenSpan[..length], out var invalidAt);
+            if (text is null)
+            {
+                items.Add(Bad(where, manifest, null, null, $"{where}: {Utf8Text.InvalidReason(invalidAt, "the line")}", InvalidUtf8Code));
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(text)) continue;
             try
             {
                 using var document = JsonDocument.Parse(text);
@@ -150,8 +176,8 @@ public static class ManifestReader
         return new InputItem(id ?? path.Replace('\\', '/'), source, Empty(label), Empty(split));
     }
 
-    private static InputItem Bad(string id, string manifest, string? label, string? split, string message) =>
-        new(id, manifest, Empty(label), Empty(split), new InputFailure(BadRowCode, message));
+    private static InputItem Bad(string id, string manifest, string? label, string? split, string message, string code = BadRowCode) =>
+        new(id, manifest, Empty(label), Empty(split), new InputFailure(code, message));
 
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -4,7 +4,8 @@ namespace OnnxTransfer.Inference.Scoring;
 
 /// <summary>
 /// How many inputs may fail before a scoring run counts as failed (<c>--max-errors</c>): a count (<c>10</c>) or a
-/// fraction of the shard's inputs (<c>0.05</c> or <c>5%</c>). Unlimited by default: every bad input is recorded either way.
+/// fraction of the shard's inputs (<c>0.05</c> or <c>5%</c>). By default any number may fail but not every input: a run
+/// in which nothing succeeded (a wrong folder, the wrong model) is no success. Every bad input is recorded either way.
 /// </summary>
 public readonly record struct ErrorBudget
 {
@@ -14,7 +15,10 @@ public readonly record struct ErrorBudget
         Fraction = fraction;
     }
 
-    public static ErrorBudget Unlimited => default;
+    /// <summary>No <c>--max-errors</c>: all but one of the inputs may fail.</summary>
+    public static ErrorBudget Default => default;
+
+    public bool IsDefault => Count is null && Fraction is null;
 
     public long? Count { get; }
 
@@ -40,13 +44,14 @@ public readonly record struct ErrorBudget
         throw new FormatException($"--max-errors \"{text}\" is not a count (10), a fraction (0.05) or a percentage (5%).");
     }
 
-    /// <summary>The most failures allowed among <paramref name="inputs"/> inputs (null: no limit).</summary>
-    public long? AllowedFor(long inputs) => Count ?? (Fraction is { } f ? (long)Math.Floor(f * inputs + 1e-9) : null);
+    /// <summary>The most failures allowed among <paramref name="inputs"/> inputs (null: no limit, for no inputs).</summary>
+    public long? AllowedFor(long inputs) =>
+        Count ?? (Fraction is { } f ? (long)Math.Floor(f * inputs + 1e-9) : inputs > 0 ? inputs - 1 : null);
 
     public bool IsExceeded(long errors, long inputs) => AllowedFor(inputs) is { } allowed && errors > allowed;
 
     public override string ToString() =>
         Count is { } c ? c.ToString(CultureInfo.InvariantCulture)
         : Fraction is { } f ? (f * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%"
-        : "unlimited";
+        : "default (not every input)";
 }

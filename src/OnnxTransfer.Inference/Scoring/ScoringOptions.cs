@@ -22,7 +22,7 @@ public sealed record ScoringOptions
     public int DecodeThreads { get; init; }
 
     /// <summary>How many inputs may fail before the run counts as failed (no <c>_SUCCESS</c>, exit code 3).</summary>
-    public ErrorBudget MaxErrors { get; init; } = ErrorBudget.Unlimited;
+    public ErrorBudget MaxErrors { get; init; } = ErrorBudget.Default;
 
     internal int EffectiveDecodeThreads => DecodeThreads > 0 ? DecodeThreads : Environment.ProcessorCount;
 

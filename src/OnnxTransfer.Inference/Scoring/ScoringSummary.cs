@@ -34,7 +34,7 @@ public sealed record ScoringSummary
 
     public required IReadOnlyDictionary<string, int> ErrorsByReason { get; init; }
 
-    /// <summary>Failed inputs allowed by <c>--max-errors</c> (null: no limit).</summary>
+    /// <summary>Failed inputs allowed by <c>--max-errors</c> (by default all but one; null: no inputs).</summary>
     public required long? ErrorsAllowed { get; init; }
 
     /// <summary>Stopped on request after a committed part; rerun to continue.</summary>

@@ -8,7 +8,7 @@ namespace OnnxTransfer.Text.Input;
 /// Buffered reading of a file's bytes, by line or by byte. Text is validated as UTF-8 before it is decoded, so an
 /// invalid byte becomes an error record instead of a silent U+FFFD.
 /// </summary>
-internal sealed class ByteSource : IDisposable
+public sealed class ByteSource : IDisposable
 {
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[1 << 16];
@@ -109,7 +109,7 @@ internal sealed class ByteSource : IDisposable
 }
 
 /// <summary>UTF-8 validation with the position of the first bad byte.</summary>
-internal static class Utf8Text
+public static class Utf8Text
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
