@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Locking;
 using OnnxTransfer.Inference.Prediction;
 
 namespace OnnxTransfer.Inference.Scoring;
@@ -49,11 +50,15 @@ public sealed class BatchScorer
         var output = Path.GetFullPath(outputDirectory);
         if (File.Exists(output)) throw new ScoreOutputException($"--out '{output}' is a file; name a folder (it is created if missing).");
         Directory.CreateDirectory(output);
-        using var shardLock = AcquireLock(output, shard);
-        RefuseOtherLayouts(output, shard);
         var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items.Select(i => i.Id).ToArray(), _options.Shard, _options.RowsPerPart, k, _options.Format);
-        WriteOrCheckManifest(output, manifest);
-        RemoveTemporaryFiles(output, shard);
+        // The layout check and the manifest's creation happen under the folder's layout lock: of runs started together
+        // on one folder, exactly one layout wins and the others are refused before they write anything.
+        using var locks = OutputFolderLocks.Acquire(output, shard, "score", message => new ScoreOutputException(message), () =>
+        {
+            RefuseOtherLayouts(output, shard);
+            WriteOrCheckManifest(output, manifest);
+            RemoveTemporaryFiles(output, shard);
+        });
 
         var rowsPerPart = _options.RowsPerPart;
         var partCount = (items.Count + rowsPerPart - 1) / rowsPerPart;
@@ -115,20 +120,6 @@ public sealed class BatchScorer
             Succeeded = succeeded,
             Elapsed = clock.Elapsed,
         };
-    }
-
-    private static FileStream AcquireLock(string output, ShardSpec shard)
-    {
-        var path = Path.Combine(output, shard.IsAll ? ".lock" : $".lock.{shard.FileTag}");
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-        }
-        catch (IOException)
-        {
-            throw new ScoreOutputException($"Another process is scoring shard {shard} into '{output}' right now (it holds {Path.GetFileName(path)}). " +
-                                           "Wait for it to finish, or give this run another --shard or --out.");
-        }
     }
 
     /// <summary>One folder holds one layout: the unsharded run, or the N shards of one shard count.</summary>
