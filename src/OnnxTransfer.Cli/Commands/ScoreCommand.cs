@@ -58,6 +58,30 @@ public static class ScoreCommand
                 try { ErrorBudget.Parse(text); } catch (FormatException e) { r.AddError(e.Message); }
         });
         command.SetHandler((parseResult, token) => PredictorLoading.Translate(() => Execute(parseResult, token)));
+        command.Subcommands.Add(CreateVerify());
+        return command;
+    }
+
+    /// <summary><c>score verify --out DIR</c>: the scores' twin of <c>cache verify</c>.</summary>
+    private static Command CreateVerify()
+    {
+        var folder = new Option<string>("--out") { Description = "The scores folder a score run wrote (every shard's parts are checked).", Required = true };
+        var command = new Command("verify",
+            "Check every part of a scores folder byte for byte (its sha256 file, every page's CRC); exit 2 naming each damaged part and the fix.")
+        {
+            folder,
+        };
+        command.SetHandler((parseResult, _) =>
+        {
+            var result = ScoreVerification.Verify(parseResult.GetValue(folder)!);
+            foreach (var damaged in result.Damaged) Console.Error.WriteLine($"damaged: {damaged.Problem}");
+            if (!result.IsIntact)
+                throw new CliException($"{result.Damaged.Count} of {result.PartsChecked} part(s) of '{result.Directory}' are damaged (listed above); " +
+                                       "delete each with its .sha256 file and rerun the same score command.");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ok: {result.PartsChecked} part(s), {result.RowsChecked} row(s) of '{result.Directory}' match their checksums"));
+            return ExitCodes.Success;
+        });
         return command;
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Locking;
 using OnnxTransfer.Inference.Prediction;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;
 
@@ -73,6 +74,7 @@ public sealed class BatchScorer
             var count = Math.Min(rowsPerPart, items.Count - start);
             if (File.Exists(path))
             {
+                if (ScoreVerification.Check(path) is { } damaged) throw new ScoreOutputException(damaged);
                 var (rows, partErrors, byReason) = ScorePartReader.Count(path, _options.Format);
                 if (rows != count)
                     throw new ScoreOutputException($"'{path}' holds {rows} rows where this run expects {count}; it was not written by this run. Delete it and rerun.");
@@ -167,7 +169,9 @@ public sealed class BatchScorer
             var inner = Path.GetFileName(file)[1..^4];
             var dot = inner.LastIndexOf('.');
             if (dot <= 0) continue;
-            if (ScoreLayout.TagOf(inner[..dot]) == own)
+            var target = inner[..dot];
+            if (target.EndsWith(FileChecksum.Suffix, StringComparison.Ordinal)) target = target[..^FileChecksum.Suffix.Length]; // a part's checksum file
+            if (ScoreLayout.TagOf(target) == own)
             {
                 try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
