@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.Text.Input;
@@ -88,7 +89,7 @@ public static class ScoreCommand
     private static int Execute(ParseResult parseResult, CancellationToken token)
     {
         var shard = parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All;
-        var log = ScoreLog.ForStderr(shard.ToString());
+        var log = RunLog.ForStderr(shard.ToString());
         // SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.
         using var signals = new StopSignals(token,
             signal => log.Write("warning", "stopping", $"{signal}: finishing the part in progress, then exiting (signal again to stop at once)"),
@@ -114,7 +115,9 @@ public static class ScoreCommand
             ("providers", string.Join(",", predictor.ActiveProviders)));
 
         var progress = new Progress(log);
-        var summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.Graceful, signals.Immediate);
+        ScoringSummary summary;
+        try { summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.Graceful, signals.Immediate); }
+        catch (DiskFullException e) { return log.DiskFull(e); }
         var text = summary.ToString();
         var fields = new (string, object?)[]
         {
@@ -138,7 +141,7 @@ public static class ScoreCommand
     }
 
     /// <summary>Logs each committed part (the scorer reports on its own thread; the log is thread-safe).</summary>
-    private sealed class Progress(ScoreLog log) : IProgress<ScoringProgress>
+    private sealed class Progress(RunLog log) : IProgress<ScoringProgress>
     {
         public void Report(ScoringProgress p) => log.Write("info", "part",
             string.Create(CultureInfo.InvariantCulture, $"part {p.PartIndex}: {p.PartRows} rows, {p.PartErrors} errors; {p.PartsDone}/{p.PartsTotal} parts, {p.RowsDone} rows this run, {p.Elapsed.TotalSeconds:F1} s"),

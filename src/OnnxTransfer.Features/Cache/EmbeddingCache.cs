@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxTransfer.Features.Locking;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 

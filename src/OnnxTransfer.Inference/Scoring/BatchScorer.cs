@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
-using OnnxTransfer.Features.Locking;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Inference.Prediction;
 using OnnxTransfer.Parquet;
 

@@ -1,6 +1,6 @@
 using OnnxTransfer.Formats;
 
-namespace OnnxTransfer.Features.Locking;
+namespace OnnxTransfer.Features.Output;
 
 /// <summary>
 /// The flock locks of one run writing an output folder (an extraction's cache, a scoring run's scores), all released
