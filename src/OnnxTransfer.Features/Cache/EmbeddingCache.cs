@@ -102,7 +102,7 @@ public sealed class EmbeddingCache : IDisposable
                                      "Run one unsharded `extract --new-cache` (or delete the folder) first.");
         System.IO.Directory.CreateDirectory(full);
         CacheManifest manifest = requested;
-        var locks = OutputFolderLocks.Acquire(full, shard, "extract", message => new CacheException(message), () =>
+        var locks = OutputFolderLocks.Acquire(full, shard, new OutputWriter("extract", "extraction", "--cache", message => new CacheException(message)), () =>
         {
             var manifestPath = Path.Combine(full, CacheLayout.ManifestFile);
             RemoveTemporaryFiles(full, shard);

@@ -13,39 +13,37 @@ namespace OnnxTransfer.Features.Output;
 public sealed class OutputFolderLocks : IDisposable
 {
     private readonly List<FileStream> _held = [];
-    private readonly string _verb;
-    private readonly Func<string, OnnxTransferException> _refusal;
+    private readonly OutputWriter _writer;
 
-    private OutputFolderLocks(string verb, Func<string, OnnxTransferException> refusal) => (_verb, _refusal) = (verb, refusal);
+    private OutputFolderLocks(OutputWriter writer) => _writer = writer;
 
     /// <summary>
     /// Takes the locks of <paramref name="shard"/> and runs <paramref name="underLayoutLock"/> (the layout check and
-    /// manifest creation) while the layout lock is held. <paramref name="verb"/> names the run in refusals ("extract",
-    /// "score"); <paramref name="refusal"/> makes the module's exception from a refusal's message.
+    /// manifest creation) while the layout lock is held; <paramref name="writer"/> words the refusals.
     /// </summary>
-    public static OutputFolderLocks Acquire(string directory, ShardSpec shard, string verb, Func<string, OnnxTransferException> refusal, Action underLayoutLock)
+    public static OutputFolderLocks Acquire(string directory, ShardSpec shard, OutputWriter writer, Action underLayoutLock)
     {
-        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(underLayoutLock);
-        var locks = new OutputFolderLocks(verb, refusal);
+        var locks = new OutputFolderLocks(writer);
         try
         {
             using var layout = locks.WaitFor(Path.Combine(directory, CacheLayout.LockFile + ".layout"), TimeSpan.FromSeconds(30), directory);
             if (shard.IsAll)
             {
-                locks.Take(directory, CacheLayout.LockFile, exclusive: true, $"another run (or a shard of one) is writing to it");
+                locks.Take(directory, CacheLayout.LockFile, exclusive: true, $"another {writer.Noun} (or a shard of one) is writing to it");
             }
             else
             {
-                locks.Take(directory, CacheLayout.LockFile, exclusive: false, "an unsharded run is writing to it");
+                locks.Take(directory, CacheLayout.LockFile, exclusive: false, $"an unsharded {writer.Noun} is writing to it");
                 foreach (var other in Directory.EnumerateFiles(directory, CacheLayout.LockFile + ".count-*"))
                 {
                     if (other.EndsWith($".count-{shard.Count}", StringComparison.Ordinal)) continue;
                     // Held by a running shard of another N: probing it exclusively fails. Free: nobody uses that layout now.
                     using var probe = TryOpen(other, exclusive: true);
                     if (probe is null)
-                        throw refusal($"Shards of another count are writing into '{directory}' now ({Path.GetFileName(other)} is held), " +
-                                      $"so --shard {shard} would compute their inputs a second time. Use the same N as the running shards, or another --out.");
+                        throw writer.Refusal($"Shards of another count are writing into '{directory}' now ({Path.GetFileName(other)} is held), " +
+                                             $"so --shard {shard} would compute their inputs a second time. Use the same N as the running shards, or another {writer.FolderOption}.");
                 }
                 locks.Take(directory, $"{CacheLayout.LockFile}.count-{shard.Count}", exclusive: false, "");
                 locks.Take(directory, $"{CacheLayout.LockFile}.{shard.FileTag}", exclusive: true, $"shard {shard} is already running on it");
@@ -69,8 +67,8 @@ public sealed class OutputFolderLocks : IDisposable
     private void Take(string directory, string name, bool exclusive, string whyRefused)
     {
         var stream = TryOpen(Path.Combine(directory, name), exclusive)
-            ?? throw _refusal($"Cannot {_verb} into '{directory}': {whyRefused} ({name} is locked). " +
-                              "Wait for that run to finish, or write into another folder (--out).");
+            ?? throw _writer.Refusal($"Cannot {_writer.Verb} into '{directory}': {whyRefused} ({name} is locked). " +
+                                     $"Wait for that run to finish, or {_writer.Verb} into another folder ({_writer.FolderOption}).");
         _held.Add(stream);
     }
 
@@ -99,8 +97,14 @@ public sealed class OutputFolderLocks : IDisposable
         {
             if (TryOpen(path, exclusive: true) is { } stream) return stream;
             if (DateTime.UtcNow > deadline)
-                throw _refusal($"'{path}' stayed locked for {timeout.TotalSeconds:F0} s; another run is stuck opening '{directory}'.");
+                throw _writer.Refusal($"'{path}' stayed locked for {timeout.TotalSeconds:F0} s; another run is stuck opening '{directory}'.");
             Thread.Sleep(20);
         }
     }
 }
+
+/// <summary>
+/// Who writes the folder, for <see cref="OutputFolderLocks"/>' refusals: <paramref name="Verb"/> ("extract"),
+/// <paramref name="Noun"/> ("extraction"), the command's folder option ("--cache") and the module's exception.
+/// </summary>
+public sealed record OutputWriter(string Verb, string Noun, string FolderOption, Func<string, OnnxTransferException> Refusal);

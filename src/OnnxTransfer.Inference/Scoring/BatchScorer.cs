@@ -54,7 +54,7 @@ public sealed class BatchScorer
         var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items.Select(i => i.Id).ToArray(), _options.Shard, _options.RowsPerPart, k, _options.Format);
         // The layout check and the manifest's creation happen under the folder's layout lock: of runs started together
         // on one folder, exactly one layout wins and the others are refused before they write anything.
-        using var locks = OutputFolderLocks.Acquire(output, shard, "score", message => new ScoreOutputException(message), () =>
+        using var locks = OutputFolderLocks.Acquire(output, shard, new OutputWriter("score", "scoring run", "--out", message => new ScoreOutputException(message)), () =>
         {
             RefuseOtherLayouts(output, shard);
             WriteOrCheckManifest(output, manifest);
