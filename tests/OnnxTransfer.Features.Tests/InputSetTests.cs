@@ -103,6 +103,22 @@ public class InputSetTests
     }
 
     [Test]
+    public void AManifestFromANamedPipeReadsLikeItsFile()
+    {
+        // A pipe (mkfifo, `--input <(…)`, /dev/stdin) cannot rewind after the byte-order-mark peek; it was refused with
+        // "Stream does not support seeking".
+        using var folder = new TempDirectory("features-manifest-pipe");
+        const string content = "path,label\nimages/a.jpg,cat\nb.jpg,dog\n";
+        File.WriteAllText(folder.File("file.csv"), content);
+        var pipe = folder.File("pipe.csv");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe])) mkfifo.WaitForExit();
+        var writer = Task.Run(() => File.WriteAllText(pipe, content));
+        var piped = InputSet.Open(pipe).Items.Select(i => (i.Id, i.Label)).ToArray();
+        writer.Wait();
+        Assert.That(piped, Is.EqualTo(InputSet.Open(folder.File("file.csv")).Items.Select(i => (i.Id, i.Label)).ToArray()));
+    }
+
+    [Test]
     public void JsonlAndTsvManifests()
     {
         using var folder = new TempDirectory("features-manifest");

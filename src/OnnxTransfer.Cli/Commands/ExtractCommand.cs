@@ -7,6 +7,7 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Text.Input;
@@ -161,9 +162,17 @@ public static class ExtractCommand
 
         var pipeline = run.Pipeline(options);
         interrupt.Graceful.ThrowIfCancellationRequested(); // stopped while starting: nothing to commit, exit 130
-        var summary = ExtractProgressView.UseBar(quiet)
-            ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Graceful))
-            : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Graceful);
+        ExtractionSummary summary;
+        try
+        {
+            summary = ExtractProgressView.UseBar(quiet)
+                ? ExtractProgressView.WithBar(spec.Name, run.Unit, progress => pipeline.Run(inputs, cache, progress, interrupt.Graceful))
+                : pipeline.Run(inputs, cache, quiet ? null : ExtractProgressView.Plain(run.Unit), interrupt.Graceful);
+        }
+        catch (DiskFullException e)
+        {
+            return RunLog.ForStderr(shard.ToString()).DiskFull(e);
+        }
 
         if (parseResult.GetValue(Json)) WriteJson(summary, run.Backbone.Dimension, run.Unit);
         else WriteText(summary, run.Backbone.Dimension, run.Unit);

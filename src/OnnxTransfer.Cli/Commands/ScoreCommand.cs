@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Scoring;
 using OnnxTransfer.Text.Input;
@@ -58,13 +59,37 @@ public static class ScoreCommand
                 try { ErrorBudget.Parse(text); } catch (FormatException e) { r.AddError(e.Message); }
         });
         command.SetHandler((parseResult, token) => PredictorLoading.Translate(() => Execute(parseResult, token)));
+        command.Subcommands.Add(CreateVerify());
+        return command;
+    }
+
+    /// <summary><c>score verify --out DIR</c>: the scores' twin of <c>cache verify</c>.</summary>
+    private static Command CreateVerify()
+    {
+        var folder = new Option<string>("--out") { Description = "The scores folder a score run wrote (every shard's parts are checked).", Required = true };
+        var command = new Command("verify",
+            "Check every part of a scores folder byte for byte (its sha256 file, every page's CRC); exit 2 naming each damaged part and the fix.")
+        {
+            folder,
+        };
+        command.SetHandler((parseResult, _) =>
+        {
+            var result = ScoreVerification.Verify(parseResult.GetValue(folder)!);
+            foreach (var damaged in result.Damaged) Console.Error.WriteLine($"damaged: {damaged.Problem}");
+            if (!result.IsIntact)
+                throw new CliException($"{result.Damaged.Count} of {result.PartsChecked} part(s) of '{result.Directory}' are damaged (listed above); " +
+                                       "delete each with its .sha256 file and rerun the same score command.");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ok: {result.PartsChecked} part(s), {result.RowsChecked} row(s) of '{result.Directory}' match their checksums"));
+            return ExitCodes.Success;
+        });
         return command;
     }
 
     private static int Execute(ParseResult parseResult, CancellationToken token)
     {
         var shard = parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All;
-        var log = ScoreLog.ForStderr(shard.ToString());
+        var log = RunLog.ForStderr(shard.ToString());
         // SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.
         using var signals = new StopSignals(token,
             signal => log.Write("warning", "stopping", $"{signal}: finishing the part in progress, then exiting (signal again to stop at once)"),
@@ -90,7 +115,9 @@ public static class ScoreCommand
             ("providers", string.Join(",", predictor.ActiveProviders)));
 
         var progress = new Progress(log);
-        var summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.Graceful, signals.Immediate);
+        ScoringSummary summary;
+        try { summary = new BatchScorer(predictor, options).Run(inputs, output, progress, signals.Graceful, signals.Immediate); }
+        catch (DiskFullException e) { return log.DiskFull(e); }
         var text = summary.ToString();
         var fields = new (string, object?)[]
         {
@@ -117,7 +144,7 @@ public static class ScoreCommand
     }
 
     /// <summary>Logs each committed part (the scorer reports on its own thread; the log is thread-safe).</summary>
-    private sealed class Progress(ScoreLog log) : IProgress<ScoringProgress>
+    private sealed class Progress(RunLog log) : IProgress<ScoringProgress>
     {
         public void Report(ScoringProgress p) => log.Write("info", "part",
             string.Create(CultureInfo.InvariantCulture, $"part {p.PartIndex}: {p.PartRows} rows, {p.PartErrors} errors; {p.PartsDone}/{p.PartsTotal} parts, {p.RowsDone} rows this run, {p.Elapsed.TotalSeconds:F1} s"),

@@ -25,12 +25,7 @@ public sealed record CacheVerification(string Directory, int PartsChecked, long 
             try
             {
                 using var reader = cache.OpenPart(file);
-                for (var g = 0; g < reader.RowGroupCount; g++)
-                {
-                    var group = reader.OpenRowGroup(g);
-                    foreach (var column in reader.Schema.Fields) group.ReadColumn(column.Name);
-                    rows += group.RowCount;
-                }
+                rows += reader.ReadEveryValue();
             }
             catch (CacheException e) { damaged.Add(new DamagedPart(file, e.Message)); }
             catch (ParquetFormatException e) { damaged.Add(new DamagedPart(file, $"The cache part '{file}' is damaged ({e.Message}). {EmbeddingCache.DamagedPartFix(file)}")); }

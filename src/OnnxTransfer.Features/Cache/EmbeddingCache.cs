@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
@@ -11,9 +12,9 @@ namespace OnnxTransfer.Features.Cache;
 /// </summary>
 public sealed class EmbeddingCache : IDisposable
 {
-    private readonly CacheWriterLocks? _lock;
+    private readonly OutputFolderLocks? _lock;
 
-    private EmbeddingCache(string directory, CacheManifest manifest, CacheWriterLocks? locks, ShardSpec shard)
+    private EmbeddingCache(string directory, CacheManifest manifest, OutputFolderLocks? locks, ShardSpec shard)
     {
         Directory = directory;
         Manifest = manifest;
@@ -88,7 +89,7 @@ public sealed class EmbeddingCache : IDisposable
     /// <summary>
     /// As <see cref="OpenForWriting(string, CacheManifest, bool, bool)"/>, for shard <paramref name="shard"/> of a scale-out
     /// extraction: its parts are named by the shard (<c>part-00000.shard-K-of-N.parquet</c>), so N workers fill one
-    /// folder side by side (<see cref="CacheWriterLocks"/> says which runs may share it). <paramref name="replace"/> is
+    /// folder side by side (<see cref="OutputFolderLocks"/> says which runs may share it). <paramref name="replace"/> is
     /// refused for a shard: deleting the cache would delete the other shards' work.
     /// </summary>
     public static EmbeddingCache OpenForWriting(string directory, CacheManifest requested, ShardSpec shard, bool replace = false, bool allowMixedNumerics = false)
@@ -101,7 +102,7 @@ public sealed class EmbeddingCache : IDisposable
                                      "Run one unsharded `extract --new-cache` (or delete the folder) first.");
         System.IO.Directory.CreateDirectory(full);
         CacheManifest manifest = requested;
-        var locks = CacheWriterLocks.Acquire(full, shard, () =>
+        var locks = OutputFolderLocks.Acquire(full, shard, new OutputWriter("extract", "extraction", "--cache", message => new CacheException(message)), () =>
         {
             var manifestPath = Path.Combine(full, CacheLayout.ManifestFile);
             RemoveTemporaryFiles(full, shard);

@@ -1,5 +1,6 @@
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
@@ -47,6 +48,7 @@ internal sealed class CachePartSequence : IDisposable
 
     public IReadOnlyDictionary<string, int> ErrorsByReason => _reasons;
 
+    /// <exception cref="DiskFullException">The disk filled while writing the part (its temporary file is deleted).</exception>
     public void AddError(ErrorRow error)
     {
         StartClock();
@@ -57,14 +59,28 @@ internal sealed class CachePartSequence : IDisposable
         if (PartTimeIsUp()) CommitPending();
     }
 
+    /// <exception cref="DiskFullException">The disk filled while writing the part (its temporary file is deleted).</exception>
     public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding)
     {
         _uncommitted++;
-        _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers, _numerics);
-        _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
+        try
+        {
+            _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers, _numerics);
+            _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
+        }
+        catch (IOException e) when (DiskFullException.IsDiskFull(e)) { throw DiskFull(e); }
         StartClock();
         Embedded++;
         if (_part.RowCount == _rowsPerPart || PartTimeIsUp()) CommitPending();
+    }
+
+    /// <summary>Abandons the part being written (deleting its temporary file, which would keep the disk full) and says where the run stopped.</summary>
+    private DiskFullException DiskFull(IOException cause)
+    {
+        _part?.Dispose();
+        _part = null;
+        var partBytes = (long)_rowsPerPart * _rowGroup.Dimension * sizeof(float);
+        return new DiskFullException(_cache.Directory, _partIndex, Committed, partBytes, DiskFullException.AvailableBytes(_cache.Directory), cause);
     }
 
     private void StartClock()
@@ -76,6 +92,15 @@ internal sealed class CachePartSequence : IDisposable
 
     /// <summary>Commits the error rows, then the embedding part, under one part index (nothing when nothing is pending).</summary>
     public void CommitPending()
+    {
+        try { CommitParts(); }
+        catch (IOException e) when (DiskFullException.IsDiskFull(e)) { throw DiskFull(e); }
+        Volatile.Write(ref _committed, _committed + _uncommitted);
+        _uncommitted = 0;
+        _partStarted = 0;
+    }
+
+    private void CommitParts()
     {
         if (_part is not null || _errors.Count > 0)
         {
@@ -94,9 +119,6 @@ internal sealed class CachePartSequence : IDisposable
             }
             _partIndex++;
         }
-        Volatile.Write(ref _committed, _committed + _uncommitted);
-        _uncommitted = 0;
-        _partStarted = 0;
     }
 
     public void Dispose() => _part?.Dispose();

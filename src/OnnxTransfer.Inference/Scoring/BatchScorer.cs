@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
+using OnnxTransfer.Parquet;
 
 namespace OnnxTransfer.Inference.Scoring;
 
@@ -49,11 +51,15 @@ public sealed class BatchScorer
         var output = Path.GetFullPath(outputDirectory);
         if (File.Exists(output)) throw new ScoreOutputException($"--out '{output}' is a file; name a folder (it is created if missing).");
         Directory.CreateDirectory(output);
-        using var shardLock = AcquireLock(output, shard);
-        RefuseOtherLayouts(output, shard);
         var manifest = ScoreRunManifest.For(_predictor.ModelIdentity, labels, items.Select(i => i.Id).ToArray(), _options.Shard, _options.RowsPerPart, k, _options.Format);
-        WriteOrCheckManifest(output, manifest);
-        RemoveTemporaryFiles(output, shard);
+        // The layout check and the manifest's creation happen under the folder's layout lock: of runs started together
+        // on one folder, exactly one layout wins and the others are refused before they write anything.
+        using var locks = OutputFolderLocks.Acquire(output, shard, new OutputWriter("score", "scoring run", "--out", message => new ScoreOutputException(message)), () =>
+        {
+            RefuseOtherLayouts(output, shard);
+            WriteOrCheckManifest(output, manifest);
+            RemoveTemporaryFiles(output, shard);
+        });
 
         var rowsPerPart = _options.RowsPerPart;
         var partCount = (items.Count + rowsPerPart - 1) / rowsPerPart;
@@ -68,6 +74,7 @@ public sealed class BatchScorer
             var count = Math.Min(rowsPerPart, items.Count - start);
             if (File.Exists(path))
             {
+                if (ScoreVerification.Check(path) is { } damaged) throw new ScoreOutputException(damaged);
                 var (rows, partErrors, byReason) = ScorePartReader.Count(path, _options.Format);
                 if (rows != count)
                     throw new ScoreOutputException($"'{path}' holds {rows} rows where this run expects {count}; it was not written by this run. Delete it and rerun.");
@@ -117,20 +124,6 @@ public sealed class BatchScorer
         };
     }
 
-    private static FileStream AcquireLock(string output, ShardSpec shard)
-    {
-        var path = Path.Combine(output, shard.IsAll ? ".lock" : $".lock.{shard.FileTag}");
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-        }
-        catch (IOException)
-        {
-            throw new ScoreOutputException($"Another process is scoring shard {shard} into '{output}' right now (it holds {Path.GetFileName(path)}). " +
-                                           "Wait for it to finish, or give this run another --shard or --out.");
-        }
-    }
-
     /// <summary>One folder holds one layout: the unsharded run, or the N shards of one shard count.</summary>
     private static void RefuseOtherLayouts(string output, ShardSpec shard)
     {
@@ -176,7 +169,9 @@ public sealed class BatchScorer
             var inner = Path.GetFileName(file)[1..^4];
             var dot = inner.LastIndexOf('.');
             if (dot <= 0) continue;
-            if (ScoreLayout.TagOf(inner[..dot]) == own)
+            var target = inner[..dot];
+            if (target.EndsWith(FileChecksum.Suffix, StringComparison.Ordinal)) target = target[..^FileChecksum.Suffix.Length]; // a part's checksum file
+            if (ScoreLayout.TagOf(target) == own)
             {
                 try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }

@@ -8,11 +8,17 @@ namespace OnnxTransfer.Inference.Scoring;
 
 /// <summary>
 /// Writes a complete <see cref="ScorePart"/> atomically: to a hidden temporary file beside the target, flushed to disk,
-/// then renamed. The bytes depend only on the rows (no timestamps), so a rerun rewrites a part identically.
+/// its <c>.sha256</c> written, then renamed. The bytes depend only on the rows (no timestamps), so a rerun rewrites a part identically.
 /// </summary>
 internal static class ScorePartWriter
 {
-    private static readonly ParquetWriterOptions Options = new() { CreatedBy = "OnnxTransfer scorer (OnnxTransfer.Parquet)" };
+    /// <summary>The cache's integrity: a CRC-32 in every page header and a <c>.sha256</c> beside the part (docs/formats.md).</summary>
+    private static readonly ParquetWriterOptions Options = new()
+    {
+        CreatedBy = "OnnxTransfer scorer (OnnxTransfer.Parquet)",
+        WritePageChecksums = true,
+        WriteFileChecksum = true,
+    };
 
     public static void Write(string path, ScorePart part, IReadOnlyList<string> labels, ScoreFormat format, IEnumerable<KeyValuePair<string, string>> metadata)
     {
@@ -108,6 +114,8 @@ internal static class ScorePartWriter
                 }
                 stream.Flush(flushToDisk: true);
             }
+            // As the Parquet writer does: the checksum is in place before the part appears under its name.
+            FileChecksum.WriteSidecar(path, FileChecksum.Compute(temporary));
             File.Move(temporary, path, overwrite: true);
         }
         catch

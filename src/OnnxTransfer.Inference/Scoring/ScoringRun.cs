@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Output;
 using OnnxTransfer.Features.Pipeline;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
@@ -140,7 +141,13 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
     private void Commit(ScorePart part)
     {
         var path = Path.Combine(_output, ScoreLayout.PartName(part.Index, _shard, _options.Format));
-        ScorePartWriter.Write(path, part, _labels, _options.Format, ScoreLayout.PartMetadata(_predictor.ModelIdentity, _labels, _shard));
+        try { ScorePartWriter.Write(path, part, _labels, _options.Format, ScoreLayout.PartMetadata(_predictor.ModelIdentity, _labels, _shard)); }
+        catch (IOException e) when (DiskFullException.IsDiskFull(e))
+        {
+            // The writer deleted its temporary file; the parts before this one stay valid and a rerun continues.
+            var partBytes = (long)part.Items.Count * (256 + 16 * part.K); // a generous row: id, path, labels, message, k scores
+            throw new DiskFullException(_output, part.Index, Rows, partBytes, DiskFullException.AvailableBytes(_output), e);
+        }
         PartsWritten++;
         Rows += part.Items.Count;
         Errors += part.Errors;

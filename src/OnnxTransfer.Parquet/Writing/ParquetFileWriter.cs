@@ -160,7 +160,10 @@ public sealed class ParquetFileWriter : IDisposable
     public void Dispose()
     {
         if (_completed) return;
-        _stream.Dispose();
+        // Closing flushes what is buffered, which fails again on a full disk: the file is abandoned, close it anyway
+        // and delete it, or the failed run would keep the disk full.
+        try { _stream.Dispose(); }
+        catch (IOException) { }
         try { File.Delete(_temporaryPath); }
         catch (IOException) { /* best effort: the hidden temporary name never looks like a finished part */ }
         catch (UnauthorizedAccessException) { }

@@ -78,7 +78,15 @@ public sealed class ByteSource : IDisposable
     /// </summary>
     private static Stream OpenAsUtf8(string path)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        if (!file.CanSeek)
+        {
+            // A named pipe or /dev/stdin cannot rewind after the byte-order-mark peek: take its bytes once, in memory.
+            var copy = new MemoryStream();
+            using (file) file.CopyTo(copy);
+            copy.Position = 0;
+            file = copy;
+        }
         Span<byte> mark = stackalloc byte[4];
         var read = file.ReadAtLeast(mark, 4, throwOnEndOfStream: false);
         file.Position = 0;

@@ -2,18 +2,19 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Output;
 
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// The score command's log on stderr: readable lines on a terminal; one JSON object per line otherwise (a scheduler's
-/// log collector parses them): <c>{"time":…,"level":"info","event":"part","shard":"0/4",…}</c>.
+/// The log of score (every event) and extract (its disk-full error) on stderr: readable lines on a terminal; one JSON
+/// object per line otherwise (a scheduler's log collector parses them): <c>{"time":…,"level":"info","event":"part","shard":"0/4",…}</c>.
 /// </summary>
-internal sealed class ScoreLog(bool json, string shard)
+internal sealed class RunLog(bool json, string shard)
 {
     private readonly object _gate = new();
 
-    public static ScoreLog ForStderr(string shard) => new(!Terminal.StderrIsTerminal, shard);
+    public static RunLog ForStderr(string shard) => new(!Terminal.StderrIsTerminal, shard);
 
     public bool IsJson => json;
 
@@ -58,5 +59,13 @@ internal sealed class ScoreLog(bool json, string shard)
             line = Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         lock (_gate) Console.Error.WriteLine(line);
+    }
+
+    /// <summary>The one report of a run stopped by a full disk (event <c>disk-full</c>, level error); returns exit code 2.</summary>
+    public int DiskFull(DiskFullException e)
+    {
+        Write("error", "disk-full", e.Message, ("part", e.Part), ("rows_committed", e.RowsCommitted), ("bytes_needed", e.BytesNeeded),
+            ("bytes_available", e.BytesAvailable), ("out", e.Directory));
+        return ExitCodes.InputError;
     }
 }

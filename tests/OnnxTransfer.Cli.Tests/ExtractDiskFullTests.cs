@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// Issue 15, disk full, on a real full disk: a 400 KiB tmpfs. The failed run deletes its own temporary file, says in
+/// one JSON log line (stderr is not a terminal) at which part the disk filled, how many rows are committed and how much
+/// space is needed, and exits 2; the committed parts verify; once space is freed the same command completes the cache
+/// byte for byte as a run on a normal disk. Mounting needs root (CI runs as root): without it the test fails, saying so.
+/// </summary>
+[NonParallelizable]
+public class ExtractDiskFullTests
+{
+    private static string Train => Path.Combine(SharedData.Hymenoptera, "train");
+
+    [Test]
+    public void ExtractOnAFullDiskCleansUpSaysWhereItStoppedAndARerunCompletesIt()
+    {
+        if (!Environment.IsPrivilegedProcess)
+            Assert.Fail("This test mounts a small tmpfs to fill a real disk, which needs root (CI runs the tests as root); run it as root.");
+        using var folder = new TempDirectory("cli-extract-disk-full");
+        var disk = folder.File("small-disk");
+        Directory.CreateDirectory(disk);
+        Mount("-t", "tmpfs", "-o", "size=400k", "tmpfs", disk);
+        try
+        {
+            var cache = Path.Combine(disk, "cache");
+            string[] Extract(string into) => ["extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", Train, "--cache", into, "--rows-per-part", "32"];
+
+            var (code, _, stderr) = ExtractCliRunner.Run(Extract(cache));
+            Assert.That(code, Is.EqualTo(2), stderr);
+            var line = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+            using var json = JsonDocument.Parse(line);
+            var error = json.RootElement;
+            Assert.Multiple(() =>
+            {
+                Assert.That(error.GetProperty("level").GetString(), Is.EqualTo("error"));
+                Assert.That(error.GetProperty("event").GetString(), Is.EqualTo("disk-full"));
+                Assert.That(error.GetProperty("part").GetInt32(), Is.GreaterThan(0), "some parts fit before the disk filled");
+                Assert.That(error.GetProperty("rows_committed").GetInt64(), Is.GreaterThan(0).And.LessThan(244));
+                Assert.That(error.GetProperty("bytes_needed").GetInt64(), Is.GreaterThan(error.GetProperty("bytes_available").GetInt64()));
+                Assert.That(error.GetProperty("message").GetString(), Does.Contain("disk full at part").And.Contain("rows committed")
+                    .And.Contain("free space and rerun the same command to continue"));
+                Assert.That(Directory.GetFiles(cache, "*.tmp"), Is.Empty, "the failed run deleted its temporary files");
+            });
+            var (verify, verifyOut, verifyLog) = ExtractCliRunner.Run("cache", "verify", cache);
+            Assert.That(verify, Is.Zero, verifyOut + verifyLog);
+
+            Mount("-o", "remount,size=64m", disk); // free space
+            var (again, _, againLog) = ExtractCliRunner.Run(Extract(cache));
+            Assert.That(again, Is.Zero, againLog);
+
+            var reference = folder.File("reference");
+            var (plain, _, plainLog) = ExtractCliRunner.Run(Extract(reference));
+            Assert.That(plain, Is.Zero, plainLog);
+            static SortedDictionary<string, byte[]> Parts(string dir) =>
+                new(ScoreTestModels.ReadFiles(dir).Where(f => f.Key.StartsWith("part-", StringComparison.Ordinal) || f.Key.StartsWith("errors-", StringComparison.Ordinal))
+                    .ToDictionary(f => f.Key, f => f.Value), StringComparer.Ordinal);
+            var expected = Parts(reference);
+            Assert.That(expected, Is.Not.Empty);
+            Assert.That(Parts(cache), Is.EqualTo(expected), "the continued cache equals a run on a normal disk, byte for byte");
+        }
+        finally
+        {
+            Mount("-u", disk);
+        }
+    }
+
+    /// <summary>mount (or, with -u, umount) as a child process; a refusal fails the test with mount's message.</summary>
+    private static void Mount(params string[] arguments)
+    {
+        var unmount = arguments[0] == "-u";
+        var start = new ProcessStartInfo(unmount ? "umount" : "mount") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in unmount ? arguments[1..] : arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            Assert.Fail($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({error.Trim()}): this test needs root and a kernel that allows tmpfs mounts.");
+    }
+}
