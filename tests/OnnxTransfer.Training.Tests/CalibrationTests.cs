@@ -16,12 +16,6 @@ public class CalibrationTests
 {
     private static readonly ComputeOptions OpenBlas = new() { Blas = BlasBackend.Resolve("openblas"), DegreeOfParallelism = 2 };
 
-    private static readonly Lazy<(EmbeddingSet Train, EmbeddingSet Val)> Hymenoptera = new(() =>
-    {
-        var dataset = EmbeddingDataset.Open(HymenopteraCache.Directory);
-        var train = dataset.Load("train");
-        return (train, dataset.Load("val", train.Classes));
-    });
 
     [Test]
     public void RecoversTheTemperatureThatGeneratedTheLabels()
@@ -46,7 +40,7 @@ public class CalibrationTests
     [Test]
     public void ExportedHeadGivesSoftmaxOfTheLogitsOverT()
     {
-        var (train, val) = Hymenoptera.Value;
+        var (train, val) = (HymenopteraSplits.Train, HymenopteraSplits.Val);
         var search = new SoftmaxPathSearch(compute: OpenBlas);
         var result = search.Fit(train, out var outOfFold);
         var calibrated = HeadCalibration.Calibrate(result.Head, outOfFold, search.Validation.Describe());
@@ -70,7 +64,7 @@ public class CalibrationTests
     [Test]
     public void TemperatureIsLearnedOnTheTrainingSplitOnly()
     {
-        var (train, val) = Hymenoptera.Value;
+        var (train, val) = (HymenopteraSplits.Train, HymenopteraSplits.Val);
         var search = new SoftmaxPathSearch(compute: OpenBlas);
         search.Fit(train, out var outOfFold);
         // Every training row contributes exactly one out-of-fold logit row, with its own label; no other rows do.
@@ -88,7 +82,7 @@ public class CalibrationTests
     [Test]
     public void EceAndLogLossOnHymenopteraValDoNotGetWorse()
     {
-        var (train, val) = Hymenoptera.Value;
+        var (train, val) = (HymenopteraSplits.Train, HymenopteraSplits.Val);
         var search = new SoftmaxPathSearch(compute: OpenBlas);
         var result = search.Fit(train, out var outOfFold);
         var calibrated = HeadCalibration.Calibrate(result.Head, outOfFold, search.Validation.Describe()).Head;
@@ -103,7 +97,7 @@ public class CalibrationTests
     [Test]
     public void TooSmallACarveOutIsNotCalibrated()
     {
-        var (train, _) = Hymenoptera.Value;
+        var train = HymenopteraSplits.Train;
         var settings = new MlpSettings { HiddenLayers = [32], Epochs = 2 };
         var head = new MlpTrainer(settings, OpenBlas).Fit(train);
         var outcome = HeadCalibration.CalibrateMlp(head, train, settings, OpenBlas);
@@ -122,9 +116,7 @@ public class DefaultHeadTests
     [Test]
     public void DefaultMlpLearnsPastItsFirstEpochsAndMatchesTheSoftmaxHeadOnHymenopteraVal()
     {
-        var dataset = EmbeddingDataset.Open(HymenopteraCache.Directory);
-        var train = dataset.Load("train");
-        var val = dataset.Load("val", train.Classes);
+        var (train, val) = (HymenopteraSplits.Train, HymenopteraSplits.Val);
         var softmax = new SoftmaxPathSearch(compute: OpenBlas).Fit(train).Head;
         var mlp = new MlpTrainer(new MlpSettings(), OpenBlas).Fit(train);
         int softmaxCorrect = (int)Math.Round(ClassificationMetrics.Evaluate(softmax, val, OpenBlas).Accuracy * val.Count);

@@ -17,16 +17,9 @@ namespace OnnxTransfer.Training.Tests;
 /// </summary>
 public class HeadOnnxExportTests
 {
-    private static readonly Lazy<(EmbeddingSet Train, EmbeddingSet Val)> Data = new(() =>
-    {
-        var dataset = EmbeddingDataset.Open(HymenopteraCache.Directory);
-        var train = dataset.Load("train");
-        return (train, dataset.Load("val", train.Classes));
-    });
+    private static EmbeddingSet Train => HymenopteraSplits.Train;
 
-    private static EmbeddingSet Train => Data.Value.Train;
-
-    private static EmbeddingSet Val => Data.Value.Val;
+    private static EmbeddingSet Val => HymenopteraSplits.Val;
 
     private static Head Softmax(PreprocessingKind preprocessing = PreprocessingKind.Standardize) =>
         new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = 0.1, Preprocessing = preprocessing }).Fit(Train);
