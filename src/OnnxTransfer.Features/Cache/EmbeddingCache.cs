@@ -163,61 +163,10 @@ public sealed class EmbeddingCache : IDisposable
     }
 
     /// <summary>Every embedding row, in part order.</summary>
-    public CachedEmbeddings ReadEmbeddings()
-    {
-        var ids = new List<string>();
-        var sources = new List<string>();
-        var labels = new List<string?>();
-        var splits = new List<string?>();
-        var dimension = Dimension;
-        var values = new List<float[]>();
-        var total = 0;
-        foreach (var file in PartFiles())
-        {
-            using var reader = OpenPart(file);
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                var group = reader.OpenRowGroup(g);
-                var rows = group.RowCount;
-                var block = new float[rows * dimension];
-                group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
-                values.Add(block);
-                ids.AddRange(group.ReadStrings(CacheLayout.IdColumn)!);
-                sources.AddRange(group.ReadStrings(CacheLayout.SourceColumn)!);
-                labels.AddRange(group.ReadStrings(CacheLayout.LabelColumn));
-                splits.AddRange(group.ReadStrings(CacheLayout.SplitColumn));
-                total += rows;
-            }
-        }
-        var all = new float[checked(total * dimension)];
-        var at = 0;
-        foreach (var block in values)
-        {
-            block.CopyTo(all, at);
-            at += block.Length;
-        }
-        return new CachedEmbeddings(ids.ToArray(), sources.ToArray(), labels.ToArray(), splits.ToArray(), all, dimension);
-    }
+    public CachedEmbeddings ReadEmbeddings() => ReadEmbeddings(keep: null);
 
     /// <summary>Id, source, label and split of every embedding row, in part order (the embeddings are not read).</summary>
-    public IReadOnlyList<CachedRow> ReadRows()
-    {
-        var rows = new List<CachedRow>();
-        foreach (var file in PartFiles())
-        {
-            using var reader = OpenPart(file);
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                var group = reader.OpenRowGroup(g);
-                var ids = group.ReadStrings(CacheLayout.IdColumn);
-                var sources = group.ReadStrings(CacheLayout.SourceColumn);
-                var labels = group.ReadStrings(CacheLayout.LabelColumn);
-                var splits = group.ReadStrings(CacheLayout.SplitColumn);
-                for (var i = 0; i < ids.Length; i++) rows.Add(new CachedRow(ids[i]!, sources[i]!, labels[i], splits[i]));
-            }
-        }
-        return rows;
-    }
+    public IReadOnlyList<CachedRow> ReadRows() => RowGroups().SelectMany(group => RowsOf(group, group.ReadStrings(CacheLayout.IdColumn))).ToList();
 
     /// <summary>
     /// The rows of <paramref name="ids"/> with their embeddings, in part order; only row groups that hold one of them
@@ -226,32 +175,67 @@ public sealed class EmbeddingCache : IDisposable
     public CachedEmbeddings ReadEmbeddings(IReadOnlySet<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        return ReadEmbeddings(ids.Contains);
+    }
+
+    /// <summary>The rows <paramref name="keep"/> accepts (all when null) with their embeddings, in part order.</summary>
+    private CachedEmbeddings ReadEmbeddings(Func<string, bool>? keep)
+    {
         var dimension = Dimension;
         var kept = new List<CachedRow>();
-        var values = new List<float>();
+        var blocks = new List<float[]>(); // the kept rows' embeddings, a block per row group, joined once at the end
+        foreach (var group in RowGroups())
+        {
+            var groupIds = group.ReadStrings(CacheLayout.IdColumn);
+            if (keep is not null && !Array.Exists(groupIds, id => id is not null && keep(id))) continue;
+            var block = new float[group.RowCount * dimension];
+            group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
+            var rows = RowsOf(group, groupIds);
+            if (keep is null)
+            {
+                kept.AddRange(rows);
+                blocks.Add(block);
+                continue;
+            }
+            var count = 0; // the kept rows move to the front of the block, in order
+            for (var i = 0; i < rows.Length; i++)
+            {
+                if (!keep(rows[i].Id)) continue;
+                kept.Add(rows[i]);
+                block.AsSpan(i * dimension, dimension).CopyTo(block.AsSpan(count++ * dimension));
+            }
+            blocks.Add(block[..(count * dimension)]);
+        }
+        var all = new float[checked(kept.Count * dimension)];
+        var at = 0;
+        foreach (var block in blocks)
+        {
+            block.CopyTo(all, at);
+            at += block.Length;
+        }
+        return new CachedEmbeddings(kept.Select(r => r.Id).ToArray(), kept.Select(r => r.Source).ToArray(), kept.Select(r => r.Label).ToArray(),
+            kept.Select(r => r.Split).ToArray(), all, dimension);
+    }
+
+    /// <summary>Every row group of the embedding parts, in part order (each part is closed once its groups are read).</summary>
+    private IEnumerable<ParquetRowGroupReader> RowGroups()
+    {
         foreach (var file in PartFiles())
         {
             using var reader = OpenPart(file);
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                var group = reader.OpenRowGroup(g);
-                var groupIds = group.ReadStrings(CacheLayout.IdColumn);
-                if (!Array.Exists(groupIds, id => id is not null && ids.Contains(id))) continue;
-                var block = new float[group.RowCount * dimension];
-                group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
-                var sources = group.ReadStrings(CacheLayout.SourceColumn);
-                var labels = group.ReadStrings(CacheLayout.LabelColumn);
-                var splits = group.ReadStrings(CacheLayout.SplitColumn);
-                for (var i = 0; i < groupIds.Length; i++)
-                {
-                    if (groupIds[i] is not { } id || !ids.Contains(id)) continue;
-                    kept.Add(new CachedRow(id, sources[i]!, labels[i], splits[i]));
-                    values.AddRange(block.AsSpan(i * dimension, dimension));
-                }
-            }
+            for (var g = 0; g < reader.RowGroupCount; g++) yield return reader.OpenRowGroup(g);
         }
-        return new CachedEmbeddings(kept.Select(r => r.Id).ToArray(), kept.Select(r => r.Source).ToArray(), kept.Select(r => r.Label).ToArray(),
-            kept.Select(r => r.Split).ToArray(), values.ToArray(), dimension);
+    }
+
+    /// <summary>The id, source, label and split of each row of <paramref name="group"/> (its ids already read).</summary>
+    private static CachedRow[] RowsOf(ParquetRowGroupReader group, string?[] ids)
+    {
+        var sources = group.ReadStrings(CacheLayout.SourceColumn);
+        var labels = group.ReadStrings(CacheLayout.LabelColumn);
+        var splits = group.ReadStrings(CacheLayout.SplitColumn);
+        var rows = new CachedRow[ids.Length];
+        for (var i = 0; i < rows.Length; i++) rows[i] = new CachedRow(ids[i]!, sources[i]!, labels[i], splits[i]);
+        return rows;
     }
 
     /// <summary>Every error row, in part order.</summary>
