@@ -24,6 +24,13 @@ public static class MetadataKeys
     /// <summary>Cache parts: the numerics (JSON, <see cref="EmbeddingNumerics"/>) the part's embeddings were computed with.</summary>
     public const string Numerics = "onnxtransfer.numerics";
 
+    /// <summary>
+    /// Cache parts: the backbone's name in its spec and the feature tensor, so <c>cache repair</c> can rebuild a lost
+    /// manifest from the parts (constant for a backbone spec: parts stay byte-identical across runs and shards).
+    /// </summary>
+    public const string BackboneName = "onnxtransfer.backbone.name";
+    public const string FeatureTensor = "onnxtransfer.backbone.feature_tensor";
+
     /// <summary>Heads, fused models and score parts: JSON array of class labels; index = output column.</summary>
     public const string Labels = "onnxtransfer.labels";
 

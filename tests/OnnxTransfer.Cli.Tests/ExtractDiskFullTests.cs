@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OnnxTransfer.TestSupport;
 
@@ -18,13 +17,9 @@ public class ExtractDiskFullTests
     [Test]
     public void ExtractOnAFullDiskCleansUpSaysWhereItStoppedAndARerunCompletesIt()
     {
-        if (!Environment.IsPrivilegedProcess)
-            Assert.Fail("This test mounts a small tmpfs to fill a real disk, which needs root (CI runs the tests as root); run it as root.");
         using var folder = new TempDirectory("cli-extract-disk-full");
         var disk = folder.File("small-disk");
-        Directory.CreateDirectory(disk);
-        Mount("-t", "tmpfs", "-o", "size=400k", "tmpfs", disk);
-        try
+        using (var small = SmallDisk.Mount(disk, "400k"))
         {
             var cache = Path.Combine(disk, "cache");
             string[] Extract(string into) => ["extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", Train, "--cache", into, "--rows-per-part", "32"];
@@ -48,7 +43,7 @@ public class ExtractDiskFullTests
             var (verify, verifyOut, verifyLog) = ExtractCliRunner.Run("cache", "verify", cache);
             Assert.That(verify, Is.Zero, verifyOut + verifyLog);
 
-            Mount("-o", "remount,size=64m", disk); // free space
+            small.Grow("64m"); // free space
             var (again, _, againLog) = ExtractCliRunner.Run(Extract(cache));
             Assert.That(again, Is.Zero, againLog);
 
@@ -62,22 +57,5 @@ public class ExtractDiskFullTests
             Assert.That(expected, Is.Not.Empty);
             Assert.That(Parts(cache), Is.EqualTo(expected), "the continued cache equals a run on a normal disk, byte for byte");
         }
-        finally
-        {
-            Mount("-u", disk);
-        }
-    }
-
-    /// <summary>mount (or, with -u, umount) as a child process; a refusal fails the test with mount's message.</summary>
-    private static void Mount(params string[] arguments)
-    {
-        var unmount = arguments[0] == "-u";
-        var start = new ProcessStartInfo(unmount ? "umount" : "mount") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in unmount ? arguments[1..] : arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            Assert.Fail($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({error.Trim()}): this test needs root and a kernel that allows tmpfs mounts.");
     }
 }

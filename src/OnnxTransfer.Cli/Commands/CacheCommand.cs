@@ -19,6 +19,7 @@ public static class CacheCommand
         var command = new Command("cache", "Look inside embedding caches.");
         command.Subcommands.Add(CreateInfo());
         command.Subcommands.Add(CreateVerify());
+        command.Subcommands.Add(CreateRepair());
         return command;
     }
 
@@ -40,6 +41,32 @@ public static class CacheCommand
                                        "delete each with its .sha256 file and rerun the same extract command.");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ok: {result.PartsChecked} part(s), {result.RowsChecked} row(s) of '{result.Directory}' match their checksums"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary><c>cache repair --cache DIR</c>: rebuilds a missing or damaged manifest from the parts (<see cref="CacheRepair"/>).</summary>
+    private static Command CreateRepair()
+    {
+        var folder = new Option<string>("--cache") { Description = "The cache folder whose _manifest.json is missing or damaged.", Required = true };
+        var mixed = new Option<bool>("--allow-mixed-numerics") { Description = "The cache was extracted with --allow-mixed-numerics: record every numerics its parts hold." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("repair",
+            "Rebuild a missing or damaged _manifest.json from the parts (fingerprint, numerics, backbone), checking every part's checksum first; " +
+            "exit 2 with nothing written when the parts disagree or cannot be trusted.")
+        {
+            folder, mixed, json,
+        };
+        command.SetHandler((parseResult, _) =>
+        {
+            var result = CacheRepair.Run(parseResult.GetValue(folder)!, parseResult.GetValue(mixed));
+            if (parseResult.GetValue(json)) CacheRepairOutput.WriteJson(result);
+            else CacheRepairOutput.WriteText(result);
+            foreach (var damaged in result.Damaged) Console.Error.WriteLine($"damaged: {damaged.Problem}");
+            if (result.Damaged.Count > 0)
+                throw new CliException($"The manifest was rebuilt from the intact parts, but {result.Damaged.Count} part(s) are damaged (listed above): " +
+                                       "delete each with its .sha256 file and rerun the same extract command.");
             return ExitCodes.Success;
         });
         return command;
@@ -72,7 +99,7 @@ public static class CacheCommand
         Console.WriteLine(string.Create(c, $"rows       {s.Rows} × {s.Dimension} {m.Fingerprint.DataType} in {s.Parts} part(s), {s.Bytes / 1024.0 / 1024.0:F1} MiB"));
         Console.WriteLine($"fingerprint {m.Fingerprint.Sha256}");
         Console.WriteLine($"           {m.Fingerprint.Json}");
-        Console.WriteLine($"created    {m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", c)} by {m.CreatedBy}");
+        Console.WriteLine($"created    {m.CreatedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", c) ?? "(unknown: the manifest was repaired from parts)"} by {m.CreatedBy}");
         Console.WriteLine($"numerics   {string.Join("; ", m.Numerics.Select(n => n.Describe()))}{(m.HasMixedNumerics ? " — MIXED (extracted with --allow-mixed-numerics)" : "")}");
         if (s.RowsByNumerics.Count > 1 || s.RowsByNumerics.Any(n => n.Numerics.IsUnknown))
             foreach (var n in s.RowsByNumerics) Console.WriteLine(string.Create(c, $"           {n.Rows} rows in {n.Parts} part(s): {n.Numerics.Describe()}"));

@@ -59,7 +59,9 @@ public sealed class EmbeddingCache : IDisposable
         if (!System.IO.Directory.Exists(full)) throw new CacheException($"No cache at '{full}': the folder does not exist.");
         var manifest = Path.Combine(full, CacheLayout.ManifestFile);
         if (!File.Exists(manifest))
-            throw new CacheException($"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
+            throw new CacheException(ListParts(full).Count > 0
+                ? $"'{full}' has cache parts but no {CacheLayout.ManifestFile}. {CacheManifest.RepairHint(manifest)}"
+                : $"'{full}' is not an embedding cache (it has no {CacheLayout.ManifestFile}). Name the folder `onnxtransfer extract --cache` wrote.");
         return new EmbeddingCache(full, ReadManifest(manifest), null, ShardSpec.All);
     }
 
@@ -116,6 +118,11 @@ public sealed class EmbeddingCache : IDisposable
                 }
                 if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
                 DeleteCacheFiles(full);
+            }
+            else if (ListParts(full).Count > 0)
+            {
+                throw new CacheException($"'{full}' has cache parts but no {CacheLayout.ManifestFile}, so which backbone wrote them is not known here. " +
+                                         CacheManifest.RepairHint(manifestPath));
             }
             else if (ForeignEntries(full) is { Count: > 0 } foreign)
             {
@@ -304,7 +311,7 @@ public sealed class EmbeddingCache : IDisposable
         if (buffer.Dimension != Dimension) throw new ArgumentException($"Rows of {buffer.Dimension} floats for a cache of {Dimension}.", nameof(buffer));
         if (!Manifest.Holds(numerics))
             throw new CacheNumericsMismatchException(Directory, Manifest.Numerics, numerics); // the pipeline checks first; this is the last guard
-        var metadata = CachePartMetadata.Entries(Fingerprint, Dimension, providers, numerics);
+        var metadata = CachePartMetadata.Entries(Fingerprint, Dimension, providers, numerics, Manifest.BackboneName, Manifest.FeatureTensor);
         return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, metadata, PartOptions);
     }
 
@@ -323,7 +330,8 @@ public sealed class EmbeddingCache : IDisposable
 
     public void Dispose() => _lock?.Dispose();
 
-    private List<KeyValuePair<string, string>> ErrorPartMetadata() => CachePartMetadata.Entries(Fingerprint, Dimension, [], numerics: null);
+    private List<KeyValuePair<string, string>> ErrorPartMetadata() =>
+        CachePartMetadata.Entries(Fingerprint, Dimension, [], numerics: null, Manifest.BackboneName, Manifest.FeatureTensor);
 
     /// <summary>
     /// Opens a part after checking its sha256 (every byte; a part without a checksum file is refused in a cache that
@@ -360,7 +368,8 @@ public sealed class EmbeddingCache : IDisposable
         if (_lock is null) throw new InvalidOperationException("The cache was opened for reading; use EmbeddingCache.OpenForWriting.");
     }
 
-    private static IReadOnlyList<string> ListParts(string folder)
+    /// <summary>The part files of <paramref name="folder"/> (a cache folder or its _errors), in name order.</summary>
+    internal static IReadOnlyList<string> ListParts(string folder)
     {
         if (!System.IO.Directory.Exists(folder)) return [];
         return System.IO.Directory.EnumerateFiles(folder, "part-*.parquet")

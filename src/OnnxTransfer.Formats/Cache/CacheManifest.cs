@@ -25,7 +25,8 @@ public sealed record CacheManifest
     /// <summary>"onnxtransfer 0.1.0".</summary>
     public required string CreatedBy { get; init; }
 
-    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the cache was created; null when nobody knows (a manifest rebuilt by <c>cache repair</c> from parts alone).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>
     /// Every part of this cache has a <c>NAME.sha256</c> beside it (caches created since checksums were introduced), so a
@@ -66,15 +67,16 @@ public sealed record CacheManifest
             w.WritePropertyName("fingerprint");
             w.WriteRawValue(Fingerprint.Json);
             w.WriteStartObject("backbone");
-            w.WriteString("name", BackboneName);
-            w.WriteString("feature_tensor", FeatureTensor);
+            // Empty only in a repaired manifest whose parts and remains did not record them: left out, not made up.
+            if (BackboneName.Length > 0) w.WriteString("name", BackboneName);
+            if (FeatureTensor.Length > 0) w.WriteString("feature_tensor", FeatureTensor);
             if (ModelPath is not null) w.WriteString("model_path", ModelPath);
             w.WriteEndObject();
             w.WriteStartArray("numerics");
             foreach (var numerics in Numerics) numerics.Write(w);
             w.WriteEndArray();
             w.WriteString("created_by", CreatedBy);
-            w.WriteString("created_at", CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            if (CreatedAt is { } createdAt) w.WriteString("created_at", createdAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             if (PartChecksums) w.WriteString("part_checksums", "sha256");
             w.WriteEndObject();
         }
@@ -92,19 +94,19 @@ public sealed record CacheManifest
             using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.GetString() != CacheLayout.FormatName)
-                throw new FormatException($"'{path}' is not an embedding cache manifest (no \"format\": \"{CacheLayout.FormatName}\").");
+                throw new FormatException($"'{path}' is not an embedding cache manifest (no \"format\": \"{CacheLayout.FormatName}\"). {RepairHint(path)}");
             var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var n) ? n : 0;
             if (version > CacheLayout.FormatVersion)
                 throw new FormatException($"The cache '{Path.GetDirectoryName(path)}' is format version {version}, written by a newer OnnxTransfer " +
                                          $"({String(root, "created_by") ?? "unknown version"}); update OnnxTransfer to read it.");
-            if (version < 1) throw new FormatException($"'{path}' has no valid \"version\".");
+            if (version < 1) throw new FormatException($"'{path}' has no valid \"version\". {RepairHint(path)}");
             if (!root.TryGetProperty("fingerprint", out var fingerprint) || fingerprint.ValueKind != JsonValueKind.Object)
-                throw new FormatException($"'{path}' has no \"fingerprint\" object: the cache is damaged. Extract into a new folder.");
+                throw new FormatException($"'{path}' has no \"fingerprint\" object: the cache is damaged. {RepairHint(path)}");
             BackboneFingerprint parsed;
             try { parsed = BackboneFingerprint.Parse(fingerprint.GetRawText()); }
-            catch (FormatException e) { throw new FormatException($"The cache manifest '{path}' has an invalid fingerprint ({e.Message}).", e); }
+            catch (FormatException e) { throw new FormatException($"The cache manifest '{path}' has an invalid fingerprint ({e.Message}). {RepairHint(path)}", e); }
             if (String(root, "fingerprint_sha256") is { } sha && sha != parsed.Sha256)
-                throw new FormatException($"'{path}' is damaged: its fingerprint does not hash to its fingerprint_sha256. Extract into a new folder.");
+                throw new FormatException($"'{path}' is damaged: its fingerprint does not hash to its fingerprint_sha256. {RepairHint(path)}");
             var backbone = root.TryGetProperty("backbone", out var b) && b.ValueKind == JsonValueKind.Object ? b : default;
             return new CacheManifest
             {
@@ -115,15 +117,22 @@ public sealed record CacheManifest
                 Numerics = ReadNumerics(root),
                 CreatedBy = String(root, "created_by") ?? "",
                 CreatedAt = String(root, "created_at") is { } at && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
-                    ? when : default,
+                    ? when : null,
                 PartChecksums = String(root, "part_checksums") == "sha256",
             };
         }
         catch (JsonException e)
         {
-            throw new FormatException($"The cache manifest '{path}' is not valid JSON ({e.Message}): the cache is damaged. Extract into a new folder.", e);
+            throw new FormatException($"The cache manifest '{path}' is not valid JSON ({e.Message}): the cache is damaged. {RepairHint(path)}", e);
         }
     }
+
+    /// <summary>
+    /// The fix for a damaged manifest: every part records the fingerprint and numerics, so <c>cache repair</c> rebuilds it
+    /// from them (and from what of the damaged file is still readable).
+    /// </summary>
+    public static string RepairHint(string manifestPath) =>
+        $"The parts hold what it records: rebuild it with `onnxtransfer cache repair --cache {Path.GetDirectoryName(Path.GetFullPath(manifestPath))}`.";
 
     /// <summary>Writes the manifest through a temporary file and a rename, so it is either absent or complete.</summary>
     public void Write(string path)

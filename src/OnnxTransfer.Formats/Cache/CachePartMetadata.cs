@@ -25,12 +25,22 @@ public sealed record CachePartMetadata
     /// <summary>The numerics the part's embeddings were computed with (unknown when not recorded).</summary>
     public EmbeddingNumerics Numerics => EmbeddingNumerics.Parse(NumericsJson);
 
+    /// <summary>The backbone's name in its spec (null for parts written before it was recorded).</summary>
+    public string? BackboneName { get; init; }
+
+    /// <summary>The feature tensor the backbone was cut at (null for parts written before it was recorded).</summary>
+    public string? FeatureTensor { get; init; }
+
+    /// <summary>The Parquet footer's <c>created_by</c>: the tool version that wrote the part.</summary>
+    public string? WrittenBy { get; init; }
+
     /// <summary>
     /// The entries, in the order every part has had them: format, fingerprint, its sha256, dimension, then the active
-    /// providers and the numerics when known (error parts carry neither).
+    /// providers and the numerics when known (error parts carry neither), then the backbone's name and feature tensor
+    /// when given (what a manifest holds beyond these, for <c>cache repair</c>).
     /// </summary>
     public static List<KeyValuePair<string, string>> Entries(BackboneFingerprint fingerprint, int dimension, IReadOnlyList<string> providers,
-        EmbeddingNumerics? numerics)
+        EmbeddingNumerics? numerics, string? backboneName = null, string? featureTensor = null)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(providers);
@@ -43,6 +53,8 @@ public sealed record CachePartMetadata
         };
         if (providers.Count > 0) metadata.Add(new(MetadataKeys.Providers, string.Join(",", providers)));
         if (numerics is not null) metadata.Add(new(MetadataKeys.Numerics, numerics.ToJson()));
+        if (!string.IsNullOrEmpty(backboneName)) metadata.Add(new(MetadataKeys.BackboneName, backboneName));
+        if (!string.IsNullOrEmpty(featureTensor)) metadata.Add(new(MetadataKeys.FeatureTensor, featureTensor));
         return metadata;
     }
 
@@ -58,6 +70,9 @@ public sealed record CachePartMetadata
             FingerprintSha256 = sha,
             Dimension = int.TryParse(reader.GetMetadata(MetadataKeys.Dimension), NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0 ? d : 0,
             NumericsJson = reader.GetMetadata(MetadataKeys.Numerics),
+            BackboneName = reader.GetMetadata(MetadataKeys.BackboneName),
+            FeatureTensor = reader.GetMetadata(MetadataKeys.FeatureTensor),
+            WrittenBy = reader.CreatedBy,
         };
     }
 }
