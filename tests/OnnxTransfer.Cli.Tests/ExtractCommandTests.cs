@@ -89,7 +89,14 @@ public class ExtractCommandTests
         File.WriteAllText(specs.File("bad.backbone.json"), "{ \"name\": \"x\", \"model\": { \"path\": \"m.onnx\" }, \"feature\": {} }");
         var bad = ExtractCliRunner.Run("extract", "--backbone", specs.File("bad.backbone.json"), "--images", ValBees, "--cache", cache.Path);
         Assert.That(bad.ExitCode, Is.EqualTo(2));
-        Assert.That(bad.Stderr.Trim(), Does.StartWith("error: ").And.Contain("\"feature\" is not a field").And.Not.Contain("   at "));
+        // stderr is not a terminal: the refusal is the run log's one JSON error line (a terminal gets "error: …").
+        Assert.That(bad.Stderr.Trim().Split('\n'), Has.Length.EqualTo(1), bad.Stderr);
+        using (var line = System.Text.Json.JsonDocument.Parse(bad.Stderr))
+        {
+            Assert.That(line.RootElement.GetProperty("level").GetString(), Is.EqualTo("error"));
+            Assert.That(line.RootElement.GetProperty("exit_code").GetInt32(), Is.EqualTo(2));
+            Assert.That(line.RootElement.GetProperty("message").GetString(), Does.Contain("\"feature\" is not a field").And.Not.Contain("   at "));
+        }
 
         var missing = ExtractCliRunner.Run("extract", "--backbone", specs.File("none.backbone.json"), "--images", ValBees, "--cache", cache.Path);
         Assert.That((missing.ExitCode, missing.Stderr), Is.EqualTo((2, missing.Stderr)));

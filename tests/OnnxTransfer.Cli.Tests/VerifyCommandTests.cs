@@ -179,7 +179,7 @@ public class VerifyCommandTests
         var (allowed, _, allowedLog) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", cache, "--quiet",
             "--allow-mixed-numerics");
         Assert.That(allowed, Is.Zero, allowedLog);
-        Assert.That(allowedLog, Does.Contain("warning: the cache holds embeddings of 2 numerics"));
+        Assert.That(allowedLog, Does.Contain("\"level\":\"warning\",\"event\":\"mixed-numerics\"").And.Contain("the cache holds embeddings of 2 numerics"));
         var (infoCode, info, _) = ExtractCliRunner.Run("cache", "info", cache, "--json");
         Assert.That(infoCode, Is.Zero);
         using var json = JsonDocument.Parse(info);

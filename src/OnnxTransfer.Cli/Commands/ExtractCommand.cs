@@ -95,18 +95,25 @@ public static class ExtractCommand
             try { ShardSpec.Parse(text); }
             catch (FormatException e) { r.AddError(e.Message); }
         });
-        command.SetHandler((parseResult, token) => Execute(parseResult, token));
+        command.SetHandler((parseResult, token) =>
+        {
+            // Warnings and errors go through the run log: JSON lines off a terminal, as score's and the disk-full report.
+            var log = RunLog.ForStderr(ShardOf(parseResult).ToString());
+            return log.Failures(() => Execute(parseResult, log, token));
+        });
         return command;
     }
 
-    private static int Execute(ParseResult parseResult, CancellationToken token)
+    private static ShardSpec ShardOf(ParseResult parseResult) => parseResult.GetValue(Shard) is { } text ? ShardSpec.Parse(text) : ShardSpec.All;
+
+    private static int Execute(ParseResult parseResult, RunLog log, CancellationToken token)
     {
         var quiet = parseResult.GetValue(Quiet);
         void Info(string line) { if (!quiet) Console.Error.WriteLine(line); }
         // Signals are ours from the first moment (a scheduler's SIGTERM can come while the model loads or a large input
         // set is scanned): the first commits the rows finished so far and exits 130; a second ends the process at once.
         using var interrupt = new StopSignals(token,
-            _ => Console.Error.WriteLine("stopping: committing the rows finished so far (interrupt again to stop at once)"),
+            _ => log.Write("warning", "stopping", "stopping: committing the rows finished so far (interrupt again to stop at once)"),
             commandHandlesSecondSignal: false);
 
         var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
@@ -117,7 +124,7 @@ public static class ExtractCommand
             Strict = !parseResult.GetValue(Device.CpuFallback),
             IntraOpThreads = parseResult.GetValue(Device.Threads),
             Precision = PrecisionOption.Parse(parseResult, Precision),
-            WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+            WarningSink = message => log.Write("warning", "backbone", message),
         });
         var textPath = parseResult.GetValue(Texts);
         if (spec.Kind == BackboneKind.Text && textPath is null)
@@ -152,12 +159,12 @@ public static class ExtractCommand
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
             : EmbeddingCache.ReadManifest(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
-        var shard = parseResult.GetValue(Shard) is { } shardText ? ShardSpec.Parse(shardText) : ShardSpec.All;
+        var shard = ShardOf(parseResult);
         using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, shard, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
         if (!shard.IsAll) Info($"shard      {shard}: the inputs whose id hash modulo {shard.Count} is {shard.Index}");
         if (cache.Manifest.HasMixedNumerics)
-            Console.Error.WriteLine($"warning: the cache holds embeddings of {cache.Manifest.Numerics.Count} numerics ({string.Join("; ", cache.Manifest.Numerics.Select(n => n.Describe()))}); " +
-                                    "`onnxtransfer verify` measures how far apart they are.");
+            log.Write("warning", "mixed-numerics", $"the cache holds embeddings of {cache.Manifest.Numerics.Count} numerics ({string.Join("; ", cache.Manifest.Numerics.Select(n => n.Describe()))}); " +
+                                                   "`onnxtransfer verify` measures how far apart they are.");
         Info($"cache      {cache.Directory} ({state}, fingerprint {cache.Fingerprint.Sha256[..12]}…)");
 
         var pipeline = run.Pipeline(options);
@@ -171,7 +178,7 @@ public static class ExtractCommand
         }
         catch (DiskFullException e)
         {
-            return RunLog.ForStderr(shard.ToString()).DiskFull(e);
+            return log.DiskFull(e);
         }
 
         if (parseResult.GetValue(Json)) WriteJson(summary, run.Backbone.Dimension, run.Unit);
@@ -182,8 +189,9 @@ public static class ExtractCommand
             var budget = parseResult.GetValue(MaxErrors) is { } maxErrors
                 ? $"{summary.Failed} inputs failed, more than --max-errors {maxErrors}"
                 : $"every one of the {summary.Failed} inputs failed ({ErrorBudgetMessages.MostCommon(summary.ErrorsByReason)}), which is no success";
-            Console.Error.WriteLine($"error: {budget}; the error rows are kept (`onnxtransfer cache info {cache.Directory}` lists them) and _SUCCESS is not written. " +
-                                    "Fix the inputs and rerun with --retry-errors, or pass --max-errors N to accept N failures.");
+            log.Write("error", "too-many-errors", $"{budget}; the error rows are kept (`onnxtransfer cache info {cache.Directory}` lists them) and _SUCCESS is not written. " +
+                                                  "Fix the inputs and rerun with --retry-errors, or pass --max-errors N to accept N failures.",
+                ("failed", summary.Failed), ("errors_by_reason", summary.ErrorsByReason));
             return ExitCodes.TooManyBadInputs;
         }
         return ExitCodes.Success;

@@ -39,7 +39,8 @@ internal sealed class PredictorLoading
         });
     }
 
-    public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning)
+    /// <param name="warnings">Where the loader's warnings go (score: its run log); plain <c>warning:</c> lines on stderr by default.</param>
+    public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning, Action<string>? warnings = null)
     {
         var options = new PredictorOptions
         {
@@ -51,7 +52,7 @@ internal sealed class PredictorLoading
             MaxBatchSize = batch,
             TopK = topK,
             AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
-            WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+            WarningSink = warnings ?? (message => Console.Error.WriteLine($"warning: {message}")),
         };
         if (parseResult.GetValue(Model) is { } model) return Predictor.FromFusedModel(model, options);
         return Predictor.FromBackbone(BackboneSpecFile.Load(parseResult.GetValue(Backbone)!), HeadModel.Load(parseResult.GetValue(Head)!), options);

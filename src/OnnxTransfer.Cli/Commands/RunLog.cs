@@ -7,8 +7,9 @@ using OnnxTransfer.Features.Output;
 namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
-/// The log of score (every event) and extract (its disk-full error) on stderr: readable lines on a terminal; one JSON
-/// object per line otherwise (a scheduler's log collector parses them): <c>{"time":…,"level":"info","event":"part","shard":"0/4",…}</c>.
+/// The log of score (every event) and extract (its warnings and errors) on stderr: readable lines on a terminal; one
+/// JSON object per line otherwise (a scheduler's log collector parses them): <c>{"time":…,"level":"info","event":"part","shard":"0/4",…}</c>.
+/// A run's failure (<see cref="Failures"/>) is such a line too, not the plain <c>error:</c> line of other commands.
 /// </summary>
 internal sealed class RunLog(bool json, string shard)
 {
@@ -29,7 +30,8 @@ internal sealed class RunLog(bool json, string shard)
         else
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var w = new Utf8JsonWriter(buffer))
+            // Relaxed escaping: paths and messages stay readable (' and × as they are); the line is a log, never HTML.
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 w.WriteStartObject();
                 w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
@@ -59,6 +61,22 @@ internal sealed class RunLog(bool json, string shard)
             line = Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         lock (_gate) Console.Error.WriteLine(line);
+    }
+
+    /// <summary>
+    /// Runs a command's body; off a terminal, a failure the CLI explains (<see cref="CommandRunner"/>'s mapping: the
+    /// message and exit code it would print) becomes one <c>failed</c> error event carrying the exit code. On a
+    /// terminal the failure goes on to <see cref="CommandRunner"/>, which prints it as every command does.
+    /// </summary>
+    public int Failures(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) when (json && CommandRunner.Describe(e) is { } failure)
+        {
+            if (e is OperationCanceledException) Write("warning", "interrupted", failure.Message, ("exit_code", failure.ExitCode));
+            else Write("error", "failed", failure.Message, ("exit_code", failure.ExitCode));
+            return failure.ExitCode;
+        }
     }
 
     /// <summary>The one report of a run stopped by a full disk (event <c>disk-full</c>, level error); returns exit code 2.</summary>

@@ -58,7 +58,11 @@ public static class ScoreCommand
             if (r.GetValueOrDefault<string?>() is { } text)
                 try { ErrorBudget.Parse(text); } catch (FormatException e) { r.AddError(e.Message); }
         });
-        command.SetHandler((parseResult, token) => PredictorLoading.Translate(() => Execute(parseResult, token)));
+        command.SetHandler((parseResult, token) =>
+        {
+            var log = RunLog.ForStderr((parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All).ToString());
+            return log.Failures(() => PredictorLoading.Translate(() => Execute(parseResult, log, token)));
+        });
         command.Subcommands.Add(CreateVerify());
         return command;
     }
@@ -86,16 +90,16 @@ public static class ScoreCommand
         return command;
     }
 
-    private static int Execute(ParseResult parseResult, CancellationToken token)
+    private static int Execute(ParseResult parseResult, RunLog log, CancellationToken token)
     {
         var shard = parseResult.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.All;
-        var log = RunLog.ForStderr(shard.ToString());
         // SIGTERM/SIGINT: the first finishes the part in progress and exits 130; a second stops at once.
         using var signals = new StopSignals(token,
             signal => log.Write("warning", "stopping", $"{signal}: finishing the part in progress, then exiting (signal again to stop at once)"),
             commandHandlesSecondSignal: true);
 
-        using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false);
+        using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false,
+            warnings: message => log.Write("warning", "model", message));
         var inputs = predictor.IsText
             ? TextInputFiles.Open(parseResult.GetValue(Input)!, new TextInputOptions { LabelPrefix = parseResult.GetValue(LabelPrefix), TextField = parseResult.GetValue(TextField)! })
             : InputSet.Open(parseResult.GetValue(Input)!);

@@ -37,9 +37,10 @@ public static class CommandRunner
 
     /// <summary>
     /// Every module's refusals (one type, which already names the file, the setting and the fix) and the BCL's, which
-    /// we cannot subclass, as (message, exit code). Anything not listed is a bug and gets the trace.
+    /// we cannot subclass, as (message, exit code). Anything not listed is a bug and gets the trace. Also used by
+    /// <c>RunLog</c>, which logs a run's failure as a JSON line off a terminal.
     /// </summary>
-    private static (string Message, int ExitCode)? Describe(Exception e) => e switch
+    internal static (string Message, int ExitCode)? Describe(Exception e) => e switch
     {
         CliException cli => (cli.Message, cli.ExitCode),
         // The library cannot know the flag's name; the command line has one.

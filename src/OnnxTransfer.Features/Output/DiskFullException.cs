@@ -37,5 +37,8 @@ public sealed class DiskFullException(string directory, int part, long rowsCommi
         $"disk full at part {part} in '{directory}': {rows} rows committed by this run (they stay valid, the unfinished part was deleted); " +
         $"free space needed: up to {Mib(needed)} per part, available: {Mib(available)}; free space and rerun the same command to continue.");
 
-    private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):F1} MiB");
+    /// <summary>MiB, or KiB below one (a small part on a nearly full disk read "0.0 MiB needed, 0.0 MiB available").</summary>
+    private static string Mib(long bytes) => bytes < 1024 * 1024
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):F1} MiB");
 }
