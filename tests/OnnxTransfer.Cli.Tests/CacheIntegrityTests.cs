@@ -22,14 +22,7 @@ public class CacheIntegrityTests
     {
         _folder = new TempDirectory("cli-integrity");
         var images = _folder.File("images");
-        foreach (var split in new[] { "train", "val" })
-            foreach (var label in new[] { "ants", "bees" })
-            {
-                var target = Path.Combine(images, split, label);
-                Directory.CreateDirectory(target);
-                foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, split, label)).Order(StringComparer.Ordinal).Take(6))
-                    File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-            }
+        HymenopteraSubset.CopyTo(images, 6);
         _cache = _folder.File("cache");
         var run = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", images, "--cache", _cache,
             "--rows-per-part", "8", "--quiet");

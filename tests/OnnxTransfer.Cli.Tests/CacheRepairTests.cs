@@ -23,14 +23,7 @@ public class CacheRepairTests
     {
         _folder = new TempDirectory("cli-cache-repair");
         _images = _folder.File("images");
-        foreach (var split in new[] { "train", "val" })
-            foreach (var label in new[] { "ants", "bees" })
-            {
-                var target = Path.Combine(_images, split, label);
-                Directory.CreateDirectory(target);
-                foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, split, label)).Order(StringComparer.Ordinal).Take(5))
-                    File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-            }
+        HymenopteraSubset.CopyTo(_images, 5);
         _cache = _folder.File("cache");
         var run = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", _cache,
             "--rows-per-part", "8", "--quiet");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace OnnxTransfer.Cli.Tests;
 
@@ -25,6 +26,27 @@ internal sealed class SmallDisk : IDisposable
     public void Grow(string size) => Run("mount", "-o", $"remount,size={size}", Path);
 
     public void Dispose() => Run("umount", Path);
+
+    /// <summary>
+    /// The report of a run the disk stopped (extract and score alike): the last stderr line is one JSON disk-full error
+    /// event naming the part and the fix, and no temporary file is left in <paramref name="folder"/>. Returns the event.
+    /// </summary>
+    public static JsonElement AssertDiskFullReport(string stderr, string folder)
+    {
+        using var json = JsonDocument.Parse(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+        var error = json.RootElement.Clone();
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.GetProperty("level").GetString(), Is.EqualTo("error"));
+            Assert.That(error.GetProperty("event").GetString(), Is.EqualTo("disk-full"));
+            Assert.That(error.GetProperty("part").GetInt32(), Is.GreaterThan(0), "some parts fit before the disk filled");
+            Assert.That(error.GetProperty("bytes_needed").GetInt64(), Is.GreaterThan(error.GetProperty("bytes_available").GetInt64()));
+            Assert.That(error.GetProperty("message").GetString(), Does.Contain($"disk full at part {error.GetProperty("part").GetInt32()}")
+                .And.Contain("rows committed").And.Contain("free space and rerun the same command to continue"));
+            Assert.That(Directory.GetFiles(folder, "*.tmp"), Is.Empty, "the failed run deleted its temporary files");
+        });
+        return error;
+    }
 
     /// <summary>mount or umount as a child process; a refusal fails the test with its message.</summary>
     private static void Run(string tool, params string[] arguments)
