@@ -166,6 +166,20 @@ public class CacheRepairTests
         Assert.That(repaired["fingerprint_sha256"], Is.EqualTo(Fields(_original)["fingerprint_sha256"]), "rebuilt from the intact parts");
     }
 
+    [Test]
+    public void AManifestOfANewerVersionIsNotDamagedAndIsLeftAsItIs()
+    {
+        using var copy = CopyOfCache("repair-newer");
+        var manifest = Path.Combine(copy.Path, "_manifest.json");
+        var newer = _original.Replace("\"version\": 1,", "\"version\": 2,", StringComparison.Ordinal);
+        Assert.That(newer, Is.Not.EqualTo(_original));
+        File.WriteAllText(manifest, newer);
+        var (code, _, stderr) = ExtractCliRunner.Run("cache", "repair", "--cache", copy.Path);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("newer OnnxTransfer").And.Contain("not damaged"));
+        Assert.That(File.ReadAllText(manifest), Is.EqualTo(newer), "never overwritten");
+    }
+
     /// <summary>Every leaf of a JSON document by its dotted path, as JSON text.</summary>
     private static Dictionary<string, string> Fields(string json)
     {

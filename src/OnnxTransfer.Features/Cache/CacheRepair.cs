@@ -103,8 +103,25 @@ public static class CacheRepair
             CacheManifest.Read(manifestPath);
             return null;
         }
+        catch (FormatException e) when (IsNewerVersion(manifestPath))
+        {
+            throw new CacheException($"{e.Message} It is not damaged: cache repair leaves it as it is.", e);
+        }
         catch (FormatException e) { return e.Message; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return e.Message; }
+    }
+
+    /// <summary>A whole manifest of a newer format version: refused by the reader, but not damaged, so never overwritten.</summary>
+    private static bool IsNewerVersion(string manifestPath)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && document.RootElement.TryGetProperty("version", out var version) && version.TryGetInt32(out var number)
+                   && number > CacheLayout.FormatVersion;
+        }
+        catch (System.Text.Json.JsonException) { return false; }
     }
 
     /// <summary>The one fingerprint of every trusted part; parts of two caches mixed are refused, naming them.</summary>
