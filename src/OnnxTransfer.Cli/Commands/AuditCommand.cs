@@ -38,7 +38,7 @@ public static class AuditCommand
         foreach (var option in new Option[] { Out, SliceBy, Manifest, Folds, L2, DuplicateThreshold, Seed, Report, Json }) command.Options.Add(option);
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 2) r.AddError("--folds must be at least 2."); });
         L2.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--l2 must be a positive number, e.g. 1."); });
-        DuplicateThreshold.Validators.Add(r => { var t = r.GetValueOrDefault<double>(); if (!(t > -1 && t <= 1)) r.AddError("--duplicate-threshold must be a cosine in (-1, 1], e.g. 0.98."); });
+        DuplicateThreshold.Validators.Add(r => { var t = r.GetValueOrDefault<double>(); if (!(t > -1 && t <= 1)) r.AddError("--duplicate-threshold must be a cosine in (-1, 1], e.g. 0.95."); });
         command.SetHandler((parseResult, _) => TrainingErrors.Translate(() => Execute(parseResult)));
         return command;
     }
