@@ -12,7 +12,7 @@ namespace OnnxTransfer.Training.Reports;
 /// </summary>
 internal static class HtmlReportWriter
 {
-    private const string Style = """
+    internal const string Style = """
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#1d232a;padding:0 16px}
         h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #d8dde3;padding-bottom:4px}
         h3{font-size:15px;margin-top:20px}.muted{color:#5b6673}

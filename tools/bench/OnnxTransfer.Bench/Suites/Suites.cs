@@ -11,6 +11,7 @@ public static class Suites
         ["preprocess"] = PreprocessStages.Run,
         ["train"] = TrainSpeed.Run,
         ["train-data"] = TrainSpeed.MakeData,
+        ["neighbours"] = NeighbourSearch.Run,
         ["inference"] = InferenceLatency.Run,
         ["score"] = ScoreThroughput.Run,
         ["tokenize"] = TextTokenizer.Run,
