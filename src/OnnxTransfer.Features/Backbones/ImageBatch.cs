@@ -59,7 +59,8 @@ public sealed class ImageBatch : BackboneBatch
         _fullOutput.Dispose();
     }
 
-    private static long[] Shape(int rows, long[] perExample)
+    /// <summary>The tensor shape of <paramref name="rows"/> images: [rows, …<paramref name="perExample"/>].</summary>
+    public static long[] Shape(int rows, long[] perExample)
     {
         var shape = new long[perExample.Length + 1];
         shape[0] = rows;

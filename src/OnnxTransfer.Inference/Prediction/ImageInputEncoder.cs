@@ -50,7 +50,7 @@ internal sealed class ImageInputEncoder : InputEncoder
             return;
         }
         var classes = own.Probabilities.Length / own.Capacity;
-        using var input = TensorValues.Over(new Memory<float>(own.Input, 0, rows * own.ImageLength), FusedBatch.Shape(rows, _imageShape));
+        using var input = TensorValues.Over(new Memory<float>(own.Input, 0, rows * own.ImageLength), ImageBatch.Shape(rows, _imageShape));
         using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * classes), [rows, classes]);
         session.Run(_inputNames, [input], OutputNames, [output], cancellationToken);
     }
@@ -62,7 +62,7 @@ internal sealed class ImageInputEncoder : InputEncoder
         {
             ImageLength = imageLength;
             Input = new float[checked(capacity * imageLength)];
-            FullInput = TensorValues.Over<float>(Input, Shape(capacity, imageShape));
+            FullInput = TensorValues.Over<float>(Input, ImageBatch.Shape(capacity, imageShape));
             FullOutput = TensorValues.Over<float>(Probabilities, [capacity, classes]);
         }
 
@@ -78,14 +78,6 @@ internal sealed class ImageInputEncoder : InputEncoder
         {
             FullInput.Dispose();
             FullOutput.Dispose();
-        }
-
-        public static long[] Shape(int rows, long[] perImage)
-        {
-            var shape = new long[perImage.Length + 1];
-            shape[0] = rows;
-            perImage.CopyTo(shape, 1);
-            return shape;
         }
     }
 }
