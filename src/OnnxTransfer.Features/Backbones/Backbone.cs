@@ -96,8 +96,8 @@ public abstract class Backbone : IDisposable
     /// <summary>
     /// Runs the model over the first <paramref name="count"/> positions of <paramref name="batch"/> and writes each
     /// prepared position's embedding (<see cref="Dimension"/> floats, pooled and normalised as the spec says) to its
-    /// row of <paramref name="embeddings"/>; the rows of failed or excluded positions are left as they were. One thread
-    /// at a time per batch. Stopped part-way, the positions written so far answer <see cref="BackboneBatch.IsEmbedded"/>.
+    /// row of <paramref name="embeddings"/>; the rows of failed or excluded positions are not to be read (an image batch
+    /// computes them from whatever their slice holds). One thread at a time per batch. Stopped part-way, the positions written so far answer <see cref="BackboneBatch.IsEmbedded"/>.
     /// </summary>
     public abstract void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default);
 
