@@ -1,4 +1,6 @@
+using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
@@ -10,8 +12,11 @@ namespace OnnxTransfer.Features.Backbones;
 /// <summary>
 /// What every backbone is, image or text: a spec checked against its model, the model cut at the feature tensor and
 /// loaded into one ONNX Runtime session (owned here), the embedding dimension and the fingerprint of the cache it
-/// fills. How inputs become model inputs (decode and preprocess, or tokenise) and how a batch runs are the
-/// encoder's: <see cref="ImageBackbone"/> or <see cref="TextBackbone"/>.
+/// fills — and one way to run it: <see cref="CreateBatch"/> (reused buffers), <see cref="Prepare"/> (one input into
+/// one position, on any number of threads), <see cref="Embed"/> (the model over a batch, pooled and normalised).
+/// Extraction, the chained predictor and the scorer run every backbone through these three; how an input becomes
+/// model input (decode and preprocess, or tokenise) and how a batch is cut into model runs (a text batch in
+/// length-bucketed runs) are the encoder's: <see cref="ImageBackbone"/> or <see cref="TextBackbone"/>.
 /// </summary>
 public abstract class Backbone : IDisposable
 {
@@ -64,6 +69,41 @@ public abstract class Backbone : IDisposable
 
     /// <summary>Things worth telling the user (unpinned model file, fixed shapes).</summary>
     public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>How one input becomes model input (decoded and preprocessed, or tokenised), and why it cannot.</summary>
+    public abstract InputReader Reader { get; }
+
+    /// <summary>Reused buffers for a batch of up to <paramref name="capacity"/> inputs (exactly the fixed batch size when the model fixes it).</summary>
+    public abstract BackboneBatch CreateBatch(int capacity);
+
+    /// <summary>
+    /// Prepares one input into position <paramref name="position"/> of <paramref name="batch"/> (decode and preprocess,
+    /// or tokenise): null when it is ready, else why it failed (the cache's error reason and message). Thread-safe
+    /// across distinct positions.
+    /// </summary>
+    public InputFailure? Prepare(InputItem item, BackboneBatch batch, int position)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(batch);
+        var failure = PrepareInput(item, batch, position);
+        batch[position] = failure is null ? PositionState.Ready : PositionState.Failed;
+        return failure;
+    }
+
+    /// <summary>Prepares one input into its position (overwriting what it held); null when it is ready.</summary>
+    private protected abstract InputFailure? PrepareInput(InputItem item, BackboneBatch batch, int position);
+
+    /// <summary>
+    /// Runs the model over the first <paramref name="count"/> positions of <paramref name="batch"/> and writes each
+    /// prepared position's embedding (<see cref="Dimension"/> floats, pooled and normalised as the spec says) to its
+    /// row of <paramref name="embeddings"/>; the rows of failed or excluded positions are not to be read (an image batch
+    /// computes them from whatever their slice holds). One thread at a time per batch. Stopped part-way, the positions written so far answer <see cref="BackboneBatch.IsEmbedded"/>.
+    /// </summary>
+    public abstract void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default);
+
+    /// <summary>How extraction cuts its inputs into batches for this backbone (<see cref="ExtractionRun"/>).</summary>
+    /// <param name="pending">Inputs to compute in this run.</param>
+    internal abstract ExtractionBatching BatchingFor(ExtractionOptions options, int pending);
 
     /// <summary>
     /// Loads the backbone the spec describes (<see cref="BackboneSpec.Kind"/>); everything wrong is refused here, before

@@ -1,73 +1,53 @@
-using Microsoft.ML.OnnxRuntime;
-using OnnxTransfer.Formats;
-using OnnxTransfer.Runtime;
-
 namespace OnnxTransfer.Features.Backbones;
 
 /// <summary>
-/// Reused buffers for one batch of a backbone: the input tensor (decoders write each image's slice in place), the raw
-/// feature tensor ORT writes into, and the ORT values over both for a full batch (made once; partial batches get
-/// short-lived values over the same memory). Owned by one pipeline slot; dispose to unpin.
+/// Reused buffers for one batch of a <see cref="Backbone"/> (an <see cref="ImageBatch"/>'s input tensor, a
+/// <see cref="TextBatch"/>'s token encodings) and what became of each position: prepared, failed, kept only as context,
+/// embedded. Used by one thread at a time, except that distinct positions may be prepared at once.
 /// </summary>
-public sealed class BackboneBatch : IDisposable
+public abstract class BackboneBatch : IDisposable
 {
-    private readonly OrtValue _fullInput;
-    private readonly OrtValue _fullOutput;
+    private readonly PositionState[] _states;
 
-    internal BackboneBatch(int capacity, int imageLength, long[] imageShape, int featureLength, long[] featureShape)
+    private protected BackboneBatch(int capacity)
     {
         Capacity = capacity;
-        ImageLength = imageLength;
-        FeatureLength = featureLength;
-        ImageShape = imageShape;
-        FeatureShape = featureShape;
-        Input = new float[checked(capacity * imageLength)];
-        RawFeatures = new float[checked(capacity * featureLength)];
-        _fullInput = TensorValues.Over<float>(Input, Shape(capacity, imageShape));
-        _fullOutput = TensorValues.Over<float>(RawFeatures, Shape(capacity, featureShape));
+        _states = new PositionState[capacity];
     }
 
-    /// <summary>Images this batch holds.</summary>
+    /// <summary>Inputs (positions) this batch holds.</summary>
     public int Capacity { get; }
 
-    /// <summary>Floats per image in <see cref="Input"/>.</summary>
-    public int ImageLength { get; }
-
-    /// <summary>Floats per image in <see cref="RawFeatures"/>.</summary>
-    public int FeatureLength { get; }
-
-    internal long[] ImageShape { get; }
-
-    internal long[] FeatureShape { get; }
-
-    /// <summary>The batch input tensor, [capacity, …image shape].</summary>
-    public float[] Input { get; }
-
-    /// <summary>The feature tensor as the model computes it, [capacity, …feature shape].</summary>
-    public float[] RawFeatures { get; }
-
-    /// <summary>Image <paramref name="index"/>'s slice of the input tensor.</summary>
-    public Span<float> ImageSlot(int index) => Input.AsSpan(index * ImageLength, ImageLength);
-
-    /// <summary>The input and output values for a run over the first <paramref name="rows"/> images.</summary>
-    internal (OrtValue Input, OrtValue Output, bool Owned) Values(int rows)
+    /// <summary>
+    /// Keeps a prepared position out of <see cref="Backbone.Embed"/> while it still shapes the batch (a text's length
+    /// counts in the padding plan): an input a resumed run already holds, prepared only so that the others are computed
+    /// exactly as in an uninterrupted run.
+    /// </summary>
+    public void Exclude(int position)
     {
-        if (rows == Capacity) return (_fullInput, _fullOutput, false);
-        return (TensorValues.Over(new Memory<float>(Input, 0, rows * ImageLength), Shape(rows, ImageShape)),
-            TensorValues.Over(new Memory<float>(RawFeatures, 0, rows * FeatureLength), Shape(rows, FeatureShape)), true);
+        if (_states[position] == PositionState.Ready) _states[position] = PositionState.Context;
     }
 
-    public void Dispose()
+    /// <summary>Whether the last <see cref="Backbone.Embed"/> wrote this position's embedding (false after a failure or a stop).</summary>
+    public bool IsEmbedded(int position) => _states[position] == PositionState.Embedded;
+
+    /// <summary>Whether the input at <paramref name="position"/> was cut to fit the model (a text over its token limit).</summary>
+    public virtual bool IsTruncated(int position) => false;
+
+    internal PositionState this[int position]
     {
-        _fullInput.Dispose();
-        _fullOutput.Dispose();
+        get => _states[position];
+        set => _states[position] = value;
     }
 
-    private static long[] Shape(int rows, long[] perExample)
-    {
-        var shape = new long[perExample.Length + 1];
-        shape[0] = rows;
-        perExample.CopyTo(shape, 1);
-        return shape;
-    }
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>What a batch position holds; a new batch's positions are ready (e.g. written directly into the tensor).</summary>
+internal enum PositionState : byte
+{
+    Ready,
+    Failed,
+    Context,
+    Embedded,
 }

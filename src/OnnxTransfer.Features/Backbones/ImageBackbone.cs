@@ -1,4 +1,6 @@
+using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
@@ -13,8 +15,8 @@ namespace OnnxTransfer.Features.Backbones;
 /// <summary>
 /// An image backbone ready to embed: the spec checked against the model (sha256, input, feature tensor, pooling), the
 /// model cut at the feature tensor (so no classifier work is done) and loaded into ONNX Runtime, the decoder and
-/// preprocessor configured, and the fingerprint computed. <see cref="Embed"/> may be called from one thread at a time
-/// per <see cref="BackboneBatch"/>; <see cref="Prepare"/> from any number of threads.
+/// preprocessor configured, and the fingerprint computed. Inputs are decoded and preprocessed straight into their
+/// slice of an <see cref="ImageBatch"/>'s tensor; a batch is one model run over consecutive inputs.
 /// </summary>
 public sealed class ImageBackbone : Backbone
 {
@@ -31,8 +33,7 @@ public sealed class ImageBackbone : Backbone
         FeatureExplanation = featureExplanation;
         InputName = inputName;
         FixedBatchSize = fixedBatchSize;
-        Preprocessor = new ImagePreprocessor(image.ToPreprocessSettings(spec.Layout));
-        Decoder = new ImageDecoder(image.ToDecoderOptions());
+        Reader = new ImageInputReader(new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(spec.Layout)));
         _imageShape = Array.ConvertAll(Preprocessor.ImageShape, d => (long)d);
         _featureShape = featureShape;
         _inputNames = [inputName];
@@ -49,9 +50,12 @@ public sealed class ImageBackbone : Backbone
 
     public override BackboneFingerprint Fingerprint { get; }
 
-    public ImagePreprocessor Preprocessor { get; }
+    /// <summary>Decoding and preprocessing as the spec says.</summary>
+    public override ImageInputReader Reader { get; }
 
-    public ImageDecoder Decoder { get; }
+    public ImagePreprocessor Preprocessor => Reader.Preprocessor;
+
+    public ImageDecoder Decoder => Reader.Decoder;
 
     /// <summary>Floats per image in the input tensor.</summary>
     public int ImageLength => Preprocessor.TensorLength;
@@ -94,14 +98,14 @@ public sealed class ImageBackbone : Backbone
     }
 
     /// <summary>Allocates the reused buffers of one batch.</summary>
-    public BackboneBatch CreateBatch(int capacity)
+    public override ImageBatch CreateBatch(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         if (FixedBatchSize is { } fixedSize && capacity != fixedSize)
             throw new ArgumentException($"The model runs batches of exactly {fixedSize}.", nameof(capacity));
         var featureLength = 1;
         foreach (var d in _featureShape) featureLength = checked(featureLength * (int)d);
-        return new BackboneBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape);
+        return new ImageBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape);
     }
 
     /// <summary>Decodes and preprocesses one image file into its slice of a batch (thread-safe).</summary>
@@ -112,18 +116,22 @@ public sealed class ImageBackbone : Backbone
         Preprocessor.Process(decoded, destination);
     }
 
+    private protected override InputFailure? PrepareInput(InputItem item, BackboneBatch batch, int position) =>
+        Reader.Prepare(item, ((ImageBatch)batch).ImageSlot(position));
+
     /// <summary>
-    /// Runs the cut model on the first <paramref name="count"/> images of <paramref name="batch"/> and writes
-    /// <paramref name="count"/> × <see cref="Dimension"/> floats (pooled and normalised as the spec says) to
-    /// <paramref name="embeddings"/>. Allocates nothing for full batches.
+    /// Runs the cut model on the first <paramref name="count"/> images of <paramref name="batch"/> (every slice, as the
+    /// tensor holds it: a failed position's output is simply not read) and writes <paramref name="count"/> ×
+    /// <see cref="Dimension"/> floats to <paramref name="embeddings"/>. Allocates nothing for full batches.
     /// </summary>
-    public void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default)
+    public override void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var images = (ImageBatch)batch;
         if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} images.");
         if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
         var rows = FixedBatchSize ?? count;
-        var (input, output, owned) = batch.Values(rows);
+        var (input, output, owned) = images.Values(rows);
         try
         {
             Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
@@ -132,11 +140,20 @@ public sealed class ImageBackbone : Backbone
         {
             if (owned) { input.Dispose(); output.Dispose(); }
         }
-        var raw = batch.RawFeatures.AsSpan(0, count * batch.FeatureLength);
+        var raw = images.RawFeatures.AsSpan(0, count * images.FeatureLength);
         var target = embeddings[..(count * Dimension)];
         if (_featureShape.Length == 3) EmbeddingPostprocessing.GlobalAverage(raw, count, Dimension, _spatial, target);
         else raw.CopyTo(target);
         if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
+        for (var p = 0; p < count; p++)
+            if (batch[p] is PositionState.Ready or PositionState.Embedded) batch[p] = PositionState.Embedded;
+    }
+
+    /// <summary>Batches of consecutive pending inputs, one model run each.</summary>
+    internal override ExtractionBatching BatchingFor(ExtractionOptions options, int pending)
+    {
+        var size = FixedBatchSize ?? Math.Max(1, Math.Min(options.BatchSize, Math.Max(1, pending)));
+        return new ExtractionBatching(size, size, WithCachedNeighbours: false, () => CreateBatch(size));
     }
 
     private static (string Name, string? Explanation, FeatureLayout Layout) ResolveFeatureTensor(OnnxModel model, BackboneSpec spec)

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Fingerprints;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
@@ -17,9 +19,10 @@ namespace OnnxTransfer.Features.Backbones;
 /// <summary>
 /// A text encoder ready to embed: the spec checked against the model (sha256, token inputs, the output to pool) and the
 /// tokenizer (lower-casing, length), the model cut at that output and loaded into ONNX Runtime, and the fingerprint
-/// computed. <see cref="Encode"/> tokenises (thread-safe); <see cref="Embed"/> runs one batch with dynamic padding to
-/// its longest text and pools the token vectors (mean over the attention mask, first token, max) or takes the model's
-/// pooled output, then L2-normalises if the spec says so — one thread at a time per <see cref="TextBatch"/>.
+/// computed. A text is tokenised into its position of a <see cref="TextBatch"/> (truncated, or an error row, as the
+/// over-length policy says); <see cref="Embed"/> cuts the batch's texts into length-bucketed model runs, each padded to
+/// its longest text, and pools the token vectors (mean over the attention mask, first token, max) or takes the model's
+/// pooled output, then L2-normalises if the spec says so.
 /// </summary>
 public sealed class TextBackbone : Backbone
 {
@@ -41,7 +44,7 @@ public sealed class TextBackbone : Backbone
             _ => PoolingMode.PooledOutput,
         };
         MaxLength = text.MaxLength;
-        Encoder = new EncoderInputBuilder(tokenizer, new EncoderInputSettings { MaxLength = text.MaxLength, OverLength = overLength });
+        Reader = new TextInputReader(new EncoderInputBuilder(tokenizer, new EncoderInputSettings { MaxLength = text.MaxLength, OverLength = overLength }));
         _outputNames = [featureTensor];
         Fingerprint = BackboneFingerprint.ForText(modelSha256, featureTensor, spec.Features, text, vocabularySha256, tokenizer.Settings.Normalizer, dimension);
     }
@@ -51,8 +54,11 @@ public sealed class TextBackbone : Backbone
 
     public BertTokenizer Tokenizer { get; }
 
+    /// <summary>Tokenisation with the spec's length limit and over-length policy.</summary>
+    public override TextInputReader Reader { get; }
+
     /// <summary>Tokenisation with the spec's length limit and truncation policy.</summary>
-    public EncoderInputBuilder Encoder { get; }
+    public EncoderInputBuilder Encoder => Reader.Encoder;
 
     /// <summary>sha256 of the vocabulary (tokens in id order, one per line: vocab.txt's hash).</summary>
     public string VocabularySha256 { get; }
@@ -119,30 +125,95 @@ public sealed class TextBackbone : Backbone
     /// <summary>Tokenises one text (thread-safe): truncated to <see cref="MaxLength"/> and flagged, or an error row by the policy.</summary>
     public EncodedRow Encode(string text) => Encoder.Encode(text);
 
-    /// <summary>The largest batch <see cref="Embed"/> runs with <paramref name="capacity"/> rows (a fixed batch size wins).</summary>
-    public TextBatch CreateBatch(int capacity)
+    /// <summary>A batch of <paramref name="capacity"/> texts, run <see cref="Backbone.FixedBatchSize"/> (else all) at a time.</summary>
+    public override TextBatch CreateBatch(int capacity) => CreateBatch(capacity, FixedBatchSize ?? capacity);
+
+    /// <summary>A batch of <paramref name="capacity"/> texts, run at most <paramref name="rowsPerRun"/> at a time (a fixed batch size wins).</summary>
+    internal TextBatch CreateBatch(int capacity, int rowsPerRun)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        var rows = FixedBatchSize ?? capacity;
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerRun, 1);
+        var rows = FixedBatchSize ?? rowsPerRun;
         var length = Inputs.FixedSequenceLength ?? MaxLength;
         var perRow = Pooling == PoolingMode.PooledOutput ? Dimension : checked(length * Dimension);
-        return new TextBatch(rows, Inputs.ElementType, checked(rows * perRow));
+        return new TextBatch(capacity, rows, Inputs.ElementType, checked(rows * perRow), Dimension);
+    }
+
+    private protected override InputFailure? PrepareInput(InputItem item, BackboneBatch batch, int position)
+    {
+        var (encoding, failure) = Reader.Prepare(item);
+        ((TextBatch)batch).Encodings[position] = encoding;
+        return failure;
     }
 
     /// <summary>
-    /// Runs the encoder on <paramref name="encodings"/>[<paramref name="rows"/>[i]] (at most the batch's capacity),
-    /// padded to the longest of them or <paramref name="minimumLength"/>, and writes rows.Length × <see cref="Dimension"/>
-    /// floats (pooled and normalised as the spec says) to <paramref name="embeddings"/> in the order of
-    /// <paramref name="rows"/>. Allocates only the small ORT value objects.
+    /// Embeds the first <paramref name="count"/> positions of a <see cref="TextBatch"/>: its tokenised texts are sorted
+    /// by token count (ties in position order) and cut into runs of at most <see cref="TextBatch.RowsPerRun"/> (texts of
+    /// equal length only when the model has no attention mask), each padded to its longest text — excluded positions
+    /// count in that plan but are not computed. Allocates only the small ORT value objects.
     /// </summary>
-    public void Embed(TextBatch batch, IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> rows, Span<float> embeddings,
-        int minimumLength = 0, CancellationToken cancellationToken = default)
+    public override void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(encodings);
-        var count = rows.Length;
-        if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(rows), count, $"1 to {batch.Capacity} rows.");
+        var texts = (TextBatch)batch;
+        if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} texts.");
         if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
+        var (positions, lengths, rows) = (texts.Positions, texts.Lengths, texts.Rows);
+        positions.Clear();
+        lengths.Clear();
+        for (var p = 0; p < count; p++)
+        {
+            if (texts.Encodings[p] is not { } encoding) continue;
+            positions.Add(p);
+            lengths.Add(encoding.Length);
+        }
+        foreach (var planned in Plan(texts.Batcher, lengths))
+        {
+            rows.Clear();
+            var length = 0;
+            foreach (var k in planned)
+            {
+                length = Math.Max(length, lengths[k]);
+                if (batch[positions[k]] != PositionState.Context) rows.Add(positions[k]);
+            }
+            if (rows.Count == 0) continue;
+            var run = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
+            Run(texts, run, length, cancellationToken);
+            for (var r = 0; r < run.Length; r++)
+            {
+                texts.Pooled.AsSpan(r * Dimension, Dimension).CopyTo(embeddings.Slice(run[r] * Dimension, Dimension));
+                batch[run[r]] = PositionState.Embedded;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Length-bucketed runs over the prepared texts (indices into <paramref name="lengths"/>); a model without attention
+    /// mask gets runs of equal lengths only, since padding would change its outputs.
+    /// </summary>
+    private IEnumerable<int[]> Plan(LengthBucketingBatcher batcher, List<int> lengths)
+    {
+        foreach (var planned in batcher.Plan(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(lengths)))
+        {
+            if (!NeedsEqualLengths)
+            {
+                yield return planned;
+                continue;
+            }
+            var from = 0;
+            for (var k = 1; k <= planned.Length; k++)
+            {
+                if (k < planned.Length && lengths[planned[k]] == lengths[planned[from]]) continue;
+                yield return planned[from..k];
+                from = k;
+            }
+        }
+    }
+
+    /// <summary>One model run over the texts at <paramref name="rows"/>, padded to <paramref name="minimumLength"/>, pooled into <see cref="TextBatch.Pooled"/>.</summary>
+    private void Run(TextBatch batch, ReadOnlySpan<int> rows, int minimumLength, CancellationToken cancellationToken)
+    {
+        var count = rows.Length;
         var length = Math.Max(minimumLength, Inputs.FixedSequenceLength ?? 0);
         if (FixedBatchSize is { } fixedSize && count < fixedSize)
         {
@@ -150,14 +221,14 @@ public sealed class TextBackbone : Backbone
             Span<int> filled = fixedSize <= 256 ? stackalloc int[fixedSize] : new int[fixedSize];
             rows.CopyTo(filled);
             filled[count..].Fill(rows[0]);
-            batch.Fill(encodings, filled, Tokenizer.PaddingId, length);
+            batch.Fill(filled, Tokenizer.PaddingId, length);
         }
         else
         {
-            batch.Fill(encodings, rows, Tokenizer.PaddingId, length);
+            batch.Fill(rows, Tokenizer.PaddingId, length);
         }
         if (batch.SequenceLength > (Inputs.FixedSequenceLength ?? MaxLength))
-            throw new ArgumentException($"A row is longer than the backbone's {MaxLength} tokens: encode texts with TextBackbone.Encode.", nameof(encodings));
+            throw new ArgumentException($"A row is longer than the backbone's {MaxLength} tokens: encode texts with TextBackbone.Encode.", nameof(batch));
 
         var shape = batch.Shape;
         var outputShape = Pooling == PoolingMode.PooledOutput ? new long[] { shape[0], Dimension } : [shape[0], shape[1], Dimension];
@@ -172,12 +243,23 @@ public sealed class TextBackbone : Backbone
         {
             foreach (var value in inputs) value.Dispose();
         }
-        var target = embeddings[..(count * Dimension)];
+        var target = batch.Pooled.AsSpan(0, count * Dimension);
         batch.Pool(Pooling, Dimension, count, target);
         if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
     }
 
-    /// <summary>Embeds a few texts (tokenised here) in one batch; for tests, tools and single predictions.</summary>
+    /// <summary>
+    /// Windows of consecutive inputs (whether the cache holds them or not), each embedded in length-bucketed runs of the
+    /// batch size: the plan depends only on the inputs, so a resumed run pads every row as an uninterrupted one.
+    /// </summary>
+    internal override ExtractionBatching BatchingFor(ExtractionOptions options, int pending)
+    {
+        var size = FixedBatchSize ?? options.BatchSize;
+        var window = Math.Max(options.TextWindow ?? 16 * size, size);
+        return new ExtractionBatching(size, window, WithCachedNeighbours: true, () => CreateBatch(window, size));
+    }
+
+    /// <summary>Embeds a few texts (tokenised here); for tests, tools and single predictions.</summary>
     /// <exception cref="ArgumentException">A text cannot be encoded (e.g. too long under the refuse policy).</exception>
     public float[] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
@@ -189,13 +271,12 @@ public sealed class TextBackbone : Backbone
             encodings[i] = row.Encoding ?? throw new ArgumentException($"Text {i} cannot be embedded: {row.Error}.", nameof(texts));
         }
         var result = new float[texts.Count * Dimension];
-        var batch = CreateBatch(Math.Max(1, Math.Min(texts.Count, 64)));
-        var rows = new int[Math.Min(batch.Capacity, texts.Count)];
+        using var batch = CreateBatch(Math.Max(1, Math.Min(texts.Count, 64)));
         for (var start = 0; start < texts.Count; start += batch.Capacity)
         {
             var n = Math.Min(batch.Capacity, texts.Count - start);
-            for (var i = 0; i < n; i++) rows[i] = start + i;
-            Embed(batch, encodings, rows.AsSpan(0, n), result.AsSpan(start * Dimension, n * Dimension), cancellationToken: cancellationToken);
+            for (var i = 0; i < n; i++) batch.Encodings[i] = encodings[start + i];
+            Embed(batch, n, result.AsSpan(start * Dimension, n * Dimension), cancellationToken);
         }
         return result;
     }

@@ -6,39 +6,58 @@ using OnnxTransfer.Text.Encoder;
 namespace OnnxTransfer.Features.Backbones;
 
 /// <summary>
-/// Reused buffers for one text batch of a <see cref="TextBackbone"/>: the padded encoder inputs (int64 or int32, as the
-/// model declares them) and the output tensor ORT writes into, sized for the largest batch the backbone runs
-/// (capacity × max length × hidden). Used by one thread at a time.
+/// Reused buffers for one batch of a <see cref="TextBackbone"/>: each position's tokens, and for the model runs the
+/// batch is cut into (at most <see cref="RowsPerRun"/> rows each) the padded encoder inputs (int64 or int32, as the
+/// model declares them) and the output tensor ORT writes into (rows × max length × hidden). Used by one thread at a
+/// time, except that distinct positions may be prepared at once.
 /// </summary>
-public sealed class TextBatch
+public sealed class TextBatch : BackboneBatch
 {
     private readonly EncoderBatch<long>? _long;
     private readonly EncoderBatch<int>? _int;
 
-    internal TextBatch(int capacity, OnnxDataType elementType, int outputLength)
+    internal TextBatch(int capacity, int rowsPerRun, OnnxDataType elementType, int outputLength, int dimension) : base(capacity)
     {
-        Capacity = capacity;
+        RowsPerRun = rowsPerRun;
+        Encodings = new TokenEncoding?[capacity];
         if (elementType == OnnxDataType.Int32) _int = new EncoderBatch<int>();
         else _long = new EncoderBatch<long>();
         Output = new float[outputLength];
+        Pooled = new float[checked(rowsPerRun * dimension)];
+        Batcher = new LengthBucketingBatcher(rowsPerRun);
     }
 
-    /// <summary>Rows the batch holds at most.</summary>
-    public int Capacity { get; }
+    /// <summary>Rows of one model run (the model's fixed batch size, or the batch size asked for).</summary>
+    public int RowsPerRun { get; }
+
+    /// <summary>Per position: the tokens, or null when the input failed (or was not prepared).</summary>
+    public TokenEncoding?[] Encodings { get; }
 
     /// <summary>The encoder output as the model computes it: [rows, T, H] token vectors, or [rows, H] pooled.</summary>
     internal float[] Output { get; }
 
-    /// <summary>Rows in the last <see cref="Fill"/> (repeats added for a fixed batch size included).</summary>
-    internal int Rows => _long?.BatchSize ?? _int!.BatchSize;
+    /// <summary>One run's pooled, normalised rows, before they go to their positions.</summary>
+    internal float[] Pooled { get; }
+
+    internal LengthBucketingBatcher Batcher { get; }
+
+    /// <summary>The planning stage's reused lists: prepared positions, their token counts, one run's rows.</summary>
+    internal List<int> Positions { get; } = [];
+
+    internal List<int> Lengths { get; } = [];
+
+    internal List<int> Rows { get; } = [];
 
     /// <summary>Padded length of the last <see cref="Fill"/>.</summary>
     internal int SequenceLength => _long?.SequenceLength ?? _int!.SequenceLength;
 
     internal long[] Shape => _long?.Shape ?? _int!.Shape;
 
-    internal void Fill(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> rows, int padId, int minimumLength)
+    public override bool IsTruncated(int position) => Encodings[position]?.IsTruncated ?? false;
+
+    internal void Fill(ReadOnlySpan<int> rows, int padId, int minimumLength)
     {
+        var encodings = (IReadOnlyList<TokenEncoding>)Encodings!; // only prepared positions are named in rows
         if (_long is not null) _long.Fill(encodings, rows, padId, minimumLength: minimumLength);
         else _int!.Fill(encodings, rows, padId, minimumLength: minimumLength);
     }

@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
@@ -13,8 +14,8 @@ namespace OnnxTransfer.Features.Extraction;
 /// (or tokenising) on several threads straight into reused buffers, inference on the calling thread into preallocated
 /// outputs, Parquet writing on its own thread — the three overlap. Rows are written in id order whatever thread finishes first, so the same inputs give the same parts;
 /// inputs already in the cache are skipped, so a rerun continues an interrupted one; a bad input becomes an error row
-/// and the run goes on. Image backbones run batches of consecutive inputs; text backbones run windows of consecutive
-/// inputs cut into length-bucketed batches (<see cref="TextExtractionRun"/>).
+/// and the run goes on. Every backbone runs through one <see cref="ExtractionRun"/>: image batches are consecutive
+/// inputs, text batches windows of consecutive inputs the text backbone cuts into length-bucketed runs.
 /// </summary>
 public sealed class ExtractionPipeline
 {
@@ -60,9 +61,10 @@ public sealed class ExtractionPipeline
             throw new CacheFingerprintMismatchException(cache.Directory, cache.Fingerprint, Fingerprint);
         if (!cache.Manifest.Holds(Numerics))
             throw new CacheNumericsMismatchException(cache.Directory, cache.Manifest.Numerics, Numerics);
-        if (_backbone is TextBackbone && inputs.Layout != FolderLayout.TextFile)
+        var readsTexts = _backbone.Spec.Kind == BackboneKind.Text;
+        if (readsTexts && inputs.Layout != FolderLayout.TextFile)
             throw new ArgumentException($"A text backbone embeds texts: read them with TextInputFiles.Open, not '{inputs.Source}' as {inputs.Layout}.", nameof(inputs));
-        if (_backbone is not TextBackbone && inputs.Layout == FolderLayout.TextFile)
+        if (!readsTexts && inputs.Layout == FolderLayout.TextFile)
             throw new ArgumentException($"An image backbone embeds images, but '{inputs.Source}' holds texts: use a text backbone.", nameof(inputs));
 
         var clock = Stopwatch.StartNew();
@@ -95,12 +97,7 @@ public sealed class ExtractionPipeline
                 if (scheduled[i] && keep-- <= 0) scheduled[i] = false;
         }
 
-        ExtractionRun run = _backbone switch
-        {
-            TextBackbone text => new TextExtractionRun(text, _options, cache, inputs.Items, scheduled, pending.Count, progress, clock),
-            ImageBackbone image => new ImageExtractionRun(image, _options, cache, pending, progress, clock),
-            _ => throw new ArgumentException($"No extraction run for {_backbone.GetType().Name}.", nameof(inputs)),
-        };
+        var run = new ExtractionRun(_backbone, _options, cache, inputs.Items, scheduled, pending, progress, clock);
         // Honest state: until this run ends with every input of its shard done, the cache says it is incomplete.
         CacheCompletion.MarkStarted(cache, shardInputs, alreadyCached);
         run.Execute(cancellationToken);

@@ -1,28 +1,158 @@
+using System.Diagnostics;
+using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Pipeline;
-using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
 
 /// <summary>
-/// One extraction run, image or text: the stages it gives <see cref="BatchPipeline{TBuffer}"/> and what
-/// <see cref="ExtractionPipeline.Run"/> reads back for its summary.
+/// One extraction run of any backbone through <see cref="BatchPipeline{TBuffer}"/>: a unit is a batch of consecutive
+/// inputs (as <see cref="Backbone.BatchingFor"/> says: pending inputs only, or every input with those the cache holds
+/// prepared as context), prepared on several threads into the backbone's batch, embedded on the calling thread, and
+/// written in id order by one thread. A stop inside a unit hands it to the writer with the rows computed so far.
 /// </summary>
-internal abstract class ExtractionRun(CachePartSequence parts)
+/// <remarks>
+/// With cached neighbours (text), a unit is planned over its inputs whether or not the cache has them already, so a
+/// row is computed with the same padded length in a resumed run as in an uninterrupted one and a kill and a rerun give
+/// the same bytes (ONNX Runtime's per-row results do not depend on how many rows a batch has). Units without rows to
+/// compute are not even prepared.
+/// </remarks>
+internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
 {
-    /// <summary>The writer's bookkeeping: rows appended in order, parts committed.</summary>
-    protected CachePartSequence Parts { get; } = parts;
+    private readonly Backbone _backbone;
+    private readonly ExtractionOptions _options;
+    private readonly ExtractionBatching _batching;
+    private readonly IReadOnlyList<InputItem> _items; // the inputs units are cut from
+    private readonly bool[]? _scheduled; // by index into _items: to be computed in this run (null: all of them)
+    private readonly int _pending;
+    private readonly int[] _starts; // first input of each unit
+    private readonly CachePartSequence _parts;
+    private readonly IProgress<ExtractionProgress>? _progress;
+    private readonly Stopwatch _clock;
+    private int _truncated;
 
-    public abstract int BatchSize { get; }
-    public int Embedded => Parts.Embedded;
-    public int Failed => Parts.Failed;
-    public virtual int Truncated => 0;
-    public int PartsWritten => Parts.PartsWritten;
-    public int ErrorPartsWritten => Parts.ErrorPartsWritten;
-    public IReadOnlyDictionary<string, int> ErrorsByReason => Parts.ErrorsByReason;
+    /// <param name="scheduled">By input index: whether this run computes it (already cached, other shards' and deferred inputs are not).</param>
+    public ExtractionRun(Backbone backbone, ExtractionOptions options, EmbeddingCache cache, IReadOnlyList<InputItem> inputs, bool[] scheduled,
+        List<InputItem> pending, IProgress<ExtractionProgress>? progress, Stopwatch clock)
+    {
+        _backbone = backbone;
+        _options = options;
+        _batching = backbone.BatchingFor(options, pending.Count);
+        (_items, _scheduled) = _batching.WithCachedNeighbours ? (inputs, scheduled) : ((IReadOnlyList<InputItem>)pending, null);
+        _pending = pending.Count;
+        _parts = new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, pending.Count, backbone.Dimension);
+        _progress = progress;
+        _clock = clock;
+        var starts = new List<int>();
+        for (var start = 0; start < _items.Count && pending.Count > 0; start += _batching.Positions)
+            if (_scheduled is null || Array.IndexOf(_scheduled, true, start, Math.Min(_batching.Positions, _items.Count - start)) >= 0) starts.Add(start);
+        _starts = [.. starts];
+    }
+
+    public int BatchSize => _batching.BatchSize;
+    public int Embedded => _parts.Embedded;
+    public int Failed => _parts.Failed;
+    public int Truncated => Volatile.Read(ref _truncated);
+    public int PartsWritten => _parts.PartsWritten;
+    public int ErrorPartsWritten => _parts.ErrorPartsWritten;
+    public IReadOnlyDictionary<string, int> ErrorsByReason => _parts.ErrorsByReason;
 
     /// <summary>Where the run's time went (decode, inference, wait, write).</summary>
-    public PipelineTimes Times { get; protected set; }
+    public PipelineTimes Times { get; private set; }
+
+    public int Units => _starts.Length;
+
+    public int PositionsOf(int unit) => Math.Min(_batching.Positions, _items.Count - _starts[unit]);
+
+    private bool Scheduled(int index) => _scheduled?[index] ?? true;
 
     /// <exception cref="OperationCanceledException">Cancelled; the complete rows so far are committed.</exception>
-    public abstract void Execute(CancellationToken cancellationToken);
+    public void Execute(CancellationToken cancellationToken)
+    {
+        if (_starts.Length == 0)
+        {
+            _progress?.Report(new ExtractionProgress(0, 0, 0, 0, _clock.Elapsed));
+            return;
+        }
+        var units = new Unit[Math.Min(_options.BatchesInFlight, _starts.Length)];
+        try
+        {
+            for (var s = 0; s < units.Length; s++) units[s] = new Unit(_batching.CreateBatch(), _backbone.Dimension);
+            var positions = 0;
+            for (var unit = 0; unit < _starts.Length; unit++) positions += PositionsOf(unit);
+            Times = BatchPipeline<Unit>.Run(this, units, Math.Min(_options.EffectiveDecodeThreads, positions), cancellationToken);
+        }
+        finally
+        {
+            foreach (var unit in units) unit?.Batch.Dispose();
+            _parts.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
+        }
+    }
+
+    /// <summary>Preparing threads: one input into its position; an input this run does not compute only shapes the batch.</summary>
+    public void Prepare(Unit unit, int index, int position)
+    {
+        var at = _starts[index] + position;
+        var item = _items[at];
+        var failure = _backbone.Prepare(item, unit.Batch, position);
+        var scheduled = Scheduled(at);
+        unit.Errors[position] = failure is not null && scheduled ? new ErrorRow(item.Id, item.Source, item.Label, item.Split, failure.Code, failure.Message) : null;
+        if (!scheduled) unit.Batch.Exclude(position);
+        else if (unit.Batch.IsTruncated(position)) Interlocked.Increment(ref _truncated);
+    }
+
+    /// <summary>The model over a prepared unit. Stopped inside it, the rows computed so far (whole) go to the writer.</summary>
+    public void Run(Unit unit, int index, CancellationToken token)
+    {
+        var count = PositionsOf(index);
+        var any = false;
+        for (var p = 0; p < count && !any; p++) any = unit.Errors[p] is null && Scheduled(_starts[index] + p);
+        if (!any) return;
+        try
+        {
+            _backbone.Embed(unit.Batch, count, unit.Embeddings, token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped inside a unit: the pipeline hands it to the writer with the rows computed so far.
+        }
+    }
+
+    /// <summary>The writer: rows in id order (the scheduled inputs that failed or were embedded).</summary>
+    public bool Write(Unit unit, int index)
+    {
+        var dimension = _backbone.Dimension;
+        var start = _starts[index];
+        for (var p = 0; p < PositionsOf(index); p++)
+        {
+            if (!Scheduled(start + p)) continue;
+            if (unit.Errors[p] is { } error) _parts.AddError(error);
+            else if (unit.Batch.IsEmbedded(p)) _parts.AddEmbedding(_items[start + p], unit.Embeddings.AsSpan(p * dimension, dimension));
+        }
+        _progress?.Report(new ExtractionProgress(_pending, Embedded, Failed, _parts.Committed, _clock.Elapsed));
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the run finished or was stopped, every row appended so far is whole: commit them, so an interrupted run
+    /// (Ctrl-C) keeps its work. Only a kill loses the part in progress.
+    /// </summary>
+    public void Finish()
+    {
+        _parts.CommitPending();
+        _progress?.Report(new ExtractionProgress(_pending, Embedded, Failed, _parts.Committed, _clock.Elapsed));
+    }
+
+    /// <summary>One reused unit: the backbone's batch, the embeddings by position, and per position its error row.</summary>
+    internal sealed class Unit(BackboneBatch batch, int dimension)
+    {
+        public BackboneBatch Batch { get; } = batch;
+
+        /// <summary>Pooled, normalised embeddings by position, row-major.</summary>
+        public float[] Embeddings { get; } = new float[checked(batch.Capacity * dimension)];
+
+        /// <summary>Per position: the error row of a scheduled input that failed, else null.</summary>
+        public ErrorRow?[] Errors { get; } = new ErrorRow?[batch.Capacity];
+    }
 }

@@ -1,5 +1,7 @@
 using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Text;
 using OnnxTransfer.Inference.Heads;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -7,7 +9,8 @@ namespace OnnxTransfer.Inference.Prediction;
 /// <summary>
 /// The chained form, image or text: the Features backbone (cut at its feature tensor, pooled and normalised as its
 /// spec says) and the head in two sessions, the embeddings passed in memory. The same numbers as the cache + head path,
-/// by construction: the backbone half is the extraction code itself.
+/// by construction: the backbone half is the extraction code itself — the backbone's own batch, preparation and
+/// <see cref="Backbone.Embed"/>, whatever its kind.
 /// </summary>
 internal sealed class ChainedEngine : InferenceEngine
 {
@@ -15,7 +18,7 @@ internal sealed class ChainedEngine : InferenceEngine
     private readonly ChainedHead _head;
 
     private ChainedEngine(Backbone backbone, ChainedHead head)
-        : base(head.Model.Labels, InputEncoder.Of(backbone), backbone.FixedBatchSize)
+        : base(head.Model.Labels, backbone.Reader, backbone.FixedBatchSize)
     {
         _backbone = backbone;
         _head = head;
@@ -45,17 +48,55 @@ internal sealed class ChainedEngine : InferenceEngine
         }
     }
 
-    public override EngineBatch CreateBatch(int capacity) => Encoder.CreateChainedBatch(_head, capacity, Labels.Count);
+    public override EngineBatch CreateBatch(int capacity) => new ChainedBatch(_backbone.CreateBatch(capacity), _head, Labels.Count);
+
+    private protected override InputFailure? PrepareInput(InputItem item, EngineBatch batch, int position) =>
+        _backbone.Prepare(item, ((ChainedBatch)batch).Backbone, position);
 
     public override void Run(EngineBatch batch, int count, CancellationToken cancellationToken)
     {
-        Encoder.Embed(batch, count, cancellationToken);
-        _head.Run(((IChainedBatch)batch).Head, count, cancellationToken);
+        var own = (ChainedBatch)batch;
+        _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
+        _head.Run(own.Head, count, cancellationToken);
     }
 
     public override void Dispose()
     {
         _head.Dispose();
         _backbone.Dispose();
+    }
+
+    /// <summary>
+    /// A chained batch: the backbone's batch (its image tensor or its tokens are what the predictor's own entry points
+    /// fill) and the head's buffers.
+    /// </summary>
+    private sealed class ChainedBatch : EngineBatch
+    {
+        private readonly ImageBatch? _images;
+        private readonly TextBatch? _texts;
+
+        public ChainedBatch(BackboneBatch backbone, ChainedHead head, int classes) : base(backbone.Capacity, classes)
+        {
+            Backbone = backbone;
+            Head = head.CreateBuffers(backbone.Capacity, Probabilities);
+            _images = backbone as ImageBatch;
+            _texts = backbone as TextBatch;
+        }
+
+        public BackboneBatch Backbone { get; }
+
+        public ChainedHead.Buffers Head { get; }
+
+        public override int ImageLength => _images?.ImageLength ?? 0;
+
+        public override float[] Input => _images?.Input ?? [];
+
+        public override TokenEncoding?[] Encodings => _texts?.Encodings ?? [];
+
+        public override void Dispose()
+        {
+            Head.Dispose();
+            Backbone.Dispose();
+        }
     }
 }

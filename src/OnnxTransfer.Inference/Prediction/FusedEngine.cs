@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Backbones;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -11,10 +12,12 @@ internal sealed class FusedEngine : InferenceEngine
 {
     private readonly ModelSession _session;
     private readonly Lazy<string> _identity;
+    private readonly InputEncoder _encoder;
 
     private FusedEngine(FusedModelInfo info, ModelSession session, InputEncoder encoder)
-        : base(info.Labels, encoder, info.FixedBatchSize)
+        : base(info.Labels, encoder.Reader, info.FixedBatchSize)
     {
+        _encoder = encoder;
         Info = info;
         _session = session;
         _identity = new Lazy<string>(() => $"fused sha256:{FileHash.Sha256(info.Path)}");
@@ -47,10 +50,12 @@ internal sealed class FusedEngine : InferenceEngine
         }
     }
 
-    public override EngineBatch CreateBatch(int capacity) => Encoder.CreateFusedBatch(capacity, Labels.Count);
+    public override EngineBatch CreateBatch(int capacity) => _encoder.CreateBatch(capacity, Labels.Count);
+
+    private protected override InputFailure? PrepareInput(InputItem item, EngineBatch batch, int position) => _encoder.Prepare(item, batch, position);
 
     public override void Run(EngineBatch batch, int count, CancellationToken cancellationToken) =>
-        Encoder.RunFused(_session, batch, count, cancellationToken);
+        _encoder.Run(_session, batch, count, cancellationToken);
 
     public override void Dispose() => _session.Dispose();
 }

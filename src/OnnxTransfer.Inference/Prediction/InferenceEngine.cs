@@ -1,23 +1,25 @@
+using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Text;
 
 namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
-/// What turns prepared inputs into class probabilities: an <see cref="InputEncoder"/> (images or texts) run one of two
-/// ways — a fused model in one session (<see cref="FusedEngine"/>) or a backbone and a head in two
-/// (<see cref="ChainedEngine"/>). The predictor and the batch scorer prepare inputs into an engine's batches
+/// What turns prepared inputs into class probabilities, images or texts, one of two ways — a fused model in one session
+/// fed by its <see cref="InputEncoder"/> (<see cref="FusedEngine"/>), or a backbone run through its own contract and a
+/// head in a second session (<see cref="ChainedEngine"/>). The predictor and the batch scorer prepare inputs into an engine's batches
 /// (<see cref="Prepare"/>: decode an image into its slice of the input tensor, or tokenise a text) and call
 /// <see cref="Run"/>; they never know which kind runs.
 /// </summary>
-internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputEncoder encoder, int? fixedBatchSize) : IDisposable
+internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputReader reader, int? fixedBatchSize) : IDisposable
 {
     public IReadOnlyList<string> Labels { get; } = labels;
 
-    /// <summary>How inputs are prepared and fed: images or texts.</summary>
-    public InputEncoder Encoder { get; } = encoder;
+    /// <summary>How one input becomes model input: decoded and preprocessed, or tokenised (the backbone's code).</summary>
+    public InputReader Reader { get; } = reader;
 
     /// <summary>True for text engines (tokenizer → encoder → pooling → head).</summary>
-    public bool IsText => Encoder.IsText;
+    public bool IsText => Reader.ReadsTexts;
 
     /// <summary>The batch size the model requires, when its batch dimension is fixed.</summary>
     public int? FixedBatchSize { get; } = fixedBatchSize;
@@ -45,23 +47,30 @@ internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputEncod
     /// Prepares one input of a folder, manifest or text file into position <paramref name="position"/> of
     /// <paramref name="batch"/> (thread-safe across positions): null when it is ready, else why it failed.
     /// </summary>
-    public (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position) => Encoder.Prepare(item, batch, position);
+    public (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position) =>
+        PrepareInput(item, batch, position) is { } failure ? (failure.Code, failure.Message) : null;
+
+    private protected abstract InputFailure? PrepareInput(InputItem item, EngineBatch batch, int position);
 
     public abstract void Dispose();
 }
 
 /// <summary>
-/// One batch's reused buffers: the input tensor the decoders write into (empty for text batches, which hold tokens), and
-/// the probabilities read back.
+/// One batch's reused buffers: the input tensor the decoders write into (empty for text batches) or the tokens of each
+/// position (empty for image batches), and the probabilities read back.
 /// </summary>
-internal abstract class EngineBatch(int capacity, int imageLength, int classes) : IDisposable
+internal abstract class EngineBatch(int capacity, int classes) : IDisposable
 {
     public int Capacity { get; } = capacity;
 
-    public int ImageLength { get; } = imageLength;
+    /// <summary>Floats per image in <see cref="Input"/>.</summary>
+    public virtual int ImageLength => 0;
 
-    /// <summary>[capacity, …image shape], row-major.</summary>
-    public abstract float[] Input { get; }
+    /// <summary>[capacity, …image shape], row-major; empty for texts.</summary>
+    public virtual float[] Input => [];
+
+    /// <summary>Per position: the tokens, or null for an input that failed; empty for images.</summary>
+    public virtual TokenEncoding?[] Encodings => [];
 
     /// <summary>[capacity, classes], row-major.</summary>
     public float[] Probabilities { get; } = new float[checked(capacity * classes)];

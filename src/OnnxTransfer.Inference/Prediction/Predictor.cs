@@ -119,12 +119,12 @@ public sealed class Predictor : IDisposable
     public Prediction PredictText(string text, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var engine = RequireText();
+        RequireText();
         var batch = Rent(single: true);
         try
         {
             name ??= text;
-            if (engine.PrepareText(text, batch, 0, name) is { } failure) return Prediction.Failed(name, failure.Reason, failure.Message);
+            if (_engine.Prepare(new Features.Inputs.InputItem(name, name, null, null, Text: text), batch, 0) is { } failure) return Prediction.Failed(name, failure.Reason, failure.Message);
             _engine.Run(batch, 1, CancellationToken.None);
             return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
         }
@@ -159,7 +159,7 @@ public sealed class Predictor : IDisposable
             usable.Add(i);
             lengths.Add(row.Encoding.Length);
         }
-        var batch = (TextEngineBatch)Rent();
+        var batch = Rent();
         var classes = Labels.Count;
         try
         {
@@ -280,10 +280,10 @@ public sealed class Predictor : IDisposable
         : throw new InvalidOperationException("This predictor's model classifies texts: use PredictText or PredictTexts.");
 
     /// <summary>The image encoder of an image model.</summary>
-    private ImageInputEncoder Images => _engine.Encoder as ImageInputEncoder
+    private Features.Backbones.ImageInputReader Images => _engine.Reader as Features.Backbones.ImageInputReader
         ?? throw new InvalidOperationException("This model classifies texts; it has no image decoding or preprocessing. Use Predictor.PredictText / PredictTexts.");
 
-    private TextInputEncoder RequireText() => _engine.Encoder as TextInputEncoder
+    private Features.Backbones.TextInputReader RequireText() => _engine.Reader as Features.Backbones.TextInputReader
         ?? throw new InvalidOperationException("This predictor's model classifies images: use Predict or PredictFiles.");
 
     private Prediction Single(string name, Action<Span<float>> prepare)

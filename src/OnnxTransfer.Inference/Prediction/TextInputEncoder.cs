@@ -10,27 +10,23 @@ using OnnxTransfer.Text.Encoder;
 namespace OnnxTransfer.Inference.Prediction;
 
 /// <summary>
-/// Text inputs: tokenised with the backbone's length limit into a batch's encodings (one per position, a placeholder
-/// keeping a failed position's row in place); each batch is padded to its longest text and fed to the token inputs a
-/// fused model declares (int64 or int32), or embedded by the chained <see cref="TextBackbone"/> (the extraction code).
+/// A fused text model's inputs: tokenised by the backbone's own <see cref="TextInputReader"/> (with the tokenizer from the
+/// model's metadata) into a batch's encodings, a placeholder keeping a failed position's row in place; each batch is
+/// padded to its longest text and fed to the token inputs the model declares (int64 or int32).
 /// </summary>
 internal sealed class TextInputEncoder : InputEncoder
 {
     private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly TokenEncoding _placeholder;
-    private readonly TextBackbone? _backbone;
-    private readonly FusedInputs? _fused;
+    private readonly TextInputReader _texts;
+    private readonly FusedInputs _fused;
 
-    private TextInputEncoder(EncoderInputBuilder encoder, TextBackbone? backbone, FusedInputs? fused)
+    private TextInputEncoder(TextInputReader texts, FusedInputs fused) : base(texts)
     {
-        Encoder = encoder;
-        _backbone = backbone;
+        _texts = texts;
         _fused = fused;
-        _placeholder = encoder.Encode("").Encoding!; // [CLS] [SEP]: the shortest row there is
+        _placeholder = texts.Encoder.Encode("").Encoding!; // [CLS] [SEP]: the shortest row there is
     }
-
-    /// <summary>The encoder of a chained text backbone: its own tokenisation.</summary>
-    public static TextInputEncoder Of(TextBackbone backbone) => new(backbone.Encoder, backbone, null);
 
     /// <summary>
     /// The encoder of a fused text model: the tokenizer from the model's own metadata (<see cref="MetadataKeys.Tokenizer"/>),
@@ -60,52 +56,30 @@ internal sealed class TextInputEncoder : InputEncoder
         string[] inputNames = [info.InputName, .. hasMask ? [TextEncoderInputs.AttentionMaskName] : Array.Empty<string>(),
             .. hasTypes ? [TextEncoderInputs.TokenTypeIdsName] : Array.Empty<string>()];
         var int32 = ids.ElementDataType == TensorElementType.Int32;
-        return new TextInputEncoder(encoder, null, new FusedInputs(inputNames, int32, hasMask, hasTypes, fixedLength, tokenizer.PaddingId, info.FixedBatchSize));
+        return new TextInputEncoder(new TextInputReader(encoder), new FusedInputs(inputNames, int32, hasMask, hasTypes, fixedLength, tokenizer.PaddingId, info.FixedBatchSize));
     }
 
-    public override bool IsText => true;
-
-    /// <summary>Tokenisation as the backbone spec says (max length; over-long texts truncated).</summary>
-    public EncoderInputBuilder Encoder { get; }
-
-    public override (string Reason, string Message)? Prepare(InputItem item, EngineBatch batch, int position)
+    public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position)
     {
-        var own = (TextEngineBatch)batch;
-        own.Encodings[position] = null;
-        if (item.Failure is { } failure) return (failure.Code, failure.Message);
-        if (item.Text is null)
-            return ("not-a-text", $"{item.Source}: this model classifies texts; read the inputs as a text file (.txt, .csv, .tsv, .jsonl or .parquet).");
-        return PrepareText(item.Text, batch, position, item.Source);
-    }
-
-    /// <summary>Tokenises <paramref name="text"/> into position <paramref name="position"/>; null when it is ready, else why not.</summary>
-    public (string Reason, string Message)? PrepareText(string text, EngineBatch batch, int position, string name)
-    {
-        var own = (TextEngineBatch)batch;
-        own.Encodings[position] = null;
-        var row = Encoder.Encode(text);
-        if (row.Encoding is { } encoding)
-        {
-            own.Encodings[position] = encoding;
-            return null;
-        }
-        return (row.ErrorCode ?? "encode-failed", $"{name}: {row.Error}");
+        var (encoding, failure) = _texts.Prepare(item);
+        batch.Encodings[position] = encoding;
+        return failure;
     }
 
     /// <summary>The first <paramref name="count"/> encodings, failed positions replaced by a placeholder row (its result is not read).</summary>
-    private TokenEncoding[] RowsOf(TextEngineBatch batch, int count)
+    private TokenEncoding[] RowsOf(FusedBatch batch, int count)
     {
         var rows = batch.Ready;
         for (var i = 0; i < count; i++) rows[i] = batch.Encodings[i] ?? _placeholder;
         return rows;
     }
 
-    public override EngineBatch CreateFusedBatch(int capacity, int classes) => new FusedBatch(capacity, classes, Fused.Int32);
+    public override EngineBatch CreateBatch(int capacity, int classes) => new FusedBatch(capacity, classes, _fused.Int32);
 
-    public override void RunFused(ModelSession session, EngineBatch batch, int count, CancellationToken cancellationToken)
+    public override void Run(ModelSession session, EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (FusedBatch)batch;
-        var fused = Fused;
+        var fused = _fused;
         var classes = own.Probabilities.Length / own.Capacity;
         var encodings = RowsOf(own, count);
         var rows = fused.FixedBatchSize ?? count;
@@ -144,18 +118,6 @@ internal sealed class TextInputEncoder : InputEncoder
         }
     }
 
-    public override EngineBatch CreateChainedBatch(ChainedHead head, int capacity, int classes) => new ChainedBatch(Backbone, head, capacity, classes);
-
-    public override void Embed(EngineBatch batch, int count, CancellationToken cancellationToken)
-    {
-        var own = (ChainedBatch)batch;
-        Backbone.Embed(own.Backbone, RowsOf(own, count), own.Positions.AsSpan(0, count), own.Head.Embeddings, cancellationToken: cancellationToken);
-    }
-
-    private TextBackbone Backbone => _backbone ?? throw new InvalidOperationException("A fused model's encoder has no backbone.");
-
-    private FusedInputs Fused => _fused ?? throw new InvalidOperationException("A backbone's encoder feeds no fused model.");
-
     /// <summary>The token inputs a fused text model declares, and how they are typed and padded.</summary>
     private sealed record FusedInputs(string[] InputNames, bool Int32, bool HasMask, bool HasTypes, int? FixedLength, int PaddingId, int? FixedBatchSize)
     {
@@ -170,43 +132,21 @@ internal sealed class TextInputEncoder : InputEncoder
         }
     }
 
-    private sealed class FusedBatch(int capacity, int classes, bool int32) : TextEngineBatch(capacity, classes)
+    /// <summary>A fused text batch: the tokens of each position, the rows handed to the model, and its reused input buffers.</summary>
+    private sealed class FusedBatch(int capacity, int classes, bool int32) : EngineBatch(capacity, classes)
     {
+        public override TokenEncoding?[] Encodings { get; } = new TokenEncoding?[capacity];
+
+        /// <summary>The encodings handed to the model, placeholders in failed positions (reused).</summary>
+        public TokenEncoding[] Ready { get; } = new TokenEncoding[capacity];
+
+        /// <summary>0, 1, …, capacity − 1: the row order of a batch.</summary>
+        public int[] Positions { get; } = Enumerable.Range(0, capacity).ToArray();
+
         public EncoderBatch<long>? Longs { get; } = int32 ? null : new EncoderBatch<long>();
 
         public EncoderBatch<int>? Ints { get; } = int32 ? new EncoderBatch<int>() : null;
 
         public override void Dispose() { }
     }
-
-    private sealed class ChainedBatch : TextEngineBatch, IChainedBatch
-    {
-        public ChainedBatch(TextBackbone backbone, ChainedHead head, int capacity, int classes) : base(capacity, classes)
-        {
-            Backbone = backbone.CreateBatch(capacity);
-            Head = head.CreateBuffers(capacity, Probabilities);
-        }
-
-        public TextBatch Backbone { get; }
-
-        public ChainedHead.Buffers Head { get; }
-
-        public override void Dispose() => Head.Dispose();
-    }
-}
-
-/// <summary>A text batch: the tokens of each position (filled by <see cref="TextInputEncoder.Prepare"/>) and the probabilities.</summary>
-internal abstract class TextEngineBatch(int capacity, int classes) : EngineBatch(capacity, 0, classes)
-{
-    /// <summary>Per position: the tokens, or null for an input that failed.</summary>
-    public TokenEncoding?[] Encodings { get; } = new TokenEncoding?[capacity];
-
-    /// <summary>The encodings handed to the model, placeholders in failed positions (reused).</summary>
-    public TokenEncoding[] Ready { get; } = new TokenEncoding[capacity];
-
-    /// <summary>0, 1, …, capacity − 1: the row order of a batch.</summary>
-    public int[] Positions { get; } = Enumerable.Range(0, capacity).ToArray();
-
-    /// <summary>Text batches hold no pixels.</summary>
-    public override float[] Input => [];
 }

@@ -127,7 +127,7 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
     {
         var order = new int[part.Items.Count];
         for (var i = 0; i < order.Length; i++) order[i] = i;
-        if (_engine.Encoder is not TextInputEncoder text) return order;
+        if (_engine.Reader is not Features.Backbones.TextInputReader text) return order;
         var keys = new long[order.Length];
         for (var i = 0; i < order.Length; i++)
         {
