@@ -62,14 +62,7 @@ public static class BackboneCommand
         command.SetHandler((parseResult, _) =>
         {
             var spec = BackboneSpecFile.Load(parseResult.GetValue(specArgument)!);
-            using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
-            {
-                Device = parseResult.GetValue(device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
-                DeviceId = parseResult.GetValue(device.DeviceId),
-                Strict = !parseResult.GetValue(device.CpuFallback),
-                IntraOpThreads = parseResult.GetValue(device.Threads),
-                WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
-            });
+            using var backbone = ImageBackbone.Load(spec, device.ToRunOptions(parseResult));
             if (parseResult.GetValue(json)) WriteJson(backbone);
             else
             {
