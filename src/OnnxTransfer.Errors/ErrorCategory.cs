@@ -11,4 +11,10 @@ public enum ErrorCategory
 
     /// <summary>The request itself is wrong: contradicting or missing options (CLI exit code 1).</summary>
     InvalidUsage,
+
+    /// <summary>
+    /// A requested accelerator cannot start (a provider, driver or library is missing); a front end names its own way to
+    /// run on CPU instead (CLI exit code 2).
+    /// </summary>
+    DeviceUnavailable,
 }

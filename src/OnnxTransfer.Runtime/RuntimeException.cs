@@ -6,7 +6,8 @@ namespace OnnxTransfer.Runtime;
 /// </summary>
 public class RuntimeException : OnnxTransferException
 {
-    public RuntimeException(string message, Exception? cause = null) : base(message, innerException: cause) { }
+    public RuntimeException(string message, Exception? cause = null, ErrorCategory category = ErrorCategory.InvalidInput)
+        : base(message, category, cause) { }
 }
 
 /// <summary>ONNX Runtime refused the model itself (not a file, truncated, invalid graph, unsupported operator).</summary>
@@ -27,7 +28,8 @@ public sealed class ModelLoadException : RuntimeException
 /// </summary>
 public sealed class ExecutionProviderUnavailableException : RuntimeException
 {
-    public ExecutionProviderUnavailableException(string providerName, string message, Exception? cause) : base(message, cause)
+    public ExecutionProviderUnavailableException(string providerName, string message, Exception? cause)
+        : base(message, cause, ErrorCategory.DeviceUnavailable)
     {
         ProviderName = providerName;
     }

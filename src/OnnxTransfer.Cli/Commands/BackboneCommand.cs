@@ -40,13 +40,12 @@ public static class BackboneCommand
                 parseResult.GetValue(tensor), parseResult.GetValue(input));
             BackboneSpecFile.Save(built.Spec, specPath);
             var spec = built.Spec;
-            var image = spec.Image!.Preprocess;
             Console.WriteLine($"wrote      {specPath}");
             Console.WriteLine($"model      {spec.ModelPath} (sha256 {spec.ModelSha256})");
-            Console.WriteLine($"input      {spec.InputName} {SpecNames.Of(spec.Layout)} {image.Width}×{image.Height}");
+            Console.WriteLine($"input      {spec.DescribeImageInput(spec.InputName)}");
             Console.WriteLine($"features   {spec.Features.Tensor}, pooling {SpecNames.Of(spec.Features.Pooling)}" +
-                              (built.Located is { } located ? $" — {located.Explain()}" : ""));
-            Console.WriteLine($"preprocess resize {image.ResizeShorterSide}, centre crop {image.Width}×{image.Height}, ImageNet mean/std " +
+                              (built.LocatedExplanation is { } why ? $" — {why}" : ""));
+            Console.WriteLine($"preprocess {spec.DescribeImagePreprocessing()}, ImageNet mean/std " +
                               "(edit the spec if the model was trained otherwise)");
             return ExitCodes.Success;
         });
@@ -63,21 +62,14 @@ public static class BackboneCommand
         command.SetHandler((parseResult, _) =>
         {
             var spec = BackboneSpecFile.Load(parseResult.GetValue(specArgument)!);
-            using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
-            {
-                Device = parseResult.GetValue(device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
-                DeviceId = parseResult.GetValue(device.DeviceId),
-                Strict = !parseResult.GetValue(device.CpuFallback),
-                IntraOpThreads = parseResult.GetValue(device.Threads),
-                WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
-            });
+            using var backbone = ImageBackbone.Load(spec, device.ToRunOptions(parseResult));
             if (parseResult.GetValue(json)) WriteJson(backbone);
             else
             {
                 Console.WriteLine($"backbone   {spec.Name} ({SpecNames.Of(spec.Kind)})");
                 Console.WriteLine($"model      {backbone.ModelPath}");
                 Console.WriteLine($"sha256     {backbone.ModelSha256} ({(spec.ModelSha256 is null ? "not pinned by the spec" : "matches the spec")})");
-                Console.WriteLine($"input      {backbone.InputName} {SpecNames.Of(spec.Layout)} {spec.Image!.Preprocess.Width}×{spec.Image.Preprocess.Height}" +
+                Console.WriteLine($"input      {spec.DescribeImageInput(backbone.InputName)}" +
                                   (backbone.FixedBatchSize is { } b ? $", batch fixed to {b}" : ""));
                 Console.WriteLine($"features   {backbone.FeatureTensor} → {backbone.Dimension} floats (pooling {SpecNames.Of(spec.Features.Pooling)}, " +
                                   $"L2 {(spec.Features.L2Normalize ? "on" : "off")})");

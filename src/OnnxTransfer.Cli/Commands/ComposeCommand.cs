@@ -4,7 +4,6 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
-using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -49,11 +48,8 @@ public static class ComposeCommand
             AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
             WarningSink = m => Console.Error.WriteLine($"warning: {m}"),
         };
-        var model = new FusedModelComposer(options).Compose(backbone, head);
-        var out_ = Path.GetFullPath(parseResult.GetValue(Out)!);
-        // A backbone with external weights: one new data file beside the fused model holding only the weights it still uses.
-        model.Save(out_, model.HasExternalData ? new SaveOptions { ExternalData = ExternalDataMode.Consolidate } : null);
-        Console.WriteLine($"fused      {out_} ({new FileInfo(out_).Length / 1048576.0:F1} MiB)");
+        var model = new FusedModelComposer(options).ComposeTo(parseResult.GetValue(Out)!, backbone, head);
+        Console.WriteLine($"fused      {model.Path} ({model.Bytes / 1048576.0:F1} MiB)");
         Console.WriteLine($"backbone   {spec.Name}: cut at {backbone.FeatureTensor} ({backbone.Dimension} floats" +
                           $"{(spec.Features.Pooling == FeaturePooling.GlobalAverage ? ", global-average pooled" : "")}{(spec.Features.L2Normalize ? ", L2-normalised" : "")})");
         Console.WriteLine($"head       {head.Source}: {head.ClassCount} labels ({string.Join(", ", head.Labels.Take(5))}{(head.ClassCount > 5 ? ", …" : "")})");
@@ -63,7 +59,7 @@ public static class ComposeCommand
             InputScale.Byte => "RGB pixels 0-255 (normalisation folded in)",
             _ => "normalised as the backbone spec says",
         }));
-        Console.WriteLine($"outputs    {string.Join(", ", model.Outputs.Select(o => o.ToString()))}");
+        Console.WriteLine($"outputs    {string.Join(", ", model.Outputs)}");
         return ExitCodes.Success;
     }
 
@@ -72,21 +68,19 @@ public static class ComposeCommand
     {
         if (parseResult.GetValue(Fold) is not null)
             throw new CliException($"Backbone '{spec.Name}' is a text backbone: it has no pixel normalisation to fold in; drop --fold-normalization.", ExitCodes.Usage);
-        using var backbone = TextBackbone.Load(spec, new BackboneRunOptions { WarningSink = m => Console.Error.WriteLine($"warning: {m}") });
+        using var backbone = (TextBackbone)OnnxTransfer.Features.Backbones.Backbone.Load(spec, new BackboneRunOptions { WarningSink = m => Console.Error.WriteLine($"warning: {m}") }, refuseLongTexts: false);
         var model = new FusedModelComposer(new ComposeOptions
         {
             IncludeFeatures = parseResult.GetValue(Features),
             AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
             WarningSink = m => Console.Error.WriteLine($"warning: {m}"),
-        }).Compose(backbone, head);
-        var out_ = Path.GetFullPath(parseResult.GetValue(Out)!);
-        model.Save(out_, model.HasExternalData ? new SaveOptions { ExternalData = ExternalDataMode.Consolidate } : null);
-        Console.WriteLine($"fused      {out_} ({new FileInfo(out_).Length / 1048576.0:F1} MiB)");
+        }).ComposeTo(parseResult.GetValue(Out)!, backbone, head);
+        Console.WriteLine($"fused      {model.Path} ({model.Bytes / 1048576.0:F1} MiB)");
         Console.WriteLine($"backbone   {spec.Name}: {backbone.FeatureTensor} → {SpecNames.Of(spec.Text!.Pooling)} pooling{(spec.Features.L2Normalize ? ", L2" : "")} " +
                           $"({backbone.Dimension} floats), at most {backbone.MaxLength} tokens");
         Console.WriteLine($"head       {head.Source}: {head.ClassCount} labels ({string.Join(", ", head.Labels.Take(5))}{(head.ClassCount > 5 ? ", …" : "")})");
-        Console.WriteLine($"input      {string.Join(", ", model.Inputs.Select(i => i.Name))}: token ids from the tokenizer in the model's metadata");
-        Console.WriteLine($"outputs    {string.Join(", ", model.Outputs.Select(o => o.ToString()))}");
+        Console.WriteLine($"input      {string.Join(", ", model.InputNames)}: token ids from the tokenizer in the model's metadata");
+        Console.WriteLine($"outputs    {string.Join(", ", model.Outputs)}");
         return ExitCodes.Success;
     }
 }

@@ -3,8 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Cli.Json;
-using OnnxTransfer.Imaging;
-using OnnxTransfer.Runtime;
+using OnnxTransfer.Features.Diagnostics;
 using OnnxTransfer.Training.Blas;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -30,40 +29,15 @@ public static class DoctorCommand
         return command;
     }
 
-    private sealed record Check(string Name, bool Ok, string Detail);
-
-    private static List<Check> Collect()
+    private static List<EnvironmentCheck> Collect()
     {
-        var checks = new List<Check>
+        var checks = new List<EnvironmentCheck>
         {
             new("onnxtransfer", true, $"{typeof(DoctorCommand).Assembly.GetName().Version?.ToString(3)} on .NET {Environment.Version}, {RuntimeInformation.OSDescription}"),
         };
 
-        try
-        {
-            var providers = RuntimeInfo.AvailableProviders;
-            checks.Add(new("onnxruntime", true, $"{RuntimeInfo.Version} from {RuntimeInfo.NativeLibraryPath ?? "(path unknown)"}"));
-            checks.Add(new("providers", true, string.Join(", ", providers)));
-            var missing = CudaDiagnostics.MissingPieces(providers, RuntimeInfo.NativeLibraryFolder, CudaDiagnostics.CanLoad);
-            checks.Add(missing.Count == 0
-                ? new("cuda", true, "the CUDA provider, the NVIDIA driver, CUDA 13 and cuDNN 9 libraries all load (--device cuda can run)")
-                : new("cuda", false, $"not available: {string.Join("; ", missing)}"));
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
-        {
-            checks.Add(new("onnxruntime", false, $"{e.Message} — libonnxruntime.so ships with the Microsoft.ML.OnnxRuntime package: " +
-                                                 "run the published onnxtransfer from its own folder (the native library lies beside it)"));
-        }
-
-        try
-        {
-            var origin = VipsRuntime.IsBundled ? "bundled, NuGet NetVips.Native" : "system; ONNXTRANSFER_LIBVIPS=system chose it or none is bundled";
-            checks.Add(new("libvips", true, $"{VipsRuntime.Version} from {VipsRuntime.LibraryPath} [{origin}] (images decode through it)"));
-        }
-        catch (Exception e) when (e is VipsException or DllNotFoundException)
-        {
-            checks.Add(new("libvips", false, e.Message));
-        }
+        checks.AddRange(EnvironmentChecks.OnnxRuntime());
+        checks.Add(EnvironmentChecks.Libvips());
 
         var blas = BlasBackend.Default;
         checks.Add(blas.Name == "openblas"
@@ -89,7 +63,7 @@ public static class DoctorCommand
         return features.Count == 0 ? "no SIMD extensions detected" : string.Join(" ", features);
     }
 
-    private static void WriteJson(List<Check> checks)
+    private static void WriteJson(List<EnvironmentCheck> checks)
     {
         var byName = new Dictionary<string, CheckResultJson>();
         foreach (var check in checks) byName[check.Name] = new CheckResultJson(check.Ok, check.Detail);

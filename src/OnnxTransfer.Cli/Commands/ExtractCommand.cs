@@ -10,7 +10,6 @@ using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Output;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
-using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -142,7 +141,7 @@ public static class ExtractCommand
 
         var inputs = textPath is null
             ? InputSet.Open(parseResult.GetValue(Images)!)
-            : TextInputFiles.Open(textPath, new TextInputOptions { LabelPrefix = parseResult.GetValue(LabelPrefix), TextField = parseResult.GetValue(TextField)! });
+            : TextInputFiles.Open(textPath, parseResult.GetValue(LabelPrefix), parseResult.GetValue(TextField)!);
         Info($"inputs     {inputs.Count} from {inputs.Source} ({Describe(inputs.Layout)}" +
              $"{(inputs.IgnoredFiles > 0 ? $"; {inputs.IgnoredFiles} non-image files ignored" : "")})");
 

@@ -3,7 +3,6 @@ using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Formats;
-using OnnxTransfer.Text.Encoder;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -14,7 +13,7 @@ namespace OnnxTransfer.Cli.Commands;
 internal sealed class ExtractTarget(Backbone backbone) : IDisposable
 {
     public static ExtractTarget Load(BackboneSpec spec, BackboneRunOptions options, bool refuseLongTexts) =>
-        new(Backbone.Load(spec, options, refuseLongTexts ? OverLengthPolicy.Refuse : OverLengthPolicy.Truncate));
+        new(Backbone.Load(spec, options, refuseLongTexts));
 
     public Backbone Backbone => backbone;
 
@@ -22,7 +21,7 @@ internal sealed class ExtractTarget(Backbone backbone) : IDisposable
     public string Unit => backbone.Spec.Kind == BackboneKind.Text ? "texts" : "images";
 
     /// <summary>How token vectors become one vector (", mean-pooled, max 128 tokens"); empty for images.</summary>
-    public string Pooling => backbone is TextBackbone text ? $", {SpecNames.Of(text.Spec.Text!.Pooling)}-pooled, at most {text.MaxLength} tokens" : "";
+    public string Pooling => backbone.PoolingDescription;
 
     public CacheManifest Manifest => ExtractionPipeline.ManifestFor(backbone);
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using OnnxTransfer.Cli.Infrastructure;
-using OnnxTransfer.Parquet;
+using OnnxTransfer.Features.Diagnostics;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -25,7 +25,7 @@ public static class ParquetCommand
         var command = new Command("schema", "Show the schema, row groups, codecs, encodings, statistics and key-value metadata.") { path };
         command.SetHandler((parseResult, _) =>
         {
-            Console.Write(ParquetDescriber.Describe(parseResult.GetValue(path)!).ToText());
+            Console.Write(ParquetInspection.DescribeSchema(parseResult.GetValue(path)!));
             return ExitCodes.Success;
         });
         return command;
@@ -43,7 +43,7 @@ public static class ParquetCommand
             using var stdout = Console.OpenStandardOutput();
             try
             {
-                ParquetJsonRows.Write(parseResult.GetValue(path)!, stdout, projection, parseResult.GetValue(head));
+                ParquetInspection.WriteRows(parseResult.GetValue(path)!, stdout, projection, parseResult.GetValue(head));
             }
             catch (IOException) when (!Terminal.StdoutIsTerminal)
             {

@@ -3,7 +3,6 @@ using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
-using OnnxTransfer.Imaging;
 using OnnxTransfer.Inference;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;

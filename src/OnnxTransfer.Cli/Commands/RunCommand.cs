@@ -1,9 +1,6 @@
-using Microsoft.ML.OnnxRuntime;
-using System.Buffers;
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
-using OnnxTransfer.Onnx;
-using OnnxTransfer.Runtime;
+using OnnxTransfer.Features.Models;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -41,76 +38,10 @@ public static class RunCommand
 
     private static int Execute(ParseResult parseResult, CancellationToken token)
     {
-        var modelPath = parseResult.GetValue(Model)!;
-        var wanted = parseResult.GetValue(OutputName);
-        var inputs = ParseInputs(parseResult.GetValue(Inputs)!);
-
-        using var session = OpenSession(modelPath, wanted, Device.ToSessionSettings(parseResult));
-        var outputName = wanted ?? session.OutputNames[0];
-
-        var names = new string[inputs.Count];
-        var arrays = new NpyArray[inputs.Count];
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            var (name, file) = inputs[i];
-            names[i] = name ?? (session.InputNames.Count == 1
-                ? session.InputNames[0]
-                : throw new CliException($"The model has {session.InputNames.Count} inputs ({string.Join(", ", session.InputNames)}); " +
-                                         "name each one: --input NAME=FILE.npy", ExitCodes.Usage));
-            arrays[i] = NpyFile.Read(file);
-        }
-
-        var pins = new MemoryHandle[arrays.Length];
-        var values = new OrtValue[arrays.Length];
-        try
-        {
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                pins[i] = arrays[i].Data.AsMemory().Pin();
-                unsafe
-                {
-                    values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, arrays[i].ElementType, arrays[i].Shape,
-                        (nint)pins[i].Pointer, arrays[i].Data.LongLength);
-                }
-            }
-            CheckInputs(session, names, arrays);
-            using var result = session.Run(names, values, [outputName], token);
-            var output = result[0];
-            var info = output.GetTensorTypeAndShape();
-            var bytes = output.GetTensorMutableRawData().ToArray();
-            NpyFile.Write(parseResult.GetValue(Out)!, new NpyArray(info.ElementDataType, info.Shape, bytes));
-            Console.Error.WriteLine($"{outputName}: {info.ElementDataType.DisplayName()} {TensorValues.Format(info.Shape)} -> {parseResult.GetValue(Out)}");
-        }
-        finally
-        {
-            foreach (var value in values) value?.Dispose();
-            foreach (var pin in pins) pin.Dispose();
-        }
+        var written = NpyModelRun.Run(parseResult.GetValue(Model)!, ParseInputs(parseResult.GetValue(Inputs)!), parseResult.GetValue(OutputName),
+            parseResult.GetValue(Out)!, Device.ToRunOptions(parseResult), token);
+        Console.Error.WriteLine($"{written.OutputName}: {written.ElementType} {written.Shape} -> {parseResult.GetValue(Out)}");
         return ExitCodes.Success;
-    }
-
-    /// <summary>Refuses an unknown input name or an array of the wrong element type before ONNX Runtime sees it.</summary>
-    private static void CheckInputs(ModelSession session, string[] names, NpyArray[] arrays)
-    {
-        for (var i = 0; i < names.Length; i++)
-        {
-            if (!session.Session.InputMetadata.TryGetValue(names[i], out var declared))
-                throw new CliException($"The model has no input named '{names[i]}'. Its inputs are: {string.Join(", ", session.InputNames)}.");
-            if (declared.IsTensor && declared.ElementDataType != arrays[i].ElementType)
-                throw new CliException($"Input '{names[i]}' must hold {declared.ElementDataType.DisplayName()} elements but the .npy file holds " +
-                                       $"{arrays[i].ElementType.DisplayName()}: save it with that dtype.");
-        }
-    }
-
-    private static ModelSession OpenSession(string modelPath, string? outputName, SessionSettings options)
-    {
-        if (outputName is null) return ModelSession.Open(modelPath, options);
-        var model = OnnxModel.Load(modelPath);
-        if (model.Outputs.Any(o => o.Name == outputName)) return ModelSession.Open(modelPath, options);
-        if (model.FindTensor(outputName) is null)
-            throw new CliException($"'{outputName}' is neither an output nor a tensor of {modelPath}; `onnxtransfer inspect {modelPath}` lists them.");
-        model.ExposeOutput(outputName);
-        return ModelSession.Open(model.ToBytes(), options);
     }
 
     private static List<(string? Name, string File)> ParseInputs(string[] specs)

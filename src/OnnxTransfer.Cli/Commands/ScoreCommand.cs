@@ -6,7 +6,6 @@ using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Output;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Scoring;
-using OnnxTransfer.Text.Input;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -101,7 +100,7 @@ public static class ScoreCommand
         using var predictor = Loading.Load(parseResult, parseResult.GetValue(TopK), parseResult.GetValue(Batch), allowSpinning: false,
             warnings: message => log.Write("warning", "model", message));
         var inputs = predictor.IsText
-            ? TextInputFiles.Open(parseResult.GetValue(Input)!, new TextInputOptions { LabelPrefix = parseResult.GetValue(LabelPrefix), TextField = parseResult.GetValue(TextField)! })
+            ? TextInputFiles.Open(parseResult.GetValue(Input)!, parseResult.GetValue(LabelPrefix), parseResult.GetValue(TextField)!)
             : InputSet.Open(parseResult.GetValue(Input)!);
         var options = new ScoringOptions
         {

@@ -1,8 +1,7 @@
-using System.Buffers;
 using System.CommandLine;
 using System.Text;
 using OnnxTransfer.Cli.Infrastructure;
-using OnnxTransfer.Text;
+using OnnxTransfer.Features.Diagnostics;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -30,29 +29,9 @@ public static class TokenizeCommand
         MaxLength.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--max-length must be at least 2."); });
         command.SetHandler((parseResult, token) =>
         {
-            var tokenizer = BertTokenizer.FromDirectory(parseResult.GetValue(Tokenizer)!);
-            var options = new EncodeOptions { MaxLength = parseResult.GetValue(MaxLength) };
-            var pair = parseResult.GetValue(Pair);
-
             using var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false, throwOnInvalidBytes: true));
             using var stdout = Console.OpenStandardOutput();
-            var buffer = new ArrayBufferWriter<byte>(4096);
-            var lineNumber = 0;
-            while (stdin.ReadLine() is { } line)
-            {
-                token.ThrowIfCancellationRequested();
-                lineNumber++;
-                string text = line, second = null!;
-                if (pair)
-                {
-                    var tab = line.IndexOf('\t');
-                    if (tab < 0) throw new CliException($"line {lineNumber}: --pair expects two texts separated by a tab.");
-                    (text, second) = (line[..tab], line[(tab + 1)..]);
-                }
-                TokenEncodingJson.WriteLine(buffer, tokenizer.Encode(text, pair ? second : null, options));
-                stdout.Write(buffer.WrittenSpan);
-                buffer.ResetWrittenCount();
-            }
+            TokenizePreview.Write(parseResult.GetValue(Tokenizer)!, parseResult.GetValue(MaxLength), parseResult.GetValue(Pair), stdin, stdout, token);
             return ExitCodes.Success;
         });
         return command;

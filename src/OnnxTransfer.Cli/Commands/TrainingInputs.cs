@@ -1,7 +1,6 @@
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Features.Cache;
-using OnnxTransfer.Parquet;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 
@@ -70,23 +69,13 @@ internal sealed class TrainingInputs
         var path = parseResult.GetValue(Cache)!;
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new CliException($"No cache at '{path}'. Extract one first: onnxtransfer extract --backbone SPEC --images DIR --cache {path}");
-        EmbeddingDataset dataset;
-        try
+        var dataset = EmbeddingDataset.OpenNamingRepair(path, new EmbeddingColumns
         {
-            dataset = EmbeddingDataset.Open(path, new EmbeddingColumns
-            {
-                Embedding = parseResult.GetValue(EmbeddingColumn)!,
-                Label = parseResult.GetValue(LabelColumn)!,
-                Split = parseResult.GetValue(SplitColumn)!,
-                Id = parseResult.GetValue(IdColumn)!,
-            });
-        }
-        catch (ParquetFormatException e)
-        {
-            // Nothing of a damaged part is used; the fix is the cache's own (a part's inputs are re-embedded when it is gone).
-            throw new CliException($"{e.Message}. Nothing of it was used. If '{path}' is an embedding cache, delete that part and its .sha256 file " +
-                                   "and rerun the same extract command: it embeds exactly that part's inputs again (`onnxtransfer cache verify` lists every damaged part).");
-        }
+            Embedding = parseResult.GetValue(EmbeddingColumn)!,
+            Label = parseResult.GetValue(LabelColumn)!,
+            Split = parseResult.GetValue(SplitColumn)!,
+            Id = parseResult.GetValue(IdColumn)!,
+        });
         CheckComplete(path, dataset, parseResult.GetValue(RequireComplete));
         return dataset;
     }

@@ -99,7 +99,7 @@ internal sealed class TrainingOutcome
             Line("calibrated", line);
         }
         if (Export is not null)
-            Line("export", $"{HeadPath} (opset {Export.Model.GetOpsetVersion("")}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");
+            Line("export", $"{HeadPath} (opset {Export.Opset}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");
         if (ReportHtml is not null) Line("report", $"{ReportHtml}, {ReportJson}");
         foreach (var note in Notes) Line("note", note);
         Line("time", $"{Seconds.ToString("F2", Invariant)} s");
@@ -155,7 +155,7 @@ internal sealed class TrainingOutcome
             Result.Placements.Select(p => new SummaryData(p.Split, p.Placement.StartsWith("streamed", StringComparison.Ordinal), p.Placement)).ToArray(),
             head, selection, Metrics.Select(SummaryMetrics.Of).ToArray(),
             training?.Calibration is { } calibration ? new SummaryCalibration(calibration, EvaluationBeforeCalibration, Metrics.Count > 0 ? Metrics[^1] : null) : null,
-            Export is null ? null : new SummaryExport(HeadPath, Export.Model.GetOpsetVersion("") ?? 0, Export.StandardizationFolded, Export.Decision),
+            Export is null ? null : new SummaryExport(HeadPath, Export.Opset ?? 0, Export.StandardizationFolded, Export.Decision),
             ReportHtml is null ? null : new SummaryReport(ReportHtml, ReportJson),
             Notes, Math.Round(Seconds, 3));
         return JsonSerializer.Serialize(summary, TrainingSummaryJsonContext.Relaxed.SummaryJson);

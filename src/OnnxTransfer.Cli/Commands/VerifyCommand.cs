@@ -76,16 +76,8 @@ public static class VerifyCommand
             BatchSize = parseResult.GetValue(Batch),
         };
         void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
-        var device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu;
-        var runOptions = PrecisionOption.Checked(new BackboneRunOptions
-        {
-            Device = device,
-            DeviceId = parseResult.GetValue(Device.DeviceId),
-            Strict = !parseResult.GetValue(Device.CpuFallback),
-            IntraOpThreads = parseResult.GetValue(Device.Threads),
-            Precision = PrecisionOption.Parse(parseResult, Precision),
-            WarningSink = Warn,
-        });
+        var runOptions = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
+        var device = runOptions.Device;
         using var cache = EmbeddingCache.Open(parseResult.GetValue(CacheFolder)!);
         var head = parseResult.GetValue(Head) is { } headPath ? HeadModel.Load(headPath) : null;
 

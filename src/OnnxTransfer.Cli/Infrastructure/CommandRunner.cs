@@ -1,5 +1,4 @@
 using System.CommandLine;
-using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Cli.Infrastructure;
 
@@ -44,7 +43,8 @@ public static class CommandRunner
     {
         CliException cli => (cli.Message, cli.ExitCode),
         // The library cannot know the flag's name; the command line has one.
-        ExecutionProviderUnavailableException ep => (ep.Message + " On the command line: add --cpu-fallback to run on CPU instead.", ExitCodes.InputError),
+        OnnxTransferException { Category: ErrorCategory.DeviceUnavailable } device =>
+            (device.Message + " On the command line: add --cpu-fallback to run on CPU instead.", ExitCodes.InputError),
         OnnxTransferException user => (user.Message, user.Category == ErrorCategory.InvalidUsage ? ExitCodes.Usage : ExitCodes.InputError),
         OperationCanceledException => ("interrupted; rerun the same command to continue", ExitCodes.Interrupted),
         IOException or UnauthorizedAccessException or FormatException or InvalidDataException => (e.Message, ExitCodes.InputError),

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using OnnxTransfer.Runtime;
+using OnnxTransfer.Features.Backbones;
 
 namespace OnnxTransfer.Cli.Infrastructure;
 
 /// <summary>
 /// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c> and <c>--threads</c>: the options of every
-/// command that runs a model, turned into runtime <see cref="SessionSettings"/> in one place.
+/// command that runs a model, turned into <see cref="BackboneRunOptions"/> in one place.
 /// </summary>
 public sealed class DeviceOptions
 {
@@ -47,14 +47,13 @@ public sealed class DeviceOptions
         command.Options.Add(Threads);
     }
 
-    public SessionSettings ToSessionSettings(ParseResult parseResult, Action<string>? warningSink = null)
+    /// <summary>The device settings for a model run; warnings go to stderr.</summary>
+    public BackboneRunOptions ToRunOptions(ParseResult parseResult) => new()
     {
-        return new SessionSettings
-        {
-            IntraOpThreads = parseResult.GetValue(Threads),
-            ExecutionProviders = SessionSettings.ProvidersFor(parseResult.GetValue(Device) == "cuda", parseResult.GetValue(DeviceId)),
-            ProviderFallback = parseResult.GetValue(CpuFallback) ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
-            WarningSink = warningSink ?? (message => Console.Error.WriteLine($"warning: {message}")),
-        };
-    }
+        IntraOpThreads = parseResult.GetValue(Threads),
+        Device = parseResult.GetValue(Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
+        DeviceId = parseResult.GetValue(DeviceId),
+        Strict = !parseResult.GetValue(CpuFallback),
+        WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
+    };
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OnnxTransfer.Runtime;
+using OnnxTransfer.Features.Diagnostics;
 
 namespace OnnxTransfer.Cli.Infrastructure;
 
@@ -23,6 +23,6 @@ public static class GlobalOptions
     public static void Apply(ParseResult parseResult)
     {
         // ONNX Runtime's own log reaches the user through stderr, at the level ONNXTRANSFER_ORT_LOG sets (errors by default).
-        RuntimeLog.Sink = line => Console.Error.WriteLine(line);
+        EnvironmentChecks.SendRuntimeLogTo(line => Console.Error.WriteLine(line));
     }
 }

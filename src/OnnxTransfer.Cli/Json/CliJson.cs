@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Features.Numerics;
-using OnnxTransfer.Onnx;
+using OnnxTransfer.Features.Models;
 
 namespace OnnxTransfer.Cli.Json;
 
@@ -53,14 +53,14 @@ internal sealed class RawJsonConverter : JsonConverter<RawJson>
 }
 
 /// <summary>A dimension is its size, its symbol (e.g. "batch") or null when neither is known.</summary>
-internal sealed class DimensionConverter : JsonConverter<TensorDimension>
+internal sealed class DimensionConverter : JsonConverter<ShapeDimension>
 {
-    public override TensorDimension Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+    public override ShapeDimension Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("The CLI only writes shapes.");
 
-    public override void Write(Utf8JsonWriter writer, TensorDimension value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, ShapeDimension value, JsonSerializerOptions options)
     {
-        if (value.Value is { } size) writer.WriteNumberValue(size);
+        if (value.Size is { } size) writer.WriteNumberValue(size);
         else if (value.Symbol is { } symbol) writer.WriteStringValue(symbol);
         else writer.WriteNullValue();
     }

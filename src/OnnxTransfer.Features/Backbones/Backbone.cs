@@ -116,6 +116,13 @@ public abstract class Backbone : IDisposable
         return spec.Kind == BackboneKind.Text ? TextBackbone.Load(spec, options, overLength) : ImageBackbone.Load(spec, options);
     }
 
+    /// <summary>As <see cref="Load(BackboneSpec, BackboneRunOptions?, OverLengthPolicy)"/>: a text over the maximum length is an error row (true) or truncated.</summary>
+    public static Backbone Load(BackboneSpec spec, BackboneRunOptions options, bool refuseLongTexts) =>
+        Load(spec, options, refuseLongTexts ? OverLengthPolicy.Refuse : OverLengthPolicy.Truncate);
+
+    /// <summary>How token vectors become one vector (", mean-pooled, at most 128 tokens"); empty for images.</summary>
+    public string PoolingDescription => Spec.Text is { } text ? $", {SpecNames.Of(text.Pooling)}-pooled, at most {text.MaxLength} tokens" : "";
+
     public void Dispose()
     {
         Session.Dispose();

@@ -39,6 +39,10 @@ public static class TextInputFiles
         return InputSet.Create(full, FolderLayout.TextFile, items, 0);
     }
 
+    /// <summary>Reads <paramref name="path"/> with the default fields, naming the text field and whether TXT lines start with their label.</summary>
+    public static InputSet Open(string path, bool labelPrefix, string textField) =>
+        Open(path, new TextInputOptions { LabelPrefix = labelPrefix, TextField = textField });
+
     private static InputItem ToItem(TextRecord record, string path)
     {
         var source = $"{path}:{record.Line.ToString(CultureInfo.InvariantCulture)}";

@@ -29,6 +29,12 @@ public sealed record BackboneSpec
     /// <summary>Layout of the image input tensor.</summary>
     public TensorLayout Layout { get; init; } = TensorLayout.Nchw;
 
+    /// <summary>An image backbone's input (<paramref name="inputName"/>: the one the model resolved) as a line shows it: "input nchw 224×224".</summary>
+    public string DescribeImageInput(string? inputName) => $"{inputName} {SpecNames.Of(Layout)} {Image!.Preprocess.Width}×{Image.Preprocess.Height}";
+
+    /// <summary>An image backbone's preprocessing in words: "resize 256, centre crop 224×224".</summary>
+    public string DescribeImagePreprocessing() => $"resize {Image!.Preprocess.ResizeShorterSide}, centre crop {Image.Preprocess.Width}×{Image.Preprocess.Height}";
+
     /// <summary>Decoding and preprocessing (image backbones).</summary>
     public ImageInputSpec? Image { get; init; }
 

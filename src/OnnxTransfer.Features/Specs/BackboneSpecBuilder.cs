@@ -5,7 +5,11 @@ using OnnxTransfer.Onnx;
 namespace OnnxTransfer.Features.Specs;
 
 /// <summary>A spec written by <see cref="BackboneSpecBuilder"/>, with what the locator found (null when the tensor was given).</summary>
-public sealed record BuiltSpec(BackboneSpec Spec, FeatureTensor? Located);
+public sealed record BuiltSpec(BackboneSpec Spec, FeatureTensor? Located)
+{
+    /// <summary>Why the locator chose the feature tensor; null when the tensor was given.</summary>
+    public string? LocatedExplanation => Located?.Explain();
+}
 
 /// <summary>
 /// Writes a spec for an image classifier model (<c>onnxtransfer backbone init</c>): the model pinned by sha256, input

@@ -8,7 +8,11 @@ namespace OnnxTransfer.Training.Export;
 /// <param name="StandardizationFolded">True when the standardisation went into the first Gemm's weights.</param>
 /// <param name="FoldProbabilityChange">Largest probability change folding made on the probe rows (0 when not folded or not standardised).</param>
 /// <param name="Decision">The standardisation decision in words, for the user.</param>
-public sealed record HeadExport(OnnxModel Model, bool StandardizationFolded, double FoldProbabilityChange, string Decision);
+public sealed record HeadExport(OnnxModel Model, bool StandardizationFolded, double FoldProbabilityChange, string Decision)
+{
+    /// <summary>The default-domain opset the head graph uses (null when it imports none).</summary>
+    public long? Opset => Model.GetOpsetVersion("");
+}
 
 /// <summary>
 /// Writes a <see cref="Head"/> as an ONNX model any ONNX Runtime can run: input <c>features</c> float [batch, D];
