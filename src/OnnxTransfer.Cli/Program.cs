@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(SuggestCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());

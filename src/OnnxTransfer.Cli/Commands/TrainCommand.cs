@@ -4,6 +4,7 @@ using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
@@ -22,7 +23,8 @@ namespace OnnxTransfer.Cli.Commands;
 public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
-    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, or centroid (cosine nearest centroid, for a few labels per class).", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, centroid (cosine nearest centroid) or knn (cosine k nearest neighbours, votes weighted by softmax(10·cosine)); the last two are for a few labels per class.", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<int> K = new("--k") { Description = "knn: neighbours that vote (all training rows when fewer).", DefaultValueFactory = _ => NearestNeighboursTrainer.DefaultK };
     private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
@@ -60,11 +62,12 @@ public static class TrainCommand
         Inputs.AddTo(command);
         foreach (var option in new Option[]
                  {
-                     HeadKind, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
+                     HeadKind, K, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
                      ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
                  })
             command.Options.Add(option);
-        HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid");
+        HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
+        K.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--k must be at least 1."); });
         ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
         SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
@@ -83,8 +86,10 @@ public static class TrainCommand
     {
         var stopwatch = Stopwatch.StartNew();
         bool mlp = parseResult.GetValue(HeadKind) == "mlp";
-        bool centroid = parseResult.GetValue(HeadKind) == "centroid";
-        if (centroid) CheckOptionsFitTheCentroid(parseResult);
+        bool knn = parseResult.GetValue(HeadKind) == "knn";
+        bool centroid = knn || parseResult.GetValue(HeadKind) == "centroid";
+        if (!knn && IsGiven(parseResult, K)) throw new CliException("--k applies to --head knn; add --head knn, or leave it out.", ExitCodes.Usage);
+        if (centroid) CheckOptionsFitTheCentroid(parseResult, knn);
         else CheckOptionsFitTheHead(parseResult, mlp);
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
@@ -103,10 +108,11 @@ public static class TrainCommand
         if (!mlp && !centroid && !selectC) softmax = softmax with { C = 1 / ParseL2(l2) };
         var settings = new HeadTrainingSettings
         {
-            Kind = centroid ? Head.NearestCentroidKind : mlp ? Head.MlpKind : Head.SoftmaxRegressionKind,
+            Kind = knn ? Head.NearestNeighboursKind : centroid ? Head.NearestCentroidKind : mlp ? Head.MlpKind : Head.SoftmaxRegressionKind,
             Softmax = softmax,
             SelectC = selectC,
             Mlp = mlp ? ParseMlpSettings(parseResult, preprocessing, classWeights, metric, seed) : new MlpSettings(),
+            Neighbours = parseResult.GetValue(K),
             Folds = parseResult.GetValue(Folds),
             Seed = seed,
             Metric = metric,
@@ -171,7 +177,7 @@ public static class TrainCommand
     /// A nearest-centroid head has nothing to tune: it always works on unit-length rows and has no optimiser, so every
     /// fitting option is refused rather than silently ignored.
     /// </summary>
-    private static void CheckOptionsFitTheCentroid(ParseResult parseResult)
+    private static void CheckOptionsFitTheCentroid(ParseResult parseResult, bool knn)
     {
         var misplaced = new Option[]
             {
@@ -180,7 +186,7 @@ public static class TrainCommand
             }
             .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
         if (misplaced.Length == 0) return;
-        throw new CliException($"{string.Join(", ", misplaced)} does not apply to --head centroid (it always compares unit-length embeddings by cosine " +
+        throw new CliException($"{string.Join(", ", misplaced)} does not apply to --head {(knn ? "knn" : "centroid")} (it always compares unit-length embeddings by cosine " +
                                "and has no optimiser); leave it out, or use --head softmax or mlp.", ExitCodes.Usage);
     }
 

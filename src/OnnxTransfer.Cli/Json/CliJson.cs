@@ -21,6 +21,7 @@ namespace OnnxTransfer.Cli.Json;
 [JsonSerializable(typeof(Commands.PredictCommand.PredictionJson))]
 [JsonSerializable(typeof(Commands.PredictCommand.FailureJson))]
 [JsonSerializable(typeof(Commands.VerifyCommand.ReportJson))]
+[JsonSerializable(typeof(Commands.SuggestCommand.SuggestJson))]
 internal sealed partial class CliJson : JsonSerializerContext
 {
     /// <summary>Writes <paramref name="value"/> to stdout as indented JSON and a final newline.</summary>

@@ -44,6 +44,7 @@ internal static class HeadMetadataJson
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        if (head.Vote is { } vote) NeighbourVoteExport.WriteJson(json, vote);
         json.WriteStartObject("export");
         json.WriteNumber("opset", opset);
         if (standardize == StandardizeFolded) json.WriteNumber("fold_max_probability_change", foldError);

@@ -77,7 +77,8 @@ public static class HeadOnnxExporter
                 _ => x,
             };
         }
-        b.AddNode("Softmax", [x], [ModelLayout.ProbabilitiesOutput], name: "softmax").Int("axis", 1);
+        if (exported.Vote is { } vote) NeighbourVoteExport.Append(b, x, vote, ModelLayout.ProbabilitiesOutput);
+        else b.AddNode("Softmax", [x], [ModelLayout.ProbabilitiesOutput], name: "softmax").Int("axis", 1);
         b.AddNode("ArgMax", [ModelLayout.ProbabilitiesOutput], [ModelLayout.LabelIndexOutput], name: "argmax").Int("axis", 1).Int("keepdims", 0);
         b.AddOutput(ModelLayout.ProbabilitiesOutput, OnnxDataType.Float, "batch", head.ClassCount);
         b.AddOutput(ModelLayout.LabelIndexOutput, OnnxDataType.Int64, "batch");

@@ -88,7 +88,10 @@ public static class HeadOnnxImporter
             else if (standardize is not (HeadMetadataJson.StandardizeNone or HeadMetadataJson.StandardizeFolded))
                 throw new FormatException($"unknown standardisation '{standardize}'");
             HeadTrainingInfo? training = root.TryGetProperty("training", out var t) && t.ValueKind == JsonValueKind.Object ? HeadFile.ReadTraining(t) : null;
-            var head = new Head(kind, file.Labels.ToArray(), new FeaturePreprocessing(l2, mean, scale), layers, training);
+            var vote = root.TryGetProperty("vote", out var v)
+                ? NeighbourVoteExport.Read(v, layers[^1].OutputCount, file.Labels.Count, (name, count) => Floats(model, name, count))
+                : null;
+            var head = new Head(kind, file.Labels.ToArray(), new FeaturePreprocessing(l2, mean, scale), layers, training, vote);
 
             return new ImportedHead
             {

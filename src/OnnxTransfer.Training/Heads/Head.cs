@@ -14,13 +14,15 @@ public sealed class Head
     public const string MlpKind = "mlp";
     /// <summary>Cosine nearest centroid (<c>FewShot.NearestCentroidTrainer</c>): unit rows, one Gemm of scaled unit centroids.</summary>
     public const string NearestCentroidKind = "nearest-centroid";
+    /// <summary>Cosine k nearest neighbours (<c>FewShot.NearestNeighboursTrainer</c>): unit rows, one dense layer of stored unit rows, a <see cref="NeighbourVote"/>.</summary>
+    public const string NearestNeighboursKind = "nearest-neighbours";
 
     private readonly string[] _labels;
     private readonly DenseLayer[] _layers;
 
     /// <exception cref="ArgumentException">Layers that do not chain, or that disagree with the labels or preprocessing.</exception>
     public Head(string kind, IReadOnlyList<string> labels, FeaturePreprocessing preprocessing, IReadOnlyList<DenseLayer> layers,
-        HeadTrainingInfo? training = null)
+        HeadTrainingInfo? training = null, NeighbourVote? vote = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ArgumentNullException.ThrowIfNull(labels);
@@ -38,7 +40,10 @@ public sealed class Head
             if (layers[l].InputCount != layers[l - 1].OutputCount)
                 throw new ArgumentException($"Layer {l} takes {layers[l].InputCount} inputs but layer {l - 1} gives {layers[l - 1].OutputCount}.", nameof(layers));
         }
-        if (layers[^1].OutputCount != labels.Count)
+        // A neighbour vote reads one similarity per stored row; otherwise the last layer gives one logit per label.
+        if (vote is not null && (vote.RowCount != layers[^1].OutputCount || vote.ClassCount != labels.Count))
+            throw new ArgumentException($"The neighbour vote is over {vote.RowCount} rows and {vote.ClassCount} classes; the last layer gives {layers[^1].OutputCount} outputs for {labels.Count} labels.", nameof(vote));
+        if (vote is null && layers[^1].OutputCount != labels.Count)
             throw new ArgumentException($"The last layer gives {layers[^1].OutputCount} outputs for {labels.Count} labels.", nameof(layers));
         if (layers[^1].Activation != Activation.Identity)
             throw new ArgumentException("The last layer gives logits: its activation must be Identity (the head applies softmax).", nameof(layers));
@@ -50,6 +55,7 @@ public sealed class Head
         Preprocessing = preprocessing;
         _layers = layers.ToArray();
         Training = training;
+        Vote = vote;
     }
 
     /// <summary><see cref="SoftmaxRegressionKind"/>, <see cref="MlpKind"/> or <see cref="NearestCentroidKind"/>.</summary>
@@ -65,6 +71,9 @@ public sealed class Head
 
     /// <summary>How the head was trained (settings, convergence, learning curves); null for a hand-built head.</summary>
     public HeadTrainingInfo? Training { get; }
+
+    /// <summary>The k-nearest-neighbour vote that replaces the softmax (<see cref="NearestNeighboursKind"/>); null for the other heads.</summary>
+    public NeighbourVote? Vote { get; }
 
     public int InputDimension => _layers[0].InputCount;
 

@@ -24,6 +24,11 @@ internal sealed class HeadForward(Head head, ComputeContext context)
 
     private void Run(float[] features, int rows, float[] probabilities, int firstOutputRow, bool softmax)
     {
+        if (head.Vote is { } vote)
+        {
+            NeighbourVoteForward.Run(head, vote, context, features, rows, probabilities, firstOutputRow, softmax);
+            return;
+        }
         int blocks = (rows + BlockRows - 1) / BlockRows;
         int widest = head.InputDimension;
         foreach (var layer in head.Layers) widest = Math.Max(widest, layer.OutputCount);

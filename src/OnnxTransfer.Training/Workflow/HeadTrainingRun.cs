@@ -98,8 +98,10 @@ public static class HeadTrainingRun
     private sealed record Fit(Head Head, SweepResult? Sweep, HeadCalibration.Outcome? Calibration);
 
     private static Fit FitCentroid(TrainingData train, HeadTrainingSettings settings) =>
-        // Its similarity scale is fixed; temperature calibration is for fitted heads.
-        new(new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, settings.Compute).Fit(train), null, null);
+        // Their similarity scale is fixed; temperature calibration is for fitted heads.
+        new(settings.Kind == Head.NearestNeighboursKind
+            ? new NearestNeighboursTrainer(settings.Neighbours, NearestNeighboursTrainer.DefaultScale, settings.Compute).Fit(train)
+            : new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, settings.Compute).Fit(train), null, null);
 
     private static Fit FitMlp(TrainingData train, HeadTrainingSettings settings)
     {

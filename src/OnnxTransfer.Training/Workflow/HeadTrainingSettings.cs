@@ -10,7 +10,7 @@ namespace OnnxTransfer.Training.Workflow;
 /// <summary>What <see cref="HeadTrainingRun.Train"/> fits: the head kind with its settings, selection and calibration.</summary>
 public sealed record HeadTrainingSettings
 {
-    /// <summary><see cref="Head.SoftmaxRegressionKind"/>, <see cref="Head.MlpKind"/> or <see cref="Head.NearestCentroidKind"/>.</summary>
+    /// <summary><see cref="Head.SoftmaxRegressionKind"/>, <see cref="Head.MlpKind"/>, <see cref="Head.NearestCentroidKind"/> or <see cref="Head.NearestNeighboursKind"/>.</summary>
     public required string Kind { get; init; }
 
     /// <summary>Softmax regression's settings; C is the starting point when <see cref="SelectC"/>.</summary>
@@ -20,6 +20,9 @@ public sealed record HeadTrainingSettings
     public bool SelectC { get; init; }
 
     public MlpSettings Mlp { get; init; } = new();
+
+    /// <summary>k-NN head: neighbours that vote (at most the training rows).</summary>
+    public int Neighbours { get; init; } = FewShot.NearestNeighboursTrainer.DefaultK;
 
     /// <summary>Folds asked for (an MLP or a fixed-C softmax is then cross-validated for an estimate); null: 5 where needed.</summary>
     public int? Folds { get; init; }
@@ -40,7 +43,8 @@ public sealed record HeadTrainingSettings
 
     internal bool IsMlp => Kind == Head.MlpKind;
 
-    internal bool IsCentroid => Kind == Head.NearestCentroidKind;
+    /// <summary>A few-labels head (centroid or k-NN): nothing to select, no folds, no calibration.</summary>
+    internal bool IsCentroid => Kind is Head.NearestCentroidKind or Head.NearestNeighboursKind;
 
     /// <summary>Whether the fit runs folds: to choose C, because folds were asked for, or for a softmax calibration.</summary>
     internal bool CrossValidates => !IsCentroid && (SelectC || Folds is not null || (!IsMlp && Calibrate));

@@ -1,0 +1,37 @@
+using OnnxTransfer.Training.FewShot;
+
+namespace OnnxTransfer.Training.Tests;
+
+/// <summary>
+/// Active labelling on the real hymenoptera embeddings: in a simulated loop (start from 1 label per class of the train
+/// split, label 4 more per round for 8 rounds, refit, score on val), rows chosen by <see cref="LabelSuggester"/>
+/// (margin × k-center distance) give a better mean val accuracy over 5 seeds than rows drawn at random, for the k-NN
+/// head. (For the nearest-centroid head they do not: measured 0.891 vs 0.910 mean accuracy over rounds 1–8 — the
+/// distance term picks outlying images that pull a centroid off; see docs/formats.md, "suggest".)
+/// </summary>
+public class LabelSuggesterTests
+{
+    [TestCase("knn")]
+    public void SuggestedLabelsBeatRandomLabelsOnAverage(string kind)
+    {
+        var simulation = new LabellingSimulation(1, 4, 8, set => kind == "centroid" ? new NearestCentroidTrainer().Fit(set) : new NearestNeighboursTrainer().Fit(set));
+        var suggested = new List<double[]>();
+        var random = new List<double[]>();
+        for (int seed = 0; seed < 5; seed++)
+        {
+            var (s, r) = simulation.Run(HymenopteraSplits.Train, HymenopteraSplits.Val, seed);
+            suggested.Add(s.Accuracy);
+            random.Add(r.Accuracy);
+            Assert.That(s.Labels, Is.EqualTo(new[] { 2, 6, 10, 14, 18, 22, 26, 30, 34 }));
+        }
+        double[] Mean(List<double[]> curves) => Enumerable.Range(0, curves[0].Length).Select(i => curves.Average(c => c[i])).ToArray();
+        var meanSuggested = Mean(suggested);
+        var meanRandom = Mean(random);
+        TestContext.Out.WriteLine($"{kind}: labels      " + string.Join(" ", new[] { 2, 6, 10, 14, 18, 22, 26, 30, 34 }.Select(n => $"{n,6}")));
+        TestContext.Out.WriteLine($"{kind}: suggest acc " + string.Join(" ", meanSuggested.Select(a => $"{a,6:F3}")));
+        TestContext.Out.WriteLine($"{kind}: random acc  " + string.Join(" ", meanRandom.Select(a => $"{a,6:F3}")));
+        Assert.That(meanSuggested[0], Is.EqualTo(meanRandom[0]), "both start from the same labels");
+        // After the first round, averaged over the rounds: the area under the curve.
+        Assert.That(meanSuggested.Skip(1).Average(), Is.GreaterThan(meanRandom.Skip(1).Average()));
+    }
+}
