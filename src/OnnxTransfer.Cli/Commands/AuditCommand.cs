@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Cli.Infrastructure;
+using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Training.Audit;
 using OnnxTransfer.Training.Linear;
@@ -48,7 +49,9 @@ public static class AuditCommand
         string? sliceBy = parseResult.GetValue(SliceBy), manifest = parseResult.GetValue(Manifest);
         if (manifest is not null && sliceBy is null)
             throw new CliException("--manifest only supplies the --slice-by column; name the column with --slice-by.", ExitCodes.Usage);
-        var sliceValues = manifest is null ? null : SliceManifest.Read(manifest, sliceBy!);
+        var manifestWarnings = new List<string>();
+        var sliceValues = manifest is null ? null : ManifestColumn.Read(manifest, sliceBy!, manifestWarnings);
+        foreach (var warning in manifestWarnings) Console.Error.WriteLine($"warning: {warning}");
         if (sliceBy is not null && sliceValues is null && sliceBy != CacheLayout.LabelColumn)
             throw new CliException(
                 $"--slice-by {sliceBy}: the cache rows carry only id, source, label and split. Give a --manifest (CSV/TSV with an 'id' or 'path' column and a '{sliceBy}' column), or use --slice-by label.",
