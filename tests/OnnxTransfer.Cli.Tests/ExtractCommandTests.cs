@@ -139,16 +139,28 @@ public class ExtractCommandTests
         using var cache = new TempDirectory("cli-extract-sigint");
         using var process = ExtractCliRunner.Start("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera,
             "--cache", cache.Path, "--decode-threads", "1", "--batch", "4");
-        var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!File.Exists(cache.File("_manifest.json")) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
-        Thread.Sleep(800); // let some batches through
+        // The signal goes at the first progress line (rows are finished, ~3 s of work left), not after a fixed sleep:
+        // on a loaded CI machine a sleeping test thread woke after the whole run had ended (exit 0, not 130).
+        var log = new System.Text.StringBuilder();
+        using var rowsFinished = new ManualResetEventSlim();
+        var reader = Task.Run(() =>
+        {
+            while (process.StandardError.ReadLine() is { } line)
+            {
+                lock (log) log.AppendLine(line);
+                if (line.StartsWith("extract: ", StringComparison.Ordinal)) rowsFinished.Set();
+            }
+        });
+        Assert.That(rowsFinished.Wait(TimeSpan.FromSeconds(60)), Is.True, "no progress line within 60 s");
+        Assert.That(process.HasExited, Is.False, "the run must still be going when the signal comes");
         using (var signal = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])) signal.WaitForExit();
         Assert.That(process.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, "the run stops promptly");
-        TestContext.Out.WriteLine(stderr.Result);
-        Assert.That(process.ExitCode, Is.EqualTo(130), stderr.Result + stdout.Result);
-        Assert.That(stderr.Result, Does.Contain("interrupted; rerun the same command to continue"));
+        reader.Wait();
+        var stderr = log.ToString();
+        TestContext.Out.WriteLine(stderr);
+        Assert.That(process.ExitCode, Is.EqualTo(130), stderr + stdout.Result);
+        Assert.That(stderr, Does.Contain("interrupted; rerun the same command to continue"));
         Assert.That(Directory.GetFiles(cache.Path, "part-*.parquet"), Is.Not.Empty, "finished rows were committed although no part was full");
         Assert.That(Directory.GetFiles(cache.Path, "*.tmp"), Is.Empty);
 
