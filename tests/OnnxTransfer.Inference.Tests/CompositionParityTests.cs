@@ -22,7 +22,8 @@ public class CompositionParityTests
 {
     private static Hymenoptera H => Hymenoptera.Instance;
 
-    private static float[] Probabilities(IReadOnlyList<Prediction.Prediction> predictions, int classes)
+    /// <summary>Row-major probabilities of successful predictions (shared by the parity tests of every head kind).</summary>
+    internal static float[] Probabilities(IReadOnlyList<Prediction.Prediction> predictions, int classes)
     {
         var result = new float[predictions.Count * classes];
         for (var i = 0; i < predictions.Count; i++)

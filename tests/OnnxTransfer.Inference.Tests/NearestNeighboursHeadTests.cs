@@ -67,8 +67,8 @@ public class NearestNeighboursHeadTests
 
         int classes = head.ClassCount;
         float[] chained, fused;
-        using (var predictor = Predictor.FromBackbone(Hymenoptera.Spec(), headModel)) chained = Probabilities(predictor.PredictFiles(H.Val.Sources), classes);
-        using (var predictor = Predictor.FromFusedModel(fusedPath)) fused = Probabilities(predictor.PredictFiles(H.Val.Sources), classes);
+        using (var predictor = Predictor.FromBackbone(Hymenoptera.Spec(), headModel)) chained = CompositionParityTests.Probabilities(predictor.PredictFiles(H.Val.Sources), classes);
+        using (var predictor = Predictor.FromFusedModel(fusedPath)) fused = CompositionParityTests.Probabilities(predictor.PredictFiles(H.Val.Sources), classes);
         var trainer = head.PredictProba(H.Val.Set);
 
         float fusedVsChained = fused.Zip(chained, (a, b) => Math.Abs(a - b)).Max();
@@ -79,16 +79,5 @@ public class NearestNeighboursHeadTests
             Assert.That(fusedVsChained, Is.LessThanOrEqualTo(1e-5f));
             Assert.That(chainedVsTrainer, Is.LessThanOrEqualTo(1e-5f));
         });
-    }
-
-    private static float[] Probabilities(IReadOnlyList<Prediction.Prediction> predictions, int classes)
-    {
-        var result = new float[predictions.Count * classes];
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            Assert.That(predictions[i].Succeeded, Is.True, predictions[i].ToString());
-            for (var c = 0; c < classes; c++) result[i * classes + c] = predictions[i].Probabilities![c];
-        }
-        return result;
     }
 }
