@@ -22,15 +22,29 @@ internal static class ExtractCliRunner
         }
     }
 
-    public static Process Start(params string[] arguments)
+    public static Process Start(params string[] arguments) => Start(restoreInterrupt: false, arguments);
+
+    /// <summary>
+    /// Starts the CLI as a terminal would for a user about to press Ctrl-C: SIGINT at its default disposition. A test
+    /// host launched as a background job (`cmd &amp;` in a non-interactive shell, as a CI wrapper may do) inherits SIGINT
+    /// ignored, and .NET keeps an inherited-ignored SIGINT ignored, so the signal would never reach the CLI there.
+    /// </summary>
+    public static Process StartAsFromATerminal(params string[] arguments) => Start(restoreInterrupt: true, arguments);
+
+    private static Process Start(bool restoreInterrupt, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(restoreInterrupt ? "env" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (restoreInterrupt)
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(CliDll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         _ = SharedData.Root; // the spec finds ../shared (or $ONNXTRANSFER_SHARED) itself; fail early with a clear message

@@ -137,7 +137,7 @@ public class ExtractCommandTests
     public void CtrlCStopsAfterCommittingTheFinishedRowsWithExitCode130()
     {
         using var cache = new TempDirectory("cli-extract-sigint");
-        using var process = ExtractCliRunner.Start("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera,
+        using var process = ExtractCliRunner.StartAsFromATerminal("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", SharedData.Hymenoptera,
             "--cache", cache.Path, "--decode-threads", "1", "--batch", "4");
         var stdout = process.StandardOutput.ReadToEndAsync();
         // The signal goes at the first progress line (rows are finished, ~3 s of work left), not after a fixed sleep:
