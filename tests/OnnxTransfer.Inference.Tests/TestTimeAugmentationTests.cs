@@ -148,6 +148,18 @@ public class TestTimeAugmentationTests
     }
 
     [Test]
+    public void OnnxruntimeNodeRunsTheViewModelWithTheSameResults()
+    {
+        const int rows = 8;
+        var (ours, theirs, labels) = CompositionParityTests.RunInNode(H.Compose("tta-hflip.onnx", WithFlip()), rows);
+        var difference = MaxDifference(theirs, ours);
+        TestContext.Out.WriteLine($"max |Δp| onnxruntime-node vs ours (fused with hflip views, {rows} val images): {difference:E2}");
+        Assert.That(difference, Is.LessThanOrEqualTo(1e-5f));
+        Assert.That(labels, Has.Length.EqualTo(rows), "one label per input, not one per view");
+        for (var i = 0; i < rows; i++) Assert.That(labels[i], Is.EqualTo(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(ours.AsSpan(i * 2, 2))), $"row {i}");
+    }
+
+    [Test]
     public void ViewsAreRefusedForTextBackbonesAndUnknownNamesListTheKnownViews()
     {
         var text = TextSst2.For();
@@ -215,11 +227,5 @@ public class TestTimeAugmentationTests
         Enumerable.Range(0, H.Val.Ids.Length).Count(i =>
             H.Head.Labels[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(i * classes, classes))] == H.Val.Labels[i]) / (double)H.Val.Ids.Length;
 
-    private static float MaxDifference(float[] a, float[] b)
-    {
-        Assert.That(a, Has.Length.EqualTo(b.Length));
-        var max = 0f;
-        for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
-    }
+    private static float MaxDifference(float[] a, float[] b) => CompositionParityTests.MaxDifference(a, b);
 }
