@@ -66,6 +66,14 @@ public static class MetadataKeys
     /// <summary>Fused models: <c>unit</c> (0–1 pixels) or <c>byte</c> (0–255) when input normalisation is folded into the graph.</summary>
     public const string InputScale = "onnxtransfer.input.scale";
 
+    /// <summary>
+    /// Fused models composed with <c>--tta</c>: the input views the graph averages, comma-separated in view-id order
+    /// (<c>original,hflip</c>), and how they are combined (<see cref="ModelLayout.MeanOfViewProbabilities"/>). Absent
+    /// when the model sees only the original input.
+    /// </summary>
+    public const string TestTimeViews = "onnxtransfer.tta.views";
+    public const string TestTimeCombine = "onnxtransfer.tta.combine";
+
     /// <summary>Score parts: the identity of the model that scored them, and the shard (<c>K/N</c>).</summary>
     public const string Model = "onnxtransfer.model";
     public const string Shard = "onnxtransfer.shard";

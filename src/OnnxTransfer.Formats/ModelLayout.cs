@@ -13,4 +13,10 @@ public static class ModelLayout
     public const string LabelIndexOutput = "label_index";
     /// <summary>The fused model's optional output of the backbone's features.</summary>
     public const string FeaturesOutput = "features";
+
+    /// <summary>
+    /// The <see cref="MetadataKeys.TestTimeCombine"/> value: <c>probabilities</c> is the mean of the views' probabilities
+    /// (each view's softmax first, then the mean), and <c>label_index</c> the argmax of that mean.
+    /// </summary>
+    public const string MeanOfViewProbabilities = "mean_probabilities";
 }

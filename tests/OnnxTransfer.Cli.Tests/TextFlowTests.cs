@@ -82,6 +82,9 @@ public class TextFlowTests
         var compose = Cli("compose", "--backbone", _spec, "--head", head, "--out", fused);
         Assert.That(compose.ExitCode, Is.Zero, compose.Stderr);
         Assert.That(compose.Stdout, Does.Contain("input_ids, attention_mask, token_type_ids").And.Contain("mean pooling, L2"));
+        var views = Cli("compose", "--backbone", _spec, "--head", head, "--out", _folder.File("views.onnx"), "--tta", "hflip");
+        Assert.That(views.ExitCode, Is.EqualTo(1), "test-time views transform images: a usage error for a text backbone");
+        Assert.That(views.Stderr, Does.Contain("text backbone").And.Contain("drop --tta"));
 
         var scores = _folder.File("scores");
         var score = Cli("score", "--model", fused, "--input", _heldOut, "--label-prefix", "--out", scores, "--rows-per-part", "150", "--batch", "16");

@@ -34,7 +34,7 @@ public class CompositionParityTests
         return result;
     }
 
-    private static float MaxDifference(float[] a, float[] b)
+    internal static float MaxDifference(float[] a, float[] b)
     {
         Assert.That(a, Has.Length.EqualTo(b.Length));
         var max = 0f;
@@ -133,7 +133,21 @@ public class CompositionParityTests
     public void OnnxruntimeNodeRunsTheFusedModelWithTheSameResults()
     {
         const int rows = 8;
-        using var predictor = Predictor.FromFusedModel(H.FusedPath);
+        var (ours, theirs, labels) = RunInNode(H.FusedPath, rows);
+        var difference = MaxDifference(theirs, ours);
+        TestContext.Out.WriteLine($"max |Δp| onnxruntime-node vs ours (fused, {rows} val images): {difference:E2}");
+        Assert.That(difference, Is.LessThanOrEqualTo(1e-5f));
+        Assert.That(labels, Has.Length.EqualTo(rows));
+        for (var i = 0; i < rows; i++) Assert.That(labels[i], Is.EqualTo(ArgMax(ours, i, 2)), $"row {i}");
+    }
+
+    /// <summary>
+    /// Every 19th val image, <paramref name="rows"/> of them, preprocessed once and run by our predictor and by
+    /// onnxruntime-node on the fused model at <paramref name="path"/>: our probabilities, theirs and their label_index.
+    /// </summary>
+    internal static (float[] Ours, float[] Theirs, long[] Labels) RunInNode(string path, int rows)
+    {
+        using var predictor = Predictor.FromFusedModel(path);
         var tensor = new float[rows * predictor.InputLength];
         var decoder = new ImageDecoder();
         var preprocessor = new ImagePreprocessor(predictor.Preprocessing);
@@ -142,7 +156,7 @@ public class CompositionParityTests
             using var image = decoder.Decode(H.Val.Sources[i * 19], preprocessor);
             preprocessor.Process(image, tensor.AsSpan(i * predictor.InputLength, predictor.InputLength));
         }
-        var ours = new float[rows * 2];
+        var ours = new float[rows * predictor.Labels.Count];
         predictor.PredictPreprocessed(tensor, rows, ours);
 
         using var folder = new TempDirectory("inference-node");
@@ -151,14 +165,10 @@ public class CompositionParityTests
         Buffer.BlockCopy(tensor, 0, bytes, 0, bytes.Length);
         NpyFile.Write(npy, new NpyArray(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [rows, 3, 224, 224], bytes));
         var script = Path.Combine(AppContext.BaseDirectory, "Oracles", "run_fused.mjs");
-        using var json = JsonDocument.Parse(NodeOracle.Run(script, [H.FusedPath, npy], timeout: TimeSpan.FromMinutes(2)));
+        using var json = JsonDocument.Parse(NodeOracle.Run(script, [path, npy], timeout: TimeSpan.FromMinutes(2)));
         var outputs = json.RootElement.GetProperty("outputs");
         var theirs = outputs.GetProperty("probabilities").GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
         var labels = outputs.GetProperty("label_index").GetProperty("data").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-
-        var difference = MaxDifference(theirs, ours);
-        TestContext.Out.WriteLine($"max |Δp| onnxruntime-node vs ours (fused, {rows} val images): {difference:E2}");
-        Assert.That(difference, Is.LessThanOrEqualTo(1e-5f));
-        for (var i = 0; i < rows; i++) Assert.That(labels[i], Is.EqualTo(ArgMax(ours, i, 2)), $"row {i}");
+        return (ours, theirs, labels);
     }
 }

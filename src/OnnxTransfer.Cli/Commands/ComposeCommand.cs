@@ -22,15 +22,20 @@ public static class ComposeCommand
         Description = "Put the mean/std normalisation into the graph: callers feed pixels scaled 0-1 (unit) or 0-255 (byte).",
     };
     private static readonly Option<bool> Features = new("--features") { Description = "Also output the embedding as 'features' [N, D]." };
+    private static readonly Option<string?> Tta = new("--tta")
+    {
+        Description = "Test-time augmentation in the graph: average the probabilities over the original and these views (hflip). Image backbones only.",
+    };
     private static readonly Option<bool> AllowMismatch = new("--allow-fingerprint-mismatch") { Description = "Accept a head trained on another backbone fingerprint (warns)." };
 
     public static Command Create()
     {
         var command = new Command("compose", "Fuse a backbone and a trained head into one ONNX model (probabilities, label_index).")
         {
-            Backbone, Head, Out, Fold, Features, AllowMismatch,
+            Backbone, Head, Out, Fold, Features, Tta, AllowMismatch,
         };
         Fold.AcceptOnlyFromAmong("unit", "byte");
+        PredictorLoading.ValidateViews(Tta);
         command.SetHandler((parseResult, _) => PredictorLoading.Translate(() => Execute(parseResult)));
         return command;
     }
@@ -45,6 +50,7 @@ public static class ComposeCommand
         {
             FoldNormalization = parseResult.GetValue(Fold) switch { "unit" => InputScale.Unit, "byte" => InputScale.Byte, _ => null },
             IncludeFeatures = parseResult.GetValue(Features),
+            TestTimeAugmentation = TestTimeAugmentation.Parse(parseResult.GetValue(Tta)),
             AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
             WarningSink = m => Console.Error.WriteLine($"warning: {m}"),
         };
@@ -59,6 +65,8 @@ public static class ComposeCommand
             InputScale.Byte => "RGB pixels 0-255 (normalisation folded in)",
             _ => "normalised as the backbone spec says",
         }));
+        if (options.TestTimeAugmentation.IsActive)
+            Console.WriteLine($"views      {options.TestTimeAugmentation.Names}: one backbone pass over the stacked views, probabilities averaged");
         Console.WriteLine($"outputs    {string.Join(", ", model.Outputs)}");
         return ExitCodes.Success;
     }
@@ -68,6 +76,8 @@ public static class ComposeCommand
     {
         if (parseResult.GetValue(Fold) is not null)
             throw new CliException($"Backbone '{spec.Name}' is a text backbone: it has no pixel normalisation to fold in; drop --fold-normalization.", ExitCodes.Usage);
+        if (TestTimeAugmentation.Parse(parseResult.GetValue(Tta)).IsActive)
+            throw new CliException($"Backbone '{spec.Name}' is a text backbone: test-time views transform images; drop --tta.", ExitCodes.Usage);
         using var backbone = (TextBackbone)OnnxTransfer.Features.Backbones.Backbone.Load(spec, new BackboneRunOptions { WarningSink = m => Console.Error.WriteLine($"warning: {m}") }, refuseLongTexts: false);
         var model = new FusedModelComposer(new ComposeOptions
         {

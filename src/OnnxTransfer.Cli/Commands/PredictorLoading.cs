@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference;
+using OnnxTransfer.Inference.Composition;
 using OnnxTransfer.Inference.Heads;
 using OnnxTransfer.Inference.Prediction;
 
@@ -19,6 +20,11 @@ internal sealed class PredictorLoading
     public Option<string?> Backbone { get; } = new("--backbone") { Description = "Backbone spec, with --head: run backbone and head as two sessions (no compose step)." };
     public Option<string?> Head { get; } = new("--head") { Description = "Head (head.onnx from onnxtransfer train), with --backbone." };
     public Option<bool> AllowMismatch { get; } = new("--allow-fingerprint-mismatch") { Description = "Accept a head trained on another backbone fingerprint (warns; the dimension must still match)." };
+    public Option<string?> Tta { get; } = new("--tta")
+    {
+        Description = "With --backbone/--head: average the probabilities over the original and these views (hflip), as a model composed with --tta does. " +
+                      "A fused model applies its own views (named here, they must match).",
+    };
     public DeviceOptions Device { get; } = new();
 
     public void AddTo(Command command)
@@ -27,6 +33,8 @@ internal sealed class PredictorLoading
         command.Options.Add(Backbone);
         command.Options.Add(Head);
         command.Options.Add(AllowMismatch);
+        command.Options.Add(Tta);
+        ValidateViews(Tta);
         Device.AddTo(command);
         command.Validators.Add(result =>
         {
@@ -51,11 +59,19 @@ internal sealed class PredictorLoading
             MaxBatchSize = batch,
             TopK = topK,
             AllowFingerprintMismatch = parseResult.GetValue(AllowMismatch),
+            TestTimeAugmentation = parseResult.GetValue(Tta) is { } views ? TestTimeAugmentation.Parse(views) : null,
             WarningSink = warnings ?? (message => Console.Error.WriteLine($"warning: {message}")),
         };
         if (parseResult.GetValue(Model) is { } model) return Predictor.FromFusedModel(model, options);
         return Predictor.FromBackbone(BackboneSpecFile.Load(parseResult.GetValue(Backbone)!), HeadModel.Load(parseResult.GetValue(Head)!), options);
     }
+
+    /// <summary>A <c>--tta</c> list naming an unknown view is a usage error that lists the known views.</summary>
+    public static void ValidateViews(Option<string?> option) => option.Validators.Add(result =>
+    {
+        try { TestTimeAugmentation.Parse(result.GetValueOrDefault<string?>()); }
+        catch (FormatException e) { result.AddError(e.Message); }
+    });
 
     /// <summary>
     /// A prediction setting out of range (batch size, top-k: the ArgumentOutOfRangeException names it and the valid

@@ -12,6 +12,12 @@ public sealed record ComposeOptions
     /// <summary>Also output the pooled, normalised embedding the head reads, as <c>features</c> [N, D].</summary>
     public bool IncludeFeatures { get; init; }
 
+    /// <summary>
+    /// Views of the input whose probabilities the graph averages (image backbones with a dynamic batch axis);
+    /// <see cref="TestTimeAugmentation.None"/> (the default) keeps today's single-view graph.
+    /// </summary>
+    public TestTimeAugmentation TestTimeAugmentation { get; init; } = TestTimeAugmentation.None;
+
     /// <summary>Accept a head whose cache fingerprint differs from the backbone's (with a warning); see <see cref="Heads.HeadCompatibility"/>.</summary>
     public bool AllowFingerprintMismatch { get; init; }
 

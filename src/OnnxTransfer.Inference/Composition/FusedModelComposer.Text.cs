@@ -28,6 +28,8 @@ public sealed partial class FusedModelComposer
         ArgumentNullException.ThrowIfNull(head);
         if (_options.FoldNormalization is not null)
             throw new InferenceException($"Backbone '{backbone.Spec.Name}' is a text backbone: it has no pixel normalisation to fold in (drop --fold-normalization).");
+        if (_options.TestTimeAugmentation.IsActive)
+            throw new InferenceException($"Backbone '{backbone.Spec.Name}' is a text backbone: test-time views ({_options.TestTimeAugmentation.Names}) transform images; compose without --tta.");
         var (model, graph) = CutBackbone(backbone, head, "encoder");
         var hidden = backbone.FeatureTensor;
         var mask = backbone.Inputs.AttentionMask;

@@ -40,7 +40,15 @@ public sealed partial class FusedModelComposer(ComposeOptions? options = null)
         if (_options.FoldNormalization is { } scale)
             graph.FoldInputNormalization(backbone.InputName, image.Preprocess, backbone.Spec.Layout, scale);
 
+        var views = _options.TestTimeAugmentation;
+        if (views.IsActive)
+        {
+            CheckViewsFit(backbone, model);
+            graph.StackInputViews(backbone.InputName, views.Views);
+        }
+
         AppendHead(model, graph, features, head, backbone.Fingerprint);
+        if (views.IsActive) CombineViews(model, views);
         model.SetMetadata(MetadataKeys.BackboneSpec, BackboneSpecFile.ToJson(CallerSpec(backbone, image)));
         if (_options.FoldNormalization is { } folded) model.SetMetadata(MetadataKeys.InputScale, folded == InputScale.Unit ? "unit" : "byte");
         model.Validate();

@@ -16,12 +16,14 @@ internal sealed class ChainedEngine : InferenceEngine
 {
     private readonly Backbone _backbone;
     private readonly ChainedHead _head;
+    private readonly ChainedViews? _views;
 
-    private ChainedEngine(Backbone backbone, ChainedHead head)
+    private ChainedEngine(Backbone backbone, ChainedHead head, ChainedViews? views)
         : base(head.Model.Labels, backbone.Reader, backbone.FixedBatchSize)
     {
         _backbone = backbone;
         _head = head;
+        _views = views;
     }
 
     public HeadModel Head => _head.Model;
@@ -30,16 +32,18 @@ internal sealed class ChainedEngine : InferenceEngine
 
     public override IReadOnlyList<string> Warnings => [.. _backbone.Warnings, .. _head.Warnings];
 
-    public override string Identity => _head.Identity(_backbone.Fingerprint);
+    public override string Identity => _head.Identity(_backbone.Fingerprint) + (_views is null ? "" : $" + tta {_views.Views.Names}");
 
-    public override string Description => $"{(IsText ? "text " : "")}backbone '{_backbone.Spec.Name}' + head {_head.Model.Source}";
+    public override string Description => $"{(IsText ? "text " : "")}backbone '{_backbone.Spec.Name}' + head {_head.Model.Source}" +
+                                          (_views is null ? "" : $" ({_views.Views})");
 
     public static ChainedEngine Open(BackboneSpec spec, HeadModel head, PredictorOptions options)
     {
         var backbone = Backbone.Load(spec, PredictorSessions.ForBackbone(options));
         try
         {
-            return new ChainedEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options));
+            var views = ChainedViews.For(backbone, options.TestTimeAugmentation);
+            return new ChainedEngine(backbone, ChainedHead.Open(backbone.Fingerprint, backbone.Dimension, head, options), views);
         }
         catch
         {
@@ -48,7 +52,8 @@ internal sealed class ChainedEngine : InferenceEngine
         }
     }
 
-    public override EngineBatch CreateBatch(int capacity) => new ChainedBatch(_backbone.CreateBatch(capacity), _head, Labels.Count);
+    public override EngineBatch CreateBatch(int capacity) =>
+        new ChainedBatch(_backbone.CreateBatch(capacity), _head, Labels.Count, _views?.CreateScratch(capacity, Labels.Count));
 
     private protected override InputFailure? PrepareInput(InputItem item, EngineBatch batch, int position) =>
         _backbone.Prepare(item, ((ChainedBatch)batch).Backbone, position);
@@ -58,6 +63,12 @@ internal sealed class ChainedEngine : InferenceEngine
         var own = (ChainedBatch)batch;
         _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
         _head.Run(own.Head, count, cancellationToken);
+        if (_views is null) return;
+        _views.Average(own.Input, count, own.Probabilities.AsSpan(0, count * Labels.Count), own.Views!, () =>
+        {
+            _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
+            _head.Run(own.Head, count, cancellationToken);
+        });
     }
 
     public override void Dispose()
@@ -75,15 +86,19 @@ internal sealed class ChainedEngine : InferenceEngine
         private readonly ImageBatch? _images;
         private readonly TextBatch? _texts;
 
-        public ChainedBatch(BackboneBatch backbone, ChainedHead head, int classes) : base(backbone.Capacity, classes)
+        public ChainedBatch(BackboneBatch backbone, ChainedHead head, int classes, ChainedViews.Scratch? views) : base(backbone.Capacity, classes)
         {
             Backbone = backbone;
+            Views = views;
             Head = head.CreateBuffers(backbone.Capacity, Probabilities);
             _images = backbone as ImageBatch;
             _texts = backbone as TextBatch;
         }
 
         public BackboneBatch Backbone { get; }
+
+        /// <summary>The test-time views' buffers; null without views.</summary>
+        public ChainedViews.Scratch? Views { get; }
 
         public ChainedHead.Buffers Head { get; }
 

@@ -29,7 +29,8 @@ internal sealed class FusedEngine : InferenceEngine
 
     public override IReadOnlyList<string> Warnings => _session.Warnings;
 
-    public override string Description => IsText ? $"fused text model {Info.Path}" : $"fused model {Info.Path}";
+    public override string Description => (IsText ? $"fused text model {Info.Path}" : $"fused model {Info.Path}") +
+                                          (Info.TestTimeAugmentation.IsActive ? $" ({Info.TestTimeAugmentation})" : "");
 
     public override string Identity => _identity.Value;
 
@@ -40,6 +41,10 @@ internal sealed class FusedEngine : InferenceEngine
         try
         {
             var info = FusedModelInfo.FromSession(path, session);
+            if (options.TestTimeAugmentation is { } asked && asked.Names != info.TestTimeAugmentation.Names)
+                throw new InferenceException(info.TestTimeAugmentation.IsActive
+                    ? $"The fused model '{path}' averages the views {info.TestTimeAugmentation.Names} in its graph; a fused model cannot change them: drop --tta, or compose it again with --tta {asked.OptionValue}."
+                    : $"The fused model '{path}' was composed without test-time views: compose it again with --tta {asked.OptionValue}, or run it chained (--backbone SPEC --head HEAD --tta {asked.OptionValue}).");
             InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info);
             return new FusedEngine(info, session, encoder);
         }

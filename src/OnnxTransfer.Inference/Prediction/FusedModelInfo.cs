@@ -16,8 +16,9 @@ namespace OnnxTransfer.Inference.Prediction;
 public sealed class FusedModelInfo
 {
     private FusedModelInfo(string path, IReadOnlyList<string> labels, BackboneSpec spec, string inputName, int? fixedBatchSize,
-        string? backboneFingerprintSha256, string? headSha256, string? inputScale, string? tokenizerJson)
+        string? backboneFingerprintSha256, string? headSha256, string? inputScale, string? tokenizerJson, Composition.TestTimeAugmentation views)
     {
+        TestTimeAugmentation = views;
         TokenizerJson = tokenizerJson;
         Path = path;
         Labels = labels;
@@ -49,6 +50,9 @@ public sealed class FusedModelInfo
 
     /// <summary>Text models: the tokenizer the model was composed with (<c>BertTokenizerJson</c>); null for image models.</summary>
     public string? TokenizerJson { get; }
+
+    /// <summary>The views the graph averages (<c>compose --tta</c>); <see cref="Composition.TestTimeAugmentation.None"/> for a single-view model.</summary>
+    public Composition.TestTimeAugmentation TestTimeAugmentation { get; }
 
     /// <summary>Whether the model classifies texts (its spec is a text backbone's).</summary>
     public bool IsText => Spec.Kind == BackboneKind.Text;
@@ -85,7 +89,8 @@ public sealed class FusedModelInfo
         int? fixedBatch = input.IsTensor && input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
         return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
             metadata.GetValueOrDefault(MetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(MetadataKeys.HeadSha256),
-            metadata.GetValueOrDefault(MetadataKeys.InputScale), metadata.GetValueOrDefault(MetadataKeys.Tokenizer));
+            metadata.GetValueOrDefault(MetadataKeys.InputScale), metadata.GetValueOrDefault(MetadataKeys.Tokenizer),
+            Composition.TestTimeAugmentation.FromMetadata(metadata.GetValueOrDefault(MetadataKeys.TestTimeViews), metadata.GetValueOrDefault(MetadataKeys.TestTimeCombine), path));
     }
 
     private static string[] ParseLabels(string? json, string path)

@@ -31,6 +31,14 @@ public sealed record PredictorOptions
     /// <summary>Labels kept per prediction, most probable first (capped at the number of classes).</summary>
     public int TopK { get; init; } = 5;
 
+    /// <summary>
+    /// Test-time augmentation: average the probabilities over these views of each image. Chained: the backbone runs on
+    /// each view and the head's probabilities are averaged, as a fused model composed with the same views does in its
+    /// graph. Fused: the model's own views (its metadata) always apply; naming others here is refused, since a fused
+    /// graph cannot change them. Null: none for a chained predictor, the model's for a fused one.
+    /// </summary>
+    public Composition.TestTimeAugmentation? TestTimeAugmentation { get; init; }
+
     /// <summary>Accept a head trained on another backbone fingerprint (chained mode), with a warning.</summary>
     public bool AllowFingerprintMismatch { get; init; }
 
