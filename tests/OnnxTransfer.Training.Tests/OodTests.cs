@@ -112,6 +112,25 @@ public class OodTests
     }
 
     [Test]
+    public void TriangularInverseMatchesAGeneralSolve()
+    {
+        // A Cholesky factor of a covariance of real rows (200 dimensions, so the general solve stays quick).
+        var train = TrainIn;
+        int n = train.Count, d = 200;
+        var rows = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (r, j) => train.Row(r)[j]);
+        var sigma = rows.TransposeThisAndMultiply(rows) / n;
+        for (int j = 0; j < d; j++) sigma[j, j] += 1e-3;
+        var lower = sigma.Cholesky().Factor;
+        var fast = LowerTriangularInverse.Of(lower);
+        var reference = lower.Solve(MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(d));
+        double scale = reference.Enumerate().Max(Math.Abs);
+        double worst = (fast - reference).Enumerate().Max(Math.Abs) / scale;
+        TestContext.Out.WriteLine($"triangular inverse vs general solve, d = {d}: worst difference {worst:E2} of the largest entry");
+        Assert.That(worst, Is.LessThan(1e-9));
+        Assert.That(fast[0, 1], Is.EqualTo(0.0), "the inverse of a lower-triangular matrix is lower triangular");
+    }
+
+    [Test]
     public void AurocAndQuantileOnKnownScores()
     {
         Assert.That(OodMetrics.Auroc([1f, 2f, 3f], [4f, 5f]), Is.EqualTo(1.0));

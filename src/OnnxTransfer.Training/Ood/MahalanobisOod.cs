@@ -59,7 +59,7 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
 
         // Σ + λI = L Lᵀ, so (Σ + λI)⁻¹ = L⁻ᵀ L⁻¹ and W = L⁻¹ whitens: ‖W(x − μ)‖² is the Mahalanobis distance².
         var lower = covariance.Cholesky().Factor;
-        var whitening = lower.Solve(Matrix<double>.Build.DenseIdentity(d));
+        var whitening = LowerTriangularInverse.Of(lower);
         var whitenedMeans = means * whitening.Transpose();
         return new MahalanobisSummary(preprocessing, d, ToRowMajor(whitening), ToRowMajor(whitenedMeans), ridge);
     }
