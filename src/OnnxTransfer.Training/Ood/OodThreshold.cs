@@ -25,13 +25,24 @@ public static class OodThreshold
     }
 
     /// <summary>
-    /// Out-of-fold scores of every row of <paramref name="train"/>: rows are dealt to <paramref name="folds"/> folds in
-    /// order within each class (deterministic, stratified), and each fold is scored by a summary fitted on the others.
+    /// Out-of-fold Mahalanobis scores of every row of <paramref name="train"/>: each fold is scored by a summary fitted on
+    /// the others (see <see cref="OutOfFoldScores(EmbeddingSet, int, Func{EmbeddingSet, EmbeddingSet, float[]})"/>).
     /// </summary>
     public static float[] OutOfFoldScores(EmbeddingSet train, FeaturePreprocessing preprocessing, MahalanobisOod fitter, int folds = DefaultFolds)
     {
-        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(fitter);
+        return OutOfFoldScores(train, folds, (fit, held) => fitter.Fit(fit, preprocessing).Score(held.Features));
+    }
+
+    /// <summary>
+    /// Out-of-fold scores of every row of <paramref name="train"/>: rows are dealt to <paramref name="folds"/> folds in
+    /// order within each class (deterministic, stratified), and <paramref name="scoreHeld"/> scores each fold's rows with
+    /// whatever it fits on the other folds' rows.
+    /// </summary>
+    public static float[] OutOfFoldScores(EmbeddingSet train, int folds, Func<EmbeddingSet, EmbeddingSet, float[]> scoreHeld)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(scoreHeld);
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Out-of-fold scores need at least 2 folds.");
         var fold = new int[train.Count];
         var seen = new int[train.Classes.Count];
@@ -43,9 +54,7 @@ public static class OodThreshold
             var fitRows = Enumerable.Range(0, train.Count).Where(r => fold[r] != f).ToArray();
             var heldRows = Enumerable.Range(0, train.Count).Where(r => fold[r] == f).ToArray();
             if (heldRows.Length == 0) continue;
-            var summary = fitter.Fit(train.Select(fitRows, $"{train.Name}-fit{f}"), preprocessing);
-            var held = train.Select(heldRows, $"{train.Name}-held{f}");
-            var heldScores = summary.Score(held.Features);
+            var heldScores = scoreHeld(train.Select(fitRows, $"{train.Name}-fit{f}"), train.Select(heldRows, $"{train.Name}-held{f}"));
             for (int i = 0; i < heldRows.Length; i++) scores[heldRows[i]] = heldScores[i];
         }
         return scores;
