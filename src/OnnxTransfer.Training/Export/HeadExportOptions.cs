@@ -50,7 +50,7 @@ public sealed record HeadExportOptions
     public CacheNumerics? CacheNumerics { get; init; }
 
     /// <summary>An OOD detector to add as the <c>ood_score</c> output (<see cref="OodExport"/>); null: none.</summary>
-    public Ood.OodDetector? Ood { get; init; }
+    public global::OnnxTransfer.Training.Ood.OodDetector? Ood { get; init; }
 
     /// <summary>More metadata entries (e.g. the training command), written after the standard keys.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraMetadata { get; init; } = [];

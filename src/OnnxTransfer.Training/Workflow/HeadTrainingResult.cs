@@ -32,10 +32,10 @@ public sealed class HeadTrainingResult
     public ClassificationMetrics? EvaluationBeforeCalibration { get; init; }
 
     /// <summary>The head's OOD detector (null: none asked for).</summary>
-    public Ood.OodDetector? Ood { get; init; }
+    public global::OnnxTransfer.Training.Ood.OodDetector? Ood { get; init; }
 
     /// <summary>How the OOD score separated the evaluation split from OOD and noise rows (null: no detector).</summary>
-    public Ood.OodReport? OodReport { get; init; }
+    public global::OnnxTransfer.Training.Ood.OodReport? OodReport { get; init; }
 
     /// <summary>Things the run decided that a reader should know (e.g. a head left uncalibrated, and why).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -80,7 +80,7 @@ public sealed class HeadTrainingResult
         context.Add(new("BLAS", BlasBackend.Default.Description));
         new TrainingReport
         {
-            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
+            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context, Ood = OodReport,
             MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
         }.Save(jsonPath, htmlPath);
         return jsonPath;
