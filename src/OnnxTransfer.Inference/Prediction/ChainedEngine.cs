@@ -22,6 +22,7 @@ internal sealed class ChainedEngine : InferenceEngine
     {
         _backbone = backbone;
         _head = head;
+        Ood = head.Model.Ood;
     }
 
     public HeadModel Head => _head.Model;
@@ -78,7 +79,7 @@ internal sealed class ChainedEngine : InferenceEngine
         public ChainedBatch(BackboneBatch backbone, ChainedHead head, int classes) : base(backbone.Capacity, classes)
         {
             Backbone = backbone;
-            Head = head.CreateBuffers(backbone.Capacity, Probabilities);
+            Head = head.CreateBuffers(backbone.Capacity, Probabilities, OodScores);
             _images = backbone as ImageBatch;
             _texts = backbone as TextBatch;
         }
