@@ -11,16 +11,19 @@ namespace OnnxTransfer.Cli.Commands;
 /// </summary>
 internal static class OodOptions
 {
-    public static HeadTrainingSettings Apply(HeadTrainingSettings settings, string method, double fpr, string? oodEval, bool fprGiven,
+    /// <summary>Refuses a combination that cannot work, before the cache is opened.</summary>
+    public static void Check(string method, string headKind, bool fprGiven, bool oodEvalGiven)
+    {
+        if (method == OodMethod.None && (oodEvalGiven || fprGiven))
+            throw new CliException("--ood-fpr and --ood-eval apply to an OOD score; add --ood mahalanobis (or energy, msp).", ExitCodes.Usage);
+        if (OodFitter.Refusal(method, headKind) is { } refusal) throw new CliException($"--ood {method}: {refusal}.", ExitCodes.Usage);
+    }
+
+    /// <summary>The OOD settings (checked by <see cref="Check"/>), with the --ood-eval rows loaded.</summary>
+    public static HeadTrainingSettings Apply(HeadTrainingSettings settings, string method, double fpr, string? oodEval,
         EmbeddingDataset dataset, Func<string, EmbeddingDataset> open)
     {
-        if (method == OodMethod.None)
-        {
-            if (oodEval is not null || fprGiven)
-                throw new CliException("--ood-fpr and --ood-eval apply to an OOD score; add --ood mahalanobis (or energy, msp).", ExitCodes.Usage);
-            return settings;
-        }
-        if (OodFitter.Refusal(method, settings.Kind) is { } refusal) throw new CliException($"--ood {method}: {refusal}.", ExitCodes.Usage);
+        if (method == OodMethod.None) return settings;
         settings = settings with { Ood = method, OodFalsePositiveRate = fpr };
         if (oodEval is null) return settings;
         var ood = open(oodEval);

@@ -101,6 +101,7 @@ public static class TrainCommand
         if (!knn && IsGiven(parseResult, K)) throw new CliException("--k applies to --head knn; add --head knn, or leave it out.", ExitCodes.Usage);
         if (centroid) CheckOptionsFitTheCentroid(parseResult, knn);
         else CheckOptionsFitTheHead(parseResult, mlp);
+        OodOptions.Check(parseResult.GetValue(Ood)!, knn ? Head.NearestNeighboursKind : Head.SoftmaxRegressionKind, IsGiven(parseResult, OodFpr), IsGiven(parseResult, OodEval));
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
         int seed = parseResult.GetValue(Seed);
@@ -131,8 +132,7 @@ public static class TrainCommand
             Compute = compute,
             Budget = Inputs.Budget(parseResult),
         };
-        settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), IsGiven(parseResult, OodFpr),
-            dataset, path => Inputs.OpenDataset(parseResult, path));
+        settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), dataset, path => Inputs.OpenDataset(parseResult, path));
         var result = HeadTrainingRun.Train(dataset, plan, settings);
         notes.AddRange(result.Notes);
         var outcome = new TrainingOutcome { Command = "train", Result = result, HeadPath = parseResult.GetValue(Out) };
