@@ -60,9 +60,14 @@ public class OodCommandTests
         Assert.That(compose.Stdout, Does.Contain("ood_score"));
         var scores = root.File("scores");
         var otherScores = root.File("other-scores");
-        foreach (var (input, output) in new[] { (images, scores), (root.File("others"), otherScores) })
+        var chainedScores = root.File("chained-scores");
+        foreach (var (input, output, model) in new[]
+                 {
+                     (images, scores, new[] { "--model", fused }), (root.File("others"), otherScores, new[] { "--model", fused }),
+                     (images, chainedScores, new[] { "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head }),
+                 })
         {
-            var score = ExtractCliRunner.Run("score", "--model", fused, "--input", input, "--out", output);
+            var score = ExtractCliRunner.Run(["score", .. model, "--input", input, "--out", output]);
             Assert.That(score.ExitCode, Is.EqualTo(0), score.Stderr);
         }
 
@@ -77,22 +82,33 @@ public class OodCommandTests
         string Glob(string folder) => Path.Combine(folder, "*.parquet").Replace("'", "''");
         var results = Query(
             $"SELECT id, ood_score, ood FROM read_parquet('{Glob(scores)}') ORDER BY id",
-            $"SELECT count(*) AS n, count(*) FILTER (WHERE ood) AS flagged FROM read_parquet('{Glob(otherScores)}')");
-        var rows = results[0].GetProperty("rows").EnumerateArray().ToArray();
-        Assert.That(rows, Has.Length.EqualTo(byId.Count));
-        double worst = 0;
-        foreach (var row in rows)
+            $"SELECT count(*) AS n, count(*) FILTER (WHERE ood) AS flagged FROM read_parquet('{Glob(otherScores)}')",
+            $"SELECT id, ood_score, ood FROM read_parquet('{Glob(chainedScores)}') ORDER BY id");
+        double threshold = double.Parse(ood["threshold"]!.ToString(), CultureInfo.InvariantCulture);
+        Assert.That(Math.Abs(threshold - detector.Threshold) / threshold, Is.LessThanOrEqualTo(1e-5), "the library refit finds the file's threshold");
+
+        // Worst |Δ|/max(1, |score|) against the library's score of the cache rows; ood must be ood_score > the file's threshold.
+        double Worst(JsonElement result)
         {
-            double actual = row.GetProperty("ood_score").GetDouble();
-            double reference = byId[row.GetProperty("id").GetString()!];
-            worst = Math.Max(worst, Math.Abs(actual - reference) / Math.Max(1, Math.Abs(reference)));
-            Assert.That(row.GetProperty("ood").GetBoolean(), Is.EqualTo(actual > detector.Threshold), "ood is ood_score > the threshold");
+            var rows = result.GetProperty("rows").EnumerateArray().ToArray();
+            Assert.That(rows, Has.Length.EqualTo(byId.Count));
+            double worst = 0;
+            foreach (var row in rows)
+            {
+                double actual = row.GetProperty("ood_score").GetDouble();
+                double reference = byId[row.GetProperty("id").GetString()!];
+                worst = Math.Max(worst, Math.Abs(actual - reference) / Math.Max(1, Math.Abs(reference)));
+                Assert.That(row.GetProperty("ood").GetBoolean(), Is.EqualTo(actual > threshold), "ood is ood_score > the threshold");
+            }
+            return worst;
         }
+        double fusedWorst = Worst(results[0]), chainedWorst = Worst(results[2]);
         var other = results[1].GetProperty("rows")[0];
-        TestContext.Out.WriteLine($"fused ood_score vs library on {rows.Length} cache rows: worst |Δ|/max(1,|score|) {worst:E2}; " +
-                                  $"threshold {detector.Threshold.ToString(CultureInfo.InvariantCulture)}; non-insect images flagged {other.GetProperty("flagged")} of {other.GetProperty("n")}");
-        Assert.That(worst, Is.LessThanOrEqualTo(1e-5));
-        Assert.That(float.Parse(JsonNode.Parse(train.Stdout)!["ood"]!["threshold"]!.ToString(), CultureInfo.InvariantCulture), Is.EqualTo(detector.Threshold));
+        TestContext.Out.WriteLine($"ood_score vs library on {byId.Count} cache rows, worst |Δ|/max(1,|score|): chained (backbone + head) {chainedWorst:E2}, " +
+                                  $"fused {fusedWorst:E2}; threshold {threshold.ToString(CultureInfo.InvariantCulture)}; " +
+                                  $"non-insect images flagged {other.GetProperty("flagged")} of {other.GetProperty("n")}");
+        Assert.That(chainedWorst, Is.LessThanOrEqualTo(1e-5));
+        Assert.That(fusedWorst, Is.LessThanOrEqualTo(1e-5));
     }
 
     [TestCase("--ood", "density")]

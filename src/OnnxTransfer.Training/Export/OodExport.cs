@@ -10,7 +10,7 @@ namespace OnnxTransfer.Training.Export;
 /// beside the probabilities, and the method, threshold and target false-positive rate in the metadata.
 /// <list type="bullet">
 /// <item>mahalanobis: from the raw features, the summary's L2 normalisation (if any), <c>z = Gemm(x, W, transB)</c>,
-/// <c>p = Gemm(z, Wμ, transB)</c>, <c>min_k (ReduceSumSquare(z) − 2p + ‖Wμ_k‖²)</c> — the operations and float order of
+/// <c>min_k ReduceSumSquare(Unsqueeze(z, 1) − Wμ)</c> over [batch, k, d] — the operations of
 /// <see cref="MahalanobisSummary.Score"/>;</item>
 /// <item>energy: <c>Neg(ReduceLogSumExp(logits))</c>;</item>
 /// <item>msp: <c>Neg(ReduceMax(probabilities))</c>.</item>
@@ -51,21 +51,20 @@ internal static class OodExport
             x = b.AddNode("Div", [x, floor.Output], name: "ood_l2_normalize").Output;
         }
         string z = b.AddNode("Gemm", [x, b.AddInitializer("ood.whitening", summary.Whitening, [d, d])], name: "ood_whiten").Int("transB", 1).Output;
-        string products = b.AddNode("Gemm", [z, b.AddInitializer("ood.whitened_means", summary.WhitenedMeans, [k, d])], name: "ood_mean_products").Int("transB", 1).Output;
-        string norms = Reduce(b, "ReduceSumSquare", z, "ood_squared_norm", opset, keepdims: true);
-        string twice = b.AddNode("Mul", [products, b.AddInitializer("ood.two", [2f], [])], name: "ood_twice_products").Output;
-        string difference = b.AddNode("Sub", [norms, twice], name: "ood_norm_minus_products").Output;
-        string distances = b.AddNode("Add", [difference, b.AddInitializer("ood.mean_squared_norms", summary.MeanSquaredNorms, [k])], name: "ood_distances").Output;
+        // [batch, 1, d] − [k, d] → [batch, k, d]: the differences themselves, so nothing cancels (see MahalanobisSummary).
+        string column = b.AddNode("Unsqueeze", [z, b.AddInitializer("ood.axis1", [1L], [1])], name: "ood_unsqueeze").Output;
+        string difference = b.AddNode("Sub", [column, b.AddInitializer("ood.whitened_means", summary.WhitenedMeans, [k, d])], name: "ood_differences").Output;
+        string distances = Reduce(b, "ReduceSumSquare", difference, "ood_distances", opset, keepdims: false, axis: 2);
         Reduce(b, "ReduceMin", distances, "ood_min_distance", opset, keepdims: false, output: ModelLayout.OodScoreOutput);
     }
 
-    /// <summary>A reduction over axis 1: the axes an attribute before opset 18, an input from 18.</summary>
-    private static string Reduce(GraphBuilder b, string op, string input, string name, int opset, bool keepdims, string? output = null)
+    /// <summary>A reduction over one axis (1 unless given): the axes an attribute before opset 18, an input from 18.</summary>
+    private static string Reduce(GraphBuilder b, string op, string input, string name, int opset, bool keepdims, string? output = null, long axis = 1)
     {
         var outputs = output is null ? null : new[] { output };
         var node = opset >= 18
-            ? b.AddNode(op, [input, b.AddInitializer($"{name}.axes", [1L], [1])], outputs, name)
-            : b.AddNode(op, [input], outputs, name).Ints("axes", 1);
+            ? b.AddNode(op, [input, b.AddInitializer($"{name}.axes", [axis], [1])], outputs, name)
+            : b.AddNode(op, [input], outputs, name).Ints("axes", axis);
         return node.Int("keepdims", keepdims ? 1 : 0).Output;
     }
 }

@@ -11,8 +11,10 @@ namespace OnnxTransfer.Training.Ood;
 /// out-of-distribution.
 /// </summary>
 /// <remarks>
-/// The score is computed as <c>‖z‖² − 2 z·m_k + ‖m_k‖²</c> with <c>z = x Wᵀ</c>: two matrix products and a row minimum,
-/// the same operations (and the same float arithmetic) an ONNX graph uses (Gemm, Gemm, ReduceMin).
+/// The score is computed as <c>min_k Σ_j (z_j − m_kj)²</c> with <c>z = x Wᵀ</c>: one matrix product, then the squared
+/// differences to each whitened mean — the operations an ONNX graph uses (Gemm, Sub, ReduceSumSquare, ReduceMin). Not
+/// the expansion <c>‖z‖² − 2 z·m_k + ‖m_k‖²</c>: for rows near a class mean (the training rows of a small split) its
+/// terms cancel, and two runtimes' summation orders then differ by 1e-3 of the score.
 /// </remarks>
 public sealed class MahalanobisSummary
 {
@@ -28,12 +30,6 @@ public sealed class MahalanobisSummary
         Whitening = whitening;
         WhitenedMeans = whitenedMeans;
         Ridge = ridge;
-        MeanSquaredNorms = new float[whitenedMeans.Length / dimension];
-        for (int c = 0; c < MeanSquaredNorms.Length; c++)
-        {
-            var mean = whitenedMeans.AsSpan(c * dimension, dimension);
-            MeanSquaredNorms[c] = System.Numerics.Tensors.TensorPrimitives.Dot(mean, mean);
-        }
     }
 
     /// <summary>The head's preprocessing: the summary lives in the head's input space.</summary>
@@ -47,13 +43,10 @@ public sealed class MahalanobisSummary
     /// <summary>W μ_k, k × d row-major.</summary>
     public float[] WhitenedMeans { get; }
 
-    /// <summary>‖W μ_k‖², one per class.</summary>
-    public float[] MeanSquaredNorms { get; }
-
     /// <summary>The absolute ridge λ added to the covariance's diagonal.</summary>
     public double Ridge { get; }
 
-    public int ClassCount => MeanSquaredNorms.Length;
+    public int ClassCount => WhitenedMeans.Length / Dimension;
 
     /// <summary>The OOD score (higher = more out-of-distribution) of <paramref name="rows"/> raw (un-preprocessed) rows.</summary>
     public float[] Score(ReadOnlySpan<float> rows, BlasBackend? blas = null)
@@ -66,15 +59,17 @@ public sealed class MahalanobisSummary
         Preprocessing.Apply(rows, x, n, d);
         var z = new float[rows.Length];
         backend.Sgemm(false, true, n, d, d, 1f, x, d, Whitening, d, 0f, z, d);
-        var products = new float[(long)n * k];
-        backend.Sgemm(false, true, n, k, d, 1f, z, d, WhitenedMeans, d, 0f, products, k);
         var scores = new float[n];
+        var difference = new float[d];
         for (int r = 0; r < n; r++)
         {
             var zr = z.AsSpan(r * d, d);
-            float norm = System.Numerics.Tensors.TensorPrimitives.Dot(zr, zr);
             float best = float.PositiveInfinity;
-            for (int c = 0; c < k; c++) best = MathF.Min(best, norm - 2f * products[r * k + c] + MeanSquaredNorms[c]);
+            for (int c = 0; c < k; c++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Subtract(zr, WhitenedMeans.AsSpan(c * d, d), difference);
+                best = MathF.Min(best, System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(difference));
+            }
             scores[r] = best;
         }
         return scores;
