@@ -26,31 +26,6 @@ public class OodTests
 
     private static EmbeddingSet ValHeldOut => Keep(HymenopteraSplits.Val, true, "val-heldout");
 
-    /// <summary>Gaussian rows with the training split's per-dimension mean and standard deviation (fixed seed).</summary>
-    private static float[] Noise(EmbeddingSet train, int rows, int seed)
-    {
-        int d = train.Dimension;
-        var mean = new double[d];
-        var sq = new double[d];
-        for (int r = 0; r < train.Count; r++)
-        {
-            var row = train.Row(r);
-            for (int j = 0; j < d; j++) { mean[j] += row[j]; sq[j] += (double)row[j] * row[j]; }
-        }
-        var random = new Random(seed);
-        var noise = new float[rows * d];
-        for (int j = 0; j < d; j++)
-        {
-            double m = mean[j] / train.Count, sd = Math.Sqrt(Math.Max(sq[j] / train.Count - m * m, 0));
-            for (int r = 0; r < rows; r++)
-            {
-                double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-                noise[r * d + j] = (float)(m + sd * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
-            }
-        }
-        return noise;
-    }
-
     [Test]
     public void ScoreIsTheSmallestRegularisedMahalanobisDistance()
     {
@@ -83,7 +58,7 @@ public class OodTests
         var train = TrainIn;
         var summary = new MahalanobisOod().Fit(train, FeaturePreprocessing.Identity);
         var inScores = summary.Score(ValIn.Features);
-        double noiseAuroc = OodMetrics.Auroc(inScores, summary.Score(Noise(train, 200, seed: 7)));
+        double noiseAuroc = OodMetrics.Auroc(inScores, summary.Score(OodNoise.Matched(train, 200, seed: 7).Features));
         double heldOutAuroc = OodMetrics.Auroc(inScores, summary.Score(ValHeldOut.Features));
 
         var threshold = OodThreshold.AtFalsePositiveRate(OodThreshold.OutOfFoldScores(train, FeaturePreprocessing.Identity, new MahalanobisOod()), 0.05);
