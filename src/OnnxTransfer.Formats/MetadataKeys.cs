@@ -50,6 +50,15 @@ public static class MetadataKeys
     /// <summary>Heads: which splits were trained on and evaluated (<c>train=…;eval=…</c>).</summary>
     public const string TrainingSplits = "onnxtransfer.training.splits";
 
+    /// <summary>
+    /// Heads (and fused models, carried over) with an <c>ood_score</c> output: its method (<c>mahalanobis</c>,
+    /// <c>energy</c>, <c>msp</c>), the threshold above which a score means out-of-distribution (float, round-trip text),
+    /// and the share of held-out training rows that threshold was chosen to flag.
+    /// </summary>
+    public const string OodMethod = "onnxtransfer.ood.method";
+    public const string OodThreshold = "onnxtransfer.ood.threshold";
+    public const string OodFalsePositiveRate = "onnxtransfer.ood.fpr";
+
     /// <summary>Fused models: the backbone's fingerprint and its sha256.</summary>
     public const string BackboneFingerprint = "onnxtransfer.backbone.fingerprint";
     public const string BackboneFingerprintSha256 = "onnxtransfer.backbone.fingerprint.sha256";

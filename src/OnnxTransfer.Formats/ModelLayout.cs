@@ -11,6 +11,12 @@ public static class ModelLayout
 
     public const string ProbabilitiesOutput = "probabilities";
     public const string LabelIndexOutput = "label_index";
+
+    /// <summary>
+    /// Heads and fused models trained with an OOD score: [N] float, higher = further from the training data; above
+    /// <see cref="MetadataKeys.OodThreshold"/> the input counts as out-of-distribution.
+    /// </summary>
+    public const string OodScoreOutput = "ood_score";
     /// <summary>The fused model's optional output of the backbone's features.</summary>
     public const string FeaturesOutput = "features";
 

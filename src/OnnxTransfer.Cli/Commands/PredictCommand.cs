@@ -53,7 +53,9 @@ public static class PredictCommand
                 continue;
             }
             var top = string.Join(", ", p.TopK.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Label} {t.Probability:F4}")));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{input}  {p.Label,-16} {p.Probability,11:F4}  {top}"));
+            // A model with an OOD output says so per input: its score, and a flag above the threshold.
+            var ood = p.OodScore is { } score ? string.Create(CultureInfo.InvariantCulture, $"  ood_score {score:G6}{(p.OutOfDistribution == true ? " (out-of-distribution)" : "")}") : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{input}  {p.Label,-16} {p.Probability,11:F4}  {top}{ood}"));
         }
     }
 
@@ -66,7 +68,7 @@ public static class PredictCommand
             {
                 if (p.Succeeded)
                     JsonSerializer.Serialize(json, new PredictionJson(p.Input, p.Label, p.LabelIndex, p.Probability,
-                        p.TopK.Select(t => new TopJson(t.Label, t.Probability)).ToArray()), CliJson.Default.PredictionJson);
+                        p.TopK.Select(t => new TopJson(t.Label, t.Probability)).ToArray(), p.OodScore, p.OutOfDistribution), CliJson.Default.PredictionJson);
                 else
                     JsonSerializer.Serialize(json, new FailureJson(p.Input, p.ErrorReason, p.ErrorMessage), CliJson.Default.FailureJson);
             }
@@ -75,7 +77,10 @@ public static class PredictCommand
     }
 
     /// <summary>A line of <c>predict --json</c> for an input that was scored.</summary>
-    internal sealed record PredictionJson(string Input, string? Label, int LabelIndex, float Probability, TopJson[] TopK);
+    /// <summary>ood_score and ood only for a model with an OOD output (a head trained with --ood).</summary>
+    internal sealed record PredictionJson(string Input, string? Label, int LabelIndex, float Probability, TopJson[] TopK,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] float? OodScore = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Ood = null);
 
     internal sealed record TopJson(string Label, float Probability);
 

@@ -8,6 +8,7 @@ using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Ood;
 using OnnxTransfer.Training.Selection;
 using OnnxTransfer.Training.Workflow;
 
@@ -54,6 +55,13 @@ public static class TrainCommand
     private static readonly Option<string> Out = new("--out") { Description = "Where to write the head (.onnx).", Required = true };
     private static readonly Option<int> Opset = new("--opset") { Description = "ONNX opset of the head (13–23; use the backbone's to compose with it).", DefaultValueFactory = _ => 17 };
     private static readonly Option<string?> Report = new("--report") { Description = "Write an HTML report here (and its JSON beside it)." };
+    private static readonly Option<string> Ood = new("--ood")
+    {
+        Description = "Out-of-distribution score the head outputs as ood_score (higher = less like the training data): mahalanobis (distance to the nearest class mean under the shared training covariance), energy (−logsumexp of the logits), msp (−max probability), or none.",
+        DefaultValueFactory = _ => OodMethod.None,
+    };
+    private static readonly Option<double> OodFpr = new("--ood-fpr") { Description = "--ood: share of held-out (out-of-fold) training rows the threshold may flag, in (0, 1).", DefaultValueFactory = _ => OodFitter.DefaultFalsePositiveRate };
+    private static readonly Option<string?> OodEval = new("--ood-eval") { Description = "--ood: a cache of out-of-distribution inputs (e.g. another dataset, same backbone); reports the AUROC of the evaluation split against it." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
 
     public static Command Create()
@@ -63,7 +71,7 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, K, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Report, Json,
+                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
@@ -72,6 +80,8 @@ public static class TrainCommand
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
         SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
         Calibrate.AcceptOnlyFromAmong("none", "temperature");
+        Ood.AcceptOnlyFromAmong([.. OodMethod.All]);
+        OodFpr.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (> 0 and < 1)) r.AddError("--ood-fpr must lie in (0, 1), e.g. 0.05."); });
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
         Opset.Validators.Add(r =>
         {
@@ -91,6 +101,7 @@ public static class TrainCommand
         if (!knn && IsGiven(parseResult, K)) throw new CliException("--k applies to --head knn; add --head knn, or leave it out.", ExitCodes.Usage);
         if (centroid) CheckOptionsFitTheCentroid(parseResult, knn);
         else CheckOptionsFitTheHead(parseResult, mlp);
+        OodOptions.Check(parseResult.GetValue(Ood)!, knn ? Head.NearestNeighboursKind : Head.SoftmaxRegressionKind, IsGiven(parseResult, OodFpr), IsGiven(parseResult, OodEval));
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
         int seed = parseResult.GetValue(Seed);
@@ -121,6 +132,7 @@ public static class TrainCommand
             Compute = compute,
             Budget = Inputs.Budget(parseResult),
         };
+        settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), dataset, path => Inputs.OpenDataset(parseResult, path));
         var result = HeadTrainingRun.Train(dataset, plan, settings);
         notes.AddRange(result.Notes);
         var outcome = new TrainingOutcome { Command = "train", Result = result, HeadPath = parseResult.GetValue(Out) };

@@ -64,9 +64,11 @@ internal sealed class TrainingInputs
         command.Options.Add(RequireComplete);
     }
 
-    public EmbeddingDataset OpenDataset(ParseResult parseResult)
+    public EmbeddingDataset OpenDataset(ParseResult parseResult) => OpenDataset(parseResult, parseResult.GetValue(Cache)!);
+
+    /// <summary>Another cache (e.g. --ood-eval) with the same column options as --cache.</summary>
+    public EmbeddingDataset OpenDataset(ParseResult parseResult, string path)
     {
-        var path = parseResult.GetValue(Cache)!;
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new CliException($"No cache at '{path}'. Extract one first: onnxtransfer extract --backbone SPEC --images DIR --cache {path}");
         var dataset = EmbeddingDataset.OpenNamingRepair(path, new EmbeddingColumns

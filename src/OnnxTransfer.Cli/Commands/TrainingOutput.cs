@@ -98,6 +98,8 @@ internal sealed class TrainingOutcome
                 line += $"; '{before.Split}' ECE {F(before.ExpectedCalibrationError)} → {F(Metrics[^1].ExpectedCalibrationError)}, log-loss {F(before.LogLoss)} → {F(Metrics[^1].LogLoss)}";
             Line("calibrated", line);
         }
+        if (Result.OodReport is { } ood)
+            foreach (var line in ood.Lines()) Line("ood", line);
         if (Export is not null)
             Line("export", $"{HeadPath} (opset {Export.Opset}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");
         if (ReportHtml is not null) Line("report", $"{ReportHtml}, {ReportJson}");
@@ -155,6 +157,7 @@ internal sealed class TrainingOutcome
             Result.Placements.Select(p => new SummaryData(p.Split, p.Placement.StartsWith("streamed", StringComparison.Ordinal), p.Placement)).ToArray(),
             head, selection, Metrics.Select(SummaryMetrics.Of).ToArray(),
             training?.Calibration is { } calibration ? new SummaryCalibration(calibration, EvaluationBeforeCalibration, Metrics.Count > 0 ? Metrics[^1] : null) : null,
+            Result.OodReport is { } ood ? SummaryOod.Of(ood) : null,
             Export is null ? null : new SummaryExport(HeadPath, Export.Opset ?? 0, Export.StandardizationFolded, Export.Decision),
             ReportHtml is null ? null : new SummaryReport(ReportHtml, ReportJson),
             Notes, Math.Round(Seconds, 3));

@@ -18,6 +18,7 @@ internal sealed record SummaryJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummarySelection? Selection,
     IReadOnlyList<SummaryMetrics> Metrics,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryCalibration? Calibration,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryOod? Ood,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryExport? Export,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryReport? Report,
     IReadOnlyList<string> Notes, double Seconds);
@@ -65,6 +66,18 @@ internal sealed record SummaryClass(string Label, int Support, Finite Precision,
 /// <summary>The head's calibration, and what it did to the evaluation split (<paramref name="Before"/>, <paramref name="After"/>).</summary>
 [JsonConverter(typeof(SummaryCalibrationConverter))]
 internal sealed record SummaryCalibration(CalibrationReport Report, ClassificationMetrics? Before, ClassificationMetrics? After);
+
+/// <summary>The head's OOD score: threshold, and AUROC of the evaluation split against the --ood-eval cache and noise (null: not measured).</summary>
+internal sealed record SummaryOod(
+    string Method, double Threshold, [property: JsonPropertyName("target_fpr")] double TargetFpr, string? EvalSplit, int EvalRows, Finite? EvalFlagged,
+    string? OodSource, int OodRows, Finite? OodAuroc, Finite? OodFlagged, int NoiseRows, Finite? NoiseAuroc, Finite? NoiseFlagged)
+{
+    public static SummaryOod Of(OnnxTransfer.Training.Ood.OodReport r) => new(
+        r.Method, r.Threshold, r.TargetFalsePositiveRate, r.EvaluationSplit, r.EvaluationRows, Optional(r.EvaluationFlagged),
+        r.OodSource, r.OodRows, Optional(r.OodAuroc), Optional(r.OodFlagged), r.NoiseRows, Optional(r.NoiseAuroc), Optional(r.NoiseFlagged));
+
+    private static Finite? Optional(double? value) => value is { } v ? new Finite(v) : null;
+}
 
 internal sealed record SummaryExport(string? Path, long Opset, bool StandardizationFolded, string Decision);
 

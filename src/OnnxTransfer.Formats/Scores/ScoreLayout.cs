@@ -26,11 +26,21 @@ public static class ScoreLayout
     public const string ErrorColumn = "error";
     public const string ErrorMessageColumn = "error_message";
 
+    /// <summary>
+    /// Only when the model has an OOD output (a head trained with --ood): its score (float, higher = less like the
+    /// training data) and whether it is above the model's threshold (bool); null for a failed input.
+    /// </summary>
+    public const string OodScoreColumn = "ood_score";
+    public const string OodColumn = "ood";
+
     /// <summary>The columns, in order (CSV header too).</summary>
     public static IReadOnlyList<string> Columns { get; } =
         [IdColumn, SourceColumn, LabelColumn, ProbabilityColumn, TopKLabelsColumn, TopKProbabilitiesColumn, TrueLabelColumn, ErrorColumn, ErrorMessageColumn];
 
-    public static ParquetSchema Schema { get; } = new(
+    public static ParquetSchema Schema { get; } = new(BaseFields());
+
+    private static ParquetField[] BaseFields() =>
+    [
         ParquetField.String(IdColumn, nullable: false),
         ParquetField.String(SourceColumn, nullable: false),
         ParquetField.String(LabelColumn),
@@ -39,7 +49,13 @@ public static class ScoreLayout
         ParquetField.List(TopKProbabilitiesColumn, ParquetField.Float("element", nullable: false)),
         ParquetField.String(TrueLabelColumn),
         ParquetField.String(ErrorColumn),
-        ParquetField.String(ErrorMessageColumn));
+        ParquetField.String(ErrorMessageColumn),
+    ];
+
+    /// <summary>The columns of a model with an OOD output: <see cref="Columns"/>, then ood_score and ood.</summary>
+    public static IReadOnlyList<string> ColumnsWithOod { get; } = [.. Columns, OodScoreColumn, OodColumn];
+
+    public static ParquetSchema SchemaWithOod { get; } = new([.. BaseFields(), ParquetField.Float(OodScoreColumn), ParquetField.Boolean(OodColumn)]);
 
     /// <summary>The key/value metadata of every Parquet score part: format, the model that scored it, its labels, the shard.</summary>
     public static KeyValuePair<string, string>[] PartMetadata(string modelIdentity, IReadOnlyList<string> labels, ShardSpec shard) =>

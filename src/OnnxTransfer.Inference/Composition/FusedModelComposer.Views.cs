@@ -13,7 +13,8 @@ namespace OnnxTransfer.Inference.Composition;
 /// input are stacked along the batch axis in front of the backbone ([V·N, C, H, W]: the original rows, then each
 /// view's), so one backbone pass and one head pass serve them all; after the head every output is folded back from
 /// [V·N, …] to [N, …] — <c>probabilities</c> the mean over the views, <c>label_index</c> the argmax of that mean,
-/// <c>features</c> the original view's rows, any other float output the mean over the views.
+/// <c>features</c> and <c>ood_score</c> the original view's rows (the detector's threshold was set on original inputs,
+/// so its score stays the one it was calibrated on), any other float output the mean over the views.
 /// </summary>
 public sealed partial class FusedModelComposer
 {
@@ -89,7 +90,7 @@ public sealed partial class FusedModelComposer
                 if (output.Type.TensorType.ElemType != (int)TensorProto.Types.DataType.Float)
                     throw new InferenceException($"The head's output '{name}' is not float, so it cannot be averaged over test-time views: compose without --tta.");
                 var byView = Add("Reshape", [perView, Constant($"views_shape_{name}", [viewCount, -1L, .. dims])], $"views/{name}_by_view");
-                if (name == ModelLayout.FeaturesOutput)
+                if (name is ModelLayout.FeaturesOutput or ModelLayout.OodScoreOutput)
                     ExactAdd("Gather", [byView, Constant("original_view", [0L], scalar: true)], name, Int("axis", 0));
                 else
                     ExactAdd("ReduceMean", opset >= 18 ? [byView, Constant($"views_axes_{name}", [0L])] : [byView], name,

@@ -33,6 +33,9 @@ public sealed class HeadModel
 
     public int ClassCount => Labels.Count;
 
+    /// <summary>The head's <c>ood_score</c> output and threshold; null when it was trained without --ood.</summary>
+    public Prediction.OodOutput? Ood => Prediction.OodOutput.Read(Model.GetMetadata, Model.Outputs.Any(o => o.Name == ModelLayout.OodScoreOutput), Source);
+
     /// <summary>The fingerprint of the cache the head was trained on; null when the head does not carry it (then only the dimension is checked).</summary>
     public BackboneFingerprint? CacheFingerprint => _file.CacheFingerprint;
 

@@ -24,6 +24,7 @@ internal sealed class ChainedEngine : InferenceEngine
         _backbone = backbone;
         _head = head;
         _views = views;
+        Ood = head.Model.Ood;
     }
 
     public HeadModel Head => _head.Model;
@@ -64,11 +65,14 @@ internal sealed class ChainedEngine : InferenceEngine
         _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
         _head.Run(own.Head, count, cancellationToken);
         if (_views is null) return;
+        // The OOD score stays the original view's, as in the fused graph: the threshold was set on original inputs.
+        var originalOod = Ood is null ? null : own.OodScores.AsSpan(0, count).ToArray();
         _views.Average(own.Input, count, own.Probabilities.AsSpan(0, count * Labels.Count), own.Views!, () =>
         {
             _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
             _head.Run(own.Head, count, cancellationToken);
         });
+        originalOod?.CopyTo(own.OodScores, 0);
     }
 
     public override void Dispose()
@@ -90,7 +94,7 @@ internal sealed class ChainedEngine : InferenceEngine
         {
             Backbone = backbone;
             Views = views;
-            Head = head.CreateBuffers(backbone.Capacity, Probabilities);
+            Head = head.CreateBuffers(backbone.Capacity, Probabilities, OodScores);
             _images = backbone as ImageBatch;
             _texts = backbone as TextBatch;
         }

@@ -11,7 +11,7 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ChainedHead : IDisposable
 {
-    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
+    private readonly string[] _outputNames;
     private readonly ModelSession _session;
     private readonly string[] _input;
     private readonly int _dimension;
@@ -24,6 +24,7 @@ internal sealed class ChainedHead : IDisposable
         _input = [model.InputName];
         _dimension = dimension;
         _classes = model.Labels.Count;
+        _outputNames = model.Ood is null ? [ModelLayout.ProbabilitiesOutput] : [ModelLayout.ProbabilitiesOutput, ModelLayout.OodScoreOutput];
     }
 
     public HeadModel Model { get; }
@@ -41,30 +42,33 @@ internal sealed class ChainedHead : IDisposable
     public string Identity(BackboneFingerprint backbone) => $"backbone fingerprint sha256:{backbone.Sha256} + head sha256:{Model.Sha256}";
 
     /// <summary>Embedding buffer and full-batch tensors for one engine batch, writing into its probabilities.</summary>
-    public Buffers CreateBuffers(int capacity, float[] probabilities) => new(capacity, _dimension, _classes, probabilities);
+    public Buffers CreateBuffers(int capacity, float[] probabilities, float[] oodScores) => new(capacity, _dimension, _classes, probabilities, oodScores);
 
     /// <summary>Probabilities of the first <paramref name="count"/> embeddings of <paramref name="buffers"/>.</summary>
     public void Run(Buffers buffers, int count, CancellationToken cancellationToken)
     {
         if (count == buffers.Capacity)
         {
-            _session.Run(_input, [buffers.FullFeatures], OutputNames, [buffers.FullOutput], cancellationToken);
+            _session.Run(_input, [buffers.FullFeatures], _outputNames, _outputNames.Length == 1 ? [buffers.FullOutput] : [buffers.FullOutput, buffers.FullOod], cancellationToken);
             return;
         }
         // A short last batch: views over the first rows of the same buffers.
         using var features = TensorValues.Over(new Memory<float>(buffers.Embeddings, 0, count * _dimension), [count, _dimension]);
         using var output = TensorValues.Over(new Memory<float>(buffers.Probabilities, 0, count * _classes), [count, _classes]);
-        _session.Run(_input, [features], OutputNames, [output], cancellationToken);
+        using var ood = TensorValues.Over(new Memory<float>(buffers.OodScores, 0, count), [count]);
+        _session.Run(_input, [features], _outputNames, _outputNames.Length == 1 ? [output] : [output, ood], cancellationToken);
     }
 
     public void Dispose() => _session.Dispose();
 
     public sealed class Buffers : IDisposable
     {
-        internal Buffers(int capacity, int dimension, int classes, float[] probabilities)
+        internal Buffers(int capacity, int dimension, int classes, float[] probabilities, float[] oodScores)
         {
             Capacity = capacity;
             Probabilities = probabilities;
+            OodScores = oodScores;
+            FullOod = TensorValues.Over<float>(oodScores, [capacity]);
             Embeddings = new float[checked(capacity * dimension)];
             FullFeatures = TensorValues.Over<float>(Embeddings, [capacity, dimension]);
             FullOutput = TensorValues.Over<float>(probabilities, [capacity, classes]);
@@ -81,8 +85,14 @@ internal sealed class ChainedHead : IDisposable
 
         public OrtValue FullOutput { get; }
 
+        /// <summary>The OOD scores the head writes, [capacity] (unused when it has none).</summary>
+        public float[] OodScores { get; }
+
+        public OrtValue FullOod { get; }
+
         public void Dispose()
         {
+            FullOod.Dispose();
             FullFeatures.Dispose();
             FullOutput.Dispose();
         }

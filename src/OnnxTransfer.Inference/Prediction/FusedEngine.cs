@@ -21,6 +21,7 @@ internal sealed class FusedEngine : InferenceEngine
         Info = info;
         _session = session;
         _identity = new Lazy<string>(() => $"fused sha256:{FileHash.Sha256(info.Path)}");
+        Ood = info.Ood;
     }
 
     public FusedModelInfo Info { get; }

@@ -57,6 +57,9 @@ public sealed class FusedModelInfo
     /// <summary>Whether the model classifies texts (its spec is a text backbone's).</summary>
     public bool IsText => Spec.Kind == BackboneKind.Text;
 
+    /// <summary>The <c>ood_score</c> output and its threshold; null when the head was trained without --ood.</summary>
+    public OodOutput? Ood { get; private init; }
+
     /// <summary>Reads the metadata of the model an open session holds.</summary>
     /// <exception cref="InferenceException">The model is not a fused model composed by OnnxTransfer.</exception>
     public static FusedModelInfo FromSession(string path, ModelSession session)
@@ -90,7 +93,10 @@ public sealed class FusedModelInfo
         return new FusedModelInfo(System.IO.Path.GetFullPath(path), labels, spec, inputName, fixedBatch,
             metadata.GetValueOrDefault(MetadataKeys.BackboneFingerprintSha256), metadata.GetValueOrDefault(MetadataKeys.HeadSha256),
             metadata.GetValueOrDefault(MetadataKeys.InputScale), metadata.GetValueOrDefault(MetadataKeys.Tokenizer),
-            Composition.TestTimeAugmentation.FromMetadata(metadata.GetValueOrDefault(MetadataKeys.TestTimeViews), metadata.GetValueOrDefault(MetadataKeys.TestTimeCombine), path));
+            Composition.TestTimeAugmentation.FromMetadata(metadata.GetValueOrDefault(MetadataKeys.TestTimeViews), metadata.GetValueOrDefault(MetadataKeys.TestTimeCombine), path))
+        {
+            Ood = OodOutput.Read(metadata.GetValueOrDefault, session.Session.OutputMetadata.ContainsKey(ModelLayout.OodScoreOutput), path),
+        };
     }
 
     private static string[] ParseLabels(string? json, string path)

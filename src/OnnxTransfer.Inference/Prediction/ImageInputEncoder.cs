@@ -14,14 +14,15 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class ImageInputEncoder : InputEncoder
 {
-    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
+    private readonly string[] _outputNames;
     private readonly ImageInputReader _images;
     private readonly string[] _inputNames;
     private readonly long[] _imageShape;
     private readonly int? _fixedBatchSize;
 
-    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize) : base(images)
+    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool ood) : base(images)
     {
+        _outputNames = ood ? [ModelLayout.ProbabilitiesOutput, ModelLayout.OodScoreOutput] : [ModelLayout.ProbabilitiesOutput];
         _images = images;
         _inputNames = [inputName];
         _fixedBatchSize = fixedBatchSize;
@@ -33,7 +34,7 @@ internal sealed class ImageInputEncoder : InputEncoder
     {
         var image = info.Spec.RequireImage();
         return new ImageInputEncoder(new ImageInputReader(new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(info.Spec.Layout))),
-            info.InputName, info.FixedBatchSize);
+            info.InputName, info.FixedBatchSize, info.Ood is not null);
     }
 
     public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position) => _images.Prepare(item, batch.ImageSlot(position));
@@ -46,13 +47,14 @@ internal sealed class ImageInputEncoder : InputEncoder
         var rows = _fixedBatchSize ?? count;
         if (rows == own.Capacity)
         {
-            session.Run(_inputNames, [own.FullInput], OutputNames, [own.FullOutput], cancellationToken);
+            session.Run(_inputNames, [own.FullInput], _outputNames, _outputNames.Length == 1 ? [own.FullOutput] : [own.FullOutput, own.FullOod], cancellationToken);
             return;
         }
         var classes = own.Probabilities.Length / own.Capacity;
         using var input = TensorValues.Over(new Memory<float>(own.Input, 0, rows * own.ImageLength), ImageBatch.Shape(rows, _imageShape));
         using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * classes), [rows, classes]);
-        session.Run(_inputNames, [input], OutputNames, [output], cancellationToken);
+        using var ood = TensorValues.Over(new Memory<float>(own.OodScores, 0, rows), [rows]);
+        session.Run(_inputNames, [input], _outputNames, _outputNames.Length == 1 ? [output] : [output, ood], cancellationToken);
     }
 
     /// <summary>A fused batch: the input tensor and ORT values over the whole batch (reused when it is full).</summary>
@@ -64,6 +66,7 @@ internal sealed class ImageInputEncoder : InputEncoder
             Input = new float[checked(capacity * imageLength)];
             FullInput = TensorValues.Over<float>(Input, ImageBatch.Shape(capacity, imageShape));
             FullOutput = TensorValues.Over<float>(Probabilities, [capacity, classes]);
+            FullOod = TensorValues.Over<float>(OodScores, [capacity]);
         }
 
         public override int ImageLength { get; }
@@ -74,8 +77,11 @@ internal sealed class ImageInputEncoder : InputEncoder
 
         public OrtValue FullOutput { get; }
 
+        public OrtValue FullOod { get; }
+
         public override void Dispose()
         {
+            FullOod.Dispose();
             FullInput.Dispose();
             FullOutput.Dispose();
         }

@@ -24,6 +24,9 @@ internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputReade
     /// <summary>The batch size the model requires, when its batch dimension is fixed.</summary>
     public int? FixedBatchSize { get; } = fixedBatchSize;
 
+    /// <summary>The model's OOD output; null when it has none (then <see cref="EngineBatch.OodScores"/> stays unwritten).</summary>
+    public OodOutput? Ood { get; private protected init; }
+
     public abstract IReadOnlyList<string> ActiveProviders { get; }
 
     public abstract IReadOnlyList<string> Warnings { get; }
@@ -74,6 +77,9 @@ internal abstract class EngineBatch(int capacity, int classes) : IDisposable
 
     /// <summary>[capacity, classes], row-major.</summary>
     public float[] Probabilities { get; } = new float[checked(capacity * classes)];
+
+    /// <summary>[capacity]: the OOD score of each position, written when the engine's model has one.</summary>
+    public float[] OodScores { get; } = new float[capacity];
 
     public Span<float> ImageSlot(int index) => Input.AsSpan(index * ImageLength, ImageLength);
 

@@ -12,8 +12,10 @@ public sealed class Prediction
     private static readonly LabelProbability[] None = [];
 
     private Prediction(string input, int labelIndex, string? label, float probability, LabelProbability[] topK, float[]? probabilities,
-        string? errorReason, string? errorMessage)
+        string? errorReason, string? errorMessage, float? oodScore = null, bool? outOfDistribution = null)
     {
+        OodScore = oodScore;
+        OutOfDistribution = outOfDistribution;
         Input = input;
         LabelIndex = labelIndex;
         Label = label;
@@ -49,12 +51,20 @@ public sealed class Prediction
 
     public bool Succeeded => ErrorReason is null;
 
-    internal static Prediction Scored(string input, IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities, int topK)
+    /// <summary>The model's OOD score (higher = less like the training data); null when it has none or the input failed.</summary>
+    public float? OodScore { get; }
+
+    /// <summary>Whether <see cref="OodScore"/> is above the model's threshold; null when there is no score.</summary>
+    public bool? OutOfDistribution { get; }
+
+    internal static Prediction Scored(string input, IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities, int topK,
+        (float Score, OodOutput Output)? ood = null)
     {
         var top = TopKSelection.Select(probabilities, Math.Min(topK, probabilities.Length));
         var entries = new LabelProbability[top.Length];
         for (var i = 0; i < top.Length; i++) entries[i] = new LabelProbability(labels[top[i]], top[i], probabilities[top[i]]);
-        return new Prediction(input, top[0], labels[top[0]], probabilities[top[0]], entries, probabilities.ToArray(), null, null);
+        return new Prediction(input, top[0], labels[top[0]], probabilities[top[0]], entries, probabilities.ToArray(), null, null,
+            ood?.Score, ood is { } o ? o.Output.Flags(o.Score) : null);
     }
 
     internal static Prediction Failed(string input, string reason, string message) =>

@@ -126,7 +126,7 @@ public sealed class Predictor : IDisposable
             name ??= text;
             if (_engine.Prepare(new Features.Inputs.InputItem(name, name, null, null, Text: text), batch, 0) is { } failure) return Prediction.Failed(name, failure.Reason, failure.Message);
             _engine.Run(batch, 1, CancellationToken.None);
-            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK, OodAt(batch, 0));
         }
         finally { Return(batch); }
     }
@@ -171,7 +171,7 @@ public sealed class Predictor : IDisposable
                 for (var j = 0; j < planned.Length; j++)
                 {
                     var i = usable[planned[j]];
-                    results[i] = Prediction.Scored(Name(i), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK);
+                    results[i] = Prediction.Scored(Name(i), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK, OodAt(batch, j));
                 }
             }
         }
@@ -210,7 +210,7 @@ public sealed class Predictor : IDisposable
         {
             Images.Preprocessor.Process(new RgbImageView(rgbPixels, width, height), batch.ImageSlot(0));
             _engine.Run(batch, 1, CancellationToken.None);
-            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK, OodAt(batch, 0));
         }
         finally { Return(batch); }
     }
@@ -293,7 +293,7 @@ public sealed class Predictor : IDisposable
         {
             prepare(batch.ImageSlot(0));
             _engine.Run(batch, 1, CancellationToken.None);
-            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK);
+            return Prediction.Scored(name, Labels, batch.Probabilities.AsSpan(0, Labels.Count), Options.TopK, OodAt(batch, 0));
         }
         finally { Return(batch); }
     }
@@ -326,7 +326,7 @@ public sealed class Predictor : IDisposable
                 if (filled == 0) continue;
                 _engine.Run(batch, filled, cancellationToken);
                 for (var j = 0; j < filled; j++)
-                    results[positions[j]] = Prediction.Scored(name(positions[j]), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK);
+                    results[positions[j]] = Prediction.Scored(name(positions[j]), Labels, batch.Probabilities.AsSpan(j * classes, classes), Options.TopK, OodAt(batch, j));
             }
         }
         finally { Return(batch); }
@@ -363,4 +363,11 @@ public sealed class Predictor : IDisposable
         while (_idle.TryTake(out var batch)) batch.Dispose();
         while (_idleSingles.TryTake(out var batch)) batch.Dispose();
     }
+
+    /// <summary>The model's OOD output (method and threshold); null when its head was trained without --ood.</summary>
+    public OodOutput? Ood => _engine.Ood;
+
+    /// <summary>The OOD score at <paramref name="position"/> of a run batch, with the engine's threshold; null without one.</summary>
+    private (float Score, OodOutput Output)? OodAt(EngineBatch batch, int position) =>
+        _engine.Ood is { } ood ? (batch.OodScores[position], ood) : null;
 }

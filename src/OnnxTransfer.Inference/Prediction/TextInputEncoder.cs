@@ -16,13 +16,15 @@ namespace OnnxTransfer.Inference.Prediction;
 /// </summary>
 internal sealed class TextInputEncoder : InputEncoder
 {
-    private static readonly string[] OutputNames = [ModelLayout.ProbabilitiesOutput];
     private readonly TokenEncoding _placeholder;
     private readonly TextInputReader _texts;
     private readonly FusedInputs _fused;
 
-    private TextInputEncoder(TextInputReader texts, FusedInputs fused) : base(texts)
+    private readonly string[] _outputNames;
+
+    private TextInputEncoder(TextInputReader texts, FusedInputs fused, bool ood) : base(texts)
     {
+        _outputNames = ood ? [ModelLayout.ProbabilitiesOutput, ModelLayout.OodScoreOutput] : [ModelLayout.ProbabilitiesOutput];
         _texts = texts;
         _fused = fused;
         _placeholder = texts.Encoder.Encode("").Encoding!; // [CLS] [SEP]: the shortest row there is
@@ -56,7 +58,7 @@ internal sealed class TextInputEncoder : InputEncoder
         string[] inputNames = [info.InputName, .. hasMask ? [TextEncoderInputs.AttentionMaskName] : Array.Empty<string>(),
             .. hasTypes ? [TextEncoderInputs.TokenTypeIdsName] : Array.Empty<string>()];
         var int32 = ids.ElementDataType == TensorElementType.Int32;
-        return new TextInputEncoder(new TextInputReader(encoder), new FusedInputs(inputNames, int32, hasMask, hasTypes, fixedLength, tokenizer.PaddingId, info.FixedBatchSize));
+        return new TextInputEncoder(new TextInputReader(encoder), new FusedInputs(inputNames, int32, hasMask, hasTypes, fixedLength, tokenizer.PaddingId, info.FixedBatchSize), info.Ood is not null);
     }
 
     public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position)
@@ -110,7 +112,8 @@ internal sealed class TextInputEncoder : InputEncoder
         try
         {
             using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * classes), [rows, classes]);
-            session.Run(fused.InputNames, inputs, OutputNames, [output], cancellationToken);
+            using var ood = TensorValues.Over(new Memory<float>(own.OodScores, 0, rows), [rows]);
+            session.Run(fused.InputNames, inputs, _outputNames, _outputNames.Length == 1 ? [output] : [output, ood], cancellationToken);
         }
         finally
         {

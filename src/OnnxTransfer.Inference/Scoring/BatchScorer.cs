@@ -83,7 +83,7 @@ public sealed class BatchScorer
                 foreach (var (reason, n) in byReason) errorsByReason[reason] = errorsByReason.GetValueOrDefault(reason) + n;
                 continue;
             }
-            pending.Add(new ScorePart(p, items.GetRange(start, count), k));
+            pending.Add(new ScorePart(p, items.GetRange(start, count), k, _predictor.Ood));
         }
 
         var run = new ScoringRun(_predictor, _options, pending, labels, output, shard, progress, clock, kept, partCount, items.Count);

@@ -11,8 +11,10 @@ internal sealed class ScorePart
 {
     private readonly int _k;
 
-    public ScorePart(int index, IReadOnlyList<InputItem> items, int k)
+    public ScorePart(int index, IReadOnlyList<InputItem> items, int k, OodOutput? ood = null)
     {
+        Ood = ood;
+        OodScore = ood is null ? [] : new float[items.Count];
         Index = index;
         Items = items;
         _k = k;
@@ -41,6 +43,12 @@ internal sealed class ScorePart
 
     public string?[] ErrorReason { get; }
 
+    /// <summary>The model's OOD output; null: the part has no ood_score/ood columns.</summary>
+    public OodOutput? Ood { get; }
+
+    /// <summary>Per row, the OOD score (empty without <see cref="Ood"/>).</summary>
+    public float[] OodScore { get; }
+
     public string?[] ErrorMessage { get; }
 
     public int Filled { get; private set; }
@@ -49,8 +57,9 @@ internal sealed class ScorePart
 
     public bool IsComplete => Filled == Items.Count;
 
-    public void SetScored(int row, ReadOnlySpan<float> probabilities)
+    public void SetScored(int row, ReadOnlySpan<float> probabilities, float oodScore = float.NaN)
     {
+        if (Ood is not null) OodScore[row] = oodScore;
         var top = TopIndices.AsSpan(row * _k, _k);
         TopKSelection.Select(probabilities, top);
         for (var j = 0; j < _k; j++) TopProbabilities[row * _k + j] = probabilities[top[j]];

@@ -64,7 +64,7 @@ internal static class ScorePartWriter
             offsets[i + 1] = topLabels.Count;
         }
 
-        using var writer = new ParquetFileWriter(path, ScoreLayout.Schema, Options, metadata);
+        using var writer = new ParquetFileWriter(path, part.Ood is null ? ScoreLayout.Schema : ScoreLayout.SchemaWithOod, Options, metadata);
         if (n > 0)
         {
             var group = writer.BeginRowGroup(n);
@@ -77,6 +77,13 @@ internal static class ScorePartWriter
             group.WriteStrings(ScoreLayout.TrueLabelColumn, truth);
             group.WriteStrings(ScoreLayout.ErrorColumn, part.ErrorReason);
             group.WriteStrings(ScoreLayout.ErrorMessageColumn, part.ErrorMessage);
+            if (part.Ood is { } ood)
+            {
+                var flags = new bool[n];
+                for (var i = 0; i < n; i++) flags[i] = !rowNull[i] && ood.Flags(part.OodScore[i]);
+                group.WriteValues<float>(ScoreLayout.OodScoreColumn, part.OodScore, rowNull);
+                group.WriteValues<bool>(ScoreLayout.OodColumn, flags, rowNull);
+            }
             group.Complete();
         }
         writer.Complete();
@@ -92,7 +99,7 @@ internal static class ScorePartWriter
             {
                 using (var text = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
                 {
-                    text.WriteLine(string.Join(',', ScoreLayout.Columns));
+                    text.WriteLine(string.Join(',', part.Ood is null ? ScoreLayout.Columns : ScoreLayout.ColumnsWithOod));
                     var k = part.K;
                     var line = new StringBuilder();
                     for (var i = 0; i < part.Items.Count; i++)
@@ -109,6 +116,12 @@ internal static class ScorePartWriter
                         Field(line, item.Label).Append(',');
                         Field(line, part.ErrorReason[i]).Append(',');
                         Field(line, part.ErrorMessage[i]);
+                        if (part.Ood is { } ood)
+                        {
+                            line.Append(',');
+                            Field(line, scored ? Number(part.OodScore[i]) : null).Append(',');
+                            Field(line, scored ? (ood.Flags(part.OodScore[i]) ? "true" : "false") : null);
+                        }
                         text.WriteLine(line);
                     }
                 }

@@ -104,7 +104,7 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         for (var j = 0; j < count; j++)
         {
             if (buffer.Failures[j] is { } failure) part.SetFailed(_rowInPart[start + j], failure.Reason, failure.Message);
-            else part.SetScored(_rowInPart[start + j], buffer.Batch.Probabilities.AsSpan(j * classes, classes));
+            else part.SetScored(_rowInPart[start + j], buffer.Batch.Probabilities.AsSpan(j * classes, classes), buffer.Batch.OodScores[j]);
         }
         if (!part.IsComplete) return true;
         Commit(part);

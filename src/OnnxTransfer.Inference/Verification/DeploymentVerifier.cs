@@ -180,7 +180,7 @@ public static class DeploymentVerifier
     {
         var capacity = Math.Min(batchSize, count);
         var probabilities = new float[capacity * classes];
-        using var buffers = head.CreateBuffers(capacity, probabilities);
+        using var buffers = head.CreateBuffers(capacity, probabilities, new float[capacity]);
         var result = new float[count * classes];
         for (var start = 0; start < count; start += capacity)
         {

@@ -49,6 +49,9 @@ public sealed record HeadExportOptions
     /// <summary>The numerics of the cache the head was trained on, for <see cref="MetadataKeys.CacheNumerics"/>.</summary>
     public CacheNumerics? CacheNumerics { get; init; }
 
+    /// <summary>An OOD detector to add as the <c>ood_score</c> output (<see cref="OodExport"/>); null: none.</summary>
+    public global::OnnxTransfer.Training.Ood.OodDetector? Ood { get; init; }
+
     /// <summary>More metadata entries (e.g. the training command), written after the standard keys.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraMetadata { get; init; } = [];
 

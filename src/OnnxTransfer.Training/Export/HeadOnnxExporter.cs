@@ -46,7 +46,8 @@ public static class HeadOnnxExporter
         var (exported, folded, foldError, decision) = DecideStandardization(head, options);
         var b = new GraphBuilder("onnxtransfer-head", options.Opset) { ProducerName = "OnnxTransfer" };
         int d = head.InputDimension;
-        string x = b.AddInput(ModelLayout.HeadInput, OnnxDataType.Float, "batch", d);
+        string input = b.AddInput(ModelLayout.HeadInput, OnnxDataType.Float, "batch", d);
+        string x = input;
 
         if (exported.Preprocessing.L2Normalize)
         {
@@ -82,6 +83,7 @@ public static class HeadOnnxExporter
         b.AddNode("ArgMax", [ModelLayout.ProbabilitiesOutput], [ModelLayout.LabelIndexOutput], name: "argmax").Int("axis", 1).Int("keepdims", 0);
         b.AddOutput(ModelLayout.ProbabilitiesOutput, OnnxDataType.Float, "batch", head.ClassCount);
         b.AddOutput(ModelLayout.LabelIndexOutput, OnnxDataType.Int64, "batch");
+        if (options.Ood is { } ood) OodExport.Append(b, input, x, ModelLayout.ProbabilitiesOutput, ood, options.Opset);
 
         string standardize = !head.Preprocessing.Standardize ? HeadMetadataJson.StandardizeNone
             : folded ? HeadMetadataJson.StandardizeFolded : HeadMetadataJson.StandardizeNodes;

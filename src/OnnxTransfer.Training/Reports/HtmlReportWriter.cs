@@ -37,6 +37,7 @@ internal static class HtmlReportWriter
         WriteSummary(html, report);
         if (head.Training?.Calibration is { } calibration) WriteCalibration(html, calibration, report.MetricsBeforeCalibration);
         foreach (var metrics in report.Metrics) WriteSplit(html, metrics);
+        if (report.Ood is { } ood) WriteOod(html, ood);
         if (report.Sweep is { } sweep) WriteSweep(html, sweep);
         if (head.Training?.History is { } history) WriteLearningCurves(html, history);
         WriteTraining(html, head);
@@ -93,6 +94,14 @@ internal static class HtmlReportWriter
         html.Append("<p class=\"muted\">Before calibration:</p><div class=\"charts\">");
         foreach (var m in before) html.Append(SvgCharts.Reliability(m));
         html.Append("</div>");
+    }
+
+    /// <summary>The OOD score's threshold and AUROCs, one line each (<see cref="global::OnnxTransfer.Training.Ood.OodReport.Lines"/>).</summary>
+    private static void WriteOod(StringBuilder html, global::OnnxTransfer.Training.Ood.OodReport ood)
+    {
+        html.Append("<h2>Out-of-distribution score</h2><ul>");
+        foreach (var line in ood.Lines()) html.Append("<li>").Append(Html.Escape(line)).Append("</li>");
+        html.Append("</ul>");
     }
 
     private static void WriteSplit(StringBuilder html, ClassificationMetrics m)

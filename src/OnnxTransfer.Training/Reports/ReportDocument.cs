@@ -8,7 +8,8 @@ namespace OnnxTransfer.Training.Reports;
 internal sealed record ReportDocument(
     string Format, int Version, string Title, string CreatedAt,
     [property: JsonConverter(typeof(PairsConverter))] IReadOnlyList<KeyValuePair<string, string>> Context,
-    ReportHead Head, IReadOnlyList<ReportMetrics> Metrics, ReportSweep? Sweep);
+    ReportHead Head, IReadOnlyList<ReportMetrics> Metrics, ReportSweep? Sweep,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] global::OnnxTransfer.Training.Ood.OodReport? Ood = null);
 
 internal sealed record ReportHead(
     string Kind, int InputDimension, IReadOnlyList<string> Labels, ReportPreprocessing Preprocessing, IReadOnlyList<ReportLayer> Layers,

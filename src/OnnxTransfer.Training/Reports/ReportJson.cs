@@ -11,7 +11,7 @@ internal static class ReportJson
 {
     public static void Write(TrainingReport report, Stream stream) => JsonSerializer.Serialize(stream, new ReportDocument(
         TrainingReport.JsonFormat, TrainingReport.JsonVersion, report.Title, report.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-        report.Context, Head(report.Head), report.Metrics.Select(Metrics).ToArray(), report.Sweep is null ? null : Sweep(report.Sweep)),
+        report.Context, Head(report.Head), report.Metrics.Select(Metrics).ToArray(), report.Sweep is null ? null : Sweep(report.Sweep), report.Ood),
         TrainingJsonContext.Default.ReportDocument);
 
     /// <summary>A finite number, or null (JSON has no NaN; e.g. a validation loss without a validation split).</summary>

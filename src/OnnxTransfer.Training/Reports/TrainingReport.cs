@@ -29,6 +29,9 @@ public sealed class TrainingReport
     /// <summary>The sweep that chose the head, if any.</summary>
     public SweepResult? Sweep { get; init; }
 
+    /// <summary>The head's OOD score and how it separated the evaluation split from OOD and noise rows; null: none.</summary>
+    public global::OnnxTransfer.Training.Ood.OodReport? Ood { get; init; }
+
     /// <summary>Free (name, value) facts shown and saved with the report: cache fingerprint, backbone, BLAS backend…</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
 

@@ -31,6 +31,12 @@ public sealed class HeadTrainingResult
     /// <summary>The evaluation split scored by the head before its temperature was folded in (null: not calibrated).</summary>
     public ClassificationMetrics? EvaluationBeforeCalibration { get; init; }
 
+    /// <summary>The head's OOD detector (null: none asked for).</summary>
+    public global::OnnxTransfer.Training.Ood.OodDetector? Ood { get; init; }
+
+    /// <summary>How the OOD score separated the evaluation split from OOD and noise rows (null: no detector).</summary>
+    public global::OnnxTransfer.Training.Ood.OodReport? OodReport { get; init; }
+
     /// <summary>Things the run decided that a reader should know (e.g. a head left uncalibrated, and why).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -46,6 +52,7 @@ public sealed class HeadTrainingResult
             Sweep = Sweep,
             Fingerprint = Dataset.Fingerprint,
             CacheNumerics = Dataset.Numerics,
+            Ood = Ood,
             ExtraMetadata = [new(MetadataKeys.TrainingSplits, $"train={Plan?.TrainName ?? "all"};eval={Plan?.Evaluation ?? "none"}")],
         });
     }
@@ -73,7 +80,7 @@ public sealed class HeadTrainingResult
         context.Add(new("BLAS", BlasBackend.Default.Description));
         new TrainingReport
         {
-            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
+            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context, Ood = OodReport,
             MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
         }.Save(jsonPath, htmlPath);
         return jsonPath;

@@ -6,6 +6,7 @@ using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
+using OnnxTransfer.Training.Ood;
 using OnnxTransfer.Training.Selection;
 
 namespace OnnxTransfer.Training.Workflow;
@@ -39,10 +40,11 @@ public static class HeadTrainingRun
         var metrics = Score(head, train, evaluation, settings.Compute);
         // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
         var before = evaluation is not null && !ReferenceEquals(head, fit.Head) ? ClassificationMetrics.Evaluate(fit.Head, evaluation.Data, settings.Compute) : null;
+        var (detector, oodReport) = settings.Ood == OodMethod.None ? (null, null) : FitOod(head, train, evaluation, settings, fit.Sweep);
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
-            Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes,
+            Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes, Ood = detector, OodReport = oodReport,
         };
     }
 
@@ -92,6 +94,27 @@ public static class HeadTrainingRun
         var metrics = new List<ClassificationMetrics> { ClassificationMetrics.Evaluate(head, train.Data, compute) };
         if (evaluation is not null) metrics.Add(ClassificationMetrics.Evaluate(head, evaluation.Data, compute));
         return metrics;
+    }
+
+    /// <summary>
+    /// The head's OOD detector, its threshold from out-of-fold training rows (logit methods refit the head per fold with
+    /// the chosen settings, without selection or calibration), and its report on the evaluation split.
+    /// </summary>
+    private static (OodDetector, OodReport) FitOod(Head head, PlacedSplit train, PlacedSplit? evaluation, HeadTrainingSettings settings, SweepResult? sweep)
+    {
+        if (train.Data is not EmbeddingSet rows)
+            throw new TrainingDataException($"The OOD score needs the training split in memory, but it is {train.Placement}; raise --memory or train without --ood.", train.Data.Name);
+        var foldSettings = settings with
+        {
+            SelectC = false, Folds = null, Calibrate = false, WarmStart = null,
+            Softmax = sweep?.Best.C is { } c ? settings.Softmax with { C = c } : settings.Softmax,
+        };
+        Head Refit(EmbeddingSet fold) => (settings.IsCentroid ? FitCentroid(fold, foldSettings)
+            : settings.IsMlp ? FitMlp(fold, foldSettings) : FitSoftmax(fold, foldSettings, [])).Head;
+        var detector = new OodFitter(settings.Ood, settings.OodFalsePositiveRate).Fit(head, rows, Refit, settings.Compute);
+        var evaluationRows = evaluation?.Data as EmbeddingSet;
+        var report = OodReport.Evaluate(detector, head, rows, evaluationRows, settings.OodEvaluation, settings.OodEvaluationSource, settings.Seed, settings.Compute);
+        return (detector, report);
     }
 
     /// <summary>The fitted head before calibration, the selection that chose it, and its calibration.</summary>

@@ -39,6 +39,18 @@ public sealed record HeadTrainingSettings
 
     public ComputeOptions Compute { get; init; } = ComputeOptions.Default;
 
+    /// <summary>The OOD score the head carries (<see cref="Ood.OodMethod"/>); <see cref="Ood.OodMethod.None"/>: none.</summary>
+    public string Ood { get; init; } = global::OnnxTransfer.Training.Ood.OodMethod.None;
+
+    /// <summary>The share of held-out training rows the OOD threshold may flag.</summary>
+    public double OodFalsePositiveRate { get; init; } = global::OnnxTransfer.Training.Ood.OodFitter.DefaultFalsePositiveRate;
+
+    /// <summary>Out-of-distribution rows to measure the score's AUROC against (e.g. another dataset's cache); optional.</summary>
+    public EmbeddingSet? OodEvaluation { get; init; }
+
+    /// <summary>Where <see cref="OodEvaluation"/> came from, for the report.</summary>
+    public string? OodEvaluationSource { get; init; }
+
     public MemoryBudget Budget { get; init; } = MemoryBudget.Default;
 
     internal bool IsMlp => Kind == Head.MlpKind;
