@@ -29,6 +29,9 @@ public sealed class TrainingReport
     /// <summary>The sweep that chose the head, if any.</summary>
     public SweepResult? Sweep { get; init; }
 
+    /// <summary>The few-shot accuracy curve, when the run measured one.</summary>
+    public FewShot.FewShotCurveResult? FewShot { get; init; }
+
     /// <summary>Free (name, value) facts shown and saved with the report: cache fingerprint, backbone, BLAS backend…</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
 

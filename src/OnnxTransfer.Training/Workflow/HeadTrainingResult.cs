@@ -31,6 +31,9 @@ public sealed class HeadTrainingResult
     /// <summary>The evaluation split scored by the head before its temperature was folded in (null: not calibrated).</summary>
     public ClassificationMetrics? EvaluationBeforeCalibration { get; init; }
 
+    /// <summary>The few-shot accuracy curve of the head's kind on the evaluation split (null: not asked for).</summary>
+    public FewShot.FewShotCurveResult? FewShot { get; init; }
+
     /// <summary>Things the run decided that a reader should know (e.g. a head left uncalibrated, and why).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -75,6 +78,7 @@ public sealed class HeadTrainingResult
         {
             Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context,
             MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
+            FewShot = FewShot,
         }.Save(jsonPath, htmlPath);
         return jsonPath;
     }
