@@ -23,7 +23,7 @@ namespace OnnxTransfer.Cli.Commands;
 public static class TrainCommand
 {
     private static readonly TrainingInputs Inputs = new();
-    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, centroid (cosine nearest centroid) or knn (cosine k nearest neighbours, votes weighted by softmax(10·cosine)); the last two are for a few labels per class.", DefaultValueFactory = _ => "softmax" };
+    private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, centroid (nearest class mean of unit-length embeddings) or knn (cosine k nearest neighbours, votes weighted by softmax(10·cosine)); the last two are for a few labels per class.", DefaultValueFactory = _ => "softmax" };
     private static readonly Option<int> K = new("--k") { Description = "knn: neighbours that vote (all training rows when fewer).", DefaultValueFactory = _ => NearestNeighboursTrainer.DefaultK };
     private static readonly Option<bool> FewShotCurveOption = new("--few-shot-curve") { Description = "centroid, knn: also measure accuracy on the evaluation split with 1, 2, 4, 8 and 16 training rows per class (mean ± sd over 5 draws seeded by --seed); printed, in --json and in the --report." };
     private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
