@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
@@ -103,27 +104,17 @@ public static class FewShotAccuracy
     {
         var ids = train.Ids ?? throw new InvalidOperationException("the cache has no ids");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var draws = new DrawsFile(train.Name, evaluation.Name, k, train.Classes,
+            curve.Fits.Select(f => new DrawnFit(f.Shots, f.Draw, f.Rows.Select(r => ids[r]).ToArray())).ToArray());
         using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteString("train_split", train.Name);
-        json.WriteString("eval_split", evaluation.Name);
-        json.WriteNumber("k", k);
-        json.WriteStartArray("classes");
-        foreach (var c in train.Classes) json.WriteStringValue(c);
-        json.WriteEndArray();
-        json.WriteStartArray("fits");
-        foreach (var fit in curve.Fits)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("shots", fit.Shots);
-            json.WriteNumber("draw", fit.Draw);
-            json.WriteStartArray("ids");
-            foreach (int row in fit.Rows) json.WriteStringValue(ids[row]);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
+        JsonSerializer.Serialize(stream, draws, FewShotDrawsJson.Default.DrawsFile);
     }
 }
+
+internal sealed record DrawsFile(string TrainSplit, string EvalSplit, int K, IReadOnlyList<string> Classes, IReadOnlyList<DrawnFit> Fits);
+
+internal sealed record DrawnFit(int Shots, int Draw, IReadOnlyList<string> Ids);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(DrawsFile))]
+internal sealed partial class FewShotDrawsJson : JsonSerializerContext;
