@@ -27,11 +27,7 @@ public class NearestCentroidHeadTests
         var expected = head.PredictProba(H.Val.Set);
         var expectedLabels = head.Predict(H.Val.Set.Features);
 
-        using var session = new InferenceSession(export.Model.ToBytes(), new SessionOptions { IntraOpNumThreads = 1 });
-        using var input = OrtTestRuns.Tensor(H.Val.Features, [H.Val.Ids.Length, H.Backbone.Dimension]);
-        using var result = session.RunNamed("features", input);
-        var probabilities = result["probabilities"].GetTensorData<float>().ToArray();
-        var labelIndex = result["label_index"].GetTensorData<long>().ToArray();
+        var (probabilities, labelIndex) = HeadRuntimeRuns.OnVal(export);
 
         double maxDiff = probabilities.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         TestContext.Out.WriteLine($"centroid head, {(shots == 0 ? "all of train" : $"{shots} per class")}: max |p_ort − p_trainer| = {maxDiff:G3}");
