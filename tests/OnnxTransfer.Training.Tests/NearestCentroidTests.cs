@@ -68,9 +68,10 @@ public class NearestCentroidTests
     }
 
     /// <summary>
-    /// The few-shot curve: n labelled rows per class drawn from train (5 seeds), scored on all of val. The baseline is
-    /// scikit-learn NearestCentroid's default rule (Euclidean distance to the class mean of the raw embeddings),
-    /// computed here in double; scikit-learn itself is not installed on the test machine.
+    /// The few-shot curve: n labelled rows per class drawn from train (5 seeds), scored on all of val, against the
+    /// nearest class mean of the raw (not normalised) embeddings, computed here in double: normalising first must not
+    /// lose. scikit-learn itself (NearestCentroid on the normalised rows, the head's own rule) runs in
+    /// `tools/bench/run.sh fewshot` on the very draws of the head's few-shot curve.
     /// </summary>
     [Test]
     public void FewLabelsPerClassAccuracyCurve()
