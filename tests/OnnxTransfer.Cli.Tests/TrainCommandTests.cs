@@ -114,6 +114,47 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void TrainFewShotCurvePrintsFivePointsInJsonAndTheReport()
+    {
+        var report = _temp.File("few-shot.html");
+        var (code, stdout, stderr) = TrainCli.Run("train", "--cache", _cache, "--head", "knn", "--few-shot-curve", "--out", _temp.File("fs.onnx"),
+            "--report", report, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var curve = json.RootElement.GetProperty("few_shot");
+        Assert.That(curve.GetProperty("head").GetString(), Is.EqualTo("nearest-neighbours"));
+        Assert.That(curve.GetProperty("evaluation_split").GetString(), Is.EqualTo("val"));
+        var points = curve.GetProperty("points").EnumerateArray().ToArray();
+        Assert.That(points.Select(p => p.GetProperty("shots").GetInt32()), Is.EqualTo(new[] { 1, 2, 4, 8, 16 }));
+        foreach (var point in points)
+        {
+            // Two classes, both with more than 16 training images: n rows of each.
+            Assert.That(point.GetProperty("training_rows").GetInt32(), Is.EqualTo(2 * point.GetProperty("shots").GetInt32()));
+            var accuracies = point.GetProperty("accuracies").EnumerateArray().Select(a => a.GetDouble()).ToArray();
+            Assert.That(accuracies, Has.Length.EqualTo(curve.GetProperty("draws").GetInt32()).And.All.InRange(0.0, 1.0));
+            Assert.That(point.GetProperty("mean_accuracy").GetDouble(), Is.EqualTo(accuracies.Average()).Within(1e-9));
+        }
+        Assert.That(points[^1].GetProperty("mean_accuracy").GetDouble(), Is.GreaterThan(points[0].GetProperty("mean_accuracy").GetDouble()));
+        var html = File.ReadAllText(report);
+        Assert.That(html, Does.Contain("<h2>Few-shot curve</h2>").And.Contain("few-shot accuracy"));
+        Assert.That(html, Does.Contain("vote of the k = 10 most similar rows"));
+        using var reportJson = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(report, ".json")));
+        Assert.That(reportJson.RootElement.GetProperty("few_shot").GetProperty("points").GetArrayLength(), Is.EqualTo(5));
+
+        var (again, againJson, againLog) = TrainCli.Run("train", "--cache", _cache, "--head", "knn", "--few-shot-curve", "--out", _temp.File("fs2.onnx"), "--json");
+        Assert.That(again, Is.Zero, againLog);
+        using var repeated = JsonDocument.Parse(againJson);
+        Assert.That(repeated.RootElement.GetProperty("few_shot").GetRawText(), Is.EqualTo(curve.GetRawText()), "the same seed draws the same rows");
+
+        var (softmax, _, softmaxLog) = TrainCli.Run("train", "--cache", _cache, "--few-shot-curve", "--out", _temp.File("x.onnx"));
+        Assert.That(softmax, Is.EqualTo(1));
+        Assert.That(softmaxLog, Does.Contain("--few-shot-curve applies to --head centroid or knn"));
+        var (streamed, _, streamedLog) = TrainCli.Run("train", "--cache", _cache, "--head", "centroid", "--few-shot-curve", "--memory-budget", "1MiB", "--out", _temp.File("y.onnx"));
+        Assert.That(streamed, Is.EqualTo(2), streamedLog);
+        Assert.That(streamedLog, Does.Contain("few-shot curve draws rows from the training split"));
+    }
+
+    [Test]
     public void SweepRanksAGridFileAndExportsTheWinner()
     {
         var grid = _temp.File("grid.json");

@@ -32,11 +32,7 @@ public class NearestNeighboursHeadTests
         var expected = head.PredictProba(H.Val.Set);
         var expectedLabels = Enumerable.Range(0, H.Val.Ids.Length).Select(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(expected.AsSpan(i * head.ClassCount, head.ClassCount))).ToArray();
 
-        using var session = new InferenceSession(export.Model.ToBytes(), new SessionOptions { IntraOpNumThreads = 1 });
-        using var input = OrtTestRuns.Tensor(H.Val.Features, [H.Val.Ids.Length, H.Backbone.Dimension]);
-        using var result = session.RunNamed("features", input);
-        var probabilities = result["probabilities"].GetTensorData<float>().ToArray();
-        var labelIndex = result["label_index"].GetTensorData<long>().ToArray();
+        var (probabilities, labelIndex) = HeadRuntimeRuns.OnVal(export);
 
         double maxDiff = probabilities.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         int agree = Enumerable.Range(0, labelIndex.Length).Count(i => labelIndex[i] == expectedLabels[i]);

@@ -44,6 +44,24 @@ public class HeadFileTests
     }
 
     [Test]
+    public void FewLabelsHeadsRoundTripWithTheirVote()
+    {
+        var train = HymenopteraSplits.Train.Select(FewShot.FewShotCurve.DrawRows(HymenopteraSplits.Train, 8, seed: 0, draw: 0), "train-8-shot");
+        var val = HymenopteraSplits.Val;
+        using var temp = new TempDirectory();
+        foreach (var head in new[] { new FewShot.NearestCentroidTrainer().Fit(train), new FewShot.NearestNeighboursTrainer(5).Fit(train) })
+        {
+            var path = temp.File(head.Kind + ".json");
+            HeadFile.Save(head, path);
+            var loaded = HeadFile.Load(path);
+            Assert.That(loaded.Kind, Is.EqualTo(head.Kind));
+            Assert.That((loaded.Vote?.K, loaded.Vote?.Scale, loaded.Vote?.RowLabels), Is.EqualTo((head.Vote?.K, head.Vote?.Scale, head.Vote?.RowLabels)));
+            Assert.That(loaded.PredictProba(val), Is.EqualTo(head.PredictProba(val)));
+            if (head.Vote is not null) Assert.That(File.ReadAllText(path), Does.Contain("\"weighting\": \"softmax-cosine\""));
+        }
+    }
+
+    [Test]
     public void DamagedOrForeignFilesAreRefusedWithTheReason()
     {
         using var temp = new TempDirectory();

@@ -5,7 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import { execSync } from 'child_process';
 
-const [rawPath, outDir, readmeFlag] = process.argv.slice(2);
+const [rawPath, outDir, readmeFlag, readmeMarker = 'bench'] = process.argv.slice(2);
 const lines = fs.readFileSync(rawPath, 'utf8').split('\n').filter(l => l.startsWith('{'));
 // A measurement taken in several rounds (run.sh alternates OnnxTransfer and its peer, so neither always runs first on a
 // machine whose speed drifts) counts once, as the median of its rounds; the rounds stay in its details.
@@ -55,6 +55,8 @@ const goals = [
   { suite: 'train', metric: /accuracy/, impl: 'onnxtransfer softmax head', min: 1, text: 'MLP ≥ the softmax head' },
   { suite: 'inference', metric: /median|images\/s/, impl: 'backbone alone', min: 1 / 1.03, text: 'fused within 3% of backbone alone' },
   { suite: 'score', metric: /images\/s/, impl: 'extract', min: 0.9, text: 'score ≥ 0.9× extract' },
+  { suite: 'fewshot', metric: /accuracy/, impl: /^scikit-learn /, min: 1, text: '≥ scikit-learn on the same draws' },
+  { suite: 'fewshot', metric: /accuracy/, impl: 'random picks', caseMatch: /mean over/, min: 1, text: 'suggest > random picks', strict: true },
 ];
 const matches = (pattern, value) => pattern === undefined || (pattern instanceof RegExp ? pattern.test(value) : pattern === value);
 const goalFor = (r, peer) => goals.find(g => g.suite === r.suite && matches(g.metric, r.metric) && matches(g.impl, peer) && matches(g.caseMatch, r.case));
@@ -66,7 +68,7 @@ for (const r of ours) {
     const ratio = r.lower_is_better ? p.value / r.value : r.value / p.value;
     const goal = goalFor(r, p.impl);
     comparisons.push({ suite: r.suite, case: r.case, metric: r.metric, ours: r.value, peer: p.impl, peer_value: p.value,
-      ratio, goal: goal?.text ?? null, goal_met: goal ? ratio >= goal.min : null });
+      ratio, goal: goal?.text ?? null, goal_met: goal ? (goal.strict ? ratio > goal.min : ratio >= goal.min) : null });
   }
 }
 
@@ -107,7 +109,7 @@ fs.writeFileSync(`${outDir}/latest.md`, md);
 // The README's benchmark table is this run's table, so every number there comes from here.
 const readmePath = new URL('../../README.md', import.meta.url);
 const readme = fs.readFileSync(readmePath, 'utf8');
-const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
+const start = `<!-- ${readmeMarker}:start -->`, end = `<!-- ${readmeMarker}:end -->`;
 if (readmeFlag === '--readme' && readme.includes(start) && readme.includes(end)) {
   const body = md.replace(/^# Benchmark results\n\n/, '');
   fs.writeFileSync(readmePath, readme.slice(0, readme.indexOf(start) + start.length) + '\n' + body + readme.slice(readme.indexOf(end)));

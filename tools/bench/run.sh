@@ -4,6 +4,8 @@
 #   tools/bench/run.sh              everything
 #   tools/bench/run.sh runtime      only the named suites (runtime parquet extract train inference score text)
 #   tools/bench/run.sh decode       only extraction's decode-alone row (3 rounds) and where its time goes (not in "everything")
+#   tools/bench/run.sh fewshot      few labels: the few-shot curve of the centroid and k-NN heads against scikit-learn on the
+#                                   same draws, and suggest against random picks in a simulated labelling loop (a minute)
 #   tools/bench/run.sh audit        the audit's exact near-duplicate search, 100,000 × 1280 on 2 threads (not in "everything": minutes)
 # The machine should be otherwise idle: every process here competes for the same cores.
 set -euo pipefail
@@ -102,6 +104,14 @@ for suite in $suites; do
       # Exact all-pairs cosine nearest neighbour (what `audit` runs for near-duplicates), seeded synthetic rows with 1%
       # planted copies; unpaired (no peer), the figure is seconds against the 10 s goal of issue 17.
       record $BENCH neighbours --rows 100000 --dim 1280 --threads 2 ;;
+    fewshot)
+      # Accuracy, not speed: 1, 2, 4, 8, 16 training rows per class of hymenoptera (5 seeded draws, the ids of each
+      # written to draws.json), ours and scikit-learn's on the same rows; then the labelling loop, 5 seeds.
+      cache=$WORK/fewshot/hymenoptera-cache
+      [ -d "$cache" ] || $CLI extract --backbone "$SPEC" --images "$SHARED/datasets/hymenoptera" --cache "$cache" --quiet >&2
+      record $BENCH fewshot --cache "$cache" --draws "$WORK/fewshot/draws.json" --label hymenoptera
+      record $PY tools/bench/peers/sklearn_fewshot.py --cache "$cache" --draws "$WORK/fewshot/draws.json" --label hymenoptera --cli "$CLI"
+      record $BENCH labelling --cache "$cache" --label hymenoptera --seeds 5 --start 1 --step 4 --rounds 8 ;;
     decode)
       # The decode-alone row of the extract suite for the shared spec, alone (a minute instead of the suite's half hour),
       # three rounds; then the preprocess profile: decode / resample / normalise per image, on 1 thread and every core.
@@ -166,7 +176,9 @@ for suite in $suites; do
   esac
 done
 
-# Only a run of every suite replaces the README's table (a partial run would drop the other rows).
-readme_flag=$([ "$suites" = "$ALL_SUITES" ] && echo --readme || true)
-node tools/bench/report.mjs "$RAW" "$RESULTS" $readme_flag > /dev/null
-echo "results: $RESULTS/latest.md" >&2
+# Only a run of every suite replaces the README's table (a partial run would drop the other rows) and results/latest.*;
+# a partial run writes results/<suites>/latest.* and fills the README's own table for it, if it has one
+# (<!-- bench:<suites>:start --> … <!-- bench:<suites>:end -->, e.g. bench:fewshot).
+if [ "$suites" = "$ALL_SUITES" ]; then out=$RESULTS marker=bench; else out=$RESULTS/${suites// /-} marker=bench:${suites// /-}; fi
+node tools/bench/report.mjs "$RAW" "$out" --readme "$marker" > /dev/null
+echo "results: $out/latest.md" >&2

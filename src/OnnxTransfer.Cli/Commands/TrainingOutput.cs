@@ -4,6 +4,7 @@ using System.Text.Json;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
 using OnnxTransfer.Training.Export;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Selection;
 using OnnxTransfer.Training.Workflow;
@@ -100,6 +101,11 @@ internal sealed class TrainingOutcome
         }
         if (Result.OodReport is { } ood)
             foreach (var line in ood.Lines()) Line("ood", line);
+        if (Result.FewShot is { } fewShot)
+        {
+            Line("few-shot", $"'{fewShot.EvaluationSplit}' accuracy by training rows per class, mean ± sd of {fewShot.Points[0].Accuracies.Length} draws:");
+            foreach (var p in fewShot.Points) Line("", $"{p.Shots,3} per class  {F(p.Mean)} ± {F(p.StandardDeviation)}");
+        }
         if (Export is not null)
             Line("export", $"{HeadPath} (opset {Export.Opset}, {MemoryBudget.Format(new FileInfo(HeadPath!).Length)}; {Export.Decision})");
         if (ReportHtml is not null) Line("report", $"{ReportHtml}, {ReportJson}");
@@ -160,9 +166,14 @@ internal sealed class TrainingOutcome
             Result.OodReport is { } ood ? SummaryOod.Of(ood) : null,
             Export is null ? null : new SummaryExport(HeadPath, Export.Opset ?? 0, Export.StandardizationFolded, Export.Decision),
             ReportHtml is null ? null : new SummaryReport(ReportHtml, ReportJson),
-            Notes, Math.Round(Seconds, 3));
+            Notes, Math.Round(Seconds, 3), Result.FewShot is { } curve ? FewShotSummary(curve) : null);
         return JsonSerializer.Serialize(summary, TrainingSummaryJsonContext.Relaxed.SummaryJson);
     }
+
+    private static SummaryFewShot FewShotSummary(FewShotCurveResult curve) => new(
+        curve.HeadKind, curve.EvaluationSplit, curve.EvaluationRows, curve.Points[0].Accuracies.Length, curve.Seed,
+        curve.Points.Select(p => new SummaryFewShotPoint(p.Shots, curve.Fits.First(f => f.Shots == p.Shots).Rows.Length, new(p.Mean), new(p.StandardDeviation),
+            p.Accuracies.Select(a => new Finite(a)).ToArray())).ToArray());
 
     /// <summary>Candidates best first (by mean score; log-loss ascending), with 1-based ranks.</summary>
     public static IEnumerable<(SweepPoint Point, int Rank)> Ranked(SweepResult sweep)

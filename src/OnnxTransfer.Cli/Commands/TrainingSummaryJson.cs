@@ -21,7 +21,13 @@ internal sealed record SummaryJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryOod? Ood,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryExport? Export,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryReport? Report,
-    IReadOnlyList<string> Notes, double Seconds);
+    IReadOnlyList<string> Notes, double Seconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryFewShot? FewShot = null);
+
+/// <summary>train --few-shot-curve: evaluation accuracy with n training rows per class, over seeded draws.</summary>
+internal sealed record SummaryFewShot(string Head, string EvaluationSplit, int EvaluationRows, int Draws, int Seed, IReadOnlyList<SummaryFewShotPoint> Points);
+
+internal sealed record SummaryFewShotPoint(int Shots, int TrainingRows, Finite MeanAccuracy, Finite AccuracyStd, IReadOnlyList<Finite> Accuracies);
 
 internal sealed record SummaryCache(
     string Path, long Rows, int Dimension, [property: JsonPropertyName("fingerprint_sha256")] string? FingerprintSha256, Dictionary<string, int> Splits);

@@ -12,7 +12,7 @@ public sealed class Head
 {
     public const string SoftmaxRegressionKind = "softmax-regression";
     public const string MlpKind = "mlp";
-    /// <summary>Cosine nearest centroid (<c>FewShot.NearestCentroidTrainer</c>): unit rows, one Gemm of scaled unit centroids.</summary>
+    /// <summary>Nearest centroid (<c>FewShot.NearestCentroidTrainer</c>): unit rows, one Gemm of scaled class means of unit rows with bias −scale·‖m‖²/2.</summary>
     public const string NearestCentroidKind = "nearest-centroid";
     /// <summary>Cosine k nearest neighbours (<c>FewShot.NearestNeighboursTrainer</c>): unit rows, one dense layer of stored unit rows, a <see cref="NeighbourVote"/>.</summary>
     public const string NearestNeighboursKind = "nearest-neighbours";

@@ -65,6 +65,7 @@ public static class HeadFile
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        if (head.Vote is { } vote) WriteVote(json, vote);
         if (head.Training is { } training) WriteTraining(json, training);
         else json.WriteNull("training");
         json.WriteEndObject();
@@ -121,8 +122,34 @@ public static class HeadFile
                     Floats(element, "bias") ?? throw new FormatException("a layer has no bias"), activation));
             }
             HeadTrainingInfo? training = root.TryGetProperty("training", out var t) && t.ValueKind == JsonValueKind.Object ? ReadTraining(t) : null;
-            return new Head(String(root, "kind"), labels, preprocessing, layers, training);
+            var vote = root.TryGetProperty("vote", out var v) && v.ValueKind == JsonValueKind.Object ? ReadVote(v, labels.Length) : null;
+            return new Head(String(root, "kind"), labels, preprocessing, layers, training, vote);
         }
+    }
+
+    /// <summary>
+    /// A k-NN head's vote: <c>"vote": {"k", "scale", "weighting": "softmax-cosine", "row_labels": [class index per stored
+    /// row]}</c> — the k most similar stored rows vote with weights softmax(scale·cosine) normalised over the k.
+    /// </summary>
+    private static void WriteVote(Utf8JsonWriter json, NeighbourVote vote)
+    {
+        json.WriteStartObject("vote");
+        json.WriteNumber("k", vote.K);
+        json.WriteNumber("scale", vote.Scale);
+        json.WriteString("weighting", VoteWeighting);
+        json.WriteStartArray("row_labels");
+        foreach (int label in vote.RowLabels) json.WriteNumberValue(label);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private const string VoteWeighting = "softmax-cosine";
+
+    private static NeighbourVote ReadVote(JsonElement vote, int classes)
+    {
+        if (String(vote, "weighting") != VoteWeighting) throw new FormatException($"unknown neighbour weighting '{String(vote, "weighting")}'");
+        var rowLabels = Array(vote, "row_labels").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        return new NeighbourVote(Int(vote, "k"), Double(vote, "scale"), rowLabels, classes);
     }
 
     internal static void WriteTraining(Utf8JsonWriter json, HeadTrainingInfo training)

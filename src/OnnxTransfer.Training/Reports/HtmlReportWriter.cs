@@ -39,6 +39,7 @@ internal static class HtmlReportWriter
         foreach (var metrics in report.Metrics) WriteSplit(html, metrics);
         if (report.Ood is { } ood) WriteOod(html, ood);
         if (report.Sweep is { } sweep) WriteSweep(html, sweep);
+        if (report.FewShot is { } fewShot) WriteFewShot(html, fewShot);
         if (head.Training?.History is { } history) WriteLearningCurves(html, history);
         WriteTraining(html, head);
         html.Append("</body></html>");
@@ -50,7 +51,9 @@ internal static class HtmlReportWriter
         var shape = string.Join(" → ", new[] { head.InputDimension.ToString(CultureInfo.InvariantCulture) }
             .Concat(head.Layers.Select(l => l.OutputCount.ToString(CultureInfo.InvariantCulture) +
                 (l.Activation == Activation.Identity ? "" : " " + l.Activation.ToString().ToLowerInvariant()))));
-        return $"{head.Kind} head, {shape} → softmax over {head.ClassCount} labels";
+        // A k-NN head's dense layer gives cosines to its stored rows; its vote, not a softmax, turns them into probabilities.
+        string output = head.Vote is { } vote ? $"vote of the k = {vote.K} most similar rows, weights softmax({vote.Scale.ToString("0.###", CultureInfo.InvariantCulture)}·cosine)" : "softmax";
+        return $"{head.Kind} head, {shape} → {output} over {head.ClassCount} labels";
     }
 
     private static void WriteSummary(StringBuilder html, TrainingReport report)
@@ -150,6 +153,26 @@ internal static class HtmlReportWriter
                 .Append(Cell(p.MeanIterations));
             if (isL2) html.Append("<td>").Append(p.AllConverged ? "yes" : "no").Append("</td>");
             html.Append("</tr>");
+        }
+        html.Append("</table>");
+    }
+
+    private static void WriteFewShot(StringBuilder html, FewShot.FewShotCurveResult curve)
+    {
+        int draws = curve.Points[0].Accuracies.Length;
+        html.Append("<h2>Few-shot curve</h2><p>").Append(Html.Escape(
+            $"Accuracy on '{curve.EvaluationSplit}' ({curve.EvaluationRows} rows) of the {curve.HeadKind} head fitted on n training rows per class, " +
+            $"mean ± standard deviation over {draws} seeded draws (seed {curve.Seed}); {FewShot.FewShotCurve.DrawsDescription}.")).Append("</p>");
+        var series = new ChartSeries($"{curve.HeadKind} accuracy", "#2166ac",
+            curve.Points.Select(p => (Math.Log2(p.Shots), p.Mean)).ToArray(), curve.Points.Select(p => double.IsFinite(p.StandardDeviation) ? p.StandardDeviation : 0).ToArray());
+        html.Append(SvgCharts.LineChart("few-shot accuracy (± sd over draws)", "examples per class (log scale)", "accuracy", [series],
+            x => Math.Pow(2, x).ToString("0", CultureInfo.InvariantCulture), integerXTicks: true));
+        html.Append("<table><tr><th>per class</th><th>training rows</th><th>mean accuracy</th><th>sd</th><th>per draw</th></tr>");
+        foreach (var p in curve.Points)
+        {
+            int rows = curve.Fits.First(f => f.Shots == p.Shots).Rows.Length;
+            html.Append("<tr>").Append(Cell(p.Shots)).Append(Cell(rows)).Append(Cell(p.Mean)).Append(Cell(p.StandardDeviation))
+                .Append("<td>").Append(Html.Escape(string.Join(" ", p.Accuracies.Select(Short)))).Append("</td></tr>");
         }
         html.Append("</table>");
     }

@@ -9,6 +9,7 @@ internal sealed record ReportDocument(
     string Format, int Version, string Title, string CreatedAt,
     [property: JsonConverter(typeof(PairsConverter))] IReadOnlyList<KeyValuePair<string, string>> Context,
     ReportHead Head, IReadOnlyList<ReportMetrics> Metrics, ReportSweep? Sweep,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ReportFewShot? FewShot,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] global::OnnxTransfer.Training.Ood.OodReport? Ood = null);
 
 internal sealed record ReportHead(
@@ -53,3 +54,7 @@ internal sealed record ReportPoint(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(PairsConverter))] IReadOnlyList<KeyValuePair<string, string>>? Settings,
     IReadOnlyList<double?> FoldScores, double? MeanScore, double? ScoreStd, double? MeanAccuracy, double? MeanLogLoss, double? MeanIterations,
     bool AllConverged);
+
+internal sealed record ReportFewShot(string Head, string EvaluationSplit, int EvaluationRows, int Seed, string Draws, IReadOnlyList<ReportFewShotPoint> Points);
+
+internal sealed record ReportFewShotPoint(int Shots, int TrainingRows, double? MeanAccuracy, double? AccuracyStd, IReadOnlyList<double?> Accuracies);

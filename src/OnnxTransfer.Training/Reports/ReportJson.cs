@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Selection;
 
@@ -11,7 +12,8 @@ internal static class ReportJson
 {
     public static void Write(TrainingReport report, Stream stream) => JsonSerializer.Serialize(stream, new ReportDocument(
         TrainingReport.JsonFormat, TrainingReport.JsonVersion, report.Title, report.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-        report.Context, Head(report.Head), report.Metrics.Select(Metrics).ToArray(), report.Sweep is null ? null : Sweep(report.Sweep), report.Ood),
+        report.Context, Head(report.Head), report.Metrics.Select(Metrics).ToArray(), report.Sweep is null ? null : Sweep(report.Sweep),
+        report.FewShot is null ? null : FewShot(report.FewShot), report.Ood),
         TrainingJsonContext.Default.ReportDocument);
 
     /// <summary>A finite number, or null (JSON has no NaN; e.g. a validation loss without a validation split).</summary>
@@ -48,6 +50,11 @@ internal static class ReportJson
         Name(sweep.Metric), sweep.Validation, sweep.BestIndex, N(sweep.Seconds),
         sweep.Points.Select(p => new ReportPoint(p.Name, p.C is double c ? N(c) : null, p.Mlp?.ToPairs(), p.FoldScores.Select(N).ToArray(),
             N(p.MeanScore), N(p.ScoreStandardDeviation), N(p.MeanAccuracy), N(p.MeanLogLoss), N(p.MeanIterations), p.AllConverged)).ToArray());
+
+    private static ReportFewShot FewShot(FewShotCurveResult curve) => new(
+        curve.HeadKind, curve.EvaluationSplit, curve.EvaluationRows, curve.Seed, FewShotCurve.DrawsDescription,
+        curve.Points.Select(p => new ReportFewShotPoint(p.Shots, curve.Fits.First(f => f.Shots == p.Shots).Rows.Length, N(p.Mean), N(p.StandardDeviation),
+            p.Accuracies.Select(N).ToArray())).ToArray());
 
     internal static string Name(SelectionMetric metric) => metric switch
     {

@@ -32,6 +32,9 @@ public sealed class TrainingReport
     /// <summary>The head's OOD score and how it separated the evaluation split from OOD and noise rows; null: none.</summary>
     public global::OnnxTransfer.Training.Ood.OodReport? Ood { get; init; }
 
+    /// <summary>The few-shot accuracy curve, when the run measured one.</summary>
+    public FewShot.FewShotCurveResult? FewShot { get; init; }
+
     /// <summary>Free (name, value) facts shown and saved with the report: cache fingerprint, backbone, BLAS backend…</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
 

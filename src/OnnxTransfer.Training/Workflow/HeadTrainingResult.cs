@@ -37,6 +37,9 @@ public sealed class HeadTrainingResult
     /// <summary>How the OOD score separated the evaluation split from OOD and noise rows (null: no detector).</summary>
     public global::OnnxTransfer.Training.Ood.OodReport? OodReport { get; init; }
 
+    /// <summary>The few-shot accuracy curve of the head's kind on the evaluation split (null: not asked for).</summary>
+    public FewShot.FewShotCurveResult? FewShot { get; init; }
+
     /// <summary>Things the run decided that a reader should know (e.g. a head left uncalibrated, and why).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -82,6 +85,7 @@ public sealed class HeadTrainingResult
         {
             Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context, Ood = OodReport,
             MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
+            FewShot = FewShot,
         }.Save(jsonPath, htmlPath);
         return jsonPath;
     }

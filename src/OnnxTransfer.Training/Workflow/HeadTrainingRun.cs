@@ -45,6 +45,7 @@ public static class HeadTrainingRun
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
             Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes, Ood = detector, OodReport = oodReport,
+            FewShot = settings.FewShotCurve ? FewShotCurveOf(train, evaluation, settings) : null,
         };
     }
 
@@ -125,6 +126,19 @@ public static class HeadTrainingRun
         new(settings.Kind == Head.NearestNeighboursKind
             ? new NearestNeighboursTrainer(settings.Neighbours, NearestNeighboursTrainer.DefaultScale, settings.Compute).Fit(train)
             : new NearestCentroidTrainer(NearestCentroidTrainer.DefaultScale, settings.Compute).Fit(train), null, null);
+
+    /// <summary>The few-shot curve of the settings' few-labels head: drawn from the training split, scored on the evaluation split.</summary>
+    private static FewShotCurveResult FewShotCurveOf(PlacedSplit train, PlacedSplit? evaluation, HeadTrainingSettings settings)
+    {
+        if (!settings.IsCentroid)
+            throw new ArgumentException("The few-shot curve is measured for the few-labels heads (nearest centroid, k-NN).", nameof(settings));
+        if (evaluation is null)
+            throw new TrainingDataException("The few-shot curve is scored on an evaluation split, and this run has none: name one with --eval-split.", train.Data.Name);
+        if (train.Data is not EmbeddingSet pool)
+            throw new TrainingDataException($"The few-shot curve draws rows from the training split '{train.Data.Name}' in memory, but it is streamed " +
+                                            "(larger than the memory budget): raise the budget, or leave out the curve.", train.Data.Name);
+        return new FewShotCurve(subset => FitCentroid(subset, settings).Head, seed: settings.Seed, compute: settings.Compute).Run(pool, evaluation.Data);
+    }
 
     private static Fit FitMlp(TrainingData train, HeadTrainingSettings settings)
     {

@@ -24,6 +24,9 @@ public sealed record HeadTrainingSettings
     /// <summary>k-NN head: neighbours that vote (at most the training rows).</summary>
     public int Neighbours { get; init; } = FewShot.NearestNeighboursTrainer.DefaultK;
 
+    /// <summary>Few-labels heads: also measure the few-shot accuracy curve (<see cref="FewShot.FewShotCurve"/>, seeded by <see cref="Seed"/>).</summary>
+    public bool FewShotCurve { get; init; }
+
     /// <summary>Folds asked for (an MLP or a fixed-C softmax is then cross-validated for an estimate); null: 5 where needed.</summary>
     public int? Folds { get; init; }
 

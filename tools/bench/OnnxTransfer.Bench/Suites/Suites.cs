@@ -12,6 +12,8 @@ public static class Suites
         ["train"] = TrainSpeed.Run,
         ["train-data"] = TrainSpeed.MakeData,
         ["neighbours"] = NeighbourSearch.Run,
+        ["fewshot"] = FewShotAccuracy.Curve,
+        ["labelling"] = FewShotAccuracy.Labelling,
         ["inference"] = InferenceLatency.Run,
         ["score"] = ScoreThroughput.Run,
         ["tokenize"] = TextTokenizer.Run,
