@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Selection;
 
 namespace OnnxTransfer.Training.Mlp;
@@ -43,17 +44,48 @@ public sealed class MlpTrainer
         return Fit(train, validation, warmStart, _compute.CreateContext());
     }
 
-    internal Head Fit(TrainingData train, TrainingData? validation, Head? warmStart, ComputeContext context)
+    /// <summary>
+    /// As <see cref="Fit(TrainingData, TrainingData?, Head?)"/>; with <see cref="MlpSettings.LinearSkip"/>,
+    /// <paramref name="linearStart"/> (a softmax head over the same labels, e.g. the one model selection refitted on the
+    /// whole split) warm-starts the skip path's fit on the rows the MLP trains on, which then takes a few iterations.
+    /// </summary>
+    public Head Fit(TrainingData train, TrainingData? validation, Head? warmStart, Head? linearStart)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Fit(train, validation, warmStart, _compute.CreateContext(), linearStart);
+    }
+
+    internal Head Fit(TrainingData train, TrainingData? validation, Head? warmStart, ComputeContext context, Head? linearStart = null)
     {
         var stopwatch = Stopwatch.StartNew();
         TrainingChecks.RequireTrainable(train);
         (var fitPart, validation) = SplitForEarlyStopping(train, validation);
         var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Rows(FeaturePreprocessing.Identity, context), context);
+        // The skip path is fitted before the rows are preprocessed in place (it learns its own standardisation).
+        (float[] Weights, float[] Bias)? skip = Settings.LinearSkip is { } skipSettings ? FitLinearSkip(skipSettings, fitPart, preprocessing, linearStart, context) : null;
         // A carved-out part is this fit's own copy and can be preprocessed in place; the caller's splits are left alone.
         bool carved = !ReferenceEquals(fitPart, train);
-        using var source = fitPart.Batches(preprocessing, Settings.Seed, Settings.ResolveBatchSize(fitPart.Count), context, ownsFeatures: carved);
+        int batchRows = Settings.ResolveBatchSize(fitPart.Count);
+        using var source = Settings.BalancedSampling
+            ? BalancedBatchSource.Create(fitPart, preprocessing, Settings.Seed, context, ownsFeatures: carved)
+            : fitPart.Batches(preprocessing, Settings.Seed, batchRows, context, ownsFeatures: carved);
         var validationRows = validation is null ? null : new ValidationRows(validation.Rows(preprocessing, context, ownsFeatures: carved), validation.LabelArray);
-        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, context, stopwatch);
+        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, skip, context, stopwatch);
+    }
+
+    /// <summary>
+    /// The skip path: softmax regression on the MLP's own training rows (never the carve-out, so epoch 0's held-out
+    /// score is honest), re-expressed in the MLP's standardisation.
+    /// </summary>
+    private static (float[] Weights, float[] Bias) FitLinearSkip(SoftmaxRegressionSettings settings, TrainingData fitPart,
+        FeaturePreprocessing preprocessing, Head? linearStart, ComputeContext context)
+    {
+        var start = linearStart is not null && linearStart.Kind == Head.SoftmaxRegressionKind
+            && linearStart.Labels.SequenceEqual(fitPart.Classes, StringComparer.Ordinal) && linearStart.InputDimension == fitPart.Dimension
+            && linearStart.Preprocessing.L2Normalize == preprocessing.L2Normalize ? linearStart : null;
+        var linear = new SoftmaxRegressionTrainer(settings, context.Options).Fit(fitPart, start);
+        var (weights, bias) = WarmStart.FirstLayerFor(linear, preprocessing);
+        return (Array.ConvertAll(weights, w => (float)w), Array.ConvertAll(bias, b => (float)b));
     }
 
     /// <summary>
@@ -61,16 +93,19 @@ public sealed class MlpTrainer
     /// Adam step; then validate and keep the best epoch's weights.
     /// </summary>
     private Head FitCore(LabelledRows fitPart, IBatchSource source, FeaturePreprocessing preprocessing, ValidationRows? validation,
-        Head? warmStart, ComputeContext context, Stopwatch stopwatch)
+        Head? warmStart, (float[] Weights, float[] Bias)? skip, ComputeContext context, Stopwatch stopwatch)
     {
         var settings = Settings;
         var counts = TrainingChecks.RequireTrainable(fitPart);
         var classWeights = Array.ConvertAll(settings.ClassWeights.Resolve(fitPart), w => (float)w);
+        if (skip is not null && warmStart is not null)
+            throw new ArgumentException("A warm start and a linear skip path both set the starting weights; fit with LinearSkip = null to warm-start.", nameof(warmStart));
 
         int d = fitPart.Dimension, capacity = Math.Min(settings.ResolveBatchSize(fitPart.Count), fitPart.Count);
         var network = new MlpNetwork(d, settings.HiddenLayers, fitPart.Classes.Count, settings.Activation, capacity);
         if (warmStart is null) network.Initialize(DeterministicRandom.For(settings.Seed, 0x1417));
         else LoadWarmStart(network, warmStart, fitPart, preprocessing);
+        if (skip is { } linear) network.SetLinearSkip(linear.Weights, linear.Bias);
         var optimizer = new AdamOptimizer(settings);
         for (int l = 0; l < network.LayerCount; l++)
         {
@@ -84,9 +119,16 @@ public sealed class MlpTrainer
         float dropout = (float)settings.Dropout, smoothing = (float)settings.LabelSmoothing;
         var history = new List<EpochRecord>(settings.Epochs);
         var (bestWeights, bestBiases) = network.AllocateParameterCopy();
-        double bestLoss = double.PositiveInfinity, bestAccuracy = double.NegativeInfinity;
+        double bestLoss = double.PositiveInfinity, bestScore = double.NegativeInfinity;
         int bestEpoch = 0;
-        bool stoppedEarly = false;
+        bool stoppedEarly = false, restoreInitial = false;
+        if (skip is not null && validation is not null)
+        {
+            // Epoch 0 (the linear head alone) competes: a hidden branch that never beats it on held-out rows is dropped.
+            (bestLoss, bestScore, _) = Evaluate(network, context, validation, batchFeatures, settings.Monitor);
+            network.CopyParametersTo(bestWeights, bestBiases);
+            restoreInitial = true;
+        }
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
         {
             source.StartEpoch(epoch);
@@ -107,17 +149,18 @@ public sealed class MlpTrainer
             if (!double.IsFinite(trainLoss))
                 throw new InvalidOperationException(
                     $"Training diverged at epoch {epoch + 1} (loss {trainLoss}); lower LearningRate (now {settings.LearningRate}) or keep Standardize preprocessing.");
-            var (validationLoss, validationAccuracy) = validation is null ? (double.NaN, double.NaN) : Evaluate(network, context, validation, batchFeatures);
+            var (validationLoss, validationScore, validationAccuracy) = validation is null
+                ? (double.NaN, double.NaN, double.NaN) : Evaluate(network, context, validation, batchFeatures, settings.Monitor);
             history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
             if (validation is null) continue;
-            bool improved = settings.Monitor == EarlyStoppingMonitor.Accuracy
-                ? validationAccuracy > bestAccuracy || (validationAccuracy == bestAccuracy && validationLoss < bestLoss)
-                : validationLoss < bestLoss;
+            bool improved = settings.Monitor == EarlyStoppingMonitor.Loss
+                ? validationLoss < bestLoss
+                : validationScore > bestScore || (validationScore == bestScore && validationLoss < bestLoss);
             if (improved)
             {
                 bestLoss = validationLoss;
-                bestAccuracy = validationAccuracy;
+                bestScore = validationScore;
                 bestEpoch = epoch + 1;
                 network.CopyParametersTo(bestWeights, bestBiases);
             }
@@ -129,7 +172,7 @@ public sealed class MlpTrainer
         }
 
         int keptEpoch = history.Count;
-        if (validation is not null && settings.RestoreBestWeights && bestEpoch > 0)
+        if (validation is not null && settings.RestoreBestWeights && (bestEpoch > 0 || restoreInitial))
         {
             network.LoadParameters(bestWeights, bestBiases);
             keptEpoch = bestEpoch;
@@ -163,11 +206,16 @@ public sealed class MlpTrainer
     /// <summary>Preprocessed validation rows (in memory or streamed) and their class indices.</summary>
     private sealed record ValidationRows(IRowChunks Features, int[] Labels);
 
-    /// <summary>Mean (unweighted, unsmoothed) log-loss and accuracy of the validation rows, without dropout.</summary>
-    private static (double Loss, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, ValidationRows validation, float[] batch)
+    /// <summary>
+    /// Mean (unweighted, unsmoothed) log-loss of the validation rows, without dropout, and the score
+    /// <paramref name="monitor"/> ranks epochs by (accuracy for <see cref="EarlyStoppingMonitor.Loss"/>).
+    /// </summary>
+    private static (double Loss, double Score, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, ValidationRows validation, float[] batch,
+        EarlyStoppingMonitor monitor)
     {
-        int classes = network.Classes, capacity = network.Capacity, d = network.InputsOf(0), correct = 0;
+        int classes = network.Classes, capacity = network.Capacity, d = network.InputsOf(0);
         var labels = validation.Labels;
+        var confusion = new int[classes * classes];
         double loss = 0;
         validation.Features.ForEach((features, firstRow, chunkRows) =>
         {
@@ -182,11 +230,11 @@ public sealed class MlpTrainer
                     var row = p.Slice(i * classes, classes);
                     int label = labels[firstRow + start + i];
                     loss -= Math.Log(Math.Max(row[label], 1e-12f));
-                    if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == label) correct++;
+                    confusion[label * classes + System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row)]++;
                 }
             }
         });
-        return (loss / labels.Length, (double)correct / labels.Length);
+        return (loss / labels.Length, EarlyStoppingScore.From(confusion, classes, monitor), EarlyStoppingScore.From(confusion, classes, EarlyStoppingMonitor.Accuracy));
     }
 
     private void LoadWarmStart(MlpNetwork network, Head head, LabelledRows train, FeaturePreprocessing preprocessing)
