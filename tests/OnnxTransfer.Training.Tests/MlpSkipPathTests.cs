@@ -99,6 +99,22 @@ public class MlpSkipPathTests
         int softmaxCorrect = Correct(search.Head, val), mlpCorrect = Correct(mlp, val);
         TestContext.Out.WriteLine($"val: softmax {softmaxCorrect}/{val.Count}, skip MLP {mlpCorrect}/{val.Count} (best epoch {mlp.Training!.History!.BestEpoch})");
         Assert.That(mlpCorrect, Is.GreaterThanOrEqualTo(softmaxCorrect));
+        // 26 carve-out rows, of which the linear head gets all but one or two: no epoch can beat it by the paired margin,
+        // so epoch 0 is kept, with the search's own refit (every training row) as the skip: the softmax head itself.
+        Assert.That(mlp.Training.History.BestEpoch, Is.Zero);
+        Assert.That(MaxDifference(mlp.PredictProba(val, OpenBlas), search.Head.PredictProba(val, OpenBlas)), Is.LessThan(1e-5));
+    }
+
+    [Test]
+    public void TheKeptEpochMustBeatTheLinearHeadByThePairedMargin()
+    {
+        // b rows only the MLP gets right, c only the linear head: kept when b − c ≥ 1.96·√(b + c).
+        var baseline = new LinearBaseline(0.1, 0.9, [true, true, false, false, false, false, false, false], (new float[0][], new float[0][]));
+        Assert.That(baseline.IsBeaten(EarlyStoppingMonitor.Accuracy, 0.05, 0.95, [true, true, true, true, false, false, false, false]), Is.False, "b 2, c 0: 2 < 2.77");
+        Assert.That(baseline.IsBeaten(EarlyStoppingMonitor.Accuracy, 0.05, 0.95, [true, true, true, true, true, true, true, true]), Is.True, "b 6, c 0: 6 ≥ 4.8");
+        Assert.That(baseline.IsBeaten(EarlyStoppingMonitor.Accuracy, 0.05, 0.95, [false, false, true, true, true, true, true, true]), Is.False, "b 6, c 2: 4 < 5.54");
+        Assert.That(baseline.IsBeaten(EarlyStoppingMonitor.Loss, 0.05, 0, [false]), Is.True);
+        Assert.That(baseline.IsBeaten(EarlyStoppingMonitor.BalancedAccuracy, 0.05, 0.9, [false]), Is.False, "ties keep the linear head");
     }
 
     [Test]

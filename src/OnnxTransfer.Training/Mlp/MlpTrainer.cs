@@ -63,6 +63,7 @@ public sealed class MlpTrainer
         var preprocessing = FeaturePreprocessing.Fit(Settings.Preprocessing, fitPart.Rows(FeaturePreprocessing.Identity, context), context);
         // The skip path is fitted before the rows are preprocessed in place (it learns its own standardisation).
         (float[] Weights, float[] Bias)? skip = Settings.LinearSkip is { } skipSettings ? FitLinearSkip(skipSettings, fitPart, preprocessing, linearStart, context) : null;
+        var wholeSplitLinear = skip is not null ? WholeSplitLinear(linearStart, Settings.LinearSkip!, train, preprocessing) : null;
         // A carved-out part is this fit's own copy and can be preprocessed in place; the caller's splits are left alone.
         bool carved = !ReferenceEquals(fitPart, train);
         int batchRows = Settings.ResolveBatchSize(fitPart.Count);
@@ -70,7 +71,23 @@ public sealed class MlpTrainer
             ? BalancedBatchSource.Create(fitPart, preprocessing, Settings.Seed, context, ownsFeatures: carved)
             : fitPart.Batches(preprocessing, Settings.Seed, batchRows, context, ownsFeatures: carved);
         var validationRows = validation is null ? null : new ValidationRows(validation.Rows(preprocessing, context, ownsFeatures: carved), validation.LabelArray);
-        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, skip, context, stopwatch);
+        return FitCore(fitPart.Labelled, source, preprocessing, validationRows, warmStart, skip, wholeSplitLinear, context, stopwatch);
+    }
+
+    /// <summary>
+    /// <paramref name="linearStart"/> as skip weights in this fit's standardisation when it is the softmax head at the skip's
+    /// C fitted on the whole of <paramref name="train"/> (the model selection's refit): when early stopping keeps epoch
+    /// 0, the MLP becomes that head, which saw every training row, instead of the fit on the rows left after the carve-out.
+    /// </summary>
+    private static (float[] Weights, float[] Bias)? WholeSplitLinear(Head? linearStart, SoftmaxRegressionSettings skip, TrainingData train, FeaturePreprocessing preprocessing)
+    {
+        if (linearStart is not { Kind: Head.SoftmaxRegressionKind, Training: { } training } || training.TrainingRows != train.Count
+            || !linearStart.Labels.SequenceEqual(train.Classes, StringComparer.Ordinal) || linearStart.InputDimension != train.Dimension
+            || linearStart.Preprocessing.L2Normalize != preprocessing.L2Normalize
+            || !training.Settings.SequenceEqual(skip.ToPairs()))
+            return null;
+        var (weights, bias) = WarmStart.FirstLayerFor(WarmStart.Uncalibrated(linearStart), preprocessing);
+        return (Array.ConvertAll(weights, w => (float)w), Array.ConvertAll(bias, b => (float)b));
     }
 
     /// <summary>
@@ -93,7 +110,7 @@ public sealed class MlpTrainer
     /// Adam step; then validate and keep the best epoch's weights.
     /// </summary>
     private Head FitCore(LabelledRows fitPart, IBatchSource source, FeaturePreprocessing preprocessing, ValidationRows? validation,
-        Head? warmStart, (float[] Weights, float[] Bias)? skip, ComputeContext context, Stopwatch stopwatch)
+        Head? warmStart, (float[] Weights, float[] Bias)? skip, (float[] Weights, float[] Bias)? wholeSplitLinear, ComputeContext context, Stopwatch stopwatch)
     {
         var settings = Settings;
         var counts = TrainingChecks.RequireTrainable(fitPart);
@@ -121,13 +138,17 @@ public sealed class MlpTrainer
         var (bestWeights, bestBiases) = network.AllocateParameterCopy();
         double bestLoss = double.PositiveInfinity, bestScore = double.NegativeInfinity;
         int bestEpoch = 0;
-        bool stoppedEarly = false, restoreInitial = false;
+        bool stoppedEarly = false;
+        // With a skip path, epoch 0 is the linear head alone: the baseline the kept epoch must beat (see LinearBaseline).
+        LinearBaseline? baseline = null;
+        bool[]? correct = null, bestCorrect = null;
         if (skip is not null && validation is not null)
         {
-            // Epoch 0 (the linear head alone) competes: a hidden branch that never beats it on held-out rows is dropped.
-            (bestLoss, bestScore, _) = Evaluate(network, context, validation, batchFeatures, settings.Monitor);
-            network.CopyParametersTo(bestWeights, bestBiases);
-            restoreInitial = true;
+            correct = new bool[validation.Labels.Length];
+            bestCorrect = new bool[correct.Length];
+            var (loss, score, _) = Evaluate(network, context, validation, batchFeatures, settings.Monitor, correct);
+            baseline = new LinearBaseline(loss, score, (bool[])correct.Clone(), network.AllocateParameterCopy());
+            network.CopyParametersTo(baseline.Parameters.Weights, baseline.Parameters.Biases);
         }
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
         {
@@ -150,7 +171,7 @@ public sealed class MlpTrainer
                 throw new InvalidOperationException(
                     $"Training diverged at epoch {epoch + 1} (loss {trainLoss}); lower LearningRate (now {settings.LearningRate}) or keep Standardize preprocessing.");
             var (validationLoss, validationScore, validationAccuracy) = validation is null
-                ? (double.NaN, double.NaN, double.NaN) : Evaluate(network, context, validation, batchFeatures, settings.Monitor);
+                ? (double.NaN, double.NaN, double.NaN) : Evaluate(network, context, validation, batchFeatures, settings.Monitor, correct);
             history.Add(new EpochRecord(epoch + 1, trainLoss, validationLoss, validationAccuracy, rate));
 
             if (validation is null) continue;
@@ -163,6 +184,7 @@ public sealed class MlpTrainer
                 bestScore = validationScore;
                 bestEpoch = epoch + 1;
                 network.CopyParametersTo(bestWeights, bestBiases);
+                correct?.CopyTo(bestCorrect!, 0);
             }
             else if (settings.EarlyStoppingPatience is int patience && epoch + 1 - bestEpoch >= patience)
             {
@@ -172,10 +194,16 @@ public sealed class MlpTrainer
         }
 
         int keptEpoch = history.Count;
-        if (validation is not null && settings.RestoreBestWeights && (bestEpoch > 0 || restoreInitial))
+        if (validation is not null && settings.RestoreBestWeights && bestEpoch > 0)
         {
             network.LoadParameters(bestWeights, bestBiases);
             keptEpoch = bestEpoch;
+        }
+        if (baseline is not null && settings.RestoreBestWeights && (keptEpoch == 0 || !baseline.IsBeaten(settings.Monitor, bestLoss, bestScore, bestCorrect!)))
+        {
+            network.LoadParameters(baseline.Parameters.Weights, baseline.Parameters.Biases);
+            if (wholeSplitLinear is { } whole) network.SetLinearSkip(whole.Weights, whole.Bias);
+            keptEpoch = 0;
         }
         var info = new HeadTrainingInfo
         {
@@ -211,7 +239,7 @@ public sealed class MlpTrainer
     /// <paramref name="monitor"/> ranks epochs by (accuracy for <see cref="EarlyStoppingMonitor.Loss"/>).
     /// </summary>
     private static (double Loss, double Score, double Accuracy) Evaluate(MlpNetwork network, ComputeContext context, ValidationRows validation, float[] batch,
-        EarlyStoppingMonitor monitor)
+        EarlyStoppingMonitor monitor, bool[]? correct = null)
     {
         int classes = network.Classes, capacity = network.Capacity, d = network.InputsOf(0);
         var labels = validation.Labels;
@@ -230,7 +258,9 @@ public sealed class MlpTrainer
                     var row = p.Slice(i * classes, classes);
                     int label = labels[firstRow + start + i];
                     loss -= Math.Log(Math.Max(row[label], 1e-12f));
-                    confusion[label * classes + System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row)]++;
+                    int predicted = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
+                    confusion[label * classes + predicted]++;
+                    if (correct is not null) correct[firstRow + start + i] = predicted == label;
                 }
             }
         });
