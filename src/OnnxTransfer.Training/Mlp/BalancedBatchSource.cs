@@ -10,21 +10,12 @@ namespace OnnxTransfer.Training.Mlp;
 /// step, as PyTorch's <c>WeightedRandomSampler</c> with inverse class frequencies; unlike class weights, the rare class's
 /// rows are seen more often instead of counting more, so the step size stays that of an ordinary batch.
 /// </summary>
-internal sealed class BalancedBatchSource : IBatchSource
+internal sealed class BalancedBatchSource : InMemoryBatchSource
 {
-    private readonly float[] _features;
-    private readonly int[] _labels, _order;
     private readonly int[][] _rowsOfClass;
-    private readonly int _dimension, _seed;
-    private int _position;
 
-    private BalancedBatchSource(float[] features, int[] labels, int classes, int dimension, int seed)
+    private BalancedBatchSource(float[] features, int[] labels, int classes, int dimension, int seed) : base(features, labels, dimension, seed)
     {
-        _features = features;
-        _labels = labels;
-        _dimension = dimension;
-        _seed = seed;
-        _order = new int[labels.Length];
         var rows = new List<int>[classes];
         for (int c = 0; c < classes; c++) rows[c] = [];
         for (int i = 0; i < labels.Length; i++) rows[labels[i]].Add(i);
@@ -42,14 +33,10 @@ internal sealed class BalancedBatchSource : IBatchSource
         return new BalancedBatchSource(preprocessing.Transform(set, context, overwrite: ownsFeatures), set.LabelArray, set.Classes.Count, set.Dimension, seed);
     }
 
-    public int Dimension => _dimension;
-
-    public int RowCount => _labels.Length;
-
-    public void StartEpoch(int epoch)
+    protected override void FillOrder(int epoch, int[] order)
     {
-        var random = DeterministicRandom.For(_seed, 0xBA1A0CEUL + (ulong)epoch);
-        int classes = _rowsOfClass.Length, n = _order.Length, each = n / classes, extra = n % classes;
+        var random = DeterministicRandom.For(Seed, 0xBA1A0CEUL + (ulong)epoch);
+        int classes = _rowsOfClass.Length, each = order.Length / classes, extra = order.Length % classes;
         var classOrder = Enumerable.Range(0, classes).ToArray();
         random.Shuffle(classOrder.AsSpan());
         int position = 0;
@@ -57,26 +44,8 @@ internal sealed class BalancedBatchSource : IBatchSource
         {
             var rows = _rowsOfClass[classOrder[k]];
             int draws = each + (k < extra ? 1 : 0);
-            for (int i = 0; i < draws; i++) _order[position++] = rows[random.NextInt(rows.Length)];
+            for (int i = 0; i < draws; i++) order[position++] = rows[random.NextInt(rows.Length)];
         }
-        random.Shuffle(_order.AsSpan());
-        _position = 0;
-    }
-
-    public int NextBatch(float[] batchFeatures, int[] batchLabels, int maxRows)
-    {
-        int rows = Math.Min(maxRows, _order.Length - _position);
-        for (int i = 0; i < rows; i++)
-        {
-            int row = _order[_position + i];
-            Array.Copy(_features, (long)row * _dimension, batchFeatures, (long)i * _dimension, _dimension);
-            batchLabels[i] = _labels[row];
-        }
-        _position += rows;
-        return rows;
-    }
-
-    public void Dispose()
-    {
+        random.Shuffle(order.AsSpan());
     }
 }
