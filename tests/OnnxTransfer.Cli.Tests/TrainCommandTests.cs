@@ -242,6 +242,26 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void TheDefaultMlpStartsFromTheSelectedSoftmaxHeadAndBalanceOptionsAreChecked()
+    {
+        var (code, stdout, stderr) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--epochs", "5", "--out", _temp.File("skip.onnx"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("mlp [1280 → 1024 relu → 2] + linear skip (softmax C="));
+        var head = HeadOnnxImporter.Load(_temp.File("skip.onnx")).Head;
+        Assert.That(head.Layers.Select(l => l.OutputCount), Is.EqualTo(new[] { 1024 + 4, 2 }), "the skip path rides in 2·classes hidden units");
+
+        var (sampled, sampledOut, sampledLog) = TrainCli.Run("train", "--cache", _cache, "--balance", "sampling", "--out", _temp.File("s.onnx"));
+        Assert.That(sampled, Is.Zero, sampledLog);
+        Assert.That(sampledOut, Does.Contain("val "));
+        var (both, _, bothLog) = TrainCli.Run("train", "--cache", _cache, "--balance", "sampling", "--class-weight", "balanced", "--out", _temp.File("x.onnx"));
+        Assert.That(both, Is.EqualTo(1));
+        Assert.That(bothLog, Does.Contain("--balance and --class-weight both set the class balance"));
+        var (plainL2, _, plainL2Log) = TrainCli.Run("train", "--cache", _cache, "--head", "mlp", "--skip", "none", "--l2", "0.1", "--out", _temp.File("x.onnx"));
+        Assert.That(plainL2, Is.EqualTo(1));
+        Assert.That(plainL2Log, Does.Contain("--skip none has none"));
+    }
+
+    [Test]
     public void BadRequestsGetOneLineAndTheRightExitCode()
     {
         var (noSplit, _, noSplitLog) = TrainCli.Run("train", "--cache", _cache, "--out", _temp.File("x.onnx"), "--eval-split", "test");

@@ -38,6 +38,9 @@ public class HeadExportParityTests
         yield return new TestCaseData("mlp-gelu", PreprocessingKind.L2NormalizeThenStandardize, 20, StandardizationExport.Nodes);
         yield return new TestCaseData("mlp-relu", PreprocessingKind.L2NormalizeThenStandardize, 18, StandardizationExport.Fold);
         yield return new TestCaseData("softmax", PreprocessingKind.L2Normalize, 13, StandardizationExport.Auto);
+        // The linear skip path, folded into 2·classes hidden units (ReLU through two hidden layers; GELU through one).
+        yield return new TestCaseData("mlp-skip-relu", PreprocessingKind.Standardize, 17, StandardizationExport.Auto);
+        yield return new TestCaseData("mlp-skip-gelu", PreprocessingKind.L2NormalizeThenStandardize, 20, StandardizationExport.Auto);
     }
 
     [TestCaseSource(nameof(Heads))]
@@ -47,6 +50,13 @@ public class HeadExportParityTests
         Head head = kind switch
         {
             "softmax" => new SoftmaxRegressionTrainer(new SoftmaxRegressionSettings { C = 0.1, Preprocessing = preprocessing }).Fit(train),
+            "mlp-skip-relu" or "mlp-skip-gelu" => new MlpTrainer(new MlpSettings
+            {
+                // No carve-out: all six epochs train the hidden branch, so the folded head holds both paths.
+                HiddenLayers = kind == "mlp-skip-relu" ? [256, 64] : [256], Activation = kind == "mlp-skip-gelu" ? Activation.Gelu : Activation.Relu,
+                Epochs = 6, Seed = 2, Preprocessing = preprocessing, ValidationFraction = 0,
+                LinearSkip = new SoftmaxRegressionSettings { C = 0.1, Preprocessing = preprocessing },
+            }).Fit(train),
             _ => new MlpTrainer(new MlpSettings
             {
                 HiddenLayers = [256, 64], Activation = kind == "mlp-gelu" ? Activation.Gelu : Activation.Relu, Epochs = 6, Seed = 2,

@@ -39,6 +39,11 @@ for (const mlp of results.filter(r => r.suite === 'train' && r.impl === 'onnxtra
   if (softmax) results.push({ ...softmax, case: mlp.case, impl: 'onnxtransfer softmax head' });
 }
 
+// Derived: issue 16's absolute goal for the default softmax head on the 60k set, ≤ 60 s wall on 2 cores (wall time is
+// only meaningful on a quiet machine; the CPU seconds rows beside it hold up under load).
+for (const r of results.filter(r => r.suite === 'train' && r.impl === 'onnxtransfer' && /^60000 .*--head softmax$/.test(r.case) && /wall seconds/.test(r.metric)))
+  results.push({ ...r, impl: '60 s budget', value: 60, details: { derived: 'issue 16: default softmax train ≤ 60 s on 2 cores' } });
+
 // Goals from the issues: ratio = OnnxTransfer's advantage (> 1 better), per suite and metric.
 const goals = [
   { suite: 'runtime', metric: /median/, impl: 'onnxruntime-node', min: 1 / 1.02, text: 'time ≤ 1.02× onnxruntime-node' },
@@ -53,6 +58,7 @@ const goals = [
   { suite: 'train', metric: /accuracy/, impl: /scikit/, min: 1, text: 'not below scikit-learn' },
   { suite: 'train', metric: /accuracy/, impl: /^pytorch$/, caseMatch: /--head mlp/, min: 1, text: 'MLP not below the PyTorch MLP' },
   { suite: 'train', metric: /accuracy/, impl: 'onnxtransfer softmax head', min: 1, text: 'MLP ≥ the softmax head' },
+  { suite: 'train', metric: /wall seconds/, impl: '60 s budget', min: 1, text: '≤ 60 s on 2 cores (quiet machine)' },
   { suite: 'inference', metric: /median|images\/s/, impl: 'backbone alone', min: 1 / 1.03, text: 'fused within 3% of backbone alone' },
   { suite: 'score', metric: /images\/s/, impl: 'extract', min: 0.9, text: 'score ≥ 0.9× extract' },
   { suite: 'fewshot', metric: /accuracy/, impl: /^scikit-learn /, min: 1, text: '≥ scikit-learn on the same draws' },

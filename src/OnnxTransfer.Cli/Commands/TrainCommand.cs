@@ -27,7 +27,7 @@ public static class TrainCommand
     private static readonly Option<string> HeadKind = new("--head") { Description = "Head to train: softmax (multinomial logistic regression), mlp, centroid (nearest class mean of unit-length embeddings) or knn (cosine k nearest neighbours, votes weighted by softmax(10·cosine)); the last two are for a few labels per class.", DefaultValueFactory = _ => "softmax" };
     private static readonly Option<int> K = new("--k") { Description = "knn: neighbours that vote (all training rows when fewer).", DefaultValueFactory = _ => NearestNeighboursTrainer.DefaultK };
     private static readonly Option<bool> FewShotCurveOption = new("--few-shot-curve") { Description = "centroid, knn: also measure accuracy on the evaluation split with 1, 2, 4, 8 and 16 training rows per class (mean ± sd over 5 draws seeded by --seed); printed, in --json and in the --report." };
-    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string> L2 = new("--l2") { Description = "Softmax, and the MLP's linear skip path: L2 strength (1/C), or auto to choose C on the training split: a warm-started regularisation path under stratified cross-validation, stopped past the peak and refined around it.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int?> Folds = new("--cv") { Description = "Folds of the stratified cross-validation (softmax --l2 auto: default 5; mlp: report a CV estimate)." };
     private static readonly Option<string> Hidden = new("--hidden") { Description = "MLP hidden layer widths, e.g. 1024,256.", DefaultValueFactory = _ => "1024" };
     private static readonly Option<string> ActivationOption = new("--activation") { Description = "MLP hidden activation: relu or gelu.", DefaultValueFactory = _ => "relu" };
@@ -38,6 +38,16 @@ public static class TrainCommand
     private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "MLP: AdamW (decoupled) weight decay.", DefaultValueFactory = _ => 0.05 };
     private static readonly Option<double> LabelSmoothing = new("--label-smoothing") { Description = "MLP: label smoothing ε, 0 ≤ ε < 1.", DefaultValueFactory = _ => 0.0 };
     private static readonly Option<string> ClassWeight = new("--class-weight") { Description = "none, or balanced (weight n/(K·n_c) per class).", DefaultValueFactory = _ => "none" };
+    private static readonly Option<string> Balance = new("--balance")
+    {
+        Description = "Class balance: none; weights (as --class-weight balanced); or sampling (MLP: class-balanced mini-batches; softmax: smaller classes oversampled to the largest). Not with --class-weight.",
+        DefaultValueFactory = _ => "none",
+    };
+    private static readonly Option<string> Skip = new("--skip")
+    {
+        Description = "MLP: linear, a linear skip path (the softmax head --l2 selects, fitted on the MLP's training rows and kept fixed; the hidden branch starts at zero, so early stopping can keep the linear head); none, a plain MLP.",
+        DefaultValueFactory = _ => "linear",
+    };
     private static readonly Option<string> SelectMetric = new("--select-metric")
     {
         Description = "What cross-validation selects by (softmax --l2 auto, --cv) and MLP early stopping watches: accuracy, balanced-accuracy, macro-f1 or log-loss.",
@@ -72,13 +82,15 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, K, FewShotCurveOption, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
+                     ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
         K.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--k must be at least 1."); });
         ActivationOption.AcceptOnlyFromAmong("relu", "gelu");
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
+        Balance.AcceptOnlyFromAmong("none", "weights", "sampling");
+        Skip.AcceptOnlyFromAmong("linear", "none");
         SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
         Calibrate.AcceptOnlyFromAmong("none", "temperature");
         Ood.AcceptOnlyFromAmong([.. OodMethod.All]);
@@ -106,7 +118,7 @@ public static class TrainCommand
         else CheckOptionsFitTheHead(parseResult, mlp);
         OodOptions.Check(parseResult.GetValue(Ood)!, knn ? Head.NearestNeighboursKind : Head.SoftmaxRegressionKind, IsGiven(parseResult, OodFpr), IsGiven(parseResult, OodEval));
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
-        var classWeights = parseResult.GetValue(ClassWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None;
+        var (classWeights, balancedSampling) = ParseBalance(parseResult);
         int seed = parseResult.GetValue(Seed);
         var compute = Inputs.Compute(parseResult);
         var metric = ParseMetric(parseResult.GetValue(SelectMetric)!);
@@ -115,17 +127,23 @@ public static class TrainCommand
         var dataset = Inputs.OpenDataset(parseResult);
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
         string l2 = parseResult.GetValue(L2)!;
-        bool selectC = !mlp && !centroid && l2 == "auto";
+        bool skip = mlp && parseResult.GetValue(Skip) == "linear";
+        bool selectC = (skip || !mlp) && !centroid && l2 == "auto";
         var notes = new List<string>(plan.Notes);
         var warmStart = parseResult.GetValue(WarmStart) is { } warmPath ? LoadWarmStart(warmPath, mlp, dataset, notes) : null;
-        var softmax = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights };
-        if (!mlp && !centroid && !selectC) softmax = softmax with { C = 1 / ParseL2(l2) };
+        if (warmStart is not null && skip)
+            throw new CliException("--warm-start continues a plain MLP; add --skip none (the linear skip path starts the MLP from the selected softmax head instead).", ExitCodes.Usage);
+        var softmax = new SoftmaxRegressionSettings { Preprocessing = preprocessing, ClassWeights = classWeights, BalancedSampling = balancedSampling, Seed = seed };
+        if ((skip || !mlp) && !centroid && !selectC) softmax = softmax with { C = 1 / ParseL2(l2) };
         var settings = new HeadTrainingSettings
         {
             Kind = knn ? Head.NearestNeighboursKind : centroid ? Head.NearestCentroidKind : mlp ? Head.MlpKind : Head.SoftmaxRegressionKind,
             Softmax = softmax,
             SelectC = selectC,
-            Mlp = mlp ? ParseMlpSettings(parseResult, preprocessing, classWeights, metric, seed) : new MlpSettings(),
+            Mlp = mlp ? ParseMlpSettings(parseResult, preprocessing, classWeights, metric, seed) with
+            {
+                BalancedSampling = balancedSampling, LinearSkip = skip ? softmax : null,
+            } : new MlpSettings(),
             Neighbours = parseResult.GetValue(K),
             FewShotCurve = parseResult.GetValue(FewShotCurveOption),
             Folds = parseResult.GetValue(Folds),
@@ -172,20 +190,38 @@ public static class TrainCommand
         LabelSmoothing = parseResult.GetValue(LabelSmoothing),
         Preprocessing = preprocessing,
         ClassWeights = classWeights,
-        Monitor = metric == SelectionMetric.LogLoss ? EarlyStoppingMonitor.Loss : EarlyStoppingMonitor.Accuracy,
+        Monitor = metric switch
+        {
+            SelectionMetric.LogLoss => EarlyStoppingMonitor.Loss,
+            SelectionMetric.BalancedAccuracy => EarlyStoppingMonitor.BalancedAccuracy,
+            SelectionMetric.MacroF1 => EarlyStoppingMonitor.MacroF1,
+            _ => EarlyStoppingMonitor.Accuracy,
+        },
         Seed = seed,
     };
+
+    /// <summary>--balance, or the older --class-weight: (class weights, balanced sampling); both given is refused.</summary>
+    private static (ClassWeighting Weights, bool Sampling) ParseBalance(ParseResult parseResult)
+    {
+        if (IsGiven(parseResult, Balance) && IsGiven(parseResult, ClassWeight))
+            throw new CliException("--balance and --class-weight both set the class balance; give one (--balance weights is --class-weight balanced).", ExitCodes.Usage);
+        string balance = parseResult.GetValue(Balance)!;
+        bool weights = balance == "weights" || parseResult.GetValue(ClassWeight) == "balanced";
+        return (weights ? ClassWeighting.Balanced : ClassWeighting.None, balance == "sampling");
+    }
 
     /// <summary>Options of the other head kind are refused rather than silently ignored.</summary>
     private static void CheckOptionsFitTheHead(ParseResult parseResult, bool mlp)
     {
+        // An MLP's --l2 sets its linear skip path's C, so it needs the skip.
+        bool plainMlp = mlp && parseResult.GetValue(Skip) == "none";
         var misplaced = mlp
-            ? new Option[] { L2 }.Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray()
-            : new Option[] { Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing }
+            ? new Option[] { L2 }.Where(o => plainMlp && IsGiven(parseResult, o)).Select(o => o.Name).ToArray()
+            : new Option[] { Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing, Skip }
                 .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
         if (misplaced.Length == 0) return;
         throw new CliException(mlp
-            ? $"{string.Join(", ", misplaced)} applies to --head softmax; an MLP is regularised with --weight-decay and --dropout."
+            ? $"{string.Join(", ", misplaced)} sets the linear skip path's C, and --skip none has none; an MLP is regularised with --weight-decay and --dropout."
             : $"{string.Join(", ", misplaced)} applies to --head mlp; add --head mlp, or leave {(misplaced.Length == 1 ? "it" : "them")} out.", ExitCodes.Usage);
     }
 
@@ -198,7 +234,7 @@ public static class TrainCommand
         var misplaced = new Option[]
             {
                 L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, WarmStart,
+                ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, WarmStart,
             }
             .Where(o => IsGiven(parseResult, o)).Select(o => o.Name).ToArray();
         if (misplaced.Length == 0) return;

@@ -126,9 +126,12 @@ internal sealed class TrainingOutcome
             PreprocessingKind.L2Normalize => "L2-normalised",
             _ => "L2-normalised + standardised",
         };
+        // A linear skip path rides in 2·classes extra hidden units (LinearSkipFolding): shown as the skip, not as width.
+        string? skip = head.Training?.Settings.FirstOrDefault(s => s.Key == "linear_skip").Value;
+        int skipUnits = skip is null or "none" ? 0 : 2 * head.ClassCount;
         var layers = string.Join(" → ", new[] { head.InputDimension.ToString(Invariant) }
-            .Concat(head.Layers.Select(l => l.Activation == Activation.Identity ? l.OutputCount.ToString(Invariant) : $"{l.OutputCount} {l.Activation.ToString().ToLowerInvariant()}")));
-        parts.Add($"{head.Kind} [{layers}], {pre}");
+            .Concat(head.Layers.Select(l => l.Activation == Activation.Identity ? l.OutputCount.ToString(Invariant) : $"{l.OutputCount - skipUnits} {l.Activation.ToString().ToLowerInvariant()}")));
+        parts.Add($"{head.Kind} [{layers}]{(skipUnits > 0 ? $" + linear skip ({skip})" : "")}, {pre}");
         if (training is null) return string.Join(", ", parts);
         parts.Add($"{training.TrainingRows} rows");
         if (training.Settings.FirstOrDefault(s => s.Key == "C") is { Key: not null } c && double.TryParse(c.Value, NumberStyles.Float, Invariant, out var cValue))

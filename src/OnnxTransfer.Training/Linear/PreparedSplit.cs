@@ -11,8 +11,15 @@ namespace OnnxTransfer.Training.Linear;
 internal sealed class PreparedSplit
 {
     /// <param name="ownsFeatures">True when <paramref name="train"/> is a private copy whose features may be preprocessed in place.</param>
-    public PreparedSplit(TrainingData train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false)
+    /// <param name="oversamplingSeed">Balanced sampling: oversample the smaller classes with this seed (<see cref="ClassOversampling"/>).</param>
+    public PreparedSplit(TrainingData train, PreprocessingKind preprocessing, ClassWeighting classWeights, ComputeContext context, bool ownsFeatures = false,
+        int? oversamplingSeed = null)
     {
+        if (oversamplingSeed is int seed)
+        {
+            train = train.Subset(ClassOversampling.Positions(train.Labelled, seed), train.Name);
+            ownsFeatures = true;
+        }
         Labelled = train.Labelled;
         CountPerClass = TrainingChecks.RequireTrainable(Labelled);
         ClassWeights = classWeights.Resolve(Labelled);

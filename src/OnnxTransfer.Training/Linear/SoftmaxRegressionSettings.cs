@@ -42,6 +42,19 @@ public sealed record SoftmaxRegressionSettings
 
     public ClassWeighting ClassWeights { get; init; } = ClassWeighting.None;
 
+    /// <summary>
+    /// Balanced sampling: the rows a fit trains on are oversampled, every smaller class drawn with replacement up to
+    /// the largest (<see cref="ClassOversampling"/>; held-out folds are cut first and left as they are). Not together
+    /// with class weights.
+    /// </summary>
+    public bool BalancedSampling { get; init; }
+
+    /// <summary>Seeds the draws of <see cref="BalancedSampling"/>.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>The seed of balanced sampling's draws when it is on, else null (what <see cref="PreparedSplit"/> takes).</summary>
+    internal int? OversamplingSeed => BalancedSampling ? Seed : null;
+
     /// <summary>Refuses impossible values up front, naming the setting and a valid range.</summary>
     public void Validate()
     {
@@ -54,6 +67,8 @@ public sealed record SoftmaxRegressionSettings
         if (HistorySize is < 1 or > 100)
             throw new ArgumentOutOfRangeException(nameof(HistorySize), HistorySize, "HistorySize must be within 1..100 (10 is usual).");
         ArgumentNullException.ThrowIfNull(ClassWeights);
+        if (BalancedSampling && ClassWeights.Kind != ClassWeightingKind.None)
+            throw new ArgumentException("BalancedSampling and ClassWeights both rebalance the classes; use one of them.", nameof(BalancedSampling));
         if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
         if (!Enum.IsDefined(Binary)) throw new ArgumentOutOfRangeException(nameof(Binary), Binary, "Unknown binary formulation.");
     }
@@ -69,5 +84,6 @@ public sealed record SoftmaxRegressionSettings
         new("binary", Binary.ToString().ToLowerInvariant()),
         new("preprocessing", Preprocessing.ToString()),
         new("class_weights", ClassWeights.ToString()),
+        new("balanced_sampling", BalancedSampling ? "oversampled, seed " + Seed.ToString(CultureInfo.InvariantCulture) : "false"),
     ];
 }

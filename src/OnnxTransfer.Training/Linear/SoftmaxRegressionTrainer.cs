@@ -36,7 +36,7 @@ public sealed class SoftmaxRegressionTrainer
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
         var context = _compute.CreateContext();
-        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
+        var prepared = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context, oversamplingSeed: Settings.OversamplingSeed);
         return Fit(prepared, Settings, context, warmStart, stopwatch);
     }
 

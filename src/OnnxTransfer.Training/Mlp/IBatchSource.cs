@@ -20,8 +20,11 @@ internal interface IBatchSource : IDisposable
     int NextBatch(float[] features, int[] labels, int maxRows);
 }
 
-/// <summary>Preprocessed rows in memory, reshuffled every epoch with a seed-derived stream.</summary>
-internal sealed class InMemoryBatchSource(float[] features, int[] labels, int dimension, int seed) : IBatchSource
+/// <summary>
+/// Preprocessed rows in memory, reshuffled every epoch with a seed-derived stream; an epoch visits the rows in the order
+/// <see cref="FillOrder"/> writes (a subclass may draw rows instead, see <see cref="BalancedBatchSource"/>).
+/// </summary>
+internal class InMemoryBatchSource(float[] features, int[] labels, int dimension, int seed) : IBatchSource
 {
     private readonly int[] _order = Enumerable.Range(0, labels.Length).ToArray();
     private int _position;
@@ -30,11 +33,19 @@ internal sealed class InMemoryBatchSource(float[] features, int[] labels, int di
 
     public int RowCount => labels.Length;
 
+    protected int Seed => seed;
+
     public void StartEpoch(int epoch)
     {
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        DeterministicRandom.For(seed, 0xE90C00UL + (ulong)epoch).Shuffle(_order.AsSpan());
+        FillOrder(epoch, _order);
         _position = 0;
+    }
+
+    /// <summary>The rows epoch <paramref name="epoch"/> visits, in order (here: every row once, shuffled).</summary>
+    protected virtual void FillOrder(int epoch, int[] order)
+    {
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        DeterministicRandom.For(seed, 0xE90C00UL + (ulong)epoch).Shuffle(order.AsSpan());
     }
 
     public int NextBatch(float[] batchFeatures, int[] batchLabels, int maxRows)

@@ -84,6 +84,26 @@ internal sealed class MlpNetwork
 
     public float[][] BiasGradients { get; }
 
+    /// <summary>The fixed linear skip path's weights <c>[classes, input]</c> (null: none); see <see cref="SetLinearSkip"/>.</summary>
+    public float[]? SkipWeights { get; private set; }
+
+    public float[]? SkipBias { get; private set; }
+
+    /// <summary>
+    /// Adds the fixed linear path <c>x·Sᵀ + s</c> to the logits and zeroes the output layer, so the network starts as
+    /// exactly that linear model and the hidden branch learns what it misses (its hidden layers keep their random
+    /// initialisation: the output layer's gradient is non-zero from the first step, the rest follows).
+    /// </summary>
+    public void SetLinearSkip(float[] weights, float[] bias)
+    {
+        if (weights.Length != Classes * _inputs[0] || bias.Length != Classes)
+            throw new ArgumentException($"A linear skip path needs {Classes}×{_inputs[0]} weights and {Classes} biases.", nameof(weights));
+        SkipWeights = weights;
+        SkipBias = bias;
+        Array.Clear(Weights[^1]);
+        Array.Clear(Biases[^1]);
+    }
+
     /// <summary>Softmax outputs of the last forward pass, rows × classes.</summary>
     public ReadOnlySpan<float> Probabilities(int rows) => _probabilities.AsSpan(0, rows * Classes);
 
@@ -120,6 +140,9 @@ internal sealed class MlpNetwork
             // Z = H·Wᵀ cut by output units: each block reads its own rows of W once.
             context.SgemmByColumns(false, true, rows, outputs, inputs, 1f, input, 0, inputs, Weights[l], 0, inputs, 0f, z, 0, outputs, BlockUnits);
             bool last = l == LayerCount - 1;
+            // The skip path: Z += X·Sᵀ (classes columns: one block, a thin product next to the hidden layer's).
+            if (last && SkipWeights is not null)
+                context.SgemmByColumns(false, true, rows, outputs, _inputs[0], 1f, x, 0, _inputs[0], SkipWeights, 0, _inputs[0], 1f, z, 0, outputs, BlockUnits);
             int layer = l;
             context.For(blocks, block =>
             {
@@ -128,6 +151,7 @@ internal sealed class MlpNetwork
                 Kernels.AddBias(zBlock, count, Biases[layer]);
                 if (last)
                 {
+                    if (SkipBias is not null) Kernels.AddBias(zBlock, count, SkipBias);
                     var p = _probabilities.AsSpan(start * outputs, count * outputs);
                     zBlock.CopyTo(p);
                     Kernels.SoftmaxRows(p, count, outputs);
@@ -244,7 +268,10 @@ internal sealed class MlpNetwork
         }
     }
 
-    /// <summary>The parameters as the head's dense layers (copies), hidden layers with <paramref name="activation"/>.</summary>
+    /// <summary>
+    /// The parameters as the head's dense layers (copies), hidden layers with <paramref name="activation"/>; a linear skip
+    /// path becomes extra hidden units (<see cref="LinearSkipFolding"/>), so the head stays a plain chain of layers.
+    /// </summary>
     public DenseLayer[] ToLayers(Activation activation)
     {
         var layers = new DenseLayer[LayerCount];
@@ -253,7 +280,7 @@ internal sealed class MlpNetwork
             layers[l] = new DenseLayer(_inputs[l], _outputs[l], (float[])Weights[l].Clone(), (float[])Biases[l].Clone(),
                 l == LayerCount - 1 ? Activation.Identity : activation);
         }
-        return layers;
+        return SkipWeights is null ? layers : LinearSkipFolding.Fold(layers, SkipWeights, SkipBias!);
     }
 
     public (float[][] Weights, float[][] Biases) AllocateParameterCopy()

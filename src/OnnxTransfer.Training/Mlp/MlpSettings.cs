@@ -1,6 +1,7 @@
 using System.Globalization;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Linear;
 
 namespace OnnxTransfer.Training.Mlp;
 
@@ -14,6 +15,10 @@ public enum EarlyStoppingMonitor
     Loss,
     /// <summary>Validation accuracy, ties to the lower validation log-loss: the epoch that classifies best (calibration fixes confidence).</summary>
     Accuracy,
+    /// <summary>Validation balanced accuracy (mean per-class recall), ties to the lower log-loss: for imbalanced classes.</summary>
+    BalancedAccuracy,
+    /// <summary>Validation macro-averaged F1, ties to the lower log-loss.</summary>
+    MacroF1,
 }
 
 /// <summary>
@@ -92,6 +97,23 @@ public sealed record MlpSettings
 
     public ClassWeighting ClassWeights { get; init; } = ClassWeighting.None;
 
+    /// <summary>
+    /// Mini-batches drawn class-balanced (every epoch draws as many rows as the split holds, each class equally often,
+    /// rows with replacement within a class: PyTorch's WeightedRandomSampler with inverse class frequencies) instead of
+    /// a shuffle of every row once. Not together with class weights (either balances; both would square the correction).
+    /// </summary>
+    public bool BalancedSampling { get; init; }
+
+    /// <summary>
+    /// A linear skip path: logits = W_lin·x + b_lin + MLP(x), where (W_lin, b_lin) is softmax regression with these
+    /// settings fitted on the rows the MLP trains on (the early-stopping carve-out stays unseen) and then kept fixed,
+    /// and the hidden branch's output layer starts at zero. So epoch 0 is exactly that softmax head, early stopping
+    /// can keep it, and every later epoch has to beat it on held-out rows: the MLP cannot end below the linear head
+    /// it starts from except by held-out noise. Null: a plain MLP. The exported head is an ordinary MLP: the skip
+    /// travels as 2·classes extra hidden units (act(p) − act(−p) = p for ReLU and GELU; see <see cref="LinearSkipFolding"/>).
+    /// </summary>
+    public SoftmaxRegressionSettings? LinearSkip { get; init; }
+
     /// <summary>Seeds initialisation, shuffling, dropout and the validation carve-out: same seed, same head (bit for bit).</summary>
     public int Seed { get; init; }
 
@@ -125,6 +147,16 @@ public sealed record MlpSettings
         if (!Enum.IsDefined(Preprocessing)) throw new ArgumentOutOfRangeException(nameof(Preprocessing), Preprocessing, "Unknown preprocessing.");
         if (!Enum.IsDefined(Monitor)) throw new ArgumentOutOfRangeException(nameof(Monitor), Monitor, "Unknown early-stopping monitor.");
         ArgumentNullException.ThrowIfNull(ClassWeights);
+        if (BalancedSampling && ClassWeights.Kind != ClassWeightingKind.None)
+            throw new ArgumentException("BalancedSampling and ClassWeights both rebalance the classes; use one of them.", nameof(BalancedSampling));
+        if (LinearSkip is { } skip)
+        {
+            skip.Validate();
+            if (HiddenLayers.Count == 0)
+                throw new ArgumentException("LinearSkip needs at least one hidden layer (without one the MLP is the linear head itself).", nameof(LinearSkip));
+            if (Activation == Activation.Gelu && HiddenLayers.Count > 1)
+                throw new ArgumentException("LinearSkip with GELU needs exactly one hidden layer (GELU does not pass the skip units through a second layer unchanged); use Relu or one layer.", nameof(LinearSkip));
+        }
     }
 
     /// <summary>The settings as ordered name/value pairs (invariant culture), for reports and model metadata.</summary>
@@ -151,6 +183,8 @@ public sealed record MlpSettings
             new("label_smoothing", LabelSmoothing.ToString("R", culture)),
             new("preprocessing", Preprocessing.ToString()),
             new("class_weights", ClassWeights.ToString()),
+            new("balanced_sampling", BalancedSampling ? "true" : "false"),
+            new("linear_skip", LinearSkip is null ? "none" : "softmax C=" + LinearSkip.C.ToString("R", culture)),
             new("seed", Seed.ToString(culture)),
         ];
     }

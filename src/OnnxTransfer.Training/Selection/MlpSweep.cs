@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Mlp;
 
 namespace OnnxTransfer.Training.Selection;
@@ -46,8 +47,11 @@ public sealed class MlpSweep
         return result;
     }
 
-    /// <summary>Scores every candidate, then refits the best on all of <paramref name="train"/>.</summary>
-    public SweepResult Fit(TrainingData train, TrainingData? validation = null)
+    /// <summary>
+    /// Scores every candidate, then refits the best on all of <paramref name="train"/>. <paramref name="linearStart"/>
+    /// warm-starts the linear skip path of candidates that have one (see <see cref="MlpTrainer.Fit(TrainingData, TrainingData?, Head?, Head?)"/>).
+    /// </summary>
+    public SweepResult Fit(TrainingData train, TrainingData? validation = null, Head? linearStart = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var stopwatch = Stopwatch.StartNew();
@@ -60,7 +64,7 @@ public sealed class MlpSweep
         {
             int candidate = task / folds, fold = task % folds;
             var (fitRows, heldOut) = partitions[fold];
-            var head = new MlpTrainer(_candidates[candidate]).Fit(fitRows, null, null, inner);
+            var head = new MlpTrainer(_candidates[candidate]).Fit(fitRows, null, null, inner, linearStart);
             var metrics = ClassificationMetrics.Evaluate(head, heldOut, inner.Options);
             results[task] = (metrics, head.Training!.History!.Epochs.Count, head.Training.Seconds);
         });
@@ -73,7 +77,7 @@ public sealed class MlpSweep
                 mine.Select(r => r.Metrics).ToArray(), Metric, mine.Average(r => r.Epochs), allConverged: true, mine.Average(r => r.Seconds));
         }
         int best = SweepResult.SelectBest(points, Metric, Enumerable.Range(0, points.Length).ToArray());
-        var refit = new MlpTrainer(_candidates[best], _rules.Compute).Fit(train, validation, null, context);
+        var refit = new MlpTrainer(_candidates[best], _rules.Compute).Fit(train, validation, null, context, linearStart);
         return _rules.Result(_rules.Describe(validation), points, best, refit, stopwatch);
     }
 }

@@ -80,7 +80,7 @@ public sealed class SoftmaxPathSearch
         int folds = partitions.Count;
         var prepared = new PreparedSplit[folds];
         ParallelFits.Run(context, folds, (fold, inner) =>
-            prepared[fold] = new PreparedSplit(partitions[fold].Fit, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: true));
+            prepared[fold] = new PreparedSplit(partitions[fold].Fit, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: true, oversamplingSeed: Settings.OversamplingSeed));
         var theta = new double[folds][];
         for (int fold = 0; fold < folds; fold++) theta[fold] = new double[SoftmaxRegressionTrainer.ParameterCount(prepared[fold], Settings)];
 
@@ -124,7 +124,7 @@ public sealed class SoftmaxPathSearch
 
         // Refit on the whole split from the folds' mean optimum (close to it; L-BFGS converges to the same optimum).
         var chosen = evaluated[best];
-        var full = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context);
+        var full = new PreparedSplit(train, Settings.Preprocessing, Settings.ClassWeights, context, oversamplingSeed: Settings.OversamplingSeed);
         var start = new double[SoftmaxRegressionTrainer.ParameterCount(full, Settings)];
         if (start.Length == chosen.FoldTheta[0].Length)
         {

@@ -69,7 +69,7 @@ public sealed class SoftmaxRegressionSweep
         {
             var (fitRows, heldOut) = partitions[fold];
             // The fold's rows are the sweep's own copy (or, with an explicit validation split, the caller's: left alone).
-            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null);
+            var prepared = new PreparedSplit(fitRows, Settings.Preprocessing, Settings.ClassWeights, inner, ownsFeatures: validation is null, oversamplingSeed: Settings.OversamplingSeed);
             var theta = new double[SoftmaxRegressionTrainer.ParameterCount(prepared, Settings)];
             var foldResults = new (ClassificationMetrics, int, bool, double)[_grid.Length];
             foreach (int point in path)

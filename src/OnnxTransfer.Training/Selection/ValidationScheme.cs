@@ -45,6 +45,21 @@ public sealed record ValidationScheme
     /// <summary>(trained-on rows, held-out rows) per fold.</summary>
     internal List<(int[] Train, int[] HeldOut)> Partitions(EmbeddingSet train) => Partitions(train.Labelled);
 
+    /// <summary>
+    /// The fold that holds out each row of <paramref name="train"/> (k-fold only), as the trainer cuts them: what a peer
+    /// (scikit-learn's PredefinedSplit) needs to cross-validate on the very same folds.
+    /// </summary>
+    public int[] HeldOutFold(EmbeddingSet train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (HoldOutFraction is not null) throw new InvalidOperationException("A hold-out scheme has no folds; use KFold.");
+        var fold = new int[train.Count];
+        var partitions = Partitions(train.Labelled);
+        for (int k = 0; k < partitions.Count; k++)
+            foreach (var row in partitions[k].HeldOut) fold[row] = k;
+        return fold;
+    }
+
     internal List<(int[] Train, int[] HeldOut)> Partitions(LabelledRows train)
     {
         if (HoldOutFraction is double fraction)

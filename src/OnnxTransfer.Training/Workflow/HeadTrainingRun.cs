@@ -143,14 +143,23 @@ public static class HeadTrainingRun
     private static Fit FitMlp(TrainingData train, HeadTrainingSettings settings)
     {
         var mlp = settings.Mlp;
+        Head? linearStart = null;
+        if (mlp.LinearSkip is { } skip && settings.SelectC)
+        {
+            // The skip path is the softmax head the default softmax run would choose: C by the same path search; its
+            // refit warm-starts the skip's fit on the MLP's own rows.
+            var searched = new SoftmaxPathSearch(skip, validation: Validation(settings), metric: settings.Metric, compute: settings.Compute).Fit(train);
+            mlp = mlp with { LinearSkip = skip with { C = searched.Best.C!.Value } };
+            linearStart = searched.Head;
+        }
         SweepResult? sweep = null;
         if (settings.Folds is not null)
         {
             // One candidate: the folds estimate how this configuration generalises; the head is the refit.
-            sweep = new MlpSweep([mlp], Validation(settings), settings.Metric, settings.Compute).Fit(train);
+            sweep = new MlpSweep([mlp], Validation(settings), settings.Metric, settings.Compute).Fit(train, null, linearStart);
         }
         var head = settings.WarmStart is null && sweep is not null ? sweep.Head
-            : new MlpTrainer(mlp, settings.Compute).Fit(train, null, settings.WarmStart);
+            : new MlpTrainer(mlp, settings.Compute).Fit(train, null, settings.WarmStart, linearStart);
         return new Fit(head, sweep, settings.Calibrate ? HeadCalibration.CalibrateMlp(head, train, mlp, settings.Compute) : null);
     }
 

@@ -16,7 +16,10 @@ public sealed record HeadTrainingSettings
     /// <summary>Softmax regression's settings; C is the starting point when <see cref="SelectC"/>.</summary>
     public SoftmaxRegressionSettings Softmax { get; init; } = new();
 
-    /// <summary>Softmax: choose C by the regularisation path under cross-validation instead of fitting Softmax.C.</summary>
+    /// <summary>
+    /// Softmax: choose C by the regularisation path under cross-validation instead of fitting Softmax.C; an MLP with a
+    /// <see cref="MlpSettings.LinearSkip"/> chooses its skip path's C the same way.
+    /// </summary>
     public bool SelectC { get; init; }
 
     public MlpSettings Mlp { get; init; } = new();
