@@ -60,7 +60,7 @@ public static class GpuBatchNames
     };
 
     /// <summary>ONNX Runtime's value for its CUDA provider option <c>cudnn_conv_algo_search</c>.</summary>
-    internal static string ProviderValue(CudnnSearch search) => search switch
+    public static string ProviderValue(CudnnSearch search) => search switch
     {
         CudnnSearch.Heuristic => "HEURISTIC",
         CudnnSearch.Default => "DEFAULT",

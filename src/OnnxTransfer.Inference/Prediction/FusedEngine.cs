@@ -40,7 +40,7 @@ internal sealed class FusedEngine : InferenceEngine
         try
         {
             var info = FusedModelInfo.FromSession(path, session);
-            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info);
+            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info, PredictorSessions.ForBackbone(options).PadsShortBatches);
             return new FusedEngine(info, session, encoder);
         }
         catch
@@ -67,7 +67,10 @@ internal static class PredictorSessions
     {
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
-        ExecutionProviders = SessionSettings.ProvidersFor(options.Device == DeviceKind.Cuda, options.DeviceId),
+        ExecutionProviders = options.Device == DeviceKind.Cuda
+            ? [ExecutionProvider.Cuda(options.DeviceId, new Dictionary<string, string>
+                { ["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(ForBackbone(options).EffectiveCudnnSearch) }), ExecutionProvider.Cpu]
+            : [ExecutionProvider.Cpu],
         ProviderFallback = options.CpuFallback ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
         WarningSink = options.WarningSink,
     };
@@ -79,6 +82,8 @@ internal static class PredictorSessions
         Strict = !options.CpuFallback,
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
+        FixedBatch = options.FixedBatch,
+        CudnnSearch = options.CudnnSearch,
         WarningSink = options.WarningSink,
     };
 }

@@ -19,9 +19,11 @@ internal sealed class ImageInputEncoder : InputEncoder
     private readonly string[] _inputNames;
     private readonly long[] _imageShape;
     private readonly int? _fixedBatchSize;
+    private readonly bool _padShortBatches;
 
-    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize) : base(images)
+    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool padShortBatches) : base(images)
     {
+        _padShortBatches = padShortBatches;
         _images = images;
         _inputNames = [inputName];
         _fixedBatchSize = fixedBatchSize;
@@ -29,11 +31,12 @@ internal sealed class ImageInputEncoder : InputEncoder
     }
 
     /// <summary>The encoder of a fused image model: decoding and preprocessing from its embedded spec.</summary>
-    public static ImageInputEncoder Of(FusedModelInfo info)
+    /// <param name="padShortBatches">Run a short batch padded to the capacity (one shape for the GPU; padding rows never read).</param>
+    public static ImageInputEncoder Of(FusedModelInfo info, bool padShortBatches)
     {
         var image = info.Spec.RequireImage();
         return new ImageInputEncoder(new ImageInputReader(new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(info.Spec.Layout))),
-            info.InputName, info.FixedBatchSize);
+            info.InputName, info.FixedBatchSize, padShortBatches);
     }
 
     public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position) => _images.Prepare(item, batch.ImageSlot(position));
@@ -43,7 +46,7 @@ internal sealed class ImageInputEncoder : InputEncoder
     public override void Run(ModelSession session, EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (FusedBatch)batch;
-        var rows = _fixedBatchSize ?? count;
+        var rows = _fixedBatchSize ?? (_padShortBatches ? own.Capacity : count);
         if (rows == own.Capacity)
         {
             session.Run(_inputNames, [own.FullInput], OutputNames, [own.FullOutput], cancellationToken);
