@@ -6,6 +6,8 @@
 #   tools/bench/run.sh decode       only extraction's decode-alone row (3 rounds) and where its time goes (not in "everything")
 #   tools/bench/run.sh fewshot      few labels: the few-shot curve of the centroid and k-NN heads against scikit-learn on the
 #                                   same draws, and suggest against random picks in a simulated labelling loop (a minute)
+#   tools/bench/run.sh gpu          ours vs PyTorch vs the decode/backbone ceilings on CUDA (tools/bench/gpu.sh; not in
+#                                   "everything"; prints "no CUDA: skipped" where no GPU is visible, other suites still run)
 #   tools/bench/run.sh audit        the audit's exact near-duplicate search, 100,000 × 1280 on 2 threads (not in "everything": minutes)
 # The machine should be otherwise idle: every process here competes for the same cores.
 set -euo pipefail
@@ -100,6 +102,8 @@ for suite in $suites; do
       for impl in pipeline decode backbone; do
         record $BENCH extract --impl $impl --backbone "$SPEC" --images "$images" --batch 32 --runs 3 --work "$WORK/extract" --label "$label"
       done ;;
+    gpu)
+      tools/bench/gpu.sh ;;
     audit)
       # Exact all-pairs cosine nearest neighbour (what `audit` runs for near-duplicates), seeded synthetic rows with 1%
       # planted copies; unpaired (no peer), the figure is seconds against the 10 s goal of issue 17.

@@ -71,7 +71,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -116,12 +116,8 @@ public static class ExtractCommand
             commandHandlesSecondSignal: false);
 
         var spec = BackboneSpecFile.Load(parseResult.GetValue(Backbone)!);
-        var runOptions = PrecisionOption.Checked(new BackboneRunOptions
+        var runOptions = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with
         {
-            Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
-            DeviceId = parseResult.GetValue(Device.DeviceId),
-            Strict = !parseResult.GetValue(Device.CpuFallback),
-            IntraOpThreads = parseResult.GetValue(Device.Threads),
             Precision = PrecisionOption.Parse(parseResult, Precision),
             WarningSink = message => log.Write("warning", "backbone", message),
         });
@@ -136,6 +132,7 @@ public static class ExtractCommand
         Info($"features   {run.Backbone.FeatureTensor} → {run.Backbone.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
              $"on {string.Join(", ", run.Backbone.ActiveProviders)}");
         Info($"numerics   {run.Backbone.Numerics.Describe()}");
+        Info($"batches    {BatchShapeLine(runOptions)}");
         if (run.Backbone.FeatureExplanation is { } why) Info($"           {why}");
         foreach (var note in run.Backbone.Notes) Info($"note       {note}");
 
@@ -267,4 +264,9 @@ public static class ExtractCommand
 
     private static void NotNegative(Option<int> option, string name) =>
         option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{name} must be 0 or more (0 = one per core)."); });
+
+    /// <summary>The batch-shape settings as the run log records them (a short batch padded or run short; cuDNN's search).</summary>
+    private static string BatchShapeLine(BackboneRunOptions options) =>
+        (options.PadsShortBatches ? "fixed shape (a short batch is padded; padding rows dropped)" : "a short last batch runs short") +
+        (options.Device == DeviceKind.Cuda ? $"; cudnn search {GpuBatchNames.Of(options.EffectiveCudnnSearch)}" : "");
 }

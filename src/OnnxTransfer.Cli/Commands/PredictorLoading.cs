@@ -49,8 +49,11 @@ internal sealed class PredictorLoading
     /// <param name="warnings">Where the loader's warnings go (score: its run log); plain <c>warning:</c> lines on stderr by default.</param>
     public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning, Action<string>? warnings = null)
     {
+        var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult)); // refuses --cudnn-search on CPU
         var options = new PredictorOptions
         {
+            FixedBatch = device.FixedBatch,
+            CudnnSearch = device.CudnnSearch,
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),
             CpuFallback = parseResult.GetValue(Device.CpuFallback),

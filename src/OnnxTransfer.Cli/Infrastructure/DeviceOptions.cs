@@ -4,7 +4,8 @@ using OnnxTransfer.Features.Backbones;
 namespace OnnxTransfer.Cli.Infrastructure;
 
 /// <summary>
-/// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c> and <c>--threads</c>: the options of every
+/// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c>, <c>--threads</c>, <c>--fixed-batch</c> and
+/// <c>--cudnn-search</c>: the options of every
 /// command that runs a model, turned into <see cref="BackboneRunOptions"/> in one place.
 /// </summary>
 public sealed class DeviceOptions
@@ -32,8 +33,24 @@ public sealed class DeviceOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public Option<string> FixedBatch { get; } = new("--fixed-batch")
+    {
+        Description = "Pad the short last batch to the batch size and drop the padding rows, so the model sees one batch shape " +
+                      "(on CUDA a new shape costs a fresh cuDNN algorithm search): auto (default: on for cuda, off for cpu), on or off. " +
+                      "Embeddings are the same either way.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string?> CudnnSearch { get; } = new("--cudnn-search")
+    {
+        Description = "With --device cuda: how cuDNN picks convolution algorithms: exhaustive (default; benchmarked once per batch shape), " +
+                      "heuristic or default. Refused with --device cpu.",
+    };
+
     public DeviceOptions()
     {
+        FixedBatch.AcceptOnlyFromAmong("auto", "on", "off");
+        CudnnSearch.AcceptOnlyFromAmong("exhaustive", "heuristic", "default");
         Device.AcceptOnlyFromAmong("cpu", "cuda");
         DeviceId.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--device-id must be 0 or more."); });
         Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
@@ -45,6 +62,8 @@ public sealed class DeviceOptions
         command.Options.Add(DeviceId);
         command.Options.Add(CpuFallback);
         command.Options.Add(Threads);
+        command.Options.Add(FixedBatch);
+        command.Options.Add(CudnnSearch);
     }
 
     /// <summary>The device settings for a model run; warnings go to stderr.</summary>
@@ -54,6 +73,8 @@ public sealed class DeviceOptions
         Device = parseResult.GetValue(Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
         DeviceId = parseResult.GetValue(DeviceId),
         Strict = !parseResult.GetValue(CpuFallback),
+        FixedBatch = GpuBatchNames.ParseFixedBatch(parseResult.GetValue(FixedBatch)) ?? FixedBatchMode.Auto,
+        CudnnSearch = GpuBatchNames.ParseCudnnSearch(parseResult.GetValue(CudnnSearch)),
         WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
     };
 }

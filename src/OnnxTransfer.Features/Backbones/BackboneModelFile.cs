@@ -47,13 +47,21 @@ internal static class BackboneModelFile
             IntraOpThreads = options.IntraOpThreads,
             AllowSpinning = options.AllowSpinning,
             ExecutionProviders = options.Device == DeviceKind.Cuda
-                ? [ExecutionProvider.Cuda(options.DeviceId, CudaPrecisionOptions(options.Precision)), ExecutionProvider.Cpu]
+                ? [ExecutionProvider.Cuda(options.DeviceId, CudaOptions(options)), ExecutionProvider.Cpu]
                 : [ExecutionProvider.Cpu],
             ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
             WarningSink = options.WarningSink,
             ConfigEntries = config,
         };
         return ModelSession.Open(model.ToBytes(), settings);
+    }
+
+    /// <summary>The CUDA provider options: precision and the convolution algorithm search.</summary>
+    private static Dictionary<string, string> CudaOptions(BackboneRunOptions options)
+    {
+        var cuda = CudaPrecisionOptions(options.Precision);
+        cuda["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(options.EffectiveCudnnSearch);
+        return cuda;
     }
 
     /// <summary>

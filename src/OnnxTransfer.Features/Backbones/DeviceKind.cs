@@ -43,6 +43,21 @@ public sealed record BackboneRunOptions
     /// </summary>
     public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
+    /// <summary>Pad the short last batch to the batch capacity (auto: on CUDA only); padding rows are never read.</summary>
+    public FixedBatchMode FixedBatch { get; init; } = FixedBatchMode.Auto;
+
+    /// <summary>
+    /// The CUDA provider's convolution algorithm search; null: exhaustive on CUDA (paid once per shape, and with fixed
+    /// batches there is one shape). Setting it on CPU is refused: the CPU provider has no such choice.
+    /// </summary>
+    public CudnnSearch? CudnnSearch { get; init; }
+
+    /// <summary>Whether short batches are padded, <see cref="FixedBatch"/> resolved for <see cref="Device"/>.</summary>
+    public bool PadsShortBatches => FixedBatch == FixedBatchMode.On || (FixedBatch == FixedBatchMode.Auto && Device == DeviceKind.Cuda);
+
+    /// <summary>The search the CUDA provider is given (exhaustive unless asked otherwise).</summary>
+    public CudnnSearch EffectiveCudnnSearch => CudnnSearch ?? Backbones.CudnnSearch.Exhaustive;
+
     /// <summary>Refuses settings that cannot run, before any model is loaded (the message names the fix; no parameter suffix).</summary>
     /// <exception cref="ArgumentException">A precision other than fp32 on CPU, or a negative device id or thread count.</exception>
     public void Validate()
@@ -51,6 +66,10 @@ public sealed record BackboneRunOptions
             throw new ArgumentException(
                 $"Precision {ComputePrecisionNames.Of(Precision)} needs a GPU: the CPU provider computes in fp32 only. " +
                 "Drop --precision (fp32 is the default) or run with --device cuda.");
+        if (Device == DeviceKind.Cpu && CudnnSearch is { } search)
+            throw new ArgumentException(
+                $"cuDNN algorithm search ({GpuBatchNames.Of(search)}) applies to CUDA only: the CPU provider has no such choice. " +
+                "Drop --cudnn-search or run with --device cuda.");
         if (DeviceId < 0) throw new ArgumentException($"The CUDA device id must be 0 or more (got {DeviceId}).");
         if (IntraOpThreads < 0) throw new ArgumentException($"The thread count must be 0 (one per core) or more (got {IntraOpThreads}).");
     }

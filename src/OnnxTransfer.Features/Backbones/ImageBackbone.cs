@@ -48,6 +48,12 @@ public sealed class ImageBackbone : Backbone
 
     public override int? FixedBatchSize { get; }
 
+    /// <summary>
+    /// A short batch runs padded to the batch's capacity (the padding rows hold whatever the slots last held and are
+    /// never read), so the model sees one shape per run: see <see cref="BackboneRunOptions.PadsShortBatches"/>.
+    /// </summary>
+    public bool PadsShortBatches { get; init; }
+
     public override BackboneFingerprint Fingerprint { get; }
 
     /// <summary>Decoding and preprocessing as the spec says.</summary>
@@ -87,6 +93,7 @@ public sealed class ImageBackbone : Backbone
             var featureShape = FeatureShape(session, featureTensor, input, spec, layout, fixedBatch, image);
             return new ImageBackbone(spec, image, modelPath, sha, featureTensor, explanation, session, input, fixedBatch, featureShape, notes)
             {
+                PadsShortBatches = options.PadsShortBatches,
                 Numerics = EmbeddingNumerics.Derive(options, session.ActiveProviders, QuantizedGraph.Detect(model), OnnxRuntimeVersion.Current),
             };
         }
@@ -130,7 +137,7 @@ public sealed class ImageBackbone : Backbone
         var images = (ImageBatch)batch;
         if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} images.");
         if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
-        var rows = FixedBatchSize ?? count;
+        var rows = FixedBatchSize ?? (PadsShortBatches ? batch.Capacity : count);
         var (input, output, owned) = images.Values(rows);
         try
         {

@@ -46,7 +46,7 @@ internal sealed class FusedEngine : InferenceEngine
                 throw new InferenceException(info.TestTimeAugmentation.IsActive
                     ? $"The fused model '{path}' averages the views {info.TestTimeAugmentation.Names} in its graph; a fused model cannot change them: drop --tta, or compose it again with --tta {asked.OptionValue}."
                     : $"The fused model '{path}' was composed without test-time views: compose it again with --tta {asked.OptionValue}, or run it chained (--backbone SPEC --head HEAD --tta {asked.OptionValue}).");
-            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info);
+            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info, PredictorSessions.ForBackbone(options).PadsShortBatches);
             return new FusedEngine(info, session, encoder);
         }
         catch
@@ -73,7 +73,10 @@ internal static class PredictorSessions
     {
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
-        ExecutionProviders = SessionSettings.ProvidersFor(options.Device == DeviceKind.Cuda, options.DeviceId),
+        ExecutionProviders = options.Device == DeviceKind.Cuda
+            ? [ExecutionProvider.Cuda(options.DeviceId, new Dictionary<string, string>
+                { ["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(ForBackbone(options).EffectiveCudnnSearch) }), ExecutionProvider.Cpu]
+            : [ExecutionProvider.Cpu],
         ProviderFallback = options.CpuFallback ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
         WarningSink = options.WarningSink,
     };
@@ -85,6 +88,8 @@ internal static class PredictorSessions
         Strict = !options.CpuFallback,
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
+        FixedBatch = options.FixedBatch,
+        CudnnSearch = options.CudnnSearch,
         WarningSink = options.WarningSink,
     };
 }

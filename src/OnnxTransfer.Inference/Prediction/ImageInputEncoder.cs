@@ -19,10 +19,12 @@ internal sealed class ImageInputEncoder : InputEncoder
     private readonly string[] _inputNames;
     private readonly long[] _imageShape;
     private readonly int? _fixedBatchSize;
+    private readonly bool _padShortBatches;
 
-    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool ood) : base(images)
+    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool ood, bool padShortBatches) : base(images)
     {
         _outputNames = ood ? [ModelLayout.ProbabilitiesOutput, ModelLayout.OodScoreOutput] : [ModelLayout.ProbabilitiesOutput];
+        _padShortBatches = padShortBatches;
         _images = images;
         _inputNames = [inputName];
         _fixedBatchSize = fixedBatchSize;
@@ -30,11 +32,12 @@ internal sealed class ImageInputEncoder : InputEncoder
     }
 
     /// <summary>The encoder of a fused image model: decoding and preprocessing from its embedded spec.</summary>
-    public static ImageInputEncoder Of(FusedModelInfo info)
+    /// <param name="padShortBatches">Run a short batch padded to the capacity (one shape for the GPU; padding rows never read).</param>
+    public static ImageInputEncoder Of(FusedModelInfo info, bool padShortBatches)
     {
         var image = info.Spec.RequireImage();
         return new ImageInputEncoder(new ImageInputReader(new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(info.Spec.Layout))),
-            info.InputName, info.FixedBatchSize, info.Ood is not null);
+            info.InputName, info.FixedBatchSize, info.Ood is not null, padShortBatches);
     }
 
     public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position) => _images.Prepare(item, batch.ImageSlot(position));
@@ -44,7 +47,7 @@ internal sealed class ImageInputEncoder : InputEncoder
     public override void Run(ModelSession session, EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (FusedBatch)batch;
-        var rows = _fixedBatchSize ?? count;
+        var rows = _fixedBatchSize ?? (_padShortBatches ? own.Capacity : count);
         if (rows == own.Capacity)
         {
             session.Run(_inputNames, [own.FullInput], _outputNames, _outputNames.Length == 1 ? [own.FullOutput] : [own.FullOutput, own.FullOod], cancellationToken);

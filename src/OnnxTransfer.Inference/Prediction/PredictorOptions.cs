@@ -42,6 +42,12 @@ public sealed record PredictorOptions
     /// <summary>Accept a head trained on another backbone fingerprint (chained mode), with a warning.</summary>
     public bool AllowFingerprintMismatch { get; init; }
 
+    /// <summary>Pad a short image batch to the batch size, dropping the padding rows (auto: on CUDA only), as extraction does.</summary>
+    public FixedBatchMode FixedBatch { get; init; } = FixedBatchMode.Auto;
+
+    /// <summary>The CUDA provider's convolution algorithm search (null: exhaustive); CUDA only.</summary>
+    public CudnnSearch? CudnnSearch { get; init; }
+
     /// <summary>Receives warnings (CUDA fell back to CPU, allowed mismatches).</summary>
     public Action<string>? WarningSink { get; init; }
 

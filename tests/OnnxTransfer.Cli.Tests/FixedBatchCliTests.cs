@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+using OnnxTransfer.Features.Cache;
+using OnnxTransfer.TestSupport;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>
+/// Issue 14 (steady GPU batches), the CPU-testable part on the shared model and hymenoptera photos: `extract
+/// --fixed-batch on` pads the short last batch and writes exactly the cache of `--fixed-batch off` (same ids, same
+/// embedding bytes, no padding row); `--cudnn-search` with the CPU device is a usage error naming the fix.
+/// </summary>
+public sealed class FixedBatchCliTests
+{
+    [Test]
+    public void PaddedExtractionWritesTheSameCacheAsShortBatches()
+    {
+        using var temp = new TempDirectory("cli-fixed-batch");
+        var images = temp.File("images");
+        Directory.CreateDirectory(Path.Combine(images, "ants"));
+        // 7 photos in batches of 4: the second batch has 3 real rows and one padding row.
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, "val", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(7))
+            File.CreateSymbolicLink(Path.Combine(images, "ants", Path.GetFileName(file)), file);
+
+        var caches = new Dictionary<string, CachedEmbeddings>();
+        foreach (var mode in new[] { "off", "on" })
+        {
+            var cache = temp.File($"cache-{mode}");
+            var (code, _, log) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", images, "--cache", cache,
+                "--batch", "4", "--fixed-batch", mode);
+            Assert.That(code, Is.Zero, log);
+            Assert.That(log, Does.Contain(mode == "on" ? "batches    fixed shape" : "batches    a short last batch runs short"));
+            using var opened = EmbeddingCache.Open(cache);
+            caches[mode] = opened.ReadEmbeddings();
+        }
+
+        var (off, on) = (caches["off"], caches["on"]);
+        Assert.That(on.Count, Is.EqualTo(7), "no padding row reaches the cache");
+        Assert.That(on.Ids, Is.EqualTo(off.Ids));
+        for (var i = 0; i < on.Count; i++)
+            Assert.That(MemoryMarshal.AsBytes(on.Row(i)).SequenceEqual(MemoryMarshal.AsBytes(off.Row(i))), Is.True, $"embedding of {on.Ids[i]}");
+    }
+
+    [Test]
+    public void CudnnSearchOnCpuIsAUsageError()
+    {
+        using var temp = new TempDirectory("cli-cudnn-search");
+        var (code, _, log) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec,
+            "--images", Path.Combine(SharedData.Hymenoptera, "val"), "--cache", temp.File("cache"), "--cudnn-search", "heuristic");
+        Assert.That(code, Is.EqualTo(1), log);
+        Assert.That(log, Does.Contain("applies to CUDA only").And.Contain("--device cuda"));
+        Assert.That(Directory.Exists(temp.File("cache")), Is.False, "refused before any work");
+    }
+}
