@@ -20,7 +20,8 @@ internal sealed record SummaryJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryCalibration? Calibration,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryExport? Export,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryReport? Report,
-    IReadOnlyList<string> Notes, double Seconds);
+    IReadOnlyList<string> Notes, double Seconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryMetrics? EvalTta = null);
 
 internal sealed record SummaryCache(
     string Path, long Rows, int Dimension, [property: JsonPropertyName("fingerprint_sha256")] string? FingerprintSha256, Dictionary<string, int> Splits);

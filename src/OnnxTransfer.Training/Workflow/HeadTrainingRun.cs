@@ -25,7 +25,7 @@ public static class HeadTrainingRun
         ArgumentNullException.ThrowIfNull(settings);
         // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
         // together: about one copy of the split per fold) and the refit's preprocessed copy.
-        var (train, evaluation) = Place(dataset, plan, settings.Budget, settings.CrossValidates ? 2 + (settings.Folds ?? 5) : 2);
+        var (train, evaluation) = Place(dataset, plan, settings.Budget, settings.CrossValidates ? 2 + (settings.Folds ?? 5) : 2, settings.TrainViews);
         var notes = new List<string>();
         var fit = settings.IsCentroid ? FitCentroid(train.Data, settings)
             : settings.IsMlp ? FitMlp(train.Data, settings)
@@ -39,11 +39,30 @@ public static class HeadTrainingRun
         var metrics = Score(head, train, evaluation, settings.Compute);
         // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
         var before = evaluation is not null && !ReferenceEquals(head, fit.Head) ? ClassificationMetrics.Evaluate(fit.Head, evaluation.Data, settings.Compute) : null;
+        var overViews = ScoreOverViews(dataset, plan, head, train, settings, notes);
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
-            Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes,
+            Metrics = metrics, EvaluationBeforeCalibration = before, EvaluationOverViews = overViews, Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// A cache with views: the evaluation split scored again as test-time augmentation (each input the mean of the
+    /// head's probabilities over its views), beside its original-view score; notes say what was trained and scored on.
+    /// </summary>
+    private static ClassificationMetrics? ScoreOverViews(EmbeddingDataset dataset, SplitPlan plan, Head head, PlacedSplit train,
+        HeadTrainingSettings settings, List<string> notes)
+    {
+        if (!dataset.HasViews) return null;
+        notes.Add(settings.TrainViews == ViewRows.All
+            ? $"views: trained on every view of '{plan.TrainName}' ({train.Data.Count} rows of {train.Data.InputCount} inputs); folds and hold-outs keep an input's views together"
+            : $"views: trained on the original view of '{plan.TrainName}' only (--train-views original)");
+        if (plan.Evaluation is null) return null;
+        var views = PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, settings.Budget, 1, ViewRows.All);
+        notes.Add($"'{plan.Evaluation}' is scored on its original view, and as '{TestTimeAugmentation.SplitName(plan.Evaluation)}' on the mean of the " +
+                  $"probabilities over its {views.Data.Count} view rows of {views.Data.InputCount} inputs (test-time augmentation; compose --tta builds that model)");
+        return TestTimeAugmentation.Evaluate(head, views.Data, settings.Compute);
     }
 
     /// <summary>Ranks the candidates of <paramref name="grid"/> on the training split, refits the best and scores it.</summary>
@@ -73,9 +92,10 @@ public static class HeadTrainingRun
         };
     }
 
-    private static (PlacedSplit Train, PlacedSplit? Evaluation) Place(EmbeddingDataset dataset, SplitPlan plan, MemoryBudget budget, int copies)
+    private static (PlacedSplit Train, PlacedSplit? Evaluation) Place(EmbeddingDataset dataset, SplitPlan plan, MemoryBudget budget, int copies,
+        ViewRows trainViews = ViewRows.Original)
     {
-        var train = PlacedSplit.Place(dataset, plan.Train, null, budget, copies);
+        var train = PlacedSplit.Place(dataset, plan.Train, null, budget, copies, trainViews);
         var evaluation = plan.Evaluation is null ? null : PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, budget, 1);
         return (train, evaluation);
     }
