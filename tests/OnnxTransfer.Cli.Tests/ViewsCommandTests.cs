@@ -50,6 +50,14 @@ public class ViewsCommandTests
             Assert.That((tta.GetProperty("split").GetString(), tta.GetProperty("rows").GetInt32()), Is.EqualTo(("val (tta)", 24)));
             Assert.That(root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()), Has.Some.Contains("mean of the probabilities over its 48 view rows of 24 inputs"));
         }
+        var evaluate = ExtractCliRunner.Run("evaluate", "--cache", cache.Path, "--head", cache.File("head.onnx"), "--split", "val", "--json");
+        Assert.That(evaluate.ExitCode, Is.Zero, evaluate.Stderr);
+        using (var json = JsonDocument.Parse(evaluate.Stdout))
+        using (var trained = JsonDocument.Parse(train.Stdout))
+        {
+            var accuracy = (JsonElement m) => m.GetProperty("accuracy").GetDouble();
+            Assert.That(accuracy(json.RootElement.GetProperty("eval_tta")), Is.EqualTo(accuracy(trained.RootElement.GetProperty("eval_tta"))), "evaluate reports what train reported");
+        }
         var text = ExtractCliRunner.Run("train", "--cache", cache.Path, "--head", "centroid", "--train-views", "original", "--out", cache.File("centroid.onnx"));
         Assert.That(text.ExitCode, Is.Zero, text.Stderr);
         Assert.That(text.Stdout, Does.Contain("val (tta)").And.Contain("trained on the original view of 'train' only"));

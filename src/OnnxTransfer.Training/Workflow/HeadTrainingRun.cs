@@ -80,7 +80,10 @@ public static class HeadTrainingRun
         };
     }
 
-    /// <summary>Scores a trained head on <paramref name="split"/> (null: every row), its labels matched by name.</summary>
+    /// <summary>
+    /// Scores a trained head on <paramref name="split"/> (null: every row), its labels matched by name; on a cache with
+    /// views, the original view, and the mean over views beside it (<see cref="HeadTrainingResult.EvaluationOverViews"/>).
+    /// </summary>
     public static HeadTrainingResult Evaluate(EmbeddingDataset dataset, string? split, Head head, ComputeOptions compute, MemoryBudget budget)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -89,6 +92,9 @@ public static class HeadTrainingRun
         return new HeadTrainingResult
         {
             Dataset = dataset, Placements = Placements(data, null), Head = head, Metrics = Score(head, data, null, compute),
+            EvaluationOverViews = dataset.HasViews
+                ? TestTimeAugmentation.Evaluate(head, PlacedSplit.Place(dataset, split, head.Labels, budget, 1, ViewRows.All).Data, compute)
+                : null,
         };
     }
 
