@@ -195,16 +195,36 @@ public class ViewExtractionTests
     public void CacheRepairRebuildsTheViewsFromThePartsViewColumn()
     {
         using var folder = new TempDirectory("features-views-repair");
-        foreach (var file in Directory.EnumerateFiles(_viewCache, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(folder.Path, Path.GetRelativePath(_viewCache, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (!Path.GetFileName(file).StartsWith(".lock", StringComparison.Ordinal)) File.Copy(file, target);
-        }
+        Run(folder.Path, [InputView.HorizontalFlip]);
         File.Delete(Path.Combine(folder.Path, CacheLayout.ManifestFile));
         var repaired = CacheRepair.Run(folder.Path);
         Assert.That(repaired.Manifest.Views, Is.EqualTo(new[] { new CacheView(0, "original"), new CacheView(1, "hflip") }));
         Assert.That(repaired.Sources["views"], Is.EqualTo("the parts' view column"));
+    }
+
+    [Test]
+    public void TheMirrorOfAChannelsLastTensorIsTheSamePictureMirrored()
+    {
+        var backbone = TestBackbones.MobileNetV2;
+        using var batch = backbone.CreateBatch(1);
+        Assert.That(backbone.Prepare(InputSet.Open(_manifest).Items[0], batch, 0), Is.Null);
+        var chw = batch.ImageSlot(0).ToArray();
+        const int channels = 3, height = 224, width = 224;
+        float[] ToHwc(float[] t)
+        {
+            var hwc = new float[t.Length];
+            for (var c = 0; c < channels; c++)
+                for (var p = 0; p < height * width; p++) hwc[p * channels + c] = t[c * height * width + p];
+            return hwc;
+        }
+        var mirroredChw = new float[chw.Length];
+        InputView.HorizontalFlip.Apply(chw, mirroredChw, channels, height, width);
+        var mirroredHwc = new float[chw.Length];
+        InputView.HorizontalFlip.ApplyChannelsLast(ToHwc(chw), mirroredHwc, height, width, channels);
+        Assert.That(mirroredHwc, Is.EqualTo(ToHwc(mirroredChw)), "NHWC and NCHW mirror the same picture");
+        var copy = new float[chw.Length];
+        InputView.Original.ApplyChannelsLast(chw, copy, height, width, channels);
+        Assert.That(copy, Is.EqualTo(chw));
     }
 
     private static Dictionary<string, string> PartHashes(string cache) =>

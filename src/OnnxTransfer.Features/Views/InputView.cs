@@ -55,14 +55,13 @@ public sealed record InputView(int Id, string Name)
     /// </summary>
     public void ApplyChannelsLast(ReadOnlySpan<float> original, Span<float> destination, int height, int width, int channels)
     {
-        if (original.Length != checked(channels * height * width) || destination.Length != original.Length)
-            throw new ArgumentException($"View '{Name}' needs {height}×{width}×{channels} floats on both sides.");
-        if (Id == Original.Id)
+        if (Id != HorizontalFlip.Id)
         {
-            original.CopyTo(destination);
+            Apply(original, destination, channels, height, width); // the layout does not matter to a copy (or a refusal)
             return;
         }
-        if (Id != HorizontalFlip.Id) throw new NotSupportedException($"View '{Name}' has no tensor transform.");
+        if (original.Length != checked(channels * height * width) || destination.Length != original.Length)
+            throw new ArgumentException($"View '{Name}' needs {height}×{width}×{channels} floats on both sides.");
         var rowLength = width * channels;
         for (int row = 0; row < height; row++)
         {
