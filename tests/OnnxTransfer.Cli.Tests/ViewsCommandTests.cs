@@ -58,6 +58,10 @@ public class ViewsCommandTests
             var accuracy = (JsonElement m) => m.GetProperty("accuracy").GetDouble();
             Assert.That(accuracy(json.RootElement.GetProperty("eval_tta")), Is.EqualTo(accuracy(trained.RootElement.GetProperty("eval_tta"))), "evaluate reports what train reported");
         }
+        var sweep = ExtractCliRunner.Run("sweep", "--cache", cache.Path, "--grid", "softmax-l2-fast", "--cv", "3", "--json");
+        Assert.That(sweep.ExitCode, Is.Zero, sweep.Stderr);
+        using (var json = JsonDocument.Parse(sweep.Stdout))
+            Assert.That(json.RootElement.GetProperty("eval_tta").GetProperty("rows").GetInt32(), Is.EqualTo(24), "sweep trains on the views and reports the mean over them too");
         var text = ExtractCliRunner.Run("train", "--cache", cache.Path, "--head", "centroid", "--train-views", "original", "--out", cache.File("centroid.onnx"));
         Assert.That(text.ExitCode, Is.Zero, text.Stderr);
         Assert.That(text.Stdout, Does.Contain("val (tta)").And.Contain("trained on the original view of 'train' only"));

@@ -54,12 +54,6 @@ public static class TrainCommand
     private static readonly Option<string> Out = new("--out") { Description = "Where to write the head (.onnx).", Required = true };
     private static readonly Option<int> Opset = new("--opset") { Description = "ONNX opset of the head (13–23; use the backbone's to compose with it).", DefaultValueFactory = _ => 17 };
     private static readonly Option<string?> Report = new("--report") { Description = "Write an HTML report here (and its JSON beside it)." };
-    private static readonly Option<string> TrainViews = new("--train-views")
-    {
-        Description = "A cache extracted with --views: train on every view of the training split (all; folds and hold-outs keep an input's views together) " +
-                      "or on the original view only. Either way the evaluation split is scored on its original view and, as 'SPLIT (tta)', on the mean over its views.",
-        DefaultValueFactory = _ => "all",
-    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
 
     public static Command Create()
@@ -69,7 +63,7 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, K, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, TrainViews, Out, Opset, Report, Json,
+                     ClassWeight, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Inputs.TrainViews, Out, Opset, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
@@ -78,7 +72,6 @@ public static class TrainCommand
         ClassWeight.AcceptOnlyFromAmong("none", "balanced");
         SelectMetric.AcceptOnlyFromAmong("accuracy", "balanced-accuracy", "macro-f1", "log-loss");
         Calibrate.AcceptOnlyFromAmong("none", "temperature");
-        TrainViews.AcceptOnlyFromAmong("all", "original");
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
         Opset.Validators.Add(r =>
         {
@@ -127,10 +120,8 @@ public static class TrainCommand
             WarmStart = warmStart,
             Compute = compute,
             Budget = Inputs.Budget(parseResult),
-            TrainViews = parseResult.GetValue(TrainViews) == "original" ? ViewRows.Original : ViewRows.All,
+            TrainViews = Inputs.TrainViewsOf(parseResult, dataset, notes),
         };
-        if (IsGiven(parseResult, TrainViews) && !dataset.HasViews)
-            notes.Add($"--train-views has no effect: '{dataset.Root}' was extracted without views (extract --views hflip adds them)");
         var result = HeadTrainingRun.Train(dataset, plan, settings);
         notes.AddRange(result.Notes);
         var outcome = new TrainingOutcome { Command = "train", Result = result, HeadPath = parseResult.GetValue(Out) };

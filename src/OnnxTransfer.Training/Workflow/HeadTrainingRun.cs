@@ -39,7 +39,7 @@ public static class HeadTrainingRun
         var metrics = Score(head, train, evaluation, settings.Compute);
         // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
         var before = evaluation is not null && !ReferenceEquals(head, fit.Head) ? ClassificationMetrics.Evaluate(fit.Head, evaluation.Data, settings.Compute) : null;
-        var overViews = ScoreOverViews(dataset, plan, head, train, settings, notes);
+        var overViews = ScoreOverViews(dataset, plan, head, train, settings.TrainViews, settings.Budget, settings.Compute, notes);
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
@@ -52,31 +52,37 @@ public static class HeadTrainingRun
     /// head's probabilities over its views), beside its original-view score; notes say what was trained and scored on.
     /// </summary>
     private static ClassificationMetrics? ScoreOverViews(EmbeddingDataset dataset, SplitPlan plan, Head head, PlacedSplit train,
-        HeadTrainingSettings settings, List<string> notes)
+        ViewRows trainViews, MemoryBudget budget, ComputeOptions compute, List<string> notes)
     {
         if (!dataset.HasViews) return null;
-        notes.Add(settings.TrainViews == ViewRows.All
+        notes.Add(trainViews == ViewRows.All
             ? $"views: trained on every view of '{plan.TrainName}' ({train.Data.Count} rows of {train.Data.InputCount} inputs); folds and hold-outs keep an input's views together"
             : $"views: trained on the original view of '{plan.TrainName}' only (--train-views original)");
         if (plan.Evaluation is null) return null;
-        var views = PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, settings.Budget, 1, ViewRows.All);
+        var views = PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, budget, 1, ViewRows.All);
         notes.Add($"'{plan.Evaluation}' is scored on its original view, and as '{TestTimeAugmentation.SplitName(plan.Evaluation)}' on the mean of the " +
                   $"probabilities over its {views.Data.Count} view rows of {views.Data.InputCount} inputs (test-time augmentation; compose --tta builds that model)");
-        return TestTimeAugmentation.Evaluate(head, views.Data, settings.Compute);
+        return TestTimeAugmentation.Evaluate(head, views.Data, compute);
     }
 
-    /// <summary>Ranks the candidates of <paramref name="grid"/> on the training split, refits the best and scores it.</summary>
-    public static HeadTrainingResult Sweep(EmbeddingDataset dataset, SplitPlan plan, SweepGrid grid, ComputeOptions compute, MemoryBudget budget)
+    /// <summary>
+    /// Ranks the candidates of <paramref name="grid"/> on the training split (on a cache with views, its
+    /// <paramref name="trainViews"/>), refits the best and scores it (as <see cref="Train"/> does, with views beside).
+    /// </summary>
+    public static HeadTrainingResult Sweep(EmbeddingDataset dataset, SplitPlan plan, SweepGrid grid, ComputeOptions compute, MemoryBudget budget,
+        ViewRows trainViews = ViewRows.All)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(grid);
-        var (train, evaluation) = Place(dataset, plan, budget, 2 + compute.DegreeOfParallelism);
+        var (train, evaluation) = Place(dataset, plan, budget, 2 + compute.DegreeOfParallelism, trainViews);
         var sweep = grid.Run(train.Data, compute);
+        var notes = new List<string>();
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = sweep.Head, Sweep = sweep,
             Metrics = Score(sweep.Head, train, evaluation, compute),
+            EvaluationOverViews = ScoreOverViews(dataset, plan, sweep.Head, train, trainViews, budget, compute, notes), Notes = notes,
         };
     }
 
