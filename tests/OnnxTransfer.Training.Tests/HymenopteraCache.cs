@@ -25,13 +25,22 @@ internal static class HymenopteraCache
     public const int RowGroupRows = 32;
     public const int PartRows = 128;
 
-    private static readonly Lazy<Built> Instance = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Built> Instance = new(() => Build(mirror: false), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    // The same images mirrored left-right, for tests of caches with views (extract --views hflip).
+    private static readonly Lazy<Built> Mirrored = new(() => Build(mirror: true), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The cache folder (created on first use, deleted by <see cref="Delete"/>).</summary>
     public static string Directory => Instance.Value.Directory;
 
     /// <summary>Every embedded row, in cache order.</summary>
     public static IReadOnlyList<CacheRow> Rows => Instance.Value.Rows;
+
+    /// <summary>
+    /// Every embedded row of the images mirrored left-right (each preprocessed tensor's width reversed before the
+    /// model), in cache order: the hflip view of each row of <see cref="Rows"/>.
+    /// </summary>
+    public static IReadOnlyList<CacheRow> MirroredRows => Mirrored.Value.Rows;
 
     /// <summary>Inputs that could not be embedded (id, reason).</summary>
     public static IReadOnlyList<(string Id, string Reason)> Errors => Instance.Value.Errors;
@@ -45,22 +54,24 @@ internal static class HymenopteraCache
 
     public static void Delete()
     {
-        if (Instance.IsValueCreated)
+        foreach (var built in new[] { Instance, Mirrored }.Where(b => b.IsValueCreated))
         {
-            try { System.IO.Directory.Delete(Instance.Value.Directory, recursive: true); }
+            try { System.IO.Directory.Delete(built.Value.Directory, recursive: true); }
             catch (IOException) { }
         }
     }
 
     /// <summary>
     /// Writes <paramref name="rows"/> as cache parts into <paramref name="directory"/> (for variants of the cache:
-    /// other fingerprints, dimensions, corrupt rows). Metadata keys are written only when given.
+    /// other fingerprints, dimensions, corrupt rows). Metadata keys are written only when given. <paramref name="views"/>:
+    /// each row's view id, written as the INT32 <c>view</c> column of a cache extracted with views.
     /// </summary>
     public static void WriteParts(string directory, IReadOnlyList<CacheRow> rows, string? fingerprint, int partRows = PartRows,
-        int rowGroupRows = RowGroupRows, string prefix = "part", bool withSplit = true, bool withLabel = true)
+        int rowGroupRows = RowGroupRows, string prefix = "part", bool withSplit = true, bool withLabel = true, IReadOnlyList<int>? views = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var fields = new List<ParquetField> { ParquetField.String("id", nullable: false), ParquetField.String("source", nullable: false) };
+        if (views is not null) fields.Insert(1, ParquetField.Int32("view", nullable: false));
         if (withLabel) fields.Add(ParquetField.String("label"));
         if (withSplit) fields.Add(ParquetField.String("split"));
         fields.Add(ParquetField.List("embedding", ParquetField.Float("element", nullable: false), nullable: false));
@@ -82,6 +93,7 @@ internal static class HymenopteraCache
                 var slice = rows.Skip(group).Take(Math.Min(rowGroupRows, end - group)).ToArray();
                 var rowGroup = writer.BeginRowGroup(slice.Length);
                 rowGroup.WriteStrings("id", slice.Select(r => (string?)r.Id).ToArray());
+                if (views is not null) rowGroup.WriteValues<int>("view", views.Skip(group).Take(slice.Length).ToArray());
                 rowGroup.WriteStrings("source", slice.Select(r => (string?)r.Source).ToArray());
                 if (withLabel) rowGroup.WriteStrings("label", slice.Select(r => r.Label).ToArray());
                 if (withSplit) rowGroup.WriteStrings("split", slice.Select(r => r.Split).ToArray());
@@ -96,7 +108,7 @@ internal static class HymenopteraCache
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    private static Built Build()
+    private static Built Build(bool mirror)
     {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var root = SharedData.Hymenoptera;
@@ -128,6 +140,7 @@ internal static class HymenopteraCache
                 {
                     using var image = decoder.Decode(Path.Combine(root, chunk[i]), preprocessor);
                     preprocessor.Process(image, input.AsSpan(i * tensorLength, tensorLength));
+                    if (mirror) MirrorWidth(input.AsSpan(i * tensorLength, tensorLength));
                     ok[i] = true;
                 }
                 catch (ImageDecodeException e)
@@ -169,6 +182,12 @@ internal static class HymenopteraCache
         WriteParts(directory, rows, fingerprint);
         if (errors.Count > 0) WriteErrors(Path.Combine(directory, "_errors"), errors, fingerprint);
         return new Built(directory, rows, errors, fingerprint, Sha256(fingerprint), stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>[c, y, x] ← [c, y, 223 − x] of one 3×224×224 tensor.</summary>
+    private static void MirrorWidth(Span<float> tensor)
+    {
+        for (int row = 0; row < 3 * 224; row++) tensor.Slice(row * 224, 224).Reverse();
     }
 
     private static void WriteErrors(string directory, List<(string Id, string Reason)> errors, string fingerprint)

@@ -97,6 +97,9 @@ public static class CacheCommand
         Console.WriteLine($"cache      {s.Directory}");
         Console.WriteLine($"backbone   {m.BackboneName}, feature tensor {m.FeatureTensor}{(m.ModelPath is null ? "" : $" ({m.ModelPath})")}");
         Console.WriteLine(string.Create(c, $"rows       {s.Rows} × {s.Dimension} {m.Fingerprint.DataType} in {s.Parts} part(s), {s.Bytes / 1024.0 / 1024.0:F1} MiB"));
+        if (s.RowsByView.Count > 0)
+            Console.WriteLine($"views      {string.Join(", ", s.RowsByView.Select(v => $"{v.Name} (id {v.Id}) {v.Rows} rows"))}; " +
+                              $"the '{CacheLayout.ViewColumn}' column says which view a row is");
         Console.WriteLine($"fingerprint {m.Fingerprint.Sha256}");
         Console.WriteLine($"           {m.Fingerprint.Json}");
         Console.WriteLine($"created    {m.CreatedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", c) ?? "(unknown: the manifest was repaired from parts)"} by {m.CreatedBy}");
@@ -118,11 +121,11 @@ public static class CacheCommand
     private static void WriteJson(CacheSummary s) => CliJson.Print(new InfoJson(s.Directory, s.Manifest.BackboneName, s.Manifest.FeatureTensor,
         s.Rows, s.Dimension, s.Manifest.Fingerprint.DataType, s.Parts, s.ErrorParts, s.Bytes, s.Manifest.Fingerprint.Sha256,
         new RawJson(s.Manifest.Fingerprint.Json), s.Manifest.CreatedBy, s.Manifest.Numerics, s.Manifest.HasMixedNumerics, s.RowsByNumerics,
-        s.Groups, s.ErrorsByReason.ToDictionary(r => r.Reason, r => r.Rows), s.Errors), CliJson.Default.InfoJson);
+        s.Groups, s.ErrorsByReason.ToDictionary(r => r.Reason, r => r.Rows), s.Errors, s.RowsByView.Count > 0 ? s.RowsByView : null), CliJson.Default.InfoJson);
 
     /// <summary><c>cache info --json</c>: the summary's records as they are, plus the manifest's facts.</summary>
     internal sealed record InfoJson(string Cache, string Backbone, string FeatureTensor, int Rows, int Dim, string Dtype, int Parts,
         int ErrorParts, long Bytes, string FingerprintSha256, RawJson Fingerprint, string CreatedBy, IReadOnlyList<EmbeddingNumerics> Numerics,
         bool MixedNumerics, IReadOnlyList<NumericsCount> RowsByNumerics, IReadOnlyList<GroupCount> Groups,
-        Dictionary<string, int> ErrorsByReason, IReadOnlyList<ErrorRow> Errors);
+        Dictionary<string, int> ErrorsByReason, IReadOnlyList<ErrorRow> Errors, IReadOnlyList<ViewCount>? Views);
 }

@@ -9,6 +9,7 @@ using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Output;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Features.Views;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -62,6 +63,12 @@ public static class ExtractCommand
         Description = "K/N: extract only the inputs of shard K of N (0-based; the same stable id hash as score), so N workers fill one cache side by side. " +
                       "Parts are named part-NNNNN.shard-K-of-N.parquet; the cache is complete when all N shards finished.",
     };
+    private static readonly Option<string?> Views = new("--views")
+    {
+        Description = "Image backbones: also store these views of every input, comma-separated (hflip: the preprocessed tensor mirrored left-right), " +
+                      "each a row with its view id beside the original's; train then learns from every view of the training split and reports test-time " +
+                      "augmentation. A rerun with more views adds only the missing rows.",
+    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
     private static readonly DeviceOptions Device = new();
@@ -71,7 +78,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -81,6 +88,8 @@ public static class ExtractCommand
             else if (!images && !texts) result.AddError("Name the inputs: --images DIR|MANIFEST for an image backbone, --texts FILE for a text backbone.");
             if (!texts && (result.GetValue(LabelPrefix) || result.GetValue(RefuseLongTexts)))
                 result.AddError("--label-prefix and --refuse-long-texts go with --texts.");
+            if (texts && result.GetValue(Views) is not null)
+                result.AddError("--views goes with --images: a view is a transform of an image tensor (hflip mirrors it); texts have none.");
         });
         Positive(Batch, "--batch", "32 is a good start on CPU, 64–256 on a GPU");
         Positive(RowsPerPart, "--rows-per-part", "the default 2048 suits most runs");
@@ -88,6 +97,10 @@ public static class ExtractCommand
         Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--limit must be 0 or more."); });
         MaxErrors.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--max-errors must be 0 or more."); });
         PartSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--part-seconds must be positive (e.g. 120)."); });
+        Views.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && ParseViews(text).Error is { } error) r.AddError(error);
+        });
         Shard.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is not { } text) return;
@@ -124,6 +137,9 @@ public static class ExtractCommand
         var textPath = parseResult.GetValue(Texts);
         if (spec.Kind == BackboneKind.Text && textPath is null)
             throw new CliException($"Backbone '{spec.Name}' is a text backbone: give the texts with --texts FILE (.txt, .csv, .tsv, .jsonl or .parquet).", ExitCodes.Usage);
+        var views = parseResult.GetValue(Views) is { } viewText ? ParseViews(viewText).Views : [];
+        if (spec.Kind == BackboneKind.Text && views.Count > 0)
+            throw new CliException($"Backbone '{spec.Name}' is a text backbone: --views are transforms of an image tensor (hflip mirrors it); leave --views out.", ExitCodes.Usage);
         if (spec.Kind == BackboneKind.Image && textPath is not null)
             throw new CliException($"Backbone '{spec.Name}' is an image backbone: give the images with --images DIR|MANIFEST (--texts is for text backbones).", ExitCodes.Usage);
 
@@ -156,7 +172,8 @@ public static class ExtractCommand
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
             : EmbeddingCache.ReadManifest(Path.Combine(cacheFolder, CacheLayout.ManifestFile)).Fingerprint.Equals(run.Manifest.Fingerprint) ? "continuing" : "replacing";
         var shard = ShardOf(parseResult);
-        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.Manifest, shard, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
+        using var cache = EmbeddingCache.OpenForWriting(cacheFolder, run.ManifestWith(views), shard, parseResult.GetValue(NewCache), parseResult.GetValue(AllowMixedNumerics));
+        if (cache.Manifest.Views is { } cacheViews) Info($"views      {CacheView.Describe(cacheViews)}: a row per view of every input (view ids {string.Join(", ", cacheViews.Select(v => v.Id))})");
         if (!shard.IsAll) Info($"shard      {shard}: the inputs whose id hash modulo {shard.Count} is {shard.Index}");
         if (cache.Manifest.HasMixedNumerics)
             log.Write("warning", "mixed-numerics", $"the cache holds embeddings of {cache.Manifest.Numerics.Count} numerics ({string.Join("; ", cache.Manifest.Numerics.Select(n => n.Describe()))}); " +
@@ -193,6 +210,19 @@ public static class ExtractCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The views of --views (the original is always stored; naming it is allowed), or why the list is not usable.</summary>
+    private static (IReadOnlyList<InputView> Views, string? Error) ParseViews(string text)
+    {
+        var views = new List<InputView>();
+        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (InputView.Find(name) is not { } view)
+                return ([], $"--views: unknown view '{name}'; the views are {string.Join(", ", InputView.Known.Select(v => v.Name))}.");
+            if (!views.Contains(view)) views.Add(view);
+        }
+        return views.Count == 0 ? ([], "--views needs at least one view, e.g. --views hflip.") : (views, null);
+    }
+
     private static string Describe(FolderLayout layout) => layout switch
     {
         FolderLayout.SplitAndLabelFolders => "split/label folders",
@@ -212,6 +242,8 @@ public static class ExtractCommand
             Console.WriteLine($"errors     {string.Join(", ", s.ErrorsByReason.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
         if (s.Truncated > 0)
             Console.WriteLine(string.Create(c, $"truncated  {s.Truncated} texts longer than the spec's max_length were cut to it (--refuse-long-texts makes them error rows)"));
+        if (s.Views.Count > 0)
+            Console.WriteLine(string.Create(c, $"views      {string.Join(", ", s.Views)}: {s.EmbeddedRows} view row(s) written for the {s.Embedded} input(s) embedded"));
         Console.WriteLine(string.Create(c, $"embeddings {dimension} floats each; {s.PartsWritten} part(s) written{(s.ErrorPartsWritten > 0 ? $", {s.ErrorPartsWritten} error part(s)" : "")}"));
         var prepare = unit == "texts" ? "tokenise" : "decode";
         Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} {unit}/s (batch {s.BatchSize}, {s.DecodeThreads} {prepare} threads, " +
@@ -232,6 +264,13 @@ public static class ExtractCommand
             json.WriteNumber("inputs", s.Inputs);
             json.WriteNumber("embedded", s.Embedded);
             json.WriteNumber("failed", s.Failed);
+            if (s.Views.Count > 0)
+            {
+                json.WriteStartArray("views");
+                foreach (var view in s.Views) json.WriteStringValue(view);
+                json.WriteEndArray();
+                json.WriteNumber("view_rows", s.EmbeddedRows);
+            }
             json.WriteNumber("already_cached", s.AlreadyCached);
             json.WriteNumber("deferred", s.Deferred);
             json.WriteNumber("retried", s.Retried);

@@ -25,6 +25,9 @@ internal sealed class ExtractTarget(Backbone backbone) : IDisposable
 
     public CacheManifest Manifest => ExtractionPipeline.ManifestFor(backbone);
 
+    /// <summary>The manifest of a cache with <paramref name="views"/> of every input (none: as <see cref="Manifest"/>).</summary>
+    public CacheManifest ManifestWith(IReadOnlyList<Features.Views.InputView> views) => ExtractionPipeline.ManifestFor(backbone, views);
+
     public ExtractionPipeline Pipeline(ExtractionOptions options) => new(backbone, options);
 
     public void Dispose() => backbone.Dispose();

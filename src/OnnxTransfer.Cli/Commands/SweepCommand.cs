@@ -33,7 +33,7 @@ public static class SweepCommand
     {
         var command = new Command("sweep", "Rank heads of a grid by cross-validation on the training split; refit, evaluate and export the best.");
         Inputs.AddTo(command);
-        foreach (var option in new Option[] { Grid, Folds, Seed, Top, Out, Opset, Report, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { Grid, Folds, Seed, Top, Inputs.TrainViews, Out, Opset, Report, Json }) command.Options.Add(option);
         Folds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--cv needs at least 2 folds (5 is usual)."); });
         Top.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top must be at least 1."); });
         command.SetHandler((parseResult, _) => TrainingErrors.Translate(() => Execute(parseResult)));
@@ -59,10 +59,12 @@ public static class SweepCommand
         var compute = Inputs.Compute(parseResult);
         var dataset = Inputs.OpenDataset(parseResult);
         var plan = dataset.PlanSplits(parseResult.GetValue(Inputs.TrainSplit), parseResult.GetValue(Inputs.EvalSplit));
-        var result = HeadTrainingRun.Sweep(dataset, plan, grid, compute, Inputs.Budget(parseResult));
+        var notes = new List<string>(plan.Notes);
+        var result = HeadTrainingRun.Sweep(dataset, plan, grid, compute, Inputs.Budget(parseResult), Inputs.TrainViewsOf(parseResult, dataset, notes));
         var sweep = result.Sweep!;
         var outcome = new TrainingOutcome { Command = "sweep", Result = result, HeadPath = parseResult.GetValue(Out) };
-        outcome.Notes.AddRange(plan.Notes);
+        outcome.Notes.AddRange(notes);
+        outcome.Notes.AddRange(result.Notes);
         outcome.Notes.Add($"grid {grid}");
         outcome.Finish(parseResult.GetValue(Opset), parseResult.GetValue(Report), $"sweep {grid.Name} on {Path.GetFileName(dataset.Root.TrimEnd('/'))}");
         outcome.Seconds = stopwatch.Elapsed.TotalSeconds;

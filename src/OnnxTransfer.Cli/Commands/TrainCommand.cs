@@ -82,7 +82,7 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, K, FewShotCurveOption, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
+                     ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Inputs.TrainViews, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
@@ -153,6 +153,7 @@ public static class TrainCommand
             WarmStart = warmStart,
             Compute = compute,
             Budget = Inputs.Budget(parseResult),
+            TrainViews = Inputs.TrainViewsOf(parseResult, dataset, notes),
         };
         settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), dataset, path => Inputs.OpenDataset(parseResult, path));
         var result = HeadTrainingRun.Train(dataset, plan, settings);

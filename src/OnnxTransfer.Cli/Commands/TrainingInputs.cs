@@ -45,9 +45,26 @@ internal sealed class TrainingInputs
         Description = "Refuse (exit 2) a cache whose extraction did not finish, instead of warning and using the rows it has (for pipelines).",
     };
 
+    /// <summary>train and sweep (added by them, not by <see cref="AddTo"/>): which views of a cache with views are trained on.</summary>
+    public Option<string> TrainViews { get; } = new("--train-views")
+    {
+        Description = "A cache extracted with --views: train on every view of the training split (all; folds and hold-outs keep an input's views together) " +
+                      "or on the original view only. Either way the evaluation split is scored on its original view and, as 'SPLIT (tta)', on the mean over its views.",
+        DefaultValueFactory = _ => "all",
+    };
+
     public TrainingInputs()
     {
         Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
+        TrainViews.AcceptOnlyFromAmong("all", "original");
+    }
+
+    /// <summary>The --train-views; given for a cache without views, a note says it changes nothing.</summary>
+    public ViewRows TrainViewsOf(ParseResult parseResult, EmbeddingDataset dataset, List<string> notes)
+    {
+        if (parseResult.GetResult(TrainViews) is { Implicit: false } && !dataset.HasViews)
+            notes.Add($"--train-views has no effect: '{dataset.Root}' was extracted without views (extract --views hflip adds them)");
+        return parseResult.GetValue(TrainViews) == "original" ? ViewRows.Original : ViewRows.All;
     }
 
     public void AddTo(Command command, bool evaluationSplit = true)

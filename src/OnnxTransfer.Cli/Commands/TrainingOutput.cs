@@ -84,7 +84,7 @@ internal sealed class TrainingOutcome
         if (Metrics.Count > 0)
         {
             Line("metrics", $"{"split",-12} {"rows",6} {"accuracy",9} {"bal.acc",8} {"macro-F1",9} {"log-loss",9} {"ECE",7}");
-            foreach (var m in Metrics)
+            foreach (var m in Result.EvaluationOverViews is { } tta ? [.. Metrics, tta] : Metrics)
                 Line("", $"{m.Split,-12} {m.Rows,6} {F(m.Accuracy),9} {F(m.BalancedAccuracy),8} {F(m.MacroF1),9} {F(m.LogLoss),9} {F(m.ExpectedCalibrationError),7}");
             var last = Metrics[^1];
             Line("confusion", $"'{last.Split}' [true → predicted] " + string.Join("; ",
@@ -169,7 +169,8 @@ internal sealed class TrainingOutcome
             Result.OodReport is { } ood ? SummaryOod.Of(ood) : null,
             Export is null ? null : new SummaryExport(HeadPath, Export.Opset ?? 0, Export.StandardizationFolded, Export.Decision),
             ReportHtml is null ? null : new SummaryReport(ReportHtml, ReportJson),
-            Notes, Math.Round(Seconds, 3), Result.FewShot is { } curve ? FewShotSummary(curve) : null);
+            Notes, Math.Round(Seconds, 3), Result.FewShot is { } curve ? FewShotSummary(curve) : null,
+            Result.EvaluationOverViews is { } tta ? SummaryMetrics.Of(tta) : null);
         return JsonSerializer.Serialize(summary, TrainingSummaryJsonContext.Relaxed.SummaryJson);
     }
 

@@ -22,7 +22,8 @@ internal sealed record SummaryJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryExport? Export,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryReport? Report,
     IReadOnlyList<string> Notes, double Seconds,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryFewShot? FewShot = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryFewShot? FewShot = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryMetrics? EvalTta = null);
 
 /// <summary>train --few-shot-curve: evaluation accuracy with n training rows per class, over seeded draws.</summary>
 internal sealed record SummaryFewShot(string Head, string EvaluationSplit, int EvaluationRows, int Draws, int Seed, IReadOnlyList<SummaryFewShotPoint> Points);

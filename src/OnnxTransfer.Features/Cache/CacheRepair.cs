@@ -1,4 +1,5 @@
 using OnnxTransfer.Features.Output;
+using OnnxTransfer.Features.Views;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Parquet;
 
@@ -84,6 +85,7 @@ public static class CacheRepair
             ModelPath = Field("backbone.model_path", null, remains.ModelPath, null, sources, unrecovered),
             CreatedBy = Field("created_by", null, remains.CreatedBy, FirstWriter(trusted), sources, unrecovered) ?? "",
             CreatedAt = remains.CreatedAt,
+            Views = AgreedViews(trusted, full, sources),
         };
         sources["part_checksums"] = remains.PartChecksums is null ? "the parts' checksum files" : "the damaged manifest";
         if (remains.CreatedAt is null) unrecovered.Add("created_at");
@@ -168,6 +170,24 @@ public static class CacheRepair
         return seen.Select(s => s.Numerics).ToArray();
     }
 
+    /// <summary>
+    /// The views of a cache extracted with views: every view id its embedding parts' view column holds (the original
+    /// first); null when no part has the column. Parts with and without the column are two caches mixed: refused.
+    /// </summary>
+    private static CacheView[]? AgreedViews(CheckedPart[] trusted, string directory, Dictionary<string, string> sources)
+    {
+        var embedding = trusted.Where(p => p.IsEmbeddingPart).ToArray();
+        var withViews = embedding.Where(p => p.ViewIds is not null).ToArray();
+        if (withViews.Length == 0) return null;
+        if (withViews.Length < embedding.Length)
+            throw new CacheException($"Some parts of '{directory}' have a '{CacheLayout.ViewColumn}' column ({Names(withViews)}) and some do not " +
+                                     $"({Names(embedding.Except(withViews))}): a cache with views and one without are mixed. Move the parts that do not belong out of the folder.");
+        sources["views"] = "the parts' view column";
+        return [.. withViews.SelectMany(p => p.ViewIds!).Append(CacheLayout.OriginalViewId).Distinct().Order().Select(id =>
+            InputView.FindById(id)?.ToCacheView()
+            ?? throw new CacheException($"The parts of '{directory}' hold rows of view {id}, which this version of OnnxTransfer does not know; update it to repair this cache."))];
+    }
+
     /// <summary>The one value the parts that record <paramref name="read"/> agree on; null when none records it.</summary>
     private static string? Agreed(CheckedPart[] trusted, Func<CheckedPart, string?> read, string what)
     {
@@ -209,6 +229,9 @@ public static class CacheRepair
         return (cut < 0 ? writtenBy : writtenBy[..cut], $"the footer of {Path.GetFileName(first.File)}");
     }
 
+    private static int[]? ViewIdsOf(ParquetFileReader reader) => !reader.Schema.Contains(CacheLayout.ViewColumn) ? null
+        : [.. Enumerable.Range(0, reader.RowGroupCount).SelectMany(g => reader.OpenRowGroup(g).ReadValues<int>(CacheLayout.ViewColumn)).Distinct()];
+
     private static string Names(IEnumerable<CheckedPart> parts)
     {
         var names = parts.Select(p => Path.GetRelativePath(Path.GetDirectoryName(p.File)!, p.File)).ToArray();
@@ -220,6 +243,9 @@ public static class CacheRepair
     /// <summary>One part as repair sees it: its checksum checked, its metadata and every value read; a problem when any failed.</summary>
     private sealed record CheckedPart(string File, bool IsEmbeddingPart, bool HasChecksumFile, CachePartMetadata Metadata, long Rows, string? Problem)
     {
+        /// <summary>The distinct view ids of an embedding part with a view column; null without one.</summary>
+        public int[]? ViewIds { get; init; }
+
         public static CheckedPart Of(string file, bool isEmbeddingPart)
         {
             var checksum = FileChecksum.Verify(file);
@@ -231,7 +257,7 @@ public static class CacheRepair
                 using var reader = ParquetFileReader.Open(file);
                 var metadata = CachePartMetadata.Read(reader);
                 var rows = reader.ReadEveryValue();
-                return new CheckedPart(file, isEmbeddingPart, checksum.Status == FileChecksumStatus.Verified, metadata, rows, null);
+                return new CheckedPart(file, isEmbeddingPart, checksum.Status == FileChecksumStatus.Verified, metadata, rows, null) { ViewIds = ViewIdsOf(reader) };
             }
             catch (ParquetFormatException e)
             {

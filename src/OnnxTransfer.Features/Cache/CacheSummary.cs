@@ -8,6 +8,9 @@ public sealed record GroupCount(string? Split, string? Label, int Rows);
 /// <summary>Embedding rows computed with one numerics (read from the parts' own metadata).</summary>
 public sealed record NumericsCount(EmbeddingNumerics Numerics, int Rows, int Parts);
 
+/// <summary>Embedding rows of one view (a cache with views).</summary>
+public sealed record ViewCount(int Id, string Name, int Rows);
+
 /// <summary>Error rows with one reason code.</summary>
 public sealed record ReasonCount(string Reason, int Rows);
 
@@ -35,6 +38,9 @@ public sealed record CacheSummary
     /// <summary>Rows per numerics as the parts record them, most rows first (parts from before numerics were recorded: unknown).</summary>
     public IReadOnlyList<NumericsCount> RowsByNumerics { get; init; } = [];
 
+    /// <summary>A cache with views: rows per view, in view id order (a view with fewer rows than the original is still being added); else empty.</summary>
+    public IReadOnlyList<ViewCount> RowsByView { get; init; } = [];
+
     public int Dimension => Manifest.Dimension;
 
     public static CacheSummary Of(EmbeddingCache cache)
@@ -44,6 +50,8 @@ public sealed record CacheSummary
         var rows = 0;
         long bytes = 0;
         var byNumerics = new List<(EmbeddingNumerics Numerics, int Rows, int Parts)>();
+        var byView = new SortedDictionary<int, int>();
+        foreach (var view in cache.Manifest.Views ?? []) byView[view.Id] = 0;
         var parts = cache.PartFiles();
         foreach (var file in parts)
         {
@@ -61,6 +69,8 @@ public sealed record CacheSummary
                 var group = reader.OpenRowGroup(g);
                 var labels = group.ReadStrings(CacheLayout.LabelColumn);
                 var splits = group.ReadStrings(CacheLayout.SplitColumn);
+                if (cache.Manifest.HasViews)
+                    foreach (var view in group.ReadValues<int>(CacheLayout.ViewColumn)) byView[view] = byView.GetValueOrDefault(view) + 1;
                 for (var i = 0; i < labels.Length; i++)
                 {
                     var key = (splits[i], labels[i]);
@@ -86,6 +96,7 @@ public sealed record CacheSummary
                 .Select(g => new ReasonCount(g.Key, g.Count()))
                 .OrderByDescending(r => r.Rows).ThenBy(r => r.Reason, StringComparer.Ordinal).ToArray(),
             Errors = errors,
+            RowsByView = byView.Select(v => new ViewCount(v.Key, cache.Manifest.Views!.FirstOrDefault(m => m.Id == v.Key)?.Name ?? $"view {v.Key}", v.Value)).ToArray(),
             RowsByNumerics = byNumerics.OrderByDescending(n => n.Rows).Select(n => new NumericsCount(n.Numerics, n.Rows, n.Parts)).ToArray(),
         };
     }

@@ -16,6 +16,9 @@ public sealed class CachedEmbeddings(string[] ids, string[] sources, string?[] l
 
     public int Dimension { get; } = dimension;
 
+    /// <summary>The view id of every row when the rows of every view were read (<c>ReadEmbeddingsOfEveryView</c>); else null.</summary>
+    public int[]? Views { get; init; }
+
     public int Count => Ids.Length;
 
     public ReadOnlySpan<float> Row(int index) => Values.AsSpan(index * Dimension, Dimension);

@@ -114,6 +114,7 @@ public sealed class EmbeddingCache : IDisposable
                 if (existing.Fingerprint.Equals(requested.Fingerprint))
                 {
                     manifest = AdmitNumerics(full, manifestPath, existing, requested, allowMixedNumerics);
+                    manifest = CacheViewAdmission.Admit(full, manifestPath, manifest, requested);
                     return;
                 }
                 if (!replace) throw new CacheFingerprintMismatchException(full, existing.Fingerprint, requested.Fingerprint);
@@ -169,11 +170,46 @@ public sealed class EmbeddingCache : IDisposable
         return ids;
     }
 
-    /// <summary>Every embedding row, in part order.</summary>
+    /// <summary>
+    /// With views: per input id, the view ids it has a row of, as bits (bit v: view v); −1 (every bit) for an input with
+    /// an error row (it cannot be read, so no view of it is pending). A resumed run computes the views whose bit is clear.
+    /// </summary>
+    public Dictionary<string, int> ReadCompletedViews()
+    {
+        var views = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var group in RowGroups())
+        {
+            var ids = group.ReadStrings(CacheLayout.IdColumn);
+            var viewIds = group.ReadValues<int>(CacheLayout.ViewColumn);
+            for (var i = 0; i < ids.Length; i++) views[ids[i]!] = views.GetValueOrDefault(ids[i]!) | (1 << viewIds[i]);
+        }
+        foreach (var file in ErrorPartFiles())
+        {
+            using var reader = OpenPart(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+                foreach (var id in reader.OpenRowGroup(g).ReadStrings(CacheLayout.IdColumn))
+                    if (id is not null) views[id] = -1;
+        }
+        return views;
+    }
+
+    /// <summary>
+    /// Every embedding row, in part order. In a cache with views, the original view's rows only (one per input, as a
+    /// cache without views): what every reader that does not ask for views sees.
+    /// </summary>
     public CachedEmbeddings ReadEmbeddings() => ReadEmbeddings(keep: null);
 
-    /// <summary>Id, source, label and split of every embedding row, in part order (the embeddings are not read).</summary>
-    public IReadOnlyList<CachedRow> ReadRows() => RowGroups().SelectMany(group => RowsOf(group, group.ReadStrings(CacheLayout.IdColumn))).ToList();
+    /// <summary>Every row of every view, in part order, with <see cref="CachedEmbeddings.Views"/> (for a cache with views).</summary>
+    public CachedEmbeddings ReadEmbeddingsOfEveryView() => ReadEmbeddings(keep: null, everyView: true);
+
+    /// <summary>Id, source, label and split of every embedding row (original views only), in part order (the embeddings are not read).</summary>
+    public IReadOnlyList<CachedRow> ReadRows() => RowGroups().SelectMany(group =>
+    {
+        var rows = RowsOf(group, group.ReadStrings(CacheLayout.IdColumn));
+        if (!Manifest.HasViews) return rows;
+        var views = group.ReadValues<int>(CacheLayout.ViewColumn);
+        return rows.Where((_, i) => views[i] == CacheLayout.OriginalViewId);
+    }).ToList();
 
     /// <summary>
     /// The rows of <paramref name="ids"/> with their embeddings, in part order; only row groups that hold one of them
@@ -185,11 +221,15 @@ public sealed class EmbeddingCache : IDisposable
         return ReadEmbeddings(ids.Contains);
     }
 
-    /// <summary>The rows <paramref name="keep"/> accepts (all when null) with their embeddings, in part order.</summary>
-    private CachedEmbeddings ReadEmbeddings(Func<string, bool>? keep)
+    /// <summary>
+    /// The rows <paramref name="keep"/> accepts (all when null) with their embeddings, in part order; of a cache with
+    /// views the original views only, unless <paramref name="everyView"/>.
+    /// </summary>
+    private CachedEmbeddings ReadEmbeddings(Func<string, bool>? keep, bool everyView = false)
     {
         var dimension = Dimension;
         var kept = new List<CachedRow>();
+        var keptViews = new List<int>();
         var blocks = new List<float[]>(); // the kept rows' embeddings, a block per row group, joined once at the end
         foreach (var group in RowGroups())
         {
@@ -198,17 +238,21 @@ public sealed class EmbeddingCache : IDisposable
             var block = new float[group.RowCount * dimension];
             group.ReadFixedSizeList<float>(CacheLayout.EmbeddingColumn, dimension, block);
             var rows = RowsOf(group, groupIds);
-            if (keep is null)
+            var views = Manifest.HasViews ? group.ReadValues<int>(CacheLayout.ViewColumn) : null;
+            if (keep is null && (views is null || everyView))
             {
                 kept.AddRange(rows);
+                if (views is not null) keptViews.AddRange(views);
                 blocks.Add(block);
                 continue;
             }
             var count = 0; // the kept rows move to the front of the block, in order
             for (var i = 0; i < rows.Length; i++)
             {
-                if (!keep(rows[i].Id)) continue;
+                if (keep is not null && !keep(rows[i].Id)) continue;
+                if (views is not null && !everyView && views[i] != CacheLayout.OriginalViewId) continue;
                 kept.Add(rows[i]);
+                if (views is not null) keptViews.Add(views[i]);
                 block.AsSpan(i * dimension, dimension).CopyTo(block.AsSpan(count++ * dimension));
             }
             blocks.Add(block[..(count * dimension)]);
@@ -221,7 +265,7 @@ public sealed class EmbeddingCache : IDisposable
             at += block.Length;
         }
         return new CachedEmbeddings(kept.Select(r => r.Id).ToArray(), kept.Select(r => r.Source).ToArray(), kept.Select(r => r.Label).ToArray(),
-            kept.Select(r => r.Split).ToArray(), all, dimension);
+            kept.Select(r => r.Split).ToArray(), all, dimension) { Views = everyView && Manifest.HasViews ? keptViews.ToArray() : null };
     }
 
     /// <summary>Every row group of the embedding parts, in part order (each part is closed once its groups are read).</summary>
@@ -312,7 +356,7 @@ public sealed class EmbeddingCache : IDisposable
         if (!Manifest.Holds(numerics))
             throw new CacheNumericsMismatchException(Directory, Manifest.Numerics, numerics); // the pipeline checks first; this is the last guard
         var metadata = CachePartMetadata.Entries(Fingerprint, Dimension, providers, numerics, Manifest.BackboneName, Manifest.FeatureTensor);
-        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, metadata, PartOptions);
+        return new EmbeddingPartWriter(Path.Combine(Directory, CacheLayout.PartName(index, Shard)), buffer, metadata, PartOptions, Manifest.HasViews);
     }
 
     /// <summary>The numerics recorded in one embedding part (unknown for parts written before they were recorded).</summary>

@@ -15,6 +15,7 @@ internal sealed class RowGroupBuffer(int rows, int dimension)
     public string?[] Sources { get; } = new string?[rows];
     public string?[] Labels { get; } = new string?[rows];
     public string?[] Splits { get; } = new string?[rows];
+    public int[] Views { get; } = new int[rows];
     public float[] Embeddings { get; } = new float[checked(rows * dimension)];
 }
 
@@ -29,13 +30,17 @@ internal sealed class EmbeddingPartWriter : IDisposable
     private readonly int _dimension;
     private readonly string?[] _ids, _sources, _labels, _splits;
     private readonly float[] _embeddings;
+    private readonly int[]? _views; // a cache with views: the view column
     private int _buffered;
 
-    public EmbeddingPartWriter(string path, RowGroupBuffer buffer, IEnumerable<KeyValuePair<string, string>> metadata, ParquetWriterOptions options)
+    /// <param name="withViews">The cache holds views: the part has the view column (<see cref="CacheLayout.ViewEmbeddingSchema"/>).</param>
+    public EmbeddingPartWriter(string path, RowGroupBuffer buffer, IEnumerable<KeyValuePair<string, string>> metadata, ParquetWriterOptions options,
+        bool withViews = false)
     {
         _dimension = buffer.Dimension;
         (_ids, _sources, _labels, _splits, _embeddings) = (buffer.Ids, buffer.Sources, buffer.Labels, buffer.Splits, buffer.Embeddings);
-        _writer = new ParquetFileWriter(path, CacheLayout.EmbeddingSchema, options, metadata);
+        _views = withViews ? buffer.Views : null;
+        _writer = new ParquetFileWriter(path, withViews ? CacheLayout.ViewEmbeddingSchema : CacheLayout.EmbeddingSchema, options, metadata);
     }
 
     /// <summary>Rows appended so far (written or buffered).</summary>
@@ -43,8 +48,12 @@ internal sealed class EmbeddingPartWriter : IDisposable
 
     public string Path => _writer.Path;
 
-    public void Append(string id, string source, string? label, string? split, ReadOnlySpan<float> embedding)
+    /// <param name="view">The row's view id; required in a part with views, refused in one without.</param>
+    public void Append(string id, int? view, string source, string? label, string? split, ReadOnlySpan<float> embedding)
     {
+        if (view.HasValue != _views is not null)
+            throw new InvalidOperationException(_views is null ? "A cache without views takes no view ids." : "A cache with views needs every row's view id.");
+        if (_views is not null) _views[_buffered] = view!.Value;
         _ids[_buffered] = id;
         _sources[_buffered] = source;
         _labels[_buffered] = label;
@@ -77,6 +86,7 @@ internal sealed class EmbeddingPartWriter : IDisposable
         if (_buffered == 0) return;
         var group = _writer.BeginRowGroup(_buffered);
         group.WriteStrings(CacheLayout.IdColumn, _ids.AsSpan(0, _buffered));
+        if (_views is not null) group.WriteValues<int>(CacheLayout.ViewColumn, _views.AsSpan(0, _buffered));
         group.WriteStrings(CacheLayout.SourceColumn, _sources.AsSpan(0, _buffered));
         group.WriteStrings(CacheLayout.LabelColumn, _labels.AsSpan(0, _buffered));
         group.WriteStrings(CacheLayout.SplitColumn, _splits.AsSpan(0, _buffered));

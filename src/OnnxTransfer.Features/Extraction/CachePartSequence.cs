@@ -10,6 +10,7 @@ namespace OnnxTransfer.Features.Extraction;
 /// error row each); every <c>RowsPerPart</c> embeddings the part is committed — its error rows first, then the part,
 /// under one part index — and <see cref="CommitPending"/> commits whatever has been appended when a run ends or is
 /// stopped. Disposing abandons a part that was not committed (its temporary file is deleted). One thread only.
+/// Counts are of inputs (an input is done with its error row or its last row); with views an input has a row per view.
 /// </summary>
 internal sealed class CachePartSequence : IDisposable
 {
@@ -38,12 +39,17 @@ internal sealed class CachePartSequence : IDisposable
         _rowGroup = new RowGroupBuffer(Math.Max(1, Math.Min(options.RowsPerRowGroup, Math.Min(options.RowsPerPart, rows))), dimension);
     }
 
+    /// <summary>Inputs whose last row was appended.</summary>
     public int Embedded { get; private set; }
+
+    /// <summary>Embedding rows appended (with views, one per input and view).</summary>
+    public int EmbeddedRows { get; private set; }
+
     public int Failed { get; private set; }
     public int PartsWritten { get; private set; }
     public int ErrorPartsWritten { get; private set; }
 
-    /// <summary>Rows (embedded or failed) in committed parts; safe to read from another thread.</summary>
+    /// <summary>Inputs (embedded or failed) whose rows are all in committed parts; safe to read from another thread.</summary>
     public int Committed => Volatile.Read(ref _committed);
 
     public IReadOnlyDictionary<string, int> ErrorsByReason => _reasons;
@@ -60,17 +66,20 @@ internal sealed class CachePartSequence : IDisposable
     }
 
     /// <exception cref="DiskFullException">The disk filled while writing the part (its temporary file is deleted).</exception>
-    public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding)
+    /// <param name="view">With views: the view id of the row (the cache's view column); null for a cache without views.</param>
+    /// <param name="completesInput">Whether this is the input's last row (with views, the rows of its other views came first).</param>
+    public void AddEmbedding(InputItem item, ReadOnlySpan<float> embedding, int? view = null, bool completesInput = true)
     {
-        _uncommitted++;
+        if (completesInput) _uncommitted++;
         try
         {
             _part ??= _cache.BeginPart(_partIndex, _rowGroup, _providers, _numerics);
-            _part.Append(item.Id, item.Source, item.Label, item.Split, embedding);
+            _part.Append(item.Id, view, item.Source, item.Label, item.Split, embedding);
         }
         catch (IOException e) when (DiskFullException.IsDiskFull(e)) { throw DiskFull(e); }
         StartClock();
-        Embedded++;
+        EmbeddedRows++;
+        if (completesInput) Embedded++;
         if (_part.RowCount == _rowsPerPart || PartTimeIsUp()) CommitPending();
     }
 

@@ -5,6 +5,7 @@ using OnnxTransfer.Features.Fingerprints;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
+using OnnxTransfer.Features.Views;
 using OnnxTransfer.Formats;
 
 namespace OnnxTransfer.Features.Extraction;
@@ -35,8 +36,16 @@ public sealed class ExtractionPipeline
     private EmbeddingNumerics Numerics => _backbone.Numerics;
 
     /// <summary>The manifest a new cache for this backbone gets.</summary>
-    public static CacheManifest ManifestFor(Backbone backbone) => new()
+    public static CacheManifest ManifestFor(Backbone backbone) => ManifestFor(backbone, []);
+
+    /// <summary>
+    /// The manifest a cache of this backbone with <paramref name="views"/> of every input gets (<c>extract --views</c>):
+    /// the original view always, then the others in id order; no views: a cache without them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Views of a text backbone (views are transforms of an image tensor).</exception>
+    public static CacheManifest ManifestFor(Backbone backbone, IReadOnlyList<InputView> views) => new()
     {
+        Views = ViewsOf(backbone, views),
         Numerics = [backbone.Numerics],
         Fingerprint = backbone.Fingerprint,
         BackboneName = backbone.Spec.Name,
@@ -47,8 +56,18 @@ public sealed class ExtractionPipeline
         CreatedAt = DateTimeOffset.UtcNow,
     };
 
+    private static CacheView[]? ViewsOf(Backbone backbone, IReadOnlyList<InputView> views)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        if (views.Count == 0) return null;
+        if (backbone.Spec.Kind == BackboneKind.Text)
+            throw new ArgumentException($"Backbone '{backbone.Spec.Name}' embeds texts; views ({string.Join(", ", views.Select(v => v.Name))}) are transforms of an image tensor.", nameof(views));
+        return [.. views.Append(InputView.Original).DistinctBy(v => v.Id).OrderBy(v => v.Id).Select(v => v.ToCacheView())];
+    }
+
     /// <summary>
-    /// Extracts every input of <paramref name="inputs"/> that <paramref name="cache"/> does not hold yet.
+    /// Extracts every input of <paramref name="inputs"/> that <paramref name="cache"/> does not hold yet (with views:
+    /// every view of the cache's <see cref="CacheManifest.Views"/> that an input lacks).
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; every part completed before stays valid, a rerun continues.</exception>
     public ExtractionSummary Run(InputSet inputs, EmbeddingCache cache, IProgress<ExtractionProgress>? progress = null,
@@ -74,15 +93,25 @@ public sealed class ExtractionPipeline
             var wanted = new HashSet<string>(inputs.Items.Select(i => i.Id), StringComparer.Ordinal);
             retried = cache.RemoveErrorRows(wanted);
         }
-        var done = cache.ReadCompletedIds();
+        var views = ViewsToCompute(cache, readsTexts);
+        var done = views is null ? cache.ReadCompletedIds() : null;
+        var viewsDone = views is null ? null : cache.ReadCompletedViews();
         var pending = new List<InputItem>(inputs.Count);
+        var missing = new List<IReadOnlyList<InputView>>(); // with views: by pending input, the views it lacks
         var scheduled = new bool[inputs.Count]; // by input index: to be computed in this run
         var shardInputs = 0; // the inputs of this run's shard (all of them unsharded)
         for (var i = 0; i < inputs.Count; i++)
         {
             if (!cache.Shard.Contains(inputs.Items[i].Id)) continue;
             shardInputs++;
-            if (done.Contains(inputs.Items[i].Id)) continue;
+            if (done?.Contains(inputs.Items[i].Id) == true) continue;
+            if (views is not null)
+            {
+                var held = viewsDone!.GetValueOrDefault(inputs.Items[i].Id);
+                var lacking = views.Where(v => (held & (1 << v.Id)) == 0).ToArray();
+                if (lacking.Length == 0) continue;
+                missing.Add(lacking);
+            }
             pending.Add(inputs.Items[i]);
             scheduled[i] = true;
         }
@@ -92,12 +121,14 @@ public sealed class ExtractionPipeline
         {
             deferred = pending.Count - limit;
             pending.RemoveRange(limit, deferred);
+            if (views is not null) missing.RemoveRange(limit, deferred);
             var keep = limit;
             for (var i = 0; i < scheduled.Length; i++)
                 if (scheduled[i] && keep-- <= 0) scheduled[i] = false;
         }
 
-        var run = new ExtractionRun(_backbone, _options, cache, inputs.Items, scheduled, pending, progress, clock);
+        var run = new ExtractionRun(_backbone, _options, cache, inputs.Items, scheduled, pending, progress, clock,
+            views is null ? null : new ViewSlots(missing));
         // Honest state: until this run ends with every input of its shard done, the cache says it is incomplete.
         CacheCompletion.MarkStarted(cache, shardInputs, alreadyCached);
         run.Execute(cancellationToken);
@@ -111,6 +142,8 @@ public sealed class ExtractionPipeline
             Deferred = deferred,
             Retried = retried,
             Embedded = run.Embedded,
+            EmbeddedRows = run.EmbeddedRows,
+            Views = cache.Manifest.Views?.Select(v => v.Name).ToArray() ?? [],
             Failed = run.Failed,
             TooManyErrors = tooManyErrors,
             Truncated = run.Truncated,
@@ -129,5 +162,16 @@ public sealed class ExtractionPipeline
             CacheDirectory = cache.Directory,
             FingerprintSha256 = cache.Fingerprint.Sha256,
         };
+    }
+
+    /// <summary>The views every input of <paramref name="cache"/> must have, as this version computes them; null for a cache without views.</summary>
+    private InputView[]? ViewsToCompute(EmbeddingCache cache, bool readsTexts)
+    {
+        if (cache.Manifest.Views is not { } views) return null;
+        if (readsTexts)
+            throw new CacheException($"The cache '{cache.Directory}' holds views ({CacheView.Describe(views)}), which are transforms of an image tensor; " +
+                                     "a text backbone cannot fill it.");
+        CacheViewAdmission.Check(cache.Directory, views);
+        return [.. views.Select(v => InputView.FindById(v.Id)!)];
     }
 }

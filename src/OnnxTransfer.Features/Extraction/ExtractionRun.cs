@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Pipeline;
+using OnnxTransfer.Features.Views;
 
 namespace OnnxTransfer.Features.Extraction;
 
@@ -11,6 +13,8 @@ namespace OnnxTransfer.Features.Extraction;
 /// inputs (as <see cref="Backbone.BatchingFor"/> says: pending inputs only, or every input with those the cache holds
 /// prepared as context), prepared on several threads into the backbone's batch, embedded on the calling thread, and
 /// written in id order by one thread. A stop inside a unit hands it to the writer with the rows computed so far.
+/// With views (<see cref="ViewSlots"/>), a unit is a run of slots instead: an input is decoded once into the slot of
+/// its first view in the unit and its other views are written from that tensor into the following slots.
 /// </summary>
 /// <remarks>
 /// With cached neighbours (text), a unit is planned over its inputs whether or not the cache has them already, so a
@@ -26,26 +30,32 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     private readonly IReadOnlyList<InputItem> _items; // the inputs units are cut from
     private readonly bool[]? _scheduled; // by index into _items: to be computed in this run (null: all of them)
     private readonly int _pending;
-    private readonly int[] _starts; // first input of each unit
+    private readonly ViewSlots? _slots; // with views: what each batch position holds (null: one input per position)
+    private readonly ImageViews? _views;
+    private readonly int[] _starts; // first input (with views: first slot) of each unit
     private readonly CachePartSequence _parts;
     private readonly IProgress<ExtractionProgress>? _progress;
     private readonly Stopwatch _clock;
     private int _truncated;
 
     /// <param name="scheduled">By input index: whether this run computes it (already cached, other shards' and deferred inputs are not).</param>
+    /// <param name="slots">With views (image backbones): the slots of the pending inputs' missing views; null without views.</param>
     public ExtractionRun(Backbone backbone, ExtractionOptions options, EmbeddingCache cache, IReadOnlyList<InputItem> inputs, bool[] scheduled,
-        List<InputItem> pending, IProgress<ExtractionProgress>? progress, Stopwatch clock)
+        List<InputItem> pending, IProgress<ExtractionProgress>? progress, Stopwatch clock, ViewSlots? slots = null)
     {
         _backbone = backbone;
         _options = options;
-        _batching = backbone.BatchingFor(options, pending.Count);
+        _slots = slots;
+        _views = slots is null ? null : new ImageViews((ImageBackbone)backbone);
+        var positions = slots?.Count ?? pending.Count; // what the batches hold
+        _batching = backbone.BatchingFor(options, positions);
         (_items, _scheduled) = _batching.WithCachedNeighbours ? (inputs, scheduled) : ((IReadOnlyList<InputItem>)pending, null);
         _pending = pending.Count;
-        _parts = new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, pending.Count, backbone.Dimension);
+        _parts = new CachePartSequence(cache, backbone.ActiveProviders, backbone.Numerics, options, positions, backbone.Dimension);
         _progress = progress;
         _clock = clock;
         var starts = new List<int>();
-        for (var start = 0; start < _items.Count && pending.Count > 0; start += _batching.Positions)
+        for (var start = 0; start < Positions && pending.Count > 0; start += _batching.Positions)
             if (_scheduled is null || Array.IndexOf(_scheduled, true, start, Math.Min(_batching.Positions, _items.Count - start)) >= 0) starts.Add(start);
         _starts = [.. starts];
     }
@@ -61,9 +71,15 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     /// <summary>Where the run's time went (decode, inference, wait, write).</summary>
     public PipelineTimes Times { get; private set; }
 
+    /// <summary>Rows written to parts: one per input, or with views one per (input, view).</summary>
+    public int EmbeddedRows => _parts.EmbeddedRows;
+
     public int Units => _starts.Length;
 
-    public int PositionsOf(int unit) => Math.Min(_batching.Positions, _items.Count - _starts[unit]);
+    /// <summary>Batch positions over the whole run: inputs, or with views slots.</summary>
+    private int Positions => _slots?.Count ?? _items.Count;
+
+    public int PositionsOf(int unit) => Math.Min(_batching.Positions, Positions - _starts[unit]);
 
     private bool Scheduled(int index) => _scheduled?[index] ?? true;
 
@@ -93,6 +109,11 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     /// <summary>Preparing threads: one input into its position; an input this run does not compute only shapes the batch.</summary>
     public void Prepare(Unit unit, int index, int position)
     {
+        if (_slots is not null)
+        {
+            PrepareViews(unit, index, position);
+            return;
+        }
         var at = _starts[index] + position;
         var item = _items[at];
         var failure = _backbone.Prepare(item, unit.Batch, position);
@@ -100,6 +121,41 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         unit.Errors[position] = failure is not null && scheduled ? new ErrorRow(item.Id, item.Source, item.Label, item.Split, failure.Code, failure.Message) : null;
         if (!scheduled) unit.Batch.Exclude(position);
         else if (unit.Batch.IsTruncated(position)) Interlocked.Increment(ref _truncated);
+    }
+
+    /// <summary>
+    /// With views: the position of an input's first slot in the unit decodes it once (into that slot when it is the
+    /// original view, else into pooled scratch) and writes every view of it in the unit; its other positions are done then.
+    /// </summary>
+    private void PrepareViews(Unit unit, int index, int position)
+    {
+        var slots = _slots!;
+        var slot = _starts[index] + position;
+        if (position > 0 && slots.ItemOf(slot - 1) == slots.ItemOf(slot)) return;
+        var end = slots.SiblingsEnd(slot, _starts[index] + PositionsOf(index));
+        var item = _items[slots.ItemOf(slot)];
+        var batch = (ImageBatch)unit.Batch;
+        var decodedInPlace = slots.ViewOf(slot).Id == InputView.Original.Id;
+        var scratch = decodedInPlace ? null : ArrayPool<float>.Shared.Rent(batch.ImageLength);
+        try
+        {
+            var failure = decodedInPlace
+                ? _backbone.Prepare(item, batch, position)
+                : ((ImageInputReader)_backbone.Reader).Prepare(item, scratch!.AsSpan(0, batch.ImageLength));
+            ReadOnlySpan<float> original = decodedInPlace ? batch.ImageSlot(position) : scratch!.AsSpan(0, batch.ImageLength);
+            var error = failure is null ? null : new ErrorRow(item.Id, item.Source, item.Label, item.Split, failure.Code, failure.Message);
+            for (var p = position; p < position + (end - slot); p++)
+            {
+                unit.Errors[p] = error;
+                if (p == position && decodedInPlace) continue; // Prepare decoded it there and set its state
+                if (error is null) _views!.Write(slots.ViewOf(_starts[index] + p), original, batch.ImageSlot(p));
+                batch[p] = error is null ? PositionState.Ready : PositionState.Failed;
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>The model over a prepared unit. Stopped inside it, the rows computed so far (whole) go to the writer.</summary>
@@ -126,6 +182,15 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         var start = _starts[index];
         for (var p = 0; p < PositionsOf(index); p++)
         {
+            if (_slots is { } slots)
+            {
+                // An input's error row once (at its first slot); its view rows each, the last one completing the input.
+                var slot = start + p;
+                if (unit.Errors[p] is { } failed) { if (slots.IsFirstOfItem(slot)) _parts.AddError(failed); }
+                else if (unit.Batch.IsEmbedded(p))
+                    _parts.AddEmbedding(_items[slots.ItemOf(slot)], unit.Embeddings.AsSpan(p * dimension, dimension), slots.ViewOf(slot).Id, slots.IsLastOfItem(slot));
+                continue;
+            }
             if (!Scheduled(start + p)) continue;
             if (unit.Errors[p] is { } error) _parts.AddError(error);
             else if (unit.Batch.IsEmbedded(p)) _parts.AddEmbedding(_items[start + p], unit.Embeddings.AsSpan(p * dimension, dimension));

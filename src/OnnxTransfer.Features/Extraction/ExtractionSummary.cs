@@ -22,6 +22,12 @@ public sealed record ExtractionSummary
 
     public required int Failed { get; init; }
 
+    /// <summary>Embedding rows written: <see cref="Embedded"/> without views; with views one per input and view computed.</summary>
+    public int EmbeddedRows { get; init; }
+
+    /// <summary>The views every input of the cache has a row of (<c>extract --views</c>), the original first; empty without views.</summary>
+    public IReadOnlyList<string> Views { get; init; } = [];
+
     /// <summary>More inputs failed than <see cref="ExtractionOptions.MaxErrors"/> allows (by default: all of them); no <c>_SUCCESS</c>.</summary>
     public bool TooManyErrors { get; init; }
 

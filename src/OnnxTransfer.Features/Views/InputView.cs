@@ -20,6 +20,12 @@ public sealed record InputView(int Id, string Name)
     public static InputView? Find(string name) =>
         Known.FirstOrDefault(view => string.Equals(view.Name, name.Trim(), StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The view with id <paramref name="id"/>, or null (a cache written by a newer version).</summary>
+    public static InputView? FindById(int id) => Known.FirstOrDefault(view => view.Id == id);
+
+    /// <summary>This view as a cache records it (manifest <c>views</c>, the rows' <c>view</c> column).</summary>
+    public Formats.CacheView ToCacheView() => new(Id, Name);
+
     /// <summary>
     /// Writes this view of <paramref name="original"/> (one image, [channels, height, width], row-major) into
     /// <paramref name="destination"/> (same length). The original view copies.
@@ -40,6 +46,29 @@ public sealed record InputView(int Id, string Name)
             var target = destination.Slice(row * width, width);
             source.CopyTo(target);
             target.Reverse();
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Apply"/>, for a channels-last image (<paramref name="original"/> is [height, width, channels],
+    /// an NHWC backbone's layout): the same view of the same picture, pixels kept whole.
+    /// </summary>
+    public void ApplyChannelsLast(ReadOnlySpan<float> original, Span<float> destination, int height, int width, int channels)
+    {
+        if (Id != HorizontalFlip.Id)
+        {
+            Apply(original, destination, channels, height, width); // the layout does not matter to a copy (or a refusal)
+            return;
+        }
+        if (original.Length != checked(channels * height * width) || destination.Length != original.Length)
+            throw new ArgumentException($"View '{Name}' needs {height}×{width}×{channels} floats on both sides.");
+        var rowLength = width * channels;
+        for (int row = 0; row < height; row++)
+        {
+            var source = original.Slice(row * rowLength, rowLength);
+            var target = destination.Slice(row * rowLength, rowLength);
+            for (int x = 0; x < width; x++)
+                source.Slice((width - 1 - x) * channels, channels).CopyTo(target.Slice(x * channels, channels));
         }
     }
 }

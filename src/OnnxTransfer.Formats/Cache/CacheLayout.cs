@@ -27,9 +27,28 @@ public static class CacheLayout
     public const string ReasonColumn = "reason";
     public const string MessageColumn = "message";
 
+    /// <summary>
+    /// Caches extracted with views (<c>extract --views</c>): which view of the input a row holds, as the view's id
+    /// (<see cref="CacheView"/>; the manifest's <c>views</c> names them). Every row of such a cache has it; a cache
+    /// without views has no such column.
+    /// </summary>
+    public const string ViewColumn = "view";
+
+    /// <summary>The view id of the input as it is (no transform): what a cache without views holds, and what evaluation scores.</summary>
+    public const int OriginalViewId = 0;
+
     /// <summary>id, source, label, split, embedding (3-level LIST of non-null FLOAT).</summary>
     public static ParquetSchema EmbeddingSchema { get; } = new(
         ParquetField.String(IdColumn, nullable: false),
+        ParquetField.String(SourceColumn, nullable: false),
+        ParquetField.String(LabelColumn),
+        ParquetField.String(SplitColumn),
+        ParquetField.List(EmbeddingColumn, ParquetField.Float("element", nullable: false), nullable: false));
+
+    /// <summary>A cache with views: id, view (INT32, required), source, label, split, embedding.</summary>
+    public static ParquetSchema ViewEmbeddingSchema { get; } = new(
+        ParquetField.String(IdColumn, nullable: false),
+        ParquetField.Int32(ViewColumn, nullable: false),
         ParquetField.String(SourceColumn, nullable: false),
         ParquetField.String(LabelColumn),
         ParquetField.String(SplitColumn),

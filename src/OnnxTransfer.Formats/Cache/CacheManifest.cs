@@ -43,6 +43,16 @@ public sealed record CacheManifest
     /// </summary>
     public IReadOnlyList<EmbeddingNumerics> Numerics { get; init; } = [EmbeddingNumerics.Unknown];
 
+    /// <summary>
+    /// The views every input has a row of (<c>extract --views</c>), by id, the original first; null for a cache without
+    /// views (its rows have no <see cref="CacheLayout.ViewColumn"/>). A cache is one or the other for life: a run with
+    /// views is refused on a cache without them, and a run adding views grows this list before its first part.
+    /// </summary>
+    public IReadOnlyList<CacheView>? Views { get; init; }
+
+    /// <summary>Whether the rows carry a <see cref="CacheLayout.ViewColumn"/> (the cache was made with views).</summary>
+    public bool HasViews => Views is not null;
+
     /// <summary>True when the embeddings come from more than one numerics (or from unknown and known ones).</summary>
     public bool HasMixedNumerics => Numerics.Count > 1;
 
@@ -75,6 +85,12 @@ public sealed record CacheManifest
             w.WriteStartArray("numerics");
             foreach (var numerics in Numerics) numerics.Write(w);
             w.WriteEndArray();
+            if (Views is not null)
+            {
+                w.WriteStartArray("views");
+                foreach (var view in Views) view.Write(w);
+                w.WriteEndArray();
+            }
             w.WriteString("created_by", CreatedBy);
             if (CreatedAt is { } createdAt) w.WriteString("created_at", createdAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             if (PartChecksums) w.WriteString("part_checksums", "sha256");
@@ -115,6 +131,7 @@ public sealed record CacheManifest
                 FeatureTensor = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "feature_tensor") ?? "" : "",
                 ModelPath = backbone.ValueKind == JsonValueKind.Object ? String(backbone, "model_path") : null,
                 Numerics = ReadNumerics(root),
+                Views = ReadViews(root, path),
                 CreatedBy = String(root, "created_by") ?? "",
                 CreatedAt = String(root, "created_at") is { } at && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
                     ? when : null,
@@ -152,6 +169,21 @@ public sealed record CacheManifest
         if (!root.TryGetProperty("numerics", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
             return [EmbeddingNumerics.Unknown];
         return array.EnumerateArray().Select(EmbeddingNumerics.FromJson).ToArray();
+    }
+
+    /// <summary>The "views" array; absent: a cache without views.</summary>
+    private static CacheView[]? ReadViews(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("views", out var array)) return null;
+        try
+        {
+            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0) throw new FormatException("\"views\" must be a non-empty array");
+            var views = array.EnumerateArray().Select(CacheView.FromJson).ToArray();
+            if (views[0].Id != CacheLayout.OriginalViewId || views.Select(v => v.Id).Distinct().Count() != views.Length)
+                throw new FormatException("\"views\" must start with the original (id 0) and name each id once");
+            return views;
+        }
+        catch (FormatException e) { throw new FormatException($"The cache manifest '{path}' is damaged: {e.Message}. {RepairHint(path)}", e); }
     }
 
     private static string? String(JsonElement element, string name) =>

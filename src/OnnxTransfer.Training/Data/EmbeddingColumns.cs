@@ -17,8 +17,14 @@ public sealed record EmbeddingColumns
     /// <summary>A string column naming the split (<c>train</c>, <c>val</c>, …); optional: absent or all-null means no splits.</summary>
     public string Split { get; init; } = CacheLayout.SplitColumn;
 
-    /// <summary>A string column identifying the row, used in messages; optional.</summary>
+    /// <summary>A string column identifying the row, used in messages; optional (with views: required, it names the input).</summary>
     public string Id { get; init; } = CacheLayout.IdColumn;
+
+    /// <summary>
+    /// An INT32 column with the view id of each row (a cache extracted with <c>--views</c>; 0 = the original); optional:
+    /// without it every row is an input of its own.
+    /// </summary>
+    public string View { get; init; } = CacheLayout.ViewColumn;
 
     public static EmbeddingColumns Default { get; } = new();
 }

@@ -12,11 +12,12 @@ public sealed partial class EmbeddingDataset
     /// </summary>
     /// <param name="classes">The class list to index labels against (e.g. the training split's, for an evaluation
     /// split); by default the labels occurring in the split.</param>
+    /// <param name="views">With views: the original view only (default), or every view with the rows grouped by input.</param>
     /// <exception cref="TrainingDataException">An unknown split, rows without a label (the first is named), a NaN or
     /// infinite value (the row id is named), or labels missing from <paramref name="classes"/>.</exception>
-    public EmbeddingSet Load(string? split = null, IReadOnlyList<string>? classes = null)
+    public EmbeddingSet Load(string? split = null, IReadOnlyList<string>? classes = null, ViewRows views = ViewRows.Original)
     {
-        var selection = Select(split);
+        var selection = Select(split, views);
         int d = Dimension, count = selection.Count;
         var features = GC.AllocateUninitializedArray<float>(checked(count * d));
         var labels = new string[count];
@@ -47,7 +48,21 @@ public sealed partial class EmbeddingDataset
         {
             ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
         }
-        return EmbeddingSet.Create(selection.Name, features, d, labels, classes, ids);
+        var set = EmbeddingSet.Create(selection.Name, features, d, labels, classes, ids);
+        return InputGroups(selection, views) is { } groups ? set.WithGroups(groups) : set;
+    }
+
+    /// <summary>With every view of a dataset with views: per selected row, the index of its input; else null.</summary>
+    private int[]? InputGroups(RowSelection selection, ViewRows views)
+    {
+        if (!HasViews || views != ViewRows.All) return null;
+        var groups = new int[selection.Count];
+        foreach (var selected in selection.Groups)
+        {
+            var inputs = _groups[selected.Entry].Inputs!;
+            for (int i = 0; i < selected.Count; i++) groups[selected.Offset + i] = inputs[selected.RowAt(i)];
+        }
+        return groups;
     }
 
     /// <summary>
@@ -55,12 +70,13 @@ public sealed partial class EmbeddingDataset
     /// features on every pass, in chunks of about <paramref name="chunkBytes"/> (see <see cref="MemoryBudget.ChunkBytes"/>).
     /// </summary>
     /// <exception cref="TrainingDataException">As <see cref="Load"/>; non-finite values are found (and named) during passes.</exception>
-    public StreamedSplit Stream(string? split = null, IReadOnlyList<string>? classes = null, long chunkBytes = 64L << 20)
+    public StreamedSplit Stream(string? split = null, IReadOnlyList<string>? classes = null, long chunkBytes = 64L << 20, ViewRows views = ViewRows.Original)
     {
-        var selection = Select(split);
+        var selection = Select(split, views);
         var classList = (classes ?? LabelsIn(selection)).ToArray();
         Array.Sort(classList, StringComparer.Ordinal);
-        return new StreamedSplit(selection, classList, ClassIndices(selection, classList), StreamedSplit.ChunkRowsFor(chunkBytes, Dimension));
+        return new StreamedSplit(selection, classList, ClassIndices(selection, classList), StreamedSplit.ChunkRowsFor(chunkBytes, Dimension),
+            groups: InputGroups(selection, views));
     }
 
     /// <summary>Reads a row group's embeddings, keeping only the selected rows (compacted into <paramref name="destination"/>).</summary>
@@ -87,9 +103,10 @@ public sealed partial class EmbeddingDataset
 
     /// <summary>
     /// The rows of a split (null: all) as row-group selections in dataset order. Rows without a label are refused: a
-    /// row the trainer cannot learn from or score is an error in the data, not something to skip silently.
+    /// row the trainer cannot learn from or score is an error in the data, not something to skip silently. With views,
+    /// <paramref name="views"/> says whether the rows of the other views are taken too.
     /// </summary>
-    internal RowSelection Select(string? split)
+    internal RowSelection Select(string? split, ViewRows views = ViewRows.Original)
     {
         int splitIndex = -1;
         if (split is not null)
@@ -107,16 +124,18 @@ public sealed partial class EmbeddingDataset
         {
             var entry = _groups[e];
             int[]? rows = null;
-            if (splitIndex >= 0)
+            var originalOnly = views == ViewRows.Original && entry.Views is not null;
+            if (splitIndex >= 0 || originalOnly)
             {
-                if (entry.Splits is null) continue;
+                if (splitIndex >= 0 && entry.Splits is null) continue;
+                bool Takes(int i) => (splitIndex < 0 || entry.Splits![i] == splitIndex) && (!originalOnly || entry.Views![i] == Formats.CacheLayout.OriginalViewId);
                 int matching = 0;
-                foreach (var s in entry.Splits) if (s == splitIndex) matching++;
+                for (int i = 0; i < entry.Rows; i++) if (Takes(i)) matching++;
                 if (matching == 0) continue;
                 if (matching < entry.Rows)
                 {
                     rows = new int[matching];
-                    for (int i = 0, k = 0; i < entry.Rows; i++) if (entry.Splits[i] == splitIndex) rows[k++] = i;
+                    for (int i = 0, k = 0; i < entry.Rows; i++) if (Takes(i)) rows[k++] = i;
                 }
             }
             var selected = new SelectedGroup(e, rows, offset, rows?.Length ?? entry.Rows);

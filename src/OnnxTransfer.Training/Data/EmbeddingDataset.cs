@@ -19,6 +19,7 @@ public sealed partial class EmbeddingDataset
     private readonly string[] _labels;
     private readonly string[] _splits;
     private readonly int[] _rowsPerSplit;
+    private int[]? _originalRowsPerSplit; // with views: rows of the original view per split
 
     private EmbeddingDataset(string root, string[] parts, EmbeddingColumns columns, int dimension, bool hasIds, RowGroupEntry[] groups,
         string[] labels, string[] splits, int[] rowsPerSplit, long rowCount, BackboneFingerprint? fingerprint, ParquetReaderOptions options)
@@ -55,6 +56,15 @@ public sealed partial class EmbeddingDataset
     /// <summary>Whether rows have ids (the id column exists).</summary>
     public bool HasIds { get; }
 
+    /// <summary>
+    /// Whether the rows are views of inputs (a cache extracted with <c>--views</c>: every part has the view column).
+    /// Splits are then loaded with the original view only unless <see cref="ViewRows.All"/> is asked for.
+    /// </summary>
+    public bool HasViews => _originalRowsPerSplit is not null;
+
+    /// <summary>The view ids that occur (with views), ascending; empty without views.</summary>
+    public IReadOnlyList<int> ViewIds { get; private init; } = [];
+
     /// <summary>The fingerprint all parts share; null when no part has one (e.g. embeddings written by pyarrow).</summary>
     public BackboneFingerprint? Fingerprint { get; }
 
@@ -74,20 +84,28 @@ public sealed partial class EmbeddingDataset
 
     internal IReadOnlyList<RowGroupEntry> Groups => _groups;
 
-    /// <summary>Rows of <paramref name="split"/> (null: all rows).</summary>
-    public int RowsIn(string? split)
+    /// <summary>Rows of <paramref name="split"/> (null: all rows); with views, of the original view (one per input).</summary>
+    public int RowsIn(string? split) => RowsIn(split, ViewRows.Original);
+
+    /// <summary>Rows of <paramref name="split"/> (null: all rows) that <paramref name="views"/> takes.</summary>
+    public int RowsIn(string? split, ViewRows views)
     {
-        if (split is null) return checked((int)RowCount);
+        var perSplit = views == ViewRows.Original && _originalRowsPerSplit is { } original ? original : _rowsPerSplit;
+        if (split is null) return views == ViewRows.All || !HasViews ? checked((int)RowCount) : _originalRows;
         int index = Array.IndexOf(_splits, split);
-        return index < 0 ? 0 : _rowsPerSplit[index];
+        return index < 0 ? 0 : perSplit[index];
     }
 
-    /// <summary>Bytes the features of <paramref name="split"/> take in memory as one float buffer.</summary>
-    public long FeatureBytes(string? split) => (long)RowsIn(split) * Dimension * sizeof(float);
+    private int _originalRows; // with views: rows of the original view
 
-    /// <summary>"train (245 rows), val (153 rows)", for messages.</summary>
+    /// <summary>Bytes the features of <paramref name="split"/> take in memory as one float buffer.</summary>
+    public long FeatureBytes(string? split, ViewRows views = ViewRows.Original) => (long)RowsIn(split, views) * Dimension * sizeof(float);
+
+    /// <summary>"train (245 rows), val (153 rows)", for messages; with views "'train' (245 rows; 490 with views)".</summary>
     public string DescribeSplits() => HasSplits
-        ? string.Join(", ", _splits.Select((s, i) => $"'{s}' ({_rowsPerSplit[i]} rows)"))
+        ? string.Join(", ", _splits.Select((s, i) => _originalRowsPerSplit is { } original
+            ? $"'{s}' ({original[i]} rows; {_rowsPerSplit[i]} with views)"
+            : $"'{s}' ({_rowsPerSplit[i]} rows)"))
         : "none";
 
     /// <summary>
@@ -118,11 +136,17 @@ public sealed partial class EmbeddingDataset
 
         var fingerprint = AgreeOnFingerprint(parts, scans);
         int dimension = AgreeOnDimension(parts, scans);
+        bool hasViews = AgreeOnViews(parts, scans, columns);
+        var inputs = new Dictionary<string, int>(StringComparer.Ordinal); // with views: id → input index
+        var originalRowsPerSplit = new int[0];
+        int originalRows = 0;
+        var viewIds = new SortedSet<int>();
 
         // Labels and splits: one sorted list each over all parts; each part's local indices are remapped to it.
         var labels = scans.SelectMany(s => s.Labels).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var splits = scans.SelectMany(s => s.Splits).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var rowsPerSplit = new int[splits.Length];
+        originalRowsPerSplit = new int[splits.Length];
         var groups = new List<RowGroupEntry>();
         long firstRow = 0;
         for (int p = 0; p < scans.Length; p++)
@@ -130,8 +154,9 @@ public sealed partial class EmbeddingDataset
             var scan = scans[p];
             var labelMap = scan.Labels.Select(l => Array.BinarySearch(labels, l, StringComparer.Ordinal)).ToArray();
             var splitMap = scan.Splits.Select(s => Array.BinarySearch(splits, s, StringComparer.Ordinal)).ToArray();
-            foreach (var group in scan.Groups)
+            for (int g = 0; g < scan.Groups.Count; g++)
             {
+                var group = scan.Groups[g];
                 for (int i = 0; i < group.Labels.Length; i++)
                     if (group.Labels[i] >= 0) group.Labels[i] = labelMap[group.Labels[i]];
                 if (group.Splits is { } rowSplits)
@@ -141,9 +166,23 @@ public sealed partial class EmbeddingDataset
                         if (rowSplits[i] < 0) continue;
                         rowSplits[i] = splitMap[rowSplits[i]];
                         rowsPerSplit[rowSplits[i]]++;
+                        if (group.Views is { } rowViews && rowViews[i] == CacheLayout.OriginalViewId) originalRowsPerSplit[rowSplits[i]]++;
                     }
                 }
-                groups.Add(group with { Part = p, FirstRow = firstRow });
+                int[]? groupInputs = null;
+                if (group.Views is { } views)
+                {
+                    var ids = scan.GroupIds[g];
+                    groupInputs = new int[ids.Length];
+                    for (int i = 0; i < ids.Length; i++)
+                    {
+                        var id = ids[i] ?? throw new TrainingDataException($"'{parts[p]}', row group {group.RowGroup}, row {i}: a view row without an id; the id names its input.");
+                        if (!inputs.TryGetValue(id, out groupInputs[i])) inputs[id] = groupInputs[i] = inputs.Count;
+                        if (views[i] == CacheLayout.OriginalViewId) originalRows++;
+                        viewIds.Add(views[i]);
+                    }
+                }
+                groups.Add(group with { Part = p, FirstRow = firstRow, Inputs = groupInputs });
                 firstRow += group.Rows;
             }
         }
@@ -154,6 +193,9 @@ public sealed partial class EmbeddingDataset
             rowsPerSplit, firstRow, fingerprint, options)
         {
             Numerics = CacheNumerics.Gather(scans.Select(s => (s.Fingerprint is not null, s.Numerics))),
+            _originalRowsPerSplit = hasViews ? originalRowsPerSplit : null,
+            _originalRows = originalRows,
+            ViewIds = [.. viewIds],
         };
     }
 
@@ -242,6 +284,18 @@ public sealed partial class EmbeddingDataset
             "Embeddings of different backbones cannot be mixed: move the foreign parts out, or extract them again into one cache.");
     }
 
+    /// <summary>Every part has the view column or none has: a cache with views and one without are never mixed.</summary>
+    private static bool AgreeOnViews(string[] parts, PartScan[] scans, EmbeddingColumns columns)
+    {
+        var withViews = parts.Where((_, i) => scans[i].HasViews).ToArray();
+        if (withViews.Length == 0) return false;
+        if (withViews.Length == parts.Length) return true;
+        var without = parts.Where((_, i) => !scans[i].HasViews).ToArray();
+        throw new TrainingDataException(
+            $"Some parts have a view column '{columns.View}' ('{Path.GetFileName(withViews[0])}') and some do not ('{Path.GetFileName(without[0])}'): " +
+            "embeddings extracted with views and without are mixed. Train on one cache: move the foreign parts out.");
+    }
+
     private static int AgreeOnDimension(string[] parts, PartScan[] scans)
     {
         int first = Array.FindIndex(scans, s => s.Dimension > 0);
@@ -260,4 +314,6 @@ public sealed partial class EmbeddingDataset
 }
 
 /// <summary>One row group of the dataset: where it is, its rows, and per row the label and split index (−1: none).</summary>
-internal sealed record RowGroupEntry(int Part, int RowGroup, int Rows, long FirstRow, int[] Labels, int[]? Splits);
+/// <param name="Views">With views: per row its view id; null without views.</param>
+/// <param name="Inputs">With views: per row the index of its input (its id) over the whole dataset.</param>
+internal sealed record RowGroupEntry(int Part, int RowGroup, int Rows, long FirstRow, int[] Labels, int[]? Splits, int[]? Views = null, int[]? Inputs = null);

@@ -15,9 +15,11 @@ public sealed class EmbeddingSet : TrainingData
     private readonly int[] _labels;
     private readonly string[] _classes;
     private readonly IReadOnlyList<string>? _ids;
+    private readonly int[]? _groups;
 
-    private EmbeddingSet(string name, float[] features, int dimension, int[] labels, string[] classes, IReadOnlyList<string>? ids)
+    private EmbeddingSet(string name, float[] features, int dimension, int[] labels, string[] classes, IReadOnlyList<string>? ids, int[]? groups = null)
     {
+        _groups = groups;
         Name = name;
         _features = features;
         Dimension = dimension;
@@ -46,7 +48,16 @@ public sealed class EmbeddingSet : TrainingData
 
     internal override int[] LabelArray => _labels;
 
-    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+    internal override int[]? GroupArray => _groups;
+
+    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels, _groups);
+
+    /// <summary>The same rows, each a view of input <paramref name="groups"/>[row] (rows of one input stay together in folds).</summary>
+    internal EmbeddingSet WithGroups(int[] groups)
+    {
+        if (groups.Length != Count) throw new ArgumentException($"{groups.Length} input groups for {Count} rows.", nameof(groups));
+        return new EmbeddingSet(Name, _features, Dimension, _labels, _classes, _ids, groups);
+    }
 
     /// <summary>The features preprocessed as one chunk (the split's own buffer, read only, for the identity).</summary>
     internal override IRowChunks Rows(FeaturePreprocessing preprocessing, ComputeContext context, bool ownsFeatures = false) =>
@@ -136,14 +147,16 @@ public sealed class EmbeddingSet : TrainingData
         var features = new float[(long)rows.Length * Dimension];
         var labels = new int[rows.Length];
         string[]? ids = _ids is null ? null : new string[rows.Length];
+        int[]? groups = _groups is null ? null : new int[rows.Length];
         for (int i = 0; i < rows.Length; i++)
         {
             int row = rows[i];
             Row(row).CopyTo(features.AsSpan(i * Dimension, Dimension));
             labels[i] = _labels[row];
             if (ids is not null) ids[i] = _ids![row];
+            if (groups is not null) groups[i] = _groups![row];
         }
-        return new EmbeddingSet(name, features, Dimension, labels, _classes, ids);
+        return new EmbeddingSet(name, features, Dimension, labels, _classes, ids, groups);
     }
 
     /// <summary>The same rows re-indexed against another class list that contains every class occurring here.</summary>
@@ -166,7 +179,7 @@ public sealed class EmbeddingSet : TrainingData
         }
         var labels = new int[_labels.Length];
         for (int i = 0; i < labels.Length; i++) labels[i] = remap[_labels[i]];
-        return new EmbeddingSet(Name, _features, Dimension, labels, target, _ids);
+        return new EmbeddingSet(Name, _features, Dimension, labels, target, _ids, _groups);
     }
 
     private void CheckFinite()

@@ -40,7 +40,8 @@ internal sealed class InMemoryRows(float[] features, int count, int dimension) :
 }
 
 /// <summary>The label side of a training split — what a trainer needs besides the features, which may be streamed.</summary>
-internal sealed record LabelledRows(string Name, IReadOnlyList<string> Classes, int Dimension, int[] Labels)
+/// <param name="Groups">With views: per row, the input it is a view of (rows of one input are held out together); null: every row its own input.</param>
+internal sealed record LabelledRows(string Name, IReadOnlyList<string> Classes, int Dimension, int[] Labels, int[]? Groups = null)
 {
     public int Count => Labels.Length;
 

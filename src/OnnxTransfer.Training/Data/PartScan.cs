@@ -20,6 +20,12 @@ internal sealed class PartScan
 
     public bool HasIds { get; private init; }
 
+    /// <summary>The part has a view column (a cache extracted with views): its groups carry view ids, <see cref="GroupIds"/> their ids.</summary>
+    public bool HasViews { get; private init; }
+
+    /// <summary>With views: each group's ids (the input a row is a view of), parallel to <see cref="Groups"/>.</summary>
+    public List<string?[]> GroupIds { get; } = [];
+
     public List<string> Labels { get; } = [];
 
     public List<string> Splits { get; } = [];
@@ -36,9 +42,19 @@ internal sealed class PartScan
         bool hasSplit = schema.Contains(columns.Split);
         if (hasSplit) CheckStringColumn(path, schema, columns.Split, "split", "--split-column", null);
         bool hasIds = schema.Contains(columns.Id) && schema[columns.Id] is ParquetPrimitiveField { IsString: true };
+        bool hasViews = schema.Contains(columns.View);
+        if (hasViews && schema[columns.View] is not ParquetPrimitiveField { PhysicalType: ParquetPhysicalType.Int32 })
+            throw new TrainingDataException($"Column '{columns.View}' of '{path}' is {schema[columns.View]}, but a view column holds INT32 view ids (0 = the original).");
+        if (hasViews && !hasIds)
+            throw new TrainingDataException($"'{path}' has a view column '{columns.View}' but no string id column '{columns.Id}': the id names the input a view belongs to " +
+                                            "(rows of one input are kept together). Name the id column with --id-column.");
 
         var metadata = CachePartMetadata.Read(reader);
-        var scan = new PartScan { Fingerprint = metadata.Fingerprint, Numerics = metadata.NumericsJson, Dimension = ReadDimension(reader, columns, hasIds, metadata.Dimension), HasIds = hasIds };
+        var scan = new PartScan
+        {
+            Fingerprint = metadata.Fingerprint, Numerics = metadata.NumericsJson, Dimension = ReadDimension(reader, columns, hasIds, metadata.Dimension), HasIds = hasIds,
+            HasViews = hasViews,
+        };
         var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var splitIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int g = 0; g < reader.RowGroupCount; g++)
@@ -49,7 +65,8 @@ internal sealed class PartScan
             var labels = Index(group.ReadStrings(columns.Label), labelIndex, scan.Labels);
             var splits = hasSplit ? Index(group.ReadStrings(columns.Split), splitIndex, scan.Splits) : null;
             if (splits is not null && Array.TrueForAll(splits, s => s < 0)) splits = null;
-            scan.Groups.Add(new RowGroupEntry(0, g, rows, 0, labels, splits));
+            scan.Groups.Add(new RowGroupEntry(0, g, rows, 0, labels, splits, hasViews ? group.ReadValues<int>(columns.View) : null));
+            if (hasViews) scan.GroupIds.Add(group.ReadStrings(columns.Id));
         }
         return scan;
     }

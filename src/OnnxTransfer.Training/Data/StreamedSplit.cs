@@ -15,8 +15,11 @@ public sealed class StreamedSplit : TrainingData
     private readonly int[] _labels;
     private readonly string[] _classes;
 
-    internal StreamedSplit(RowSelection selection, string[] classes, int[] labels, int chunkRows, PassCounter? passes = null)
+    private readonly int[]? _groups;
+
+    internal StreamedSplit(RowSelection selection, string[] classes, int[] labels, int chunkRows, PassCounter? passes = null, int[]? groups = null)
     {
+        _groups = groups;
         _passes = passes ?? new PassCounter();
         Selection = selection;
         _classes = classes;
@@ -59,7 +62,9 @@ public sealed class StreamedSplit : TrainingData
         public void Add() => Interlocked.Increment(ref _count);
     }
 
-    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels);
+    internal override int[]? GroupArray => _groups;
+
+    internal override LabelledRows Labelled => new(Name, _classes, Dimension, _labels, _groups);
 
     internal override int[] LabelArray => _labels;
 
@@ -77,15 +82,20 @@ public sealed class StreamedSplit : TrainingData
     internal override StreamedSplit Subset(ReadOnlySpan<int> positions, string name)
     {
         var labels = new int[positions.Length];
-        for (int i = 0; i < positions.Length; i++) labels[i] = _labels[positions[i]];
-        return new StreamedSplit(Selection.Subset(positions, name), _classes, labels, ChunkRows, _passes);
+        int[]? groups = _groups is null ? null : new int[positions.Length];
+        for (int i = 0; i < positions.Length; i++)
+        {
+            labels[i] = _labels[positions[i]];
+            if (groups is not null) groups[i] = _groups![positions[i]];
+        }
+        return new StreamedSplit(Selection.Subset(positions, name), _classes, labels, ChunkRows, _passes, groups);
     }
 
     public override StreamedSplit WithClasses(IReadOnlyList<string> classes)
     {
         if (classes.SequenceEqual(_classes, StringComparer.Ordinal)) return this;
         var target = classes.ToArray();
-        return new StreamedSplit(Selection, target, Dataset.ClassIndices(Selection, target), ChunkRows, _passes);
+        return new StreamedSplit(Selection, target, Dataset.ClassIndices(Selection, target), ChunkRows, _passes, _groups);
     }
 
     /// <summary>

@@ -37,6 +37,18 @@ public abstract class TrainingData
     /// <summary>The same rows indexed against another class list that contains every class occurring here.</summary>
     public abstract TrainingData WithClasses(IReadOnlyList<string> classes);
 
+    /// <summary>
+    /// True when rows are views of inputs (<see cref="ViewRows.All"/> of a dataset with views): folds, hold-outs and
+    /// test-time augmentation then group the rows by input, never splitting one input's views.
+    /// </summary>
+    public bool HasInputGroups => GroupArray is not null;
+
+    /// <summary>Distinct inputs (with views); <see cref="Count"/> otherwise.</summary>
+    public int InputCount => GroupArray is { } groups ? groups.Distinct().Count() : Count;
+
+    /// <summary>Per row the input it is a view of (any ints, equal for views of one input); null: every row its own input.</summary>
+    internal abstract int[]? GroupArray { get; }
+
     /// <summary>The split's labels without its features.</summary>
     internal abstract LabelledRows Labelled { get; }
 

@@ -40,6 +40,12 @@ public sealed class HeadTrainingResult
     /// <summary>The few-shot accuracy curve of the head's kind on the evaluation split (null: not asked for).</summary>
     public FewShot.FewShotCurveResult? FewShot { get; init; }
 
+    /// <summary>
+    /// A cache with views: the evaluation split scored as test-time augmentation (each input the mean of the head's
+    /// probabilities over its views; split name "val (tta)"), beside its original-view score in <see cref="Metrics"/>.
+    /// </summary>
+    public ClassificationMetrics? EvaluationOverViews { get; init; }
+
     /// <summary>Things the run decided that a reader should know (e.g. a head left uncalibrated, and why).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -78,12 +84,14 @@ public sealed class HeadTrainingResult
             new("command", command),
         };
         foreach (var (split, placement) in Placements) context.Add(new($"data '{split}'", placement));
+        if (EvaluationOverViews is { } overViews)
+            context.Add(new("test-time augmentation", $"'{overViews.Split}': each input the mean of the head's probabilities over its cached views"));
         if (export is not null) context.Add(new("export", export.Decision));
         if (headPath is not null) context.Add(new("head file", headPath));
         context.Add(new("BLAS", BlasBackend.Default.Description));
         new TrainingReport
         {
-            Title = title, Head = Head, Sweep = Sweep, Metrics = Metrics, Context = context, Ood = OodReport,
+            Title = title, Head = Head, Sweep = Sweep, Metrics = EvaluationOverViews is { } tta ? [.. Metrics, tta] : Metrics, Context = context, Ood = OodReport,
             MetricsBeforeCalibration = EvaluationBeforeCalibration is null ? [] : [EvaluationBeforeCalibration],
             FewShot = FewShot,
         }.Save(jsonPath, htmlPath);

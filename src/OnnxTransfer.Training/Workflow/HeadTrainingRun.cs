@@ -26,7 +26,7 @@ public static class HeadTrainingRun
         ArgumentNullException.ThrowIfNull(settings);
         // A cross-validated fit holds the split, every fold's preprocessed rows (the path search advances all folds
         // together: about one copy of the split per fold) and the refit's preprocessed copy.
-        var (train, evaluation) = Place(dataset, plan, settings.Budget, settings.CrossValidates ? 2 + (settings.Folds ?? 5) : 2);
+        var (train, evaluation) = Place(dataset, plan, settings.Budget, settings.CrossValidates ? 2 + (settings.Folds ?? 5) : 2, settings.TrainViews);
         var notes = new List<string>();
         var fit = settings.IsCentroid ? FitCentroid(train.Data, settings)
             : settings.IsMlp ? FitMlp(train.Data, settings)
@@ -41,30 +41,58 @@ public static class HeadTrainingRun
         // Calibration never changes a prediction; what it did to the evaluation split's confidence is reported beside.
         var before = evaluation is not null && !ReferenceEquals(head, fit.Head) ? ClassificationMetrics.Evaluate(fit.Head, evaluation.Data, settings.Compute) : null;
         var (detector, oodReport) = settings.Ood == OodMethod.None ? (null, null) : FitOod(head, train, evaluation, settings, fit.Sweep);
+        var overViews = ScoreOverViews(dataset, plan, head, train, settings.TrainViews, settings.Budget, settings.Compute, notes);
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = head, Sweep = fit.Sweep,
-            Metrics = metrics, EvaluationBeforeCalibration = before, Notes = notes, Ood = detector, OodReport = oodReport,
+            Metrics = metrics, EvaluationBeforeCalibration = before, EvaluationOverViews = overViews, Notes = notes, Ood = detector, OodReport = oodReport,
             FewShot = settings.FewShotCurve ? FewShotCurveOf(train, evaluation, settings) : null,
         };
     }
 
-    /// <summary>Ranks the candidates of <paramref name="grid"/> on the training split, refits the best and scores it.</summary>
-    public static HeadTrainingResult Sweep(EmbeddingDataset dataset, SplitPlan plan, SweepGrid grid, ComputeOptions compute, MemoryBudget budget)
+    /// <summary>
+    /// A cache with views: the evaluation split scored again as test-time augmentation (each input the mean of the
+    /// head's probabilities over its views), beside its original-view score; notes say what was trained and scored on.
+    /// </summary>
+    private static ClassificationMetrics? ScoreOverViews(EmbeddingDataset dataset, SplitPlan plan, Head head, PlacedSplit train,
+        ViewRows trainViews, MemoryBudget budget, ComputeOptions compute, List<string> notes)
+    {
+        if (!dataset.HasViews) return null;
+        notes.Add(trainViews == ViewRows.All
+            ? $"views: trained on every view of '{plan.TrainName}' ({train.Data.Count} rows of {train.Data.InputCount} inputs); folds and hold-outs keep an input's views together"
+            : $"views: trained on the original view of '{plan.TrainName}' only (--train-views original)");
+        if (plan.Evaluation is null) return null;
+        var views = PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, budget, 1, ViewRows.All);
+        notes.Add($"'{plan.Evaluation}' is scored on its original view, and as '{TestTimeAugmentation.SplitName(plan.Evaluation)}' on the mean of the " +
+                  $"probabilities over its {views.Data.Count} view rows of {views.Data.InputCount} inputs (test-time augmentation; compose --tta builds that model)");
+        return TestTimeAugmentation.Evaluate(head, views.Data, compute);
+    }
+
+    /// <summary>
+    /// Ranks the candidates of <paramref name="grid"/> on the training split (on a cache with views, its
+    /// <paramref name="trainViews"/>), refits the best and scores it (as <see cref="Train"/> does, with views beside).
+    /// </summary>
+    public static HeadTrainingResult Sweep(EmbeddingDataset dataset, SplitPlan plan, SweepGrid grid, ComputeOptions compute, MemoryBudget budget,
+        ViewRows trainViews = ViewRows.All)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(grid);
-        var (train, evaluation) = Place(dataset, plan, budget, 2 + compute.DegreeOfParallelism);
+        var (train, evaluation) = Place(dataset, plan, budget, 2 + compute.DegreeOfParallelism, trainViews);
         var sweep = grid.Run(train.Data, compute);
+        var notes = new List<string>();
         return new HeadTrainingResult
         {
             Dataset = dataset, Plan = plan, Placements = Placements(train, evaluation), Head = sweep.Head, Sweep = sweep,
             Metrics = Score(sweep.Head, train, evaluation, compute),
+            EvaluationOverViews = ScoreOverViews(dataset, plan, sweep.Head, train, trainViews, budget, compute, notes), Notes = notes,
         };
     }
 
-    /// <summary>Scores a trained head on <paramref name="split"/> (null: every row), its labels matched by name.</summary>
+    /// <summary>
+    /// Scores a trained head on <paramref name="split"/> (null: every row), its labels matched by name; on a cache with
+    /// views, the original view, and the mean over views beside it (<see cref="HeadTrainingResult.EvaluationOverViews"/>).
+    /// </summary>
     public static HeadTrainingResult Evaluate(EmbeddingDataset dataset, string? split, Head head, ComputeOptions compute, MemoryBudget budget)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -73,12 +101,16 @@ public static class HeadTrainingRun
         return new HeadTrainingResult
         {
             Dataset = dataset, Placements = Placements(data, null), Head = head, Metrics = Score(head, data, null, compute),
+            EvaluationOverViews = dataset.HasViews
+                ? TestTimeAugmentation.Evaluate(head, PlacedSplit.Place(dataset, split, head.Labels, budget, 1, ViewRows.All).Data, compute)
+                : null,
         };
     }
 
-    private static (PlacedSplit Train, PlacedSplit? Evaluation) Place(EmbeddingDataset dataset, SplitPlan plan, MemoryBudget budget, int copies)
+    private static (PlacedSplit Train, PlacedSplit? Evaluation) Place(EmbeddingDataset dataset, SplitPlan plan, MemoryBudget budget, int copies,
+        ViewRows trainViews = ViewRows.Original)
     {
-        var train = PlacedSplit.Place(dataset, plan.Train, null, budget, copies);
+        var train = PlacedSplit.Place(dataset, plan.Train, null, budget, copies, trainViews);
         var evaluation = plan.Evaluation is null ? null : PlacedSplit.Place(dataset, plan.Evaluation, train.Data.Classes, budget, 1);
         return (train, evaluation);
     }

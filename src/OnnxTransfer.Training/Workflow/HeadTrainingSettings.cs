@@ -43,6 +43,12 @@ public sealed record HeadTrainingSettings
     /// <summary>A head of the same kind to start from (softmax or MLP).</summary>
     public Head? WarmStart { get; init; }
 
+    /// <summary>
+    /// A cache with views: train on every view of the training split (default; folds and hold-outs keep an input's
+    /// views together) or on the original view only. Evaluation always scores the original view, and the mean over views beside it.
+    /// </summary>
+    public ViewRows TrainViews { get; init; } = ViewRows.All;
+
     public ComputeOptions Compute { get; init; } = ComputeOptions.Default;
 
     /// <summary>The OOD score the head carries (<see cref="Ood.OodMethod"/>); <see cref="Ood.OodMethod.None"/>: none.</summary>
