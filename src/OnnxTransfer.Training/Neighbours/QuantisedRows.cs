@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -6,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxTransfer.Training.Neighbours;
 
 /// <summary>
-/// Rows stored as int8 with one scale each (<c>x̂ = s_x·q_x</c>, <c>s_x = max|x_i| / 127</c>), for a cheap second look
+/// Rows stored as int8 with one scale each (<c>x̂ = s_x·q_x</c>, s_x a power of two near <c>max|x_i| / 127</c>), for a cheap second look
 /// at a pair before its full cosine: a quarter of the bytes to fetch, and an exact integer dot product (VNNI where the
 /// CPU has it). The quantisation error <c>e_x = x − x̂</c> is measured per row, so
 /// <c>|x·y − s_x s_y (q_x·q_y)| ≤ ‖x̂‖‖e_y‖ + ‖e_x‖‖ŷ‖ + ‖e_x‖‖e_y‖</c> holds for every pair (<see cref="UpperBound"/>).
@@ -35,39 +36,70 @@ internal sealed class QuantisedRows
         const int block = 1024;
         parallelFor((count + block - 1) / block, b =>
         {
-            for (int r = b * block; r < Math.Min(count, (b + 1) * block); r++) Quantise(rows.AsSpan(r * dimension, dimension), r);
+            var work = new float[dimension];
+            for (int r = b * block; r < Math.Min(count, (b + 1) * block); r++) Quantise(rows.AsSpan(r * dimension, dimension), r, work);
         });
     }
 
-    private void Quantise(ReadOnlySpan<float> row, int index)
+    /// <summary>
+    /// q = round(x / s) with s the smallest power of two such that 127·s ≥ max|x_i|. A power of two makes s·q exact, and
+    /// x − s·q exact too (the two are within a factor of 2 of each other, Sterbenz), so ‖e‖ is measured on the exact
+    /// error. Rows too small for a normal scale (or zero) keep q = 0 and e = x, which the bound handles as well.
+    /// </summary>
+    private void Quantise(ReadOnlySpan<float> row, int index, Span<float> work)
     {
         var target = values.AsSpan(index * dimension, dimension);
-        float largest = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row);
-        // A row with NaN or ∞ keeps an infinite error: its bound never rules anything out, the exact check decides.
-        if (!float.IsFinite(largest) || largest == 0)
+        float largest = TensorPrimitives.MaxMagnitude(row);
+        if (!float.IsFinite(largest))
         {
-            target.Clear();
-            errorNorms[index] = largest == 0 ? 0 : double.PositiveInfinity;
+            // NaN or ∞: an infinite error, so its bound never rules anything out and the exact check decides.
+            errorNorms[index] = double.PositiveInfinity;
             return;
         }
-        double scale = largest / 127.0;
-        double quantised = 0, error = 0;
-        int sum = 0;
-        for (int i = 0; i < row.Length; i++)
+        if (largest < 1e-30f)
         {
-            int q = (int)Math.Clamp(Math.Round(row[i] / scale), -127, 127);
-            target[i] = (sbyte)q;
-            sum += q;
-            double approximation = scale * q;
-            quantised += approximation * approximation;
-            double e = row[i] - approximation;
-            error += e * e;
+            errorNorms[index] = Math.Sqrt(ExactDot.Compute(row, row, vectorPaths)) * (1 + 1e-12);
+            return;
         }
+        float scale = MathF.ScaleB(1f, MathF.ILogB(largest) - 6);
+        if (127f * scale < largest) scale *= 2;
+        TensorPrimitives.Divide(row, scale, work);
+        TensorPrimitives.Round(work, work);
+        sums[index] = Narrow(work, target, vectorPaths);
+        // Σq² is a sum of integers (exact in double), s² a power of two.
+        double quantised = ExactDot.Compute(work, work, vectorPaths) * ((double)scale * scale);
+        TensorPrimitives.Multiply(work, scale, work);
+        TensorPrimitives.Subtract(row, work, work);
+        double error = ExactDot.Compute(work, work, vectorPaths);
         scales[index] = scale;
-        sums[index] = sum;
-        // The double sums above are within 1e-12 (relative) of exact; the bound keeps that much room.
+        // The double sums are within 1e-12 (relative) of exact; the bound keeps that much room.
         quantisedNorms[index] = Math.Sqrt(quantised) * (1 + 1e-12);
         errorNorms[index] = Math.Sqrt(error) * (1 + 1e-12);
+    }
+
+    /// <summary>Integral floats in [−127, 127] to int8; returns their sum.</summary>
+    private static int Narrow(ReadOnlySpan<float> integral, Span<sbyte> target, bool vectorPaths)
+    {
+        int i = 0, sum = 0;
+        if (vectorPaths && Avx512F.IsSupported)
+        {
+            var sums = Vector512<int>.Zero;
+            ref float source = ref MemoryMarshal.GetReference(integral);
+            for (; i + 16 <= integral.Length; i += 16)
+            {
+                var q = Avx512F.ConvertToVector512Int32(Vector512.LoadUnsafe(ref source, (nuint)i));
+                sums += q;
+                Avx512F.ConvertToVector128SByte(q).StoreUnsafe(ref target[i]);
+            }
+            sum = Vector512.Sum(sums);
+        }
+        for (; i < integral.Length; i++)
+        {
+            int q = (int)integral[i];
+            target[i] = (sbyte)q;
+            sum += q;
+        }
+        return sum;
     }
 
     /// <summary>An upper bound on the dot product of row <paramref name="a"/> of this set and row <paramref name="b"/> of <paramref name="other"/>.</summary>
