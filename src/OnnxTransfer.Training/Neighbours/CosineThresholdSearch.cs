@@ -150,10 +150,11 @@ public sealed class CosineThresholdSearch
     }
 
     /// <summary>
-    /// What a double sum must reach for its float rounding to reach <paramref name="threshold"/>, with room to spare
-    /// (a float step near it). The double sum's own error, under 1e-12·‖x‖‖y‖, is left to each bound's margin.
+    /// What a double sum must reach for its float rounding to reach <paramref name="threshold"/>, with room to spare:
+    /// twice the half float step near it, and 1e-40 for the steps of subnormal floats near 0. The double sum's own
+    /// error (relative to ‖x‖‖y‖) is left to each bound.
     /// </summary>
-    private static double ExactFloor(double threshold) => threshold - Math.Abs(threshold) * 2.0 / (1 << 23);
+    private static double ExactFloor(double threshold) => threshold - Math.Abs(threshold) * 2.0 / (1 << 23) - 1e-40;
 
     private static int Blocks(int rows) => (rows + BlockRows - 1) / BlockRows;
 

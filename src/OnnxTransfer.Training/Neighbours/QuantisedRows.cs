@@ -102,13 +102,19 @@ internal sealed class QuantisedRows
         return sum;
     }
 
-    /// <summary>An upper bound on the dot product of row <paramref name="a"/> of this set and row <paramref name="b"/> of <paramref name="other"/>.</summary>
+    /// <summary>
+    /// An upper bound on the dot product of row <paramref name="a"/> of this set and row <paramref name="b"/> of
+    /// <paramref name="other"/>, and also on the double sum <see cref="ExactDot"/> gives for it: that sum's error (under
+    /// 1e-9·‖x‖‖y‖ for rows shorter than ten million, ‖x‖ ≤ ‖x̂‖ + ‖e_x‖) is added too.
+    /// </summary>
     public double UpperBound(int a, QuantisedRows other, int b)
     {
         long dot = Dot(values.AsSpan(a * dimension, dimension), other.values.AsSpan(b * other.dimension, other.dimension), other.sums[b], vectorPaths);
+        // Powers of two times an integer below 2⁵³: exact.
         double estimate = scales[a] * other.scales[b] * dot;
         double error = quantisedNorms[a] * other.errorNorms[b] + errorNorms[a] * other.quantisedNorms[b] + errorNorms[a] * other.errorNorms[b];
-        return estimate * (1 + 1e-12) + Math.Abs(estimate) * 1e-12 + error * (1 + 1e-12);
+        double sumError = 1e-9 * (quantisedNorms[a] + errorNorms[a]) * (other.quantisedNorms[b] + other.errorNorms[b]);
+        return estimate + (error + sumError) * (1 + 1e-12);
     }
 
     /// <summary>Σ x_i y_i over int8 rows, exactly; <paramref name="sumY"/> = Σ y_i (for the unsigned-operand shift).</summary>
