@@ -104,16 +104,16 @@ public static class NeighbourSearch
         }
         if (worst > 1e-6) throw new InvalidOperationException($"cosines differ by {worst} between the paths");
         string caseName = $"{count} x {dim} from real embeddings, 1% planted copies";
-        foreach (var (impl, runs) in new[] { ("onnxtransfer", screened), ("exact all-pairs fp32 (CosineTopK)", allPairs) })
+        foreach (var (impl, timings) in new[] { ("onnxtransfer", screened), ("exact all-pairs fp32 (CosineTopK)", allPairs) })
         {
-            var fastest = runs.MinBy(r => r.Wall);
+            var fastest = timings.MinBy(r => r.Wall);
             ResultWriter.Write("audit", caseName, impl, "near-duplicate search seconds", fastest.Wall, lowerIsBetter: true,
                 new Dictionary<string, string>
                 {
                     ["threads"] = Text(compute.DegreeOfParallelism),
                     ["blas"] = blas,
                     ["cpu_seconds"] = fastest.Cpu.ToString("F2", CultureInfo.InvariantCulture),
-                    ["runs"] = string.Join(" ", runs.Select(r => r.Wall.ToString("F2", CultureInfo.InvariantCulture))),
+                    ["runs"] = string.Join(" ", timings.Select(r => r.Wall.ToString("F2", CultureInfo.InvariantCulture))),
                     ["rows_with_a_copy"] = Text(matches),
                     ["identical_matches"] = "yes",
                     ["largest_cosine_difference"] = worst.ToString("G3", CultureInfo.InvariantCulture),
