@@ -58,13 +58,20 @@ public class OodCommandTests
         var compose = ExtractCliRunner.Run("compose", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head, "--out", fused);
         Assert.That(compose.ExitCode, Is.EqualTo(0), compose.Stderr);
         Assert.That(compose.Stdout, Does.Contain("ood_score"));
+        var fusedTta = root.File("fused-tta.onnx");
+        var composeTta = ExtractCliRunner.Run("compose", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head, "--out", fusedTta, "--tta", "hflip");
+        Assert.That(composeTta.ExitCode, Is.EqualTo(0), composeTta.Stderr);
         var scores = root.File("scores");
         var otherScores = root.File("other-scores");
         var chainedScores = root.File("chained-scores");
+        var ttaScores = root.File("tta-scores");
+        var chainedTtaScores = root.File("chained-tta-scores");
         foreach (var (input, output, model) in new[]
                  {
                      (images, scores, new[] { "--model", fused }), (root.File("others"), otherScores, new[] { "--model", fused }),
                      (images, chainedScores, new[] { "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head }),
+                     (images, ttaScores, new[] { "--model", fusedTta }),
+                     (images, chainedTtaScores, new[] { "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head, "--tta", "hflip" }),
                  })
         {
             var score = ExtractCliRunner.Run(["score", .. model, "--input", input, "--out", output]);
@@ -83,7 +90,9 @@ public class OodCommandTests
         var results = Query(
             $"SELECT id, ood_score, ood FROM read_parquet('{Glob(scores)}') ORDER BY id",
             $"SELECT count(*) AS n, count(*) FILTER (WHERE ood) AS flagged FROM read_parquet('{Glob(otherScores)}')",
-            $"SELECT id, ood_score, ood FROM read_parquet('{Glob(chainedScores)}') ORDER BY id");
+            $"SELECT id, ood_score, ood FROM read_parquet('{Glob(chainedScores)}') ORDER BY id",
+            $"SELECT id, ood_score, ood FROM read_parquet('{Glob(ttaScores)}') ORDER BY id",
+            $"SELECT id, ood_score, ood FROM read_parquet('{Glob(chainedTtaScores)}') ORDER BY id");
         double threshold = double.Parse(ood["threshold"]!.ToString(), CultureInfo.InvariantCulture);
         Assert.That(Math.Abs(threshold - detector.Threshold) / threshold, Is.LessThanOrEqualTo(1e-5), "the library refit finds the file's threshold");
 
@@ -103,12 +112,17 @@ public class OodCommandTests
             return worst;
         }
         double fusedWorst = Worst(results[0]), chainedWorst = Worst(results[2]);
+        // With test-time views the score stays the original view's, the one the threshold was set on.
+        double ttaWorst = Worst(results[3]), chainedTtaWorst = Worst(results[4]);
         var other = results[1].GetProperty("rows")[0];
         TestContext.Out.WriteLine($"ood_score vs library on {byId.Count} cache rows, worst |Δ|/max(1,|score|): chained (backbone + head) {chainedWorst:E2}, " +
                                   $"fused {fusedWorst:E2}; threshold {threshold.ToString(CultureInfo.InvariantCulture)}; " +
                                   $"non-insect images flagged {other.GetProperty("flagged")} of {other.GetProperty("n")}");
         Assert.That(chainedWorst, Is.LessThanOrEqualTo(1e-5));
         Assert.That(fusedWorst, Is.LessThanOrEqualTo(1e-5));
+        TestContext.Out.WriteLine($"with --tta hflip: fused {ttaWorst:E2}, chained {chainedTtaWorst:E2}");
+        Assert.That(ttaWorst, Is.LessThanOrEqualTo(1e-5));
+        Assert.That(chainedTtaWorst, Is.LessThanOrEqualTo(1e-5));
     }
 
     [TestCase("--ood", "density")]

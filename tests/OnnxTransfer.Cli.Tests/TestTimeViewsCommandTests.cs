@@ -1,6 +1,9 @@
 using System.Text.Json;
 using OnnxTransfer.Onnx;
+using OnnxTransfer.Parquet;
 using OnnxTransfer.TestSupport;
+using OnnxTransfer.Training.Data;
+using OnnxTransfer.Training.Heads;
 
 namespace OnnxTransfer.Cli.Tests;
 
@@ -42,6 +45,81 @@ public class TestTimeViewsCommandTests
         Assert.That(p, Is.EqualTo(q).Within(1e-5f), "fused = chained with the same views");
         Assert.That(p.Zip(single, (a, b) => Math.Abs(a - b)).Max(), Is.GreaterThan(1e-3f), "the views change the probabilities");
         Assert.That(OnnxModel.Load(ViewsModel.Value).GetMetadata("onnxtransfer.tta.views"), Is.EqualTo("original,hflip"));
+    }
+
+    /// <summary>
+    /// The deployment gets what the cache promised: <c>extract --views hflip</c> caches both views of every val image,
+    /// and the fused model composed with <c>--tta hflip</c> scores each image with the head's probabilities averaged
+    /// over its two cached rows — computed here by the trainer's own head on the cache, not by the runtime.
+    /// </summary>
+    [Test]
+    public void FusedWithViewsScoresEqualTheHeadAveragedOverTheCachedViews()
+    {
+        using var folder = new TempDirectory("cli-tta-cached-views");
+        var cache = folder.File("cache");
+        var (extractCode, _, extractLog) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", ScoreTestModels.ValFolder,
+            "--cache", cache, "--views", "hflip", "--quiet");
+        Assert.That(extractCode, Is.Zero, extractLog);
+        var (scoreCode, _, scoreLog) = ExtractCliRunner.Run("score", "--model", ViewsModel.Value, "--input", ScoreTestModels.ValFolder, "--out", folder.File("scores"));
+        Assert.That(scoreCode, Is.Zero, scoreLog);
+
+        var head = HeadFile.Load(M.HeadPath);
+        var dataset = EmbeddingDataset.Open(cache);
+        var rows = dataset.Load(dataset.HasSplits ? dataset.Splits.Single() : null, head.Labels, ViewRows.All);
+        var probabilities = head.PredictProba(rows);
+        int k = head.Labels.Count;
+        var expected = new Dictionary<string, double[]>();
+        var views = new Dictionary<string, int>();
+        for (int row = 0; row < rows.Count; row++)
+        {
+            var id = rows.Ids![row];
+            if (!expected.TryGetValue(id, out var sum)) expected[id] = sum = new double[k];
+            for (int c = 0; c < k; c++) sum[c] += probabilities[row * k + c];
+            views[id] = views.GetValueOrDefault(id) + 1;
+        }
+        Assert.That(views.Values, Has.All.EqualTo(2), "every val image cached with its mirror");
+
+        var fused = ReadProbabilities(folder.File("scores"), head.Labels);
+        Assert.That(fused.Keys, Is.EquivalentTo(expected.Keys));
+        double worst = 0, flipEffect = 0;
+        var originals = dataset.Load(dataset.HasSplits ? dataset.Splits.Single() : null, head.Labels);
+        var single = head.PredictProba(originals);
+        foreach (var (id, sum) in expected)
+            for (int c = 0; c < k; c++)
+                worst = Math.Max(worst, Math.Abs(fused[id][c] - sum[c] / 2));
+        for (int row = 0; row < originals.Count; row++)
+            for (int c = 0; c < k; c++)
+                flipEffect = Math.Max(flipEffect, Math.Abs(single[row * k + c] - expected[originals.Ids![row]][c] / 2));
+        TestContext.Out.WriteLine($"max |fused − mean over the cached views| {worst:E2} on {expected.Count} images; the views move probabilities by up to {flipEffect:F3}");
+        Assert.That(worst, Is.LessThanOrEqualTo(1e-5));
+        Assert.That(flipEffect, Is.GreaterThan(1e-3), "the mirrored rows really enter the mean");
+    }
+
+    /// <summary>Each scored id's probability per label (the top-k columns hold every label of a two-class head).</summary>
+    private static Dictionary<string, double[]> ReadProbabilities(string scores, IReadOnlyList<string> labels)
+    {
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(scores, "*.parquet"))
+        {
+            using var reader = ParquetFileReader.Open(file);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var group = reader.OpenRowGroup(g);
+                var ids = group.ReadStrings("id");
+                var topLabels = group.ReadColumn("top_k_labels");
+                var topProbabilities = group.ReadColumn("top_k_probabilities");
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    var names = topLabels.GetList<string?>(i).ToArray();
+                    var values = topProbabilities.GetList<float>(i).ToArray();
+                    Assert.That(names, Has.Length.EqualTo(labels.Count));
+                    var p = new double[labels.Count];
+                    for (var j = 0; j < names.Length; j++) p[labels.ToList().IndexOf(names[j]!)] = values[j];
+                    result.Add(ids[i]!, p);
+                }
+            }
+        }
+        return result;
     }
 
     [Test]

@@ -86,25 +86,37 @@ public sealed class FewShotCurve
     /// <summary>The rows <see cref="Run"/> fits on for <paramref name="shots"/> per class in draw <paramref name="draw"/>, ascending.</summary>
     public static int[] DrawRows(EmbeddingSet train, int shots, int seed, int draw) => Take(ShuffledPerClass(train, seed, draw), shots);
 
-    /// <summary>Each class's row indices in a seeded random order (one stream per seed and draw).</summary>
-    private static int[][] ShuffledPerClass(EmbeddingSet train, int seed, int draw)
+    /// <summary>
+    /// Each class's inputs in a seeded random order (one stream per seed and draw), each input as its rows: one row, or
+    /// on a cache with views (<see cref="TrainingData.HasInputGroups"/>) every view of it, so n shots are n inputs
+    /// with all their views, as <c>train</c> trains on them — never the mirror of a drawn input standing in for a second one.
+    /// </summary>
+    private static int[][][] ShuffledPerClass(EmbeddingSet train, int seed, int draw)
     {
         var random = DeterministicRandom.For(seed, 0xf3e5_0000UL + (ulong)draw);
-        var perClass = new List<int>[train.Classes.Count];
+        var perClass = new List<List<int>>[train.Classes.Count];
         for (int c = 0; c < perClass.Length; c++) perClass[c] = [];
         var labels = train.LabelIndices;
-        for (int r = 0; r < train.Count; r++) perClass[labels[r]].Add(r);
-        return perClass.Select(rows =>
+        var groups = train.GroupArray;
+        var rowsOfInput = new Dictionary<int, List<int>>();
+        for (int r = 0; r < train.Count; r++)
         {
-            var array = rows.ToArray();
+            if (groups is not null && rowsOfInput.TryGetValue(groups[r], out var views)) { views.Add(r); continue; }
+            var input = new List<int> { r };
+            if (groups is not null) rowsOfInput[groups[r]] = input;
+            perClass[labels[r]].Add(input);
+        }
+        return perClass.Select(inputs =>
+        {
+            var array = inputs.Select(rows => rows.ToArray()).ToArray();
             random.Shuffle(array.AsSpan());
             return array;
         }).ToArray();
     }
 
-    private static int[] Take(int[][] shuffledPerClass, int shots)
+    private static int[] Take(int[][][] shuffledPerClass, int shots)
     {
-        var rows = shuffledPerClass.SelectMany(rows => rows.Take(shots)).ToArray();
+        var rows = shuffledPerClass.SelectMany(inputs => inputs.Take(shots).SelectMany(input => input)).ToArray();
         Array.Sort(rows);
         return rows;
     }

@@ -36,7 +36,7 @@ public static class OodThreshold
 
     /// <summary>
     /// Out-of-fold scores of every row of <paramref name="train"/>: rows are dealt to <paramref name="folds"/> folds in
-    /// order within each class (deterministic, stratified), and <paramref name="scoreHeld"/> scores each fold's rows with
+    /// order within each class (deterministic, stratified; the views of one input as one), and <paramref name="scoreHeld"/> scores each fold's rows with
     /// whatever it fits on the other folds' rows.
     /// </summary>
     public static float[] OutOfFoldScores(EmbeddingSet train, int folds, Func<EmbeddingSet, EmbeddingSet, float[]> scoreHeld)
@@ -46,7 +46,16 @@ public static class OodThreshold
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Out-of-fold scores need at least 2 folds.");
         var fold = new int[train.Count];
         var seen = new int[train.Classes.Count];
-        for (int r = 0; r < train.Count; r++) fold[r] = seen[train.LabelArray[r]]++ % folds;
+        // Views of one input (extract --views) share its fold: a held-out row scored by a summary fitted on its own
+        // mirror would look more in-distribution than a new input does, and the threshold would come out too low.
+        var groups = train.GroupArray;
+        var foldOfInput = groups is null ? null : new Dictionary<int, int>();
+        for (int r = 0; r < train.Count; r++)
+        {
+            if (foldOfInput is not null && foldOfInput.TryGetValue(groups![r], out var inputFold)) { fold[r] = inputFold; continue; }
+            fold[r] = seen[train.LabelArray[r]]++ % folds;
+            foldOfInput?.Add(groups![r], fold[r]);
+        }
 
         var scores = new float[train.Count];
         for (int f = 0; f < folds; f++)
