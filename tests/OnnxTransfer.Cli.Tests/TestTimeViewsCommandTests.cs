@@ -3,7 +3,7 @@ using OnnxTransfer.Onnx;
 using OnnxTransfer.Parquet;
 using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
-using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Export;
 
 namespace OnnxTransfer.Cli.Tests;
 
@@ -63,7 +63,7 @@ public class TestTimeViewsCommandTests
         var (scoreCode, _, scoreLog) = ExtractCliRunner.Run("score", "--model", ViewsModel.Value, "--input", ScoreTestModels.ValFolder, "--out", folder.File("scores"));
         Assert.That(scoreCode, Is.Zero, scoreLog);
 
-        var head = HeadFile.Load(M.HeadPath);
+        var head = HeadOnnxImporter.Load(M.HeadPath).Head;
         var dataset = EmbeddingDataset.Open(cache);
         var rows = dataset.Load(dataset.HasSplits ? dataset.Splits.Single() : null, head.Labels, ViewRows.All);
         var probabilities = head.PredictProba(rows);
