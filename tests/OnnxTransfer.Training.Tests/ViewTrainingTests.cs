@@ -2,7 +2,9 @@ using OnnxTransfer.TestCaches;
 using OnnxTransfer.TestSupport;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Evaluation;
+using OnnxTransfer.Training.FewShot;
 using OnnxTransfer.Training.Heads;
+using OnnxTransfer.Training.Ood;
 using OnnxTransfer.Training.Selection;
 using OnnxTransfer.Training.Workflow;
 
@@ -87,6 +89,37 @@ public class ViewTrainingTests
         // The MLP's early-stopping carve-out and the calibration share are hold-outs of inputs too.
         var (kept, carved) = StratifiedSplit.HoldOut(train, 0.1, seed: 0);
         Assert.That(kept.Select(r => groups[r]).Intersect(carved.Select(r => groups[r])), Is.Empty);
+    }
+
+    [Test]
+    public void OodOutOfFoldScoresNeverFitOnAViewOfTheRowsTheyScore()
+    {
+        var train = _views.Load("train", views: ViewRows.All);
+        var heldIds = new HashSet<string>();
+        var scores = OodThreshold.OutOfFoldScores(train, OodThreshold.DefaultFolds, (fit, held) =>
+        {
+            Assert.That(fit.Ids!.Intersect(held.Ids!), Is.Empty, "a held-out input's mirror is in the fit rows");
+            Assert.That(held.Ids!.Distinct().Count() * 2, Is.EqualTo(held.Count), "both views of a held-out input are held out together");
+            heldIds.UnionWith(held.Ids!);
+            return new float[held.Count];
+        });
+        Assert.That(scores, Has.Length.EqualTo(train.Count));
+        Assert.That(heldIds, Has.Count.EqualTo(Inputs("train")), "every input scored once out of fold");
+    }
+
+    [TestCase(1)]
+    [TestCase(4)]
+    public void FewShotDrawsTakeInputsWithAllTheirViews(int shots)
+    {
+        var train = _views.Load("train", views: ViewRows.All);
+        var rows = FewShotCurve.DrawRows(train, shots, seed: 3, draw: 1);
+        var ids = rows.Select(r => train.Ids![r]).ToArray();
+        Assert.That(ids.Distinct().Count(), Is.EqualTo(shots * train.Classes.Count), "n shots are n inputs per class");
+        Assert.That(rows, Has.Length.EqualTo(2 * shots * train.Classes.Count), "each drawn input comes with its mirror");
+        // Without views the draw is the same inputs as on the original rows alone.
+        var originals = _views.Load("train");
+        var plainIds = FewShotCurve.DrawRows(originals, shots, seed: 3, draw: 1).Select(r => originals.Ids![r]);
+        Assert.That(ids.Distinct(), Is.EquivalentTo(plainIds));
     }
 
     [Test]
