@@ -29,7 +29,8 @@ public class OodCommandTests
     {
         using var root = new TempDirectory("cli-ood");
         var images = HymenopteraSubset.CopyTo(root.File("images"), 12);
-        var others = Directory.CreateDirectory(Path.Combine(root.File("others"), "val", "other")).FullName;
+        // A flat folder: out-of-distribution pictures nobody labelled, as a user has them.
+        var others = Directory.CreateDirectory(root.File("others")).FullName;
         foreach (var file in Others) File.Copy(Path.Combine(SharedData.Root, "reference", "images", file), Path.Combine(others, file));
         var cache = root.File("cache");
         var otherCache = root.File("other-cache");
@@ -41,8 +42,8 @@ public class OodCommandTests
 
         var head = root.File("head.onnx");
         var report = root.File("report.html");
-        var train = ExtractCliRunner.Run("train", "--cache", cache, "--ood", "mahalanobis", "--ood-eval", otherCache, "--out", head, "--opset", "15",
-            "--report", report, "--json");
+        var train = ExtractCliRunner.Run("train", "--cache", cache, "--ood", "mahalanobis", "--ood-eval", otherCache, "--ood-holdout-class", "bees",
+            "--out", head, "--opset", "15", "--report", report, "--json");
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Stderr);
         var ood = JsonNode.Parse(train.Stdout)!["ood"]!;
         TestContext.Out.WriteLine($"train --ood mahalanobis on 24 hymenoptera rows: {ood.ToJsonString()}");
@@ -51,8 +52,23 @@ public class OodCommandTests
         Assert.That(ood["ood_rows"]!.GetValue<int>(), Is.EqualTo(Others.Length));
         Assert.That(ood["ood_auroc"]!.GetValue<double>(), Is.GreaterThan(0.5), "non-insect images score above hymenoptera val");
         Assert.That(ood["noise_auroc"]!.GetValue<double>(), Is.GreaterThan(0.5));
-        Assert.That(File.ReadAllText(report), Does.Contain("Out-of-distribution score"));
+        Assert.That(File.ReadAllText(report), Does.Contain("Out-of-distribution score").And.Contain("held out of training"));
+        var heldOut = ood["held_out"]!;
+        Assert.That((heldOut["class"]!.GetValue<string>(), heldOut["held_out_rows"]!.GetValue<int>(), heldOut["in_rows"]!.GetValue<int>()), Is.EqualTo(("bees", 12, 12)));
         Assert.That(JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(report, ".json")))!["ood"]!["ood_auroc"], Is.Not.Null);
+
+        foreach (var (options, message) in new[]
+                 {
+                     (new[] { "--ood", "mahalanobis", "--ood-holdout-class", "wasps" }, "not a label"),
+                     (new[] { "--ood", "msp", "--ood-holdout-class", "bees" }, "use --ood mahalanobis for this check"),
+                     (new[] { "--ood-holdout-class", "bees" }, "add --ood mahalanobis"),
+                 })
+        {
+            var refused = ExtractCliRunner.Run(["train", "--cache", cache, "--out", root.File("refused.onnx"), .. options]);
+            Assert.That(refused.ExitCode, Is.Not.Zero, string.Join(" ", options));
+            Assert.That(refused.Stderr, Does.Contain(message));
+            Assert.That(File.Exists(root.File("refused.onnx")), Is.False, "refused before any head is written");
+        }
 
         var fused = root.File("fused.onnx");
         var compose = ExtractCliRunner.Run("compose", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--head", head, "--out", fused);
@@ -83,6 +99,12 @@ public class OodCommandTests
         var imported = HeadOnnxImporter.Load(head).Head;
         var detector = new OodFitter(OodMethod.Mahalanobis).Fit(imported, dataset.Load("train", imported.Labels), _ => throw new InvalidOperationException());
         var all = dataset.Load(null, imported.Labels);
+        // The held-out check, recomputed by the library: a summary of the ants alone, bees of val scored against val ants.
+        var holdout = OodHoldout.Evaluate(new OodFitter(OodMethod.Mahalanobis), imported, dataset.Load("train", imported.Labels), dataset.Load("val", imported.Labels), "bees",
+            _ => throw new InvalidOperationException());
+        TestContext.Out.WriteLine($"bees held out: AUROC {holdout.Auroc:F4} (CLI {heldOut["auroc"]}), flagged {holdout.HeldOutFlagged:P1} of bees, {holdout.InFlagged:P1} of ants");
+        Assert.That(heldOut["auroc"]!.GetValue<double>(), Is.EqualTo(holdout.Auroc).Within(1e-12));
+        Assert.That(heldOut["held_out_flagged"]!.GetValue<double>(), Is.EqualTo(holdout.HeldOutFlagged).Within(1e-12));
         var expected = detector.Score(imported, all);
         var byId = all.Ids!.Select((id, i) => (id, expected[i])).ToDictionary(p => p.id, p => p.Item2);
 

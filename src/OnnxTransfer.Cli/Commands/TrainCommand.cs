@@ -72,7 +72,8 @@ public static class TrainCommand
         DefaultValueFactory = _ => OodMethod.None,
     };
     private static readonly Option<double> OodFpr = new("--ood-fpr") { Description = "--ood: share of held-out (out-of-fold) training rows the threshold may flag, in (0, 1).", DefaultValueFactory = _ => OodFitter.DefaultFalsePositiveRate };
-    private static readonly Option<string?> OodEval = new("--ood-eval") { Description = "--ood: a cache of out-of-distribution inputs (e.g. another dataset, same backbone); reports the AUROC of the evaluation split against it." };
+    private static readonly Option<string?> OodEval = new("--ood-eval") { Description = "--ood: a cache of out-of-distribution inputs (e.g. another dataset or a flat folder of images, same backbone; labels not needed); reports the AUROC of the evaluation split against it." };
+    private static readonly Option<string?> OodHoldoutClass = new("--ood-holdout-class") { Description = "--ood: also measure how an unseen class would score: learn a second detector (same method) without this class's training rows and report the AUROC of its evaluation rows against the other classes'. Measures only; the head and its detector keep every class." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary as one JSON object." };
 
     public static Command Create()
@@ -82,7 +83,7 @@ public static class TrainCommand
         foreach (var option in new Option[]
                  {
                      HeadKind, K, FewShotCurveOption, L2, Folds, Hidden, ActivationOption, Epochs, BatchSize, LearningRate, Dropout, WeightDecay, LabelSmoothing,
-                     ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Inputs.TrainViews, Out, Opset, Ood, OodFpr, OodEval, Report, Json,
+                     ClassWeight, Balance, Skip, SelectMetric, Calibrate, Standardize, NoStandardize, L2Normalize, Seed, WarmStart, Inputs.TrainViews, Out, Opset, Ood, OodFpr, OodEval, OodHoldoutClass, Report, Json,
                  })
             command.Options.Add(option);
         HeadKind.AcceptOnlyFromAmong("softmax", "mlp", "centroid", "knn");
@@ -116,7 +117,7 @@ public static class TrainCommand
             throw new CliException("--few-shot-curve applies to --head centroid or knn (the heads for a few labels); add one of them, or leave it out.", ExitCodes.Usage);
         if (centroid) CheckOptionsFitTheCentroid(parseResult, knn);
         else CheckOptionsFitTheHead(parseResult, mlp);
-        OodOptions.Check(parseResult.GetValue(Ood)!, knn ? Head.NearestNeighboursKind : Head.SoftmaxRegressionKind, IsGiven(parseResult, OodFpr), IsGiven(parseResult, OodEval));
+        OodOptions.Check(parseResult.GetValue(Ood)!, knn ? Head.NearestNeighboursKind : Head.SoftmaxRegressionKind, IsGiven(parseResult, OodFpr), IsGiven(parseResult, OodEval) || IsGiven(parseResult, OodHoldoutClass));
         var preprocessing = TrainingErrors.Preprocessing(parseResult, Standardize, NoStandardize, L2Normalize);
         var (classWeights, balancedSampling) = ParseBalance(parseResult);
         int seed = parseResult.GetValue(Seed);
@@ -155,7 +156,8 @@ public static class TrainCommand
             Budget = Inputs.Budget(parseResult),
             TrainViews = Inputs.TrainViewsOf(parseResult, dataset, notes),
         };
-        settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), dataset, path => Inputs.OpenDataset(parseResult, path));
+        settings = OodOptions.Apply(settings, parseResult.GetValue(Ood)!, parseResult.GetValue(OodFpr), parseResult.GetValue(OodEval), parseResult.GetValue(OodHoldoutClass),
+            dataset, path => Inputs.OpenDataset(parseResult, path));
         var result = HeadTrainingRun.Train(dataset, plan, settings);
         notes.AddRange(result.Notes);
         var outcome = new TrainingOutcome { Command = "train", Result = result, HeadPath = parseResult.GetValue(Out) };

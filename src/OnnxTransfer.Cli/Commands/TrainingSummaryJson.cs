@@ -77,14 +77,19 @@ internal sealed record SummaryCalibration(CalibrationReport Report, Classificati
 /// <summary>The head's OOD score: threshold, and AUROC of the evaluation split against the --ood-eval cache and noise (null: not measured).</summary>
 internal sealed record SummaryOod(
     string Method, double Threshold, [property: JsonPropertyName("target_fpr")] double TargetFpr, string? EvalSplit, int EvalRows, Finite? EvalFlagged,
-    string? OodSource, int OodRows, Finite? OodAuroc, Finite? OodFlagged, int NoiseRows, Finite? NoiseAuroc, Finite? NoiseFlagged)
+    string? OodSource, int OodRows, Finite? OodAuroc, Finite? OodFlagged, int NoiseRows, Finite? NoiseAuroc, Finite? NoiseFlagged,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SummaryOodHoldout? HeldOut)
 {
     public static SummaryOod Of(OnnxTransfer.Training.Ood.OodReport r) => new(
         r.Method, r.Threshold, r.TargetFalsePositiveRate, r.EvaluationSplit, r.EvaluationRows, Optional(r.EvaluationFlagged),
-        r.OodSource, r.OodRows, Optional(r.OodAuroc), Optional(r.OodFlagged), r.NoiseRows, Optional(r.NoiseAuroc), Optional(r.NoiseFlagged));
+        r.OodSource, r.OodRows, Optional(r.OodAuroc), Optional(r.OodFlagged), r.NoiseRows, Optional(r.NoiseAuroc), Optional(r.NoiseFlagged),
+        r.HeldOut is { } h ? new SummaryOodHoldout(h.Class, h.InRows, h.HeldOutRows, new(h.Auroc), new(h.HeldOutFlagged), new(h.InFlagged)) : null);
 
     private static Finite? Optional(double? value) => value is { } v ? new Finite(v) : null;
 }
+
+/// <summary>train --ood-holdout-class: the held-out class's evaluation rows against the others, by a detector learned without it.</summary>
+internal sealed record SummaryOodHoldout(string Class, int InRows, int HeldOutRows, Finite Auroc, Finite HeldOutFlagged, Finite InFlagged);
 
 internal sealed record SummaryExport(string? Path, long Opset, bool StandardizationFolded, string Decision);
 

@@ -40,6 +40,9 @@ public sealed record OodReport
 
     public double? NoiseFlagged { get; init; }
 
+    /// <summary>The held-out class check (<see cref="OodHoldout"/>); null when not asked for.</summary>
+    public OodHoldoutResult? HeldOut { get; init; }
+
     /// <summary>
     /// Scores <paramref name="evaluation"/> (in-distribution), <paramref name="outOfDistribution"/> and noise matched to
     /// <paramref name="train"/>. Without an evaluation split only the threshold is reported.
@@ -75,6 +78,9 @@ public sealed record OodReport
         if (EvaluationSplit is null) { yield return "OOD: no evaluation split to measure on"; yield break; }
         yield return $"OOD flagged in '{EvaluationSplit}' (in-distribution, {EvaluationRows} rows): {EvaluationFlagged:P1}";
         if (OodSource is not null) yield return $"OOD AUROC '{EvaluationSplit}' vs {OodSource} ({OodRows} rows): {OodAuroc:F4}; flagged {OodFlagged:P1}";
+        if (HeldOut is { } h)
+            yield return $"OOD AUROC with class '{h.Class}' held out of training: its {h.HeldOutRows} '{EvaluationSplit}' rows vs the other {h.InRows}: {h.Auroc:F4}; " +
+                         $"flagged {h.HeldOutFlagged:P1} (others {h.InFlagged:P1})";
         yield return $"OOD AUROC '{EvaluationSplit}' vs generated noise ({NoiseRows} rows matched to the training mean and spread): {NoiseAuroc:F4}; flagged {NoiseFlagged:P1}";
     }
 }

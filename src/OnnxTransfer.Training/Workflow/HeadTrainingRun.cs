@@ -144,9 +144,12 @@ public static class HeadTrainingRun
         };
         Head Refit(EmbeddingSet fold) => (settings.IsCentroid ? FitCentroid(fold, foldSettings)
             : settings.IsMlp ? FitMlp(fold, foldSettings) : FitSoftmax(fold, foldSettings, [])).Head;
-        var detector = new OodFitter(settings.Ood, settings.OodFalsePositiveRate).Fit(head, rows, Refit, settings.Compute);
+        var fitter = new OodFitter(settings.Ood, settings.OodFalsePositiveRate);
+        var detector = fitter.Fit(head, rows, Refit, settings.Compute);
         var evaluationRows = evaluation?.Data as EmbeddingSet;
         var report = OodReport.Evaluate(detector, head, rows, evaluationRows, settings.OodEvaluation, settings.OodEvaluationSource, settings.Seed, settings.Compute);
+        if (settings.OodHoldoutClass is { } heldOut)
+            report = report with { HeldOut = OodHoldout.Evaluate(fitter, head, rows, evaluationRows, heldOut, Refit, settings.Compute) };
         return (detector, report);
     }
 

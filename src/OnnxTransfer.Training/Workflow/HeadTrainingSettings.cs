@@ -63,6 +63,9 @@ public sealed record HeadTrainingSettings
     /// <summary>Where <see cref="OodEvaluation"/> came from, for the report.</summary>
     public string? OodEvaluationSource { get; init; }
 
+    /// <summary>A class to leave out of a second, measuring-only detector: how its evaluation rows score as unseen (<see cref="Ood.OodHoldout"/>).</summary>
+    public string? OodHoldoutClass { get; init; }
+
     public MemoryBudget Budget { get; init; } = MemoryBudget.Default;
 
     internal bool IsMlp => Kind == Head.MlpKind;
