@@ -8,6 +8,8 @@ using OnnxTransfer.Training.Heads;
 using OnnxTransfer.Training.Linear;
 using OnnxTransfer.Training.Mlp;
 using OnnxTransfer.Training.Selection;
+using OnnxTransfer.Training.Workflow;
+using OnnxTransfer.TestCaches;
 
 namespace OnnxTransfer.Training.Tests;
 
@@ -103,6 +105,27 @@ public class MlpSkipPathTests
         // so epoch 0 is kept, with the search's own refit (every training row) as the skip: the softmax head itself.
         Assert.That(mlp.Training.History.BestEpoch, Is.Zero);
         Assert.That(MaxDifference(mlp.PredictProba(val, OpenBlas), search.Head.PredictProba(val, OpenBlas)), Is.LessThan(1e-5));
+    }
+
+    [Test]
+    public void AnMlpThatKeptEpochZeroIsCalibratedAsTheSoftmaxHeadItIs()
+    {
+        // As `train --head mlp` and `train --head softmax` run on hymenoptera: the carve-out (26 rows) is too few for a
+        // temperature, but with epoch 0 kept the MLP is the softmax head, whose out-of-fold logits serve.
+        var dataset = EmbeddingDataset.Open(HymenopteraCache.Directory);
+        var plan = dataset.PlanSplits("train", "val");
+        var softmax = HeadTrainingRun.Train(dataset, plan, new HeadTrainingSettings { Kind = Head.SoftmaxRegressionKind, SelectC = true, Calibrate = true, Compute = OpenBlas });
+        var mlp = HeadTrainingRun.Train(dataset, plan, new HeadTrainingSettings
+        {
+            Kind = Head.MlpKind, SelectC = true, Calibrate = true, Compute = OpenBlas,
+            Mlp = new MlpSettings { LinearSkip = new SoftmaxRegressionSettings() },
+        });
+        Assert.That(mlp.Head.Training!.History!.BestEpoch, Is.Zero);
+        var (t, tMlp) = (softmax.Head.Training!.Calibration!.Temperature, mlp.Head.Training.Calibration?.Temperature);
+        TestContext.Out.WriteLine($"temperature: softmax {t}, mlp {tMlp}; val ECE softmax {softmax.Metrics[^1].ExpectedCalibrationError:F4}, mlp {mlp.Metrics[^1].ExpectedCalibrationError:F4}");
+        Assert.That(tMlp, Is.EqualTo(t).Within(1e-6 * t), "the same held-out logits give the same temperature");
+        var val = dataset.Load("val", softmax.Head.Labels);
+        Assert.That(MaxDifference(mlp.Head.PredictProba(val, OpenBlas), softmax.Head.PredictProba(val, OpenBlas)), Is.LessThan(1e-5));
     }
 
     [Test]

@@ -179,11 +179,12 @@ public static class HeadTrainingRun
     {
         var mlp = settings.Mlp;
         Head? linearStart = null;
+        SoftmaxPathSearch.OutOfFold? skipOutOfFold = null;
         if (mlp.LinearSkip is { } skip && settings.SelectC)
         {
             // The skip path is the softmax head the default softmax run would choose: C by the same path search; its
             // refit warm-starts the skip's fit on the MLP's own rows.
-            var searched = new SoftmaxPathSearch(skip, validation: Validation(settings), metric: settings.Metric, compute: settings.Compute).Fit(train);
+            var searched = new SoftmaxPathSearch(skip, validation: Validation(settings), metric: settings.Metric, compute: settings.Compute).Fit(train, out skipOutOfFold);
             mlp = mlp with { LinearSkip = skip with { C = searched.Best.C!.Value } };
             linearStart = searched.Head;
         }
@@ -195,7 +196,14 @@ public static class HeadTrainingRun
         }
         var head = settings.WarmStart is null && sweep is not null ? sweep.Head
             : new MlpTrainer(mlp, settings.Compute).Fit(train, null, settings.WarmStart, linearStart);
-        return new Fit(head, sweep, settings.Calibrate ? HeadCalibration.CalibrateMlp(head, train, mlp, settings.Compute) : null);
+        if (!settings.Calibrate) return new Fit(head, sweep, null);
+        // Epoch 0 kept: the MLP is the softmax head the search refitted on every training row, so the search's
+        // out-of-fold logits are held-out logits of this very head — many more rows than the MLP's carve-out (26 on
+        // hymenoptera, too few to fit T), as `--head softmax` calibrates.
+        bool isTheSkipHead = skipOutOfFold is not null && head.Training?.History is { BestEpoch: 0 };
+        return new Fit(head, sweep, isTheSkipHead
+            ? HeadCalibration.Calibrate(head, skipOutOfFold!, Validation(settings).Describe() + " that chose the skip path's C (epoch 0 kept: the MLP is that softmax head)")
+            : HeadCalibration.CalibrateMlp(head, train, mlp, settings.Compute));
     }
 
     private static Fit FitSoftmax(TrainingData train, HeadTrainingSettings settings, List<string> notes)
