@@ -66,13 +66,14 @@ internal sealed class ChainedEngine : InferenceEngine
         _head.Run(own.Head, count, cancellationToken);
         if (_views is null) return;
         // The OOD score stays the original view's, as in the fused graph: the threshold was set on original inputs.
-        var originalOod = Ood is null ? null : own.OodScores.AsSpan(0, count).ToArray();
-        _views.Average(own.Input, count, own.Probabilities.AsSpan(0, count * Labels.Count), own.Views!, () =>
+        var originalOod = own.Views!.OriginalOodScores.AsSpan(0, count);
+        if (Ood is not null) own.OodScores.AsSpan(0, count).CopyTo(originalOod);
+        _views.Average(own.Input, count, own.Probabilities.AsSpan(0, count * Labels.Count), own.Views, () =>
         {
             _backbone.Embed(own.Backbone, count, own.Head.Embeddings, cancellationToken);
             _head.Run(own.Head, count, cancellationToken);
         });
-        originalOod?.CopyTo(own.OodScores, 0);
+        if (Ood is not null) originalOod.CopyTo(own.OodScores);
     }
 
     public override void Dispose()

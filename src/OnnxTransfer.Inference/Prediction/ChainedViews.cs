@@ -42,9 +42,12 @@ internal sealed class ChainedViews
 
     public TestTimeAugmentation Views => _views;
 
-    /// <summary>Per-batch buffers: the original images (the views are written over the batch's input) and the probability sum.</summary>
+    /// <summary>
+    /// Per-batch buffers: the original images (the views are written over the batch's input), the probability sum, and
+    /// the original view's OOD scores (kept while the further views overwrite the batch's).
+    /// </summary>
     public Scratch CreateScratch(int capacity, int classes) =>
-        new(new float[checked(capacity * _channels * _height * _width)], new float[checked(capacity * classes)]);
+        new(new float[checked(capacity * _channels * _height * _width)], new float[checked(capacity * classes)], new float[capacity]);
 
     /// <summary>
     /// Runs the further views of the first <paramref name="count"/> images of <paramref name="input"/> (the original's
@@ -68,5 +71,5 @@ internal sealed class ChainedViews
         TensorPrimitives.Divide(sum, _views.Views.Count, probabilities);
     }
 
-    public sealed record Scratch(float[] Originals, float[] ProbabilitySum);
+    public sealed record Scratch(float[] Originals, float[] ProbabilitySum, float[] OriginalOodScores);
 }
