@@ -5,15 +5,16 @@ namespace OnnxTransfer.Training.Tests;
 /// <summary>
 /// Active labelling on the real hymenoptera embeddings: in a simulated loop (start from 1 label per class of the train
 /// split, label 4 more per round for 8 rounds, refit, score on val), rows chosen by <see cref="LabelSuggester"/>
-/// (margin × density × capped k-center distance) give a better mean val accuracy over 5 seeds than rows drawn at
-/// random, for both few-labels heads. (The earlier margin × distance rule lost to random picks for the centroid head,
-/// 0.884 vs 0.913: it picked outliers that pull a class mean off.)
+/// (each predicted class's labelled mean moved towards that class's mean over all rows) give a mean val accuracy over 5
+/// seeds at least that of rows drawn at random after every round, and a better one averaged over the rounds, for both
+/// few-labels heads. (The earlier (1 − margin) × density × spread rule lost at some rounds: k-NN 0.740 vs 0.776 at 10
+/// labels, centroid 0.915 vs 0.925 at 18.)
 /// </summary>
 public class LabelSuggesterTests
 {
     [TestCase("centroid")]
     [TestCase("knn")]
-    public void SuggestedLabelsBeatRandomLabelsOnAverage(string kind)
+    public void SuggestedLabelsMatchOrBeatRandomLabelsAfterEveryRound(string kind)
     {
         var simulation = new LabellingSimulation(1, 4, 8, set => kind == "centroid" ? new NearestCentroidTrainer().Fit(set) : new NearestNeighboursTrainer().Fit(set));
         var suggested = new List<double[]>();
@@ -32,6 +33,8 @@ public class LabelSuggesterTests
         TestContext.Out.WriteLine($"{kind}: suggest acc " + string.Join(" ", meanSuggested.Select(a => $"{a,6:F3}")));
         TestContext.Out.WriteLine($"{kind}: random acc  " + string.Join(" ", meanRandom.Select(a => $"{a,6:F3}")));
         Assert.That(meanSuggested[0], Is.EqualTo(meanRandom[0]), "both start from the same labels");
+        for (int round = 1; round < meanSuggested.Length; round++)
+            Assert.That(meanSuggested[round], Is.GreaterThanOrEqualTo(meanRandom[round] - 1e-12), $"after round {round} ({2 + 4 * round} labels)");
         // After the first round, averaged over the rounds: the area under the curve.
         Assert.That(meanSuggested.Skip(1).Average(), Is.GreaterThan(meanRandom.Skip(1).Average()));
     }

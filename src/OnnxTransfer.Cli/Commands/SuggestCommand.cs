@@ -12,8 +12,8 @@ namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
 /// <c>onnxtransfer suggest --cache DIR --head head.onnx --budget N [--out FILE] [--json]</c>: which unlabelled rows of
-/// a cache (label null) to label next, by <see cref="LabelSuggester"/> (uncertainty 1 − margin of the head × density
-/// among the candidates × spread from the labelled and already chosen rows, greedy), written as a CSV manifest
+/// a cache (label null) to label next, by <see cref="LabelSuggester"/> (greedy: each pick moves its predicted class's
+/// labelled mean closest to the mean of every row the head puts in that class), written as a CSV manifest
 /// (<see cref="SuggestLayout"/>) a labeller fills in and <c>extract --images</c> reads.
 /// </summary>
 public static class SuggestCommand
@@ -26,7 +26,7 @@ public static class SuggestCommand
 
     public static Command Create()
     {
-        var command = new Command("suggest", "Suggest which unlabelled inputs of a cache to label next (margin × density × k-center spread), as a manifest.")
+        var command = new Command("suggest", "Suggest which unlabelled inputs of a cache to label next (rows that make each class's labelled mean match the class's mean over all rows, as the head predicts), as a manifest.")
         {
             Cache, HeadPath, Budget, Out, Json,
         };

@@ -67,6 +67,13 @@ public static class FewShotAccuracy
                 random.Add(r);
             }
             var labels = suggested[0].Labels;
+            double[] MeanCurve(List<LabellingCurve> curves) => labels.Select((_, i) => curves.Average(c => c.Accuracy[i])).ToArray();
+            var meanSuggested = MeanCurve(suggested);
+            var meanRandom = MeanCurve(random);
+            Console.Error.WriteLine($"{name}: labels  " + string.Join(" ", labels.Select(l => $"{l,6}")));
+            Console.Error.WriteLine($"{name}: suggest " + string.Join(" ", meanSuggested.Select(a => $"{a,6:F3}")) + $"  mean {meanSuggested.Skip(1).Average():F4}");
+            Console.Error.WriteLine($"{name}: random  " + string.Join(" ", meanRandom.Select(a => $"{a,6:F3}")) + $"  mean {meanRandom.Skip(1).Average():F4}");
+            Console.Error.WriteLine($"{name}: rounds with suggest ≥ random: {Enumerable.Range(1, labels.Length - 1).Count(i => meanSuggested[i] >= meanRandom[i] - 1e-12)} of {labels.Length - 1}");
             string metric = $"{evaluation.Name} accuracy (mean of {seeds} seeds)";
             string loop = $"start {start}/class, +{step} per round";
             void Emit(string @case, string impl, Func<LabellingCurve, double> of, IReadOnlyList<LabellingCurve> curves) =>
