@@ -11,8 +11,7 @@ namespace OnnxTransfer.Training.FewShot;
 /// <param name="Margin">The head's top-1 minus top-2 probability on the row (0: undecided, 1: certain).</param>
 /// <param name="Distance">Cosine distance to the nearest labelled or already chosen row when it was chosen.</param>
 /// <param name="Predicted">The head's predicted class index.</param>
-/// <param name="Density">Unused by the current rule (NaN).</param>
-public sealed record LabelSuggestion(int Row, double Score, double Margin, double Distance, int Predicted, double Density = double.NaN);
+public sealed record LabelSuggestion(int Row, double Score, double Margin, double Distance, int Predicted);
 
 /// <summary>
 /// Which unlabelled rows to label next, so that the labelled rows of each class look like the whole class: for each
