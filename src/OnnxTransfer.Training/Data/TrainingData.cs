@@ -49,6 +49,27 @@ public abstract class TrainingData
     /// <summary>Per row the input it is a view of (any ints, equal for views of one input); null: every row its own input.</summary>
     internal abstract int[]? GroupArray { get; }
 
+    /// <summary>
+    /// Per row, the number of its input (0, 1, … in order of first appearance): the unit that out-of-fold scores and
+    /// few-shot draws deal, so one input's views are never split. Without views every row is its own input (row i → i).
+    /// </summary>
+    internal int[] InputOfRow()
+    {
+        var inputOf = new int[Count];
+        if (GroupArray is not { } groups)
+        {
+            for (int row = 0; row < inputOf.Length; row++) inputOf[row] = row;
+            return inputOf;
+        }
+        var numbers = new Dictionary<int, int>();
+        for (int row = 0; row < inputOf.Length; row++)
+        {
+            if (!numbers.TryGetValue(groups[row], out var input)) numbers[groups[row]] = input = numbers.Count;
+            inputOf[row] = input;
+        }
+        return inputOf;
+    }
+
     /// <summary>The split's labels without its features.</summary>
     internal abstract LabelledRows Labelled { get; }
 

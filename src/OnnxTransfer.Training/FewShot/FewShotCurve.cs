@@ -97,14 +97,13 @@ public sealed class FewShotCurve
         var perClass = new List<List<int>>[train.Classes.Count];
         for (int c = 0; c < perClass.Length; c++) perClass[c] = [];
         var labels = train.LabelIndices;
-        var groups = train.GroupArray;
-        var rowsOfInput = new Dictionary<int, List<int>>();
+        var inputOf = train.InputOfRow();
+        var rowsOfInput = new List<int>?[train.Count];
         for (int r = 0; r < train.Count; r++)
         {
-            if (groups is not null && rowsOfInput.TryGetValue(groups[r], out var views)) { views.Add(r); continue; }
-            var input = new List<int> { r };
-            if (groups is not null) rowsOfInput[groups[r]] = input;
-            perClass[labels[r]].Add(input);
+            ref var rows = ref rowsOfInput[inputOf[r]];
+            if (rows is null) perClass[labels[r]].Add(rows = []);
+            rows.Add(r);
         }
         return perClass.Select(inputs =>
         {

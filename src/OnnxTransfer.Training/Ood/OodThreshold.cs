@@ -48,13 +48,14 @@ public static class OodThreshold
         var seen = new int[train.Classes.Count];
         // Views of one input (extract --views) share its fold: a held-out row scored by a summary fitted on its own
         // mirror would look more in-distribution than a new input does, and the threshold would come out too low.
-        var groups = train.GroupArray;
-        var foldOfInput = groups is null ? null : new Dictionary<int, int>();
+        var inputOf = train.InputOfRow();
+        var foldOfInput = new int[train.Count];
+        Array.Fill(foldOfInput, -1);
         for (int r = 0; r < train.Count; r++)
         {
-            if (foldOfInput is not null && foldOfInput.TryGetValue(groups![r], out var inputFold)) { fold[r] = inputFold; continue; }
-            fold[r] = seen[train.LabelArray[r]]++ % folds;
-            foldOfInput?.Add(groups![r], fold[r]);
+            ref var inputFold = ref foldOfInput[inputOf[r]];
+            if (inputFold < 0) inputFold = seen[train.LabelArray[r]]++ % folds;
+            fold[r] = inputFold;
         }
 
         var scores = new float[train.Count];
