@@ -199,8 +199,9 @@ public static class HeadTrainingRun
         if (!settings.Calibrate) return new Fit(head, sweep, null);
         // Epoch 0 kept: the MLP is the softmax head the search refitted on every training row, so the search's
         // out-of-fold logits are held-out logits of this very head — many more rows than the MLP's carve-out (26 on
-        // hymenoptera, too few to fit T), as `--head softmax` calibrates.
-        bool isTheSkipHead = skipOutOfFold is not null && head.Training?.History is { BestEpoch: 0 };
+        // hymenoptera, too few to fit T), as `--head softmax` calibrates. Not after a warm start: its epoch 0 holds the
+        // warm-start head's hidden weights, not the bare softmax head.
+        bool isTheSkipHead = skipOutOfFold is not null && settings.WarmStart is null && head.Training?.History is { BestEpoch: 0 };
         return new Fit(head, sweep, isTheSkipHead
             ? HeadCalibration.Calibrate(head, skipOutOfFold!, Validation(settings).Describe() + " that chose the skip path's C (epoch 0 kept: the MLP is that softmax head)")
             : HeadCalibration.CalibrateMlp(head, train, mlp, settings.Compute));
