@@ -15,6 +15,11 @@ public sealed class ModelSession : IDisposable
     // path creates none per call.
     [ThreadStatic] private static RunOptions? t_runOptions;
 
+    private readonly Lock _allocatorGate = new();
+    private OrtMemoryInfo? _pinnedInfo;     // CUDA_PINNED, made with the allocator on first use
+    private OrtAllocator? _pinnedAllocator;
+    private bool _disposed;
+
     private ModelSession(InferenceSession session, IReadOnlyList<string> activeProviders, IReadOnlyList<string> warnings)
     {
         Session = session;
@@ -69,6 +74,66 @@ public sealed class ModelSession : IDisposable
             return 0;
         });
 
+    /// <summary>True when the CUDA provider runs the session (it did not fall back to CPU).</summary>
+    public bool UsesCuda => ActiveProviders.Contains(CudaExecutionProvider.ProviderName);
+
+    /// <summary>
+    /// A float tensor of <paramref name="shape"/> in host memory for a batch to reuse: page-locked (CUDA_PINNED, from
+    /// this session's allocator) when <paramref name="pinned"/> is asked and the session runs on CUDA; a managed array
+    /// otherwise (page-locked memory exists only beside a CUDA provider, and a CPU run gains nothing from it).
+    /// </summary>
+    public HostTensor CreateHostTensor(long[] shape, bool pinned)
+    {
+        if (!pinned || !UsesCuda) return HostTensor.Managed(shape);
+        try
+        {
+            return HostTensor.Allocated(shape, PinnedAllocator());
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw Unexplained(e);
+        }
+    }
+
+    /// <summary>
+    /// Binds tensors to this session's inputs and outputs once (IOBinding), for a batch whose buffers are run again and
+    /// again with the same shapes.
+    /// </summary>
+    public BoundRun Bind(IReadOnlyList<string> inputNames, IReadOnlyList<OrtValue> inputs, IReadOnlyList<string> outputNames, IReadOnlyList<OrtValue> outputs)
+    {
+        if (inputNames.Count != inputs.Count || outputNames.Count != outputs.Count) throw new ArgumentException("One value per name.");
+        var binding = Session.CreateIoBinding();
+        try
+        {
+            for (var i = 0; i < inputs.Count; i++) binding.BindInput(inputNames[i], inputs[i]);
+            for (var i = 0; i < outputs.Count; i++) binding.BindOutput(outputNames[i], outputs[i]);
+            return new BoundRun(this, binding);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            binding.Dispose();
+            throw Unexplained(e);
+        }
+    }
+
+    internal void RunBound(OrtIoBinding binding, CancellationToken cancellationToken) =>
+        Cancellable(cancellationToken, options =>
+        {
+            Session.RunWithBinding(options, binding);
+            return 0;
+        });
+
+    private OrtAllocator PinnedAllocator()
+    {
+        lock (_allocatorGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_pinnedAllocator is not null) return _pinnedAllocator;
+            _pinnedInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput);
+            return _pinnedAllocator = new OrtAllocator(Session, _pinnedInfo);
+        }
+    }
+
     /// <summary>Runs and returns the named outputs in memory ONNX Runtime allocated (dispose the result).</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
@@ -101,7 +166,18 @@ public sealed class ModelSession : IDisposable
         }
     }
 
-    public void Dispose() => Session.Dispose();
+    /// <summary>Releases the session and its pinned-memory allocator (dispose the host tensors it made first).</summary>
+    public void Dispose()
+    {
+        lock (_allocatorGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _pinnedAllocator?.Dispose();
+            _pinnedInfo?.Dispose();
+        }
+        Session.Dispose();
+    }
 
     private static ModelSession Open(string? path, byte[]? bytes, SessionSettings settings)
     {

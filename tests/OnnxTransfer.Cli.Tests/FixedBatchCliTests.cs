@@ -7,7 +7,8 @@ namespace OnnxTransfer.Cli.Tests;
 /// <summary>
 /// Issue 14 (steady GPU batches), the CPU-testable part on the shared model and hymenoptera photos: `extract
 /// --fixed-batch on` pads the short last batch and writes exactly the cache of `--fixed-batch off` (same ids, same
-/// embedding bytes, no padding row); `--cudnn-search` with the CPU device is a usage error naming the fix.
+/// embedding bytes, no padding row); `--io-binding on` (batches bound to the session once) writes that cache again;
+/// `--cudnn-search` with the CPU device is a usage error naming the fix.
 /// </summary>
 public sealed class FixedBatchCliTests
 {
@@ -22,22 +23,26 @@ public sealed class FixedBatchCliTests
             File.CreateSymbolicLink(Path.Combine(images, "ants", Path.GetFileName(file)), file);
 
         var caches = new Dictionary<string, CachedEmbeddings>();
-        foreach (var mode in new[] { "off", "on" })
+        foreach (var (mode, binding) in new[] { ("off", "off"), ("on", "off"), ("on", "on"), ("off", "on") })
         {
-            var cache = temp.File($"cache-{mode}");
+            var cache = temp.File($"cache-{mode}-{binding}");
             var (code, _, log) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", images, "--cache", cache,
-                "--batch", "4", "--fixed-batch", mode);
+                "--batch", "4", "--fixed-batch", mode, "--io-binding", binding);
             Assert.That(code, Is.Zero, log);
             Assert.That(log, Does.Contain(mode == "on" ? "batches    fixed shape" : "batches    a short last batch runs short"));
+            Assert.That(log.Contains("; io binding"), Is.EqualTo(binding == "on"), log);
             using var opened = EmbeddingCache.Open(cache);
-            caches[mode] = opened.ReadEmbeddings();
+            caches[$"{mode}-{binding}"] = opened.ReadEmbeddings();
         }
 
-        var (off, on) = (caches["off"], caches["on"]);
-        Assert.That(on.Count, Is.EqualTo(7), "no padding row reaches the cache");
-        Assert.That(on.Ids, Is.EqualTo(off.Ids));
-        for (var i = 0; i < on.Count; i++)
-            Assert.That(MemoryMarshal.AsBytes(on.Row(i)).SequenceEqual(MemoryMarshal.AsBytes(off.Row(i))), Is.True, $"embedding of {on.Ids[i]}");
+        var off = caches["off-off"];
+        foreach (var (name, other) in caches)
+        {
+            Assert.That(other.Count, Is.EqualTo(7), $"{name}: no padding row reaches the cache");
+            Assert.That(other.Ids, Is.EqualTo(off.Ids), name);
+            for (var i = 0; i < other.Count; i++)
+                Assert.That(MemoryMarshal.AsBytes(other.Row(i)).SequenceEqual(MemoryMarshal.AsBytes(off.Row(i))), Is.True, $"{name}: embedding of {other.Ids[i]}");
+        }
     }
 
     [Test]

@@ -17,8 +17,8 @@ public sealed class FixedBatchShapeTests
     public void PaddedShortBatchEmbedsTheRealRowsExactlyAsAShortRun()
     {
         var images = Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "val", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(Capacity + Real).ToArray();
-        using var padded = ImageBackbone.Load(TestBackbones.MobileNetV2Spec(), new BackboneRunOptions { FixedBatch = FixedBatchMode.On });
-        using var shortRun = ImageBackbone.Load(TestBackbones.MobileNetV2Spec(), new BackboneRunOptions { FixedBatch = FixedBatchMode.Off });
+        using var padded = ImageBackbone.Load(TestBackbones.MobileNetV2Spec(), new BackboneRunOptions { FixedBatch = SpeedSwitch.On });
+        using var shortRun = ImageBackbone.Load(TestBackbones.MobileNetV2Spec(), new BackboneRunOptions { FixedBatch = SpeedSwitch.Off });
         Assert.That(padded.PadsShortBatches, Is.True);
         Assert.That(shortRun.PadsShortBatches, Is.False);
 
@@ -50,7 +50,7 @@ public sealed class FixedBatchShapeTests
     {
         Assert.That(new BackboneRunOptions().PadsShortBatches, Is.False);
         Assert.That(new BackboneRunOptions { Device = DeviceKind.Cuda }.PadsShortBatches, Is.True);
-        Assert.That(new BackboneRunOptions { Device = DeviceKind.Cuda, FixedBatch = FixedBatchMode.Off }.PadsShortBatches, Is.False);
+        Assert.That(new BackboneRunOptions { Device = DeviceKind.Cuda, FixedBatch = SpeedSwitch.Off }.PadsShortBatches, Is.False);
         Assert.That(new BackboneRunOptions { Device = DeviceKind.Cuda }.EffectiveCudnnSearch, Is.EqualTo(CudnnSearch.Exhaustive));
     }
 
@@ -71,7 +71,7 @@ public sealed class FixedBatchShapeTests
         Assert.That(GpuBatchNames.ParseCudnnSearch(text), Is.EqualTo(search));
         Assert.That(GpuBatchNames.ParseCudnnSearch(GpuBatchNames.Of(search)), Is.EqualTo(search));
         Assert.That(GpuBatchNames.ParseCudnnSearch("fast"), Is.Null);
-        Assert.That(GpuBatchNames.ParseFixedBatch("ON"), Is.EqualTo(FixedBatchMode.On));
-        Assert.That(GpuBatchNames.ParseFixedBatch("sometimes"), Is.Null);
+        Assert.That(GpuBatchNames.ParseSwitch("ON"), Is.EqualTo(SpeedSwitch.On));
+        Assert.That(GpuBatchNames.ParseSwitch("sometimes"), Is.Null);
     }
 }

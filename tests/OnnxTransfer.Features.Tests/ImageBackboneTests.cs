@@ -56,7 +56,7 @@ public class ImageBackboneTests
         var model = Onnx.OnnxModel.Load(SharedData.MobileNetV2Int8Model);
         model.ExposeOutput(SharedData.MobileNetV2FeatureTensor);
         using var session = new InferenceSession(model.ToBytes());
-        using var input = OrtTestRuns.Tensor(batch.Input, [names.Length, 3, 224, 224]);
+        using var input = OrtTestRuns.Tensor(batch.Input.ToArray(), [names.Length, 3, 224, 224]);
         using var result = session.RunNamed(["input"], [input], [SharedData.MobileNetV2FeatureTensor]);
         Assert.That(result[0].GetTensorData<float>().ToArray(), Is.EqualTo(together));
     }
@@ -178,7 +178,7 @@ public class ImageBackboneTests
     }
 
     [Test]
-    public void FixedBatchModelRunsInBatchesOfItsSize()
+    public void SpeedSwitchlRunsInBatchesOfItsSize()
     {
         using var folder = new TempDirectory("features-synthetic");
         var fixedOne = SyntheticBackbones.WriteResNetLike(folder, "fixed.onnx", batch: 1);

@@ -78,7 +78,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -304,8 +304,12 @@ public static class ExtractCommand
     private static void NotNegative(Option<int> option, string name) =>
         option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{name} must be 0 or more (0 = one per core)."); });
 
-    /// <summary>The batch-shape settings as the run log records them (a short batch padded or run short; cuDNN's search).</summary>
+    /// <summary>
+    /// The batch settings as the run log records them (a short batch padded or run short; tensors bound, pinned on CUDA;
+    /// cuDNN's search).
+    /// </summary>
     private static string BatchShapeLine(BackboneRunOptions options) =>
         (options.PadsShortBatches ? "fixed shape (a short batch is padded; padding rows dropped)" : "a short last batch runs short") +
+        (options.BindsBatches ? (options.Device == DeviceKind.Cuda ? "; io binding, pinned host buffers" : "; io binding") : "") +
         (options.Device == DeviceKind.Cuda ? $"; cudnn search {GpuBatchNames.Of(options.EffectiveCudnnSearch)}" : "");
 }

@@ -53,6 +53,7 @@ internal sealed class PredictorLoading
         var options = new PredictorOptions
         {
             FixedBatch = device.FixedBatch,
+            IoBinding = device.IoBinding,
             CudnnSearch = device.CudnnSearch,
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),

@@ -4,8 +4,8 @@ using OnnxTransfer.Features.Backbones;
 namespace OnnxTransfer.Cli.Infrastructure;
 
 /// <summary>
-/// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c>, <c>--threads</c>, <c>--fixed-batch</c> and
-/// <c>--cudnn-search</c>: the options of every
+/// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c>, <c>--threads</c>, <c>--fixed-batch</c>,
+/// <c>--io-binding</c> and <c>--cudnn-search</c>: the options of every
 /// command that runs a model, turned into <see cref="BackboneRunOptions"/> in one place.
 /// </summary>
 public sealed class DeviceOptions
@@ -41,6 +41,14 @@ public sealed class DeviceOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public Option<string> IoBinding { get; } = new("--io-binding")
+    {
+        Description = "Bind each batch's input and output tensors to the model once (ONNX Runtime IOBinding) and, on cuda, keep them in " +
+                      "pinned host memory reused across batches, so copies to and from the GPU are DMA transfers: auto (default: on for cuda, " +
+                      "off for cpu), on or off. Results are the same either way.",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public Option<string?> CudnnSearch { get; } = new("--cudnn-search")
     {
         Description = "With --device cuda: how cuDNN picks convolution algorithms: exhaustive (default; benchmarked once per batch shape), " +
@@ -50,6 +58,7 @@ public sealed class DeviceOptions
     public DeviceOptions()
     {
         FixedBatch.AcceptOnlyFromAmong("auto", "on", "off");
+        IoBinding.AcceptOnlyFromAmong("auto", "on", "off");
         CudnnSearch.AcceptOnlyFromAmong("exhaustive", "heuristic", "default");
         Device.AcceptOnlyFromAmong("cpu", "cuda");
         DeviceId.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--device-id must be 0 or more."); });
@@ -63,6 +72,7 @@ public sealed class DeviceOptions
         command.Options.Add(CpuFallback);
         command.Options.Add(Threads);
         command.Options.Add(FixedBatch);
+        command.Options.Add(IoBinding);
         command.Options.Add(CudnnSearch);
     }
 
@@ -73,7 +83,8 @@ public sealed class DeviceOptions
         Device = parseResult.GetValue(Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
         DeviceId = parseResult.GetValue(DeviceId),
         Strict = !parseResult.GetValue(CpuFallback),
-        FixedBatch = GpuBatchNames.ParseFixedBatch(parseResult.GetValue(FixedBatch)) ?? FixedBatchMode.Auto,
+        FixedBatch = GpuBatchNames.ParseSwitch(parseResult.GetValue(FixedBatch)) ?? SpeedSwitch.Auto,
+        IoBinding = GpuBatchNames.ParseSwitch(parseResult.GetValue(IoBinding)) ?? SpeedSwitch.Auto,
         CudnnSearch = GpuBatchNames.ParseCudnnSearch(parseResult.GetValue(CudnnSearch)),
         WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
     };

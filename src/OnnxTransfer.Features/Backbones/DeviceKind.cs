@@ -44,7 +44,7 @@ public sealed record BackboneRunOptions
     public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
     /// <summary>Pad the short last batch to the batch capacity (auto: on CUDA only); padding rows are never read.</summary>
-    public FixedBatchMode FixedBatch { get; init; } = FixedBatchMode.Auto;
+    public SpeedSwitch FixedBatch { get; init; } = SpeedSwitch.Auto;
 
     /// <summary>
     /// The CUDA provider's convolution algorithm search; null: exhaustive on CUDA (paid once per shape, and with fixed
@@ -52,8 +52,20 @@ public sealed record BackboneRunOptions
     /// </summary>
     public CudnnSearch? CudnnSearch { get; init; }
 
+    /// <summary>
+    /// Bind each batch's tensors to the session once (ONNX Runtime's IOBinding) and, on CUDA, keep them in pinned host
+    /// memory reused across batches (auto: on CUDA only). The same numbers either way; on CPU "on" only changes how the
+    /// run is called.
+    /// </summary>
+    public SpeedSwitch IoBinding { get; init; } = SpeedSwitch.Auto;
+
     /// <summary>Whether short batches are padded, <see cref="FixedBatch"/> resolved for <see cref="Device"/>.</summary>
-    public bool PadsShortBatches => FixedBatch == FixedBatchMode.On || (FixedBatch == FixedBatchMode.Auto && Device == DeviceKind.Cuda);
+    public bool PadsShortBatches => Resolve(FixedBatch);
+
+    /// <summary>Whether batches run through IOBinding (pinned buffers on CUDA), <see cref="IoBinding"/> resolved for <see cref="Device"/>.</summary>
+    public bool BindsBatches => Resolve(IoBinding);
+
+    private bool Resolve(SpeedSwitch setting) => setting == SpeedSwitch.On || (setting == SpeedSwitch.Auto && Device == DeviceKind.Cuda);
 
     /// <summary>The search the CUDA provider is given (exhaustive unless asked otherwise).</summary>
     public CudnnSearch EffectiveCudnnSearch => CudnnSearch ?? Backbones.CudnnSearch.Exhaustive;

@@ -1,12 +1,13 @@
 namespace OnnxTransfer.Features.Backbones;
 
 /// <summary>
-/// Whether a short last batch is padded to the batch capacity (its padding rows are run and never read), so the model
-/// only ever sees one batch shape: on CUDA a new shape costs a fresh cuDNN algorithm search and new workspace.
+/// A setting that pays on a GPU and not on a CPU, so its default follows the device: fixed batch shapes (a short last
+/// batch padded to the capacity, its padding rows run and never read: on CUDA a new shape costs a fresh cuDNN algorithm
+/// search and new workspace) and IOBinding with pinned host buffers (copies to and from the GPU as DMA transfers).
 /// </summary>
-public enum FixedBatchMode
+public enum SpeedSwitch
 {
-    /// <summary>On for CUDA, off for CPU (where a short batch is cheaper run short).</summary>
+    /// <summary>On for CUDA, off for CPU (where a short batch is cheaper run short, and there is nothing to copy to).</summary>
     Auto,
     On,
     Off,
@@ -24,22 +25,22 @@ public enum CudnnSearch
     Default,
 }
 
-/// <summary>Names of <see cref="FixedBatchMode"/> and <see cref="CudnnSearch"/> as the CLI and the run log write them.</summary>
+/// <summary>Names of <see cref="SpeedSwitch"/> and <see cref="CudnnSearch"/> as the CLI and the run log write them.</summary>
 public static class GpuBatchNames
 {
-    public static string Of(FixedBatchMode mode) => mode switch
+    public static string Of(SpeedSwitch mode) => mode switch
     {
-        FixedBatchMode.On => "on",
-        FixedBatchMode.Off => "off",
+        SpeedSwitch.On => "on",
+        SpeedSwitch.Off => "off",
         _ => "auto",
     };
 
     /// <summary>Parses "auto", "on" or "off" (case-insensitive); null for anything else.</summary>
-    public static FixedBatchMode? ParseFixedBatch(string? text) => text?.ToLowerInvariant() switch
+    public static SpeedSwitch? ParseSwitch(string? text) => text?.ToLowerInvariant() switch
     {
-        "auto" => FixedBatchMode.Auto,
-        "on" => FixedBatchMode.On,
-        "off" => FixedBatchMode.Off,
+        "auto" => SpeedSwitch.Auto,
+        "on" => SpeedSwitch.On,
+        "off" => SpeedSwitch.Off,
         _ => null,
     };
 

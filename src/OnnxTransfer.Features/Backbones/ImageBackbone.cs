@@ -54,6 +54,12 @@ public sealed class ImageBackbone : Backbone
     /// </summary>
     public bool PadsShortBatches { get; init; }
 
+    /// <summary>
+    /// Each batch's tensors are bound to the session once (IOBinding; pinned host memory on CUDA) and a full batch runs
+    /// through the binding: see <see cref="BackboneRunOptions.BindsBatches"/>.
+    /// </summary>
+    public bool BindsBatches { get; init; }
+
     public override BackboneFingerprint Fingerprint { get; }
 
     /// <summary>Decoding and preprocessing as the spec says.</summary>
@@ -94,6 +100,7 @@ public sealed class ImageBackbone : Backbone
             return new ImageBackbone(spec, image, modelPath, sha, featureTensor, explanation, session, input, fixedBatch, featureShape, notes)
             {
                 PadsShortBatches = options.PadsShortBatches,
+                BindsBatches = options.BindsBatches,
                 Numerics = EmbeddingNumerics.Derive(options, session.ActiveProviders, QuantizedGraph.Detect(model), OnnxRuntimeVersion.Current),
             };
         }
@@ -112,7 +119,9 @@ public sealed class ImageBackbone : Backbone
             throw new ArgumentException($"The model runs batches of exactly {fixedSize}.", nameof(capacity));
         var featureLength = 1;
         foreach (var d in _featureShape) featureLength = checked(featureLength * (int)d);
-        return new ImageBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape);
+        return BindsBatches
+            ? new ImageBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape, Session, InputName, FeatureTensor)
+            : new ImageBatch(capacity, ImageLength, _imageShape, featureLength, _featureShape);
     }
 
     /// <summary>Decodes and preprocesses one image file into its slice of a batch (thread-safe).</summary>
@@ -138,16 +147,23 @@ public sealed class ImageBackbone : Backbone
         if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} images.");
         if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
         var rows = FixedBatchSize ?? (PadsShortBatches ? batch.Capacity : count);
-        var (input, output, owned) = images.Values(rows);
-        try
+        if (rows == batch.Capacity && images.Bound is { } bound)
         {
-            Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
+            bound.Run(cancellationToken);
         }
-        finally
+        else
         {
-            if (owned) { input.Dispose(); output.Dispose(); }
+            var (input, output, owned) = images.Values(rows);
+            try
+            {
+                Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
+            }
+            finally
+            {
+                if (owned) { input.Dispose(); output.Dispose(); }
+            }
         }
-        var raw = images.RawFeatures.AsSpan(0, count * images.FeatureLength);
+        ReadOnlySpan<float> raw = images.RawFeatures[..(count * images.FeatureLength)];
         var target = embeddings[..(count * Dimension)];
         if (_featureShape.Length == 3) EmbeddingPostprocessing.GlobalAverage(raw, count, Dimension, _spatial, target);
         else raw.CopyTo(target);

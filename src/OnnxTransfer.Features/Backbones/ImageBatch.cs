@@ -6,24 +6,34 @@ namespace OnnxTransfer.Features.Backbones;
 
 /// <summary>
 /// Reused buffers for one batch of an <see cref="ImageBackbone"/>: the input tensor (decoders write each image's slice in
-/// place), the raw feature tensor ORT writes into, and the ORT values over both for a full batch (made once; partial
-/// batches get short-lived values over the same memory). Owned by one pipeline slot; dispose to unpin.
+/// place) and the raw feature tensor ORT writes into, as <see cref="HostTensor"/>s (pinned host memory on CUDA when the
+/// batch is bound), and, when bound, the two tensors bound to the session once (IOBinding). Partial batches get
+/// short-lived values over the same memory. Owned by one pipeline slot; dispose it before the backbone.
 /// </summary>
 public sealed class ImageBatch : BackboneBatch
 {
-    private readonly OrtValue _fullInput;
-    private readonly OrtValue _fullOutput;
+    private readonly HostTensor _input;
+    private readonly HostTensor _features;
 
-    internal ImageBatch(int capacity, int imageLength, long[] imageShape, int featureLength, long[] featureShape) : base(capacity)
+    /// <param name="session">With the names: bind the batch's tensors to this session (pinned on CUDA); null: plain runs.</param>
+    internal ImageBatch(int capacity, int imageLength, long[] imageShape, int featureLength, long[] featureShape,
+        ModelSession? session = null, string? inputName = null, string? featureName = null) : base(capacity)
     {
         ImageLength = imageLength;
         FeatureLength = featureLength;
-        ImageShape = imageShape;
-        FeatureShape = featureShape;
-        Input = new float[checked(capacity * imageLength)];
-        RawFeatures = new float[checked(capacity * featureLength)];
-        _fullInput = TensorValues.Over<float>(Input, Shape(capacity, imageShape));
-        _fullOutput = TensorValues.Over<float>(RawFeatures, Shape(capacity, featureShape));
+        var bound = session is not null;
+        _input = bound ? session!.CreateHostTensor(Shape(capacity, imageShape), pinned: true) : HostTensor.Managed(Shape(capacity, imageShape));
+        try
+        {
+            _features = bound ? session!.CreateHostTensor(Shape(capacity, featureShape), pinned: true) : HostTensor.Managed(Shape(capacity, featureShape));
+            if (bound) Bound = session!.Bind([inputName!], [_input.Full], [featureName!], [_features.Full]);
+        }
+        catch
+        {
+            _features?.Dispose();
+            _input.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Floats per image in <see cref="Input"/>.</summary>
@@ -32,31 +42,30 @@ public sealed class ImageBatch : BackboneBatch
     /// <summary>Floats per image in <see cref="RawFeatures"/>.</summary>
     public int FeatureLength { get; }
 
-    internal long[] ImageShape { get; }
-
-    internal long[] FeatureShape { get; }
-
     /// <summary>The batch input tensor, [capacity, …image shape].</summary>
-    public float[] Input { get; }
+    public Span<float> Input => _input.Span;
 
     /// <summary>The feature tensor as the model computes it, [capacity, …feature shape].</summary>
-    public float[] RawFeatures { get; }
+    public Span<float> RawFeatures => _features.Span;
+
+    /// <summary>True when the tensors live in pinned host memory (a bound batch on CUDA).</summary>
+    public bool IsPinned => _input.IsPinned;
+
+    /// <summary>The full batch's tensors bound to the session (IOBinding), or null for plain runs.</summary>
+    internal BoundRun? Bound { get; }
 
     /// <summary>Image <paramref name="index"/>'s slice of the input tensor.</summary>
-    public Span<float> ImageSlot(int index) => Input.AsSpan(index * ImageLength, ImageLength);
+    public Span<float> ImageSlot(int index) => Input.Slice(index * ImageLength, ImageLength);
 
     /// <summary>The input and output values for a run over the first <paramref name="rows"/> images.</summary>
-    internal (OrtValue Input, OrtValue Output, bool Owned) Values(int rows)
-    {
-        if (rows == Capacity) return (_fullInput, _fullOutput, false);
-        return (TensorValues.Over(new Memory<float>(Input, 0, rows * ImageLength), Shape(rows, ImageShape)),
-            TensorValues.Over(new Memory<float>(RawFeatures, 0, rows * FeatureLength), Shape(rows, FeatureShape)), true);
-    }
+    internal (OrtValue Input, OrtValue Output, bool Owned) Values(int rows) =>
+        rows == Capacity ? (_input.Full, _features.Full, false) : (_input.Rows(rows), _features.Rows(rows), true);
 
     public override void Dispose()
     {
-        _fullInput.Dispose();
-        _fullOutput.Dispose();
+        Bound?.Dispose();
+        _input.Dispose();
+        _features.Dispose();
     }
 
     /// <summary>The tensor shape of <paramref name="rows"/> images: [rows, …<paramref name="perExample"/>].</summary>

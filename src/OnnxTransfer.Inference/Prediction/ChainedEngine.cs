@@ -109,7 +109,7 @@ internal sealed class ChainedEngine : InferenceEngine
 
         public override int ImageLength => _images?.ImageLength ?? 0;
 
-        public override float[] Input => _images?.Input ?? [];
+        public override Span<float> Input => _images is null ? default : _images.Input;
 
         public override TokenEncoding?[] Encodings => _texts?.Encodings ?? [];
 

@@ -54,17 +54,17 @@ internal sealed class ChainedViews
     /// probabilities already in <paramref name="probabilities"/>) and leaves the mean over every view there.
     /// <paramref name="runView"/> runs backbone and head on the batch's current input into <paramref name="probabilities"/>.
     /// </summary>
-    public void Average(float[] input, int count, Span<float> probabilities, Scratch scratch, Action runView)
+    public void Average(Span<float> input, int count, Span<float> probabilities, Scratch scratch, Action runView)
     {
         var imageLength = _channels * _height * _width;
         var originals = scratch.Originals.AsSpan(0, count * imageLength);
         var sum = scratch.ProbabilitySum.AsSpan(0, probabilities.Length);
-        input.AsSpan(0, originals.Length).CopyTo(originals);
+        input[..originals.Length].CopyTo(originals);
         probabilities.CopyTo(sum);
         foreach (var view in _views.Views.Skip(1))
         {
             for (var i = 0; i < count; i++)
-                view.Apply(originals.Slice(i * imageLength, imageLength), input.AsSpan(i * imageLength, imageLength), _channels, _height, _width);
+                view.Apply(originals.Slice(i * imageLength, imageLength), input.Slice(i * imageLength, imageLength), _channels, _height, _width);
             runView();
             TensorPrimitives.Add(sum, probabilities, sum);
         }

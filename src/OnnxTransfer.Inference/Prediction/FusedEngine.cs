@@ -46,7 +46,7 @@ internal sealed class FusedEngine : InferenceEngine
                 throw new InferenceException(info.TestTimeAugmentation.IsActive
                     ? $"The fused model '{path}' averages the views {info.TestTimeAugmentation.Names} in its graph; a fused model cannot change them: drop --tta, or compose it again with --tta {asked.OptionValue}."
                     : $"The fused model '{path}' was composed without test-time views: compose it again with --tta {asked.OptionValue}, or run it chained (--backbone SPEC --head HEAD --tta {asked.OptionValue}).");
-            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info, PredictorSessions.ForBackbone(options).PadsShortBatches);
+            InputEncoder encoder = info.IsText ? TextInputEncoder.Of(info, session) : ImageInputEncoder.Of(info, session, PredictorSessions.ForBackbone(options));
             return new FusedEngine(info, session, encoder);
         }
         catch
@@ -89,6 +89,7 @@ internal static class PredictorSessions
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
         FixedBatch = options.FixedBatch,
+        IoBinding = options.IoBinding,
         CudnnSearch = options.CudnnSearch,
         WarningSink = options.WarningSink,
     };

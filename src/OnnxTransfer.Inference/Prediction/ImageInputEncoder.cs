@@ -20,11 +20,15 @@ internal sealed class ImageInputEncoder : InputEncoder
     private readonly long[] _imageShape;
     private readonly int? _fixedBatchSize;
     private readonly bool _padShortBatches;
+    private readonly bool _bindBatches;
+    private readonly ModelSession _session;
 
-    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool ood, bool padShortBatches) : base(images)
+    private ImageInputEncoder(ImageInputReader images, string inputName, int? fixedBatchSize, bool ood, ModelSession session, BackboneRunOptions run) : base(images)
     {
+        _session = session;
+        _padShortBatches = run.PadsShortBatches;
+        _bindBatches = run.BindsBatches;
         _outputNames = ood ? [ModelLayout.ProbabilitiesOutput, ModelLayout.OodScoreOutput] : [ModelLayout.ProbabilitiesOutput];
-        _padShortBatches = padShortBatches;
         _images = images;
         _inputNames = [inputName];
         _fixedBatchSize = fixedBatchSize;
@@ -32,60 +36,87 @@ internal sealed class ImageInputEncoder : InputEncoder
     }
 
     /// <summary>The encoder of a fused image model: decoding and preprocessing from its embedded spec.</summary>
-    /// <param name="padShortBatches">Run a short batch padded to the capacity (one shape for the GPU; padding rows never read).</param>
-    public static ImageInputEncoder Of(FusedModelInfo info, bool padShortBatches)
+    /// <param name="session">The fused model's session, which bound batches are bound to.</param>
+    /// <param name="run">Its batch settings: short batches padded to the capacity (one shape for the GPU; padding rows
+    /// never read), batches bound to the session (IOBinding; pinned host memory on CUDA).</param>
+    public static ImageInputEncoder Of(FusedModelInfo info, ModelSession session, BackboneRunOptions run)
     {
         var image = info.Spec.RequireImage();
         return new ImageInputEncoder(new ImageInputReader(new ImageDecoder(image.ToDecoderOptions()), new ImagePreprocessor(image.ToPreprocessSettings(info.Spec.Layout))),
-            info.InputName, info.FixedBatchSize, info.Ood is not null, padShortBatches);
+            info.InputName, info.FixedBatchSize, info.Ood is not null, session, run);
     }
 
     public override InputFailure? Prepare(InputItem item, EngineBatch batch, int position) => _images.Prepare(item, batch.ImageSlot(position));
 
-    public override EngineBatch CreateBatch(int capacity, int classes) => new FusedBatch(capacity, _images.Preprocessor.TensorLength, _imageShape, classes);
+    public override EngineBatch CreateBatch(int capacity, int classes) =>
+        new FusedBatch(capacity, _images.Preprocessor.TensorLength, _imageShape, classes, _bindBatches ? _session : null, _inputNames, _outputNames);
 
     public override void Run(ModelSession session, EngineBatch batch, int count, CancellationToken cancellationToken)
     {
         var own = (FusedBatch)batch;
         var rows = _fixedBatchSize ?? (_padShortBatches ? own.Capacity : count);
-        if (rows == own.Capacity)
+        if (rows == own.Capacity && own.Bound is { } bound)
         {
-            session.Run(_inputNames, [own.FullInput], _outputNames, _outputNames.Length == 1 ? [own.FullOutput] : [own.FullOutput, own.FullOod], cancellationToken);
+            bound.Run(cancellationToken);
             return;
         }
         var classes = own.Probabilities.Length / own.Capacity;
-        using var input = TensorValues.Over(new Memory<float>(own.Input, 0, rows * own.ImageLength), ImageBatch.Shape(rows, _imageShape));
-        using var output = TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * classes), [rows, classes]);
-        using var ood = TensorValues.Over(new Memory<float>(own.OodScores, 0, rows), [rows]);
-        session.Run(_inputNames, [input], _outputNames, _outputNames.Length == 1 ? [output] : [output, ood], cancellationToken);
+        var full = rows == own.Capacity;
+        var input = full ? own.Tensor.Full : own.Tensor.Rows(rows);
+        var output = full ? own.FullOutput : TensorValues.Over(new Memory<float>(own.Probabilities, 0, rows * classes), [rows, classes]);
+        var ood = full ? own.FullOod : TensorValues.Over(new Memory<float>(own.OodScores, 0, rows), [rows]);
+        try
+        {
+            session.Run(_inputNames, [input], _outputNames, _outputNames.Length == 1 ? [output] : [output, ood], cancellationToken);
+        }
+        finally
+        {
+            if (!full) { input.Dispose(); output.Dispose(); ood.Dispose(); }
+        }
     }
 
-    /// <summary>A fused batch: the input tensor and ORT values over the whole batch (reused when it is full).</summary>
+    /// <summary>
+    /// A fused batch: the input tensor (pinned host memory on CUDA when bound), ORT values over the whole batch (reused when
+    /// it is full) and, when bound, the full batch's tensors bound to the session once (IOBinding).
+    /// </summary>
     private sealed class FusedBatch : EngineBatch
     {
-        public FusedBatch(int capacity, int imageLength, long[] imageShape, int classes) : base(capacity, classes)
+        public FusedBatch(int capacity, int imageLength, long[] imageShape, int classes, ModelSession? bindTo, string[] inputNames, string[] outputNames)
+            : base(capacity, classes)
         {
             ImageLength = imageLength;
-            Input = new float[checked(capacity * imageLength)];
-            FullInput = TensorValues.Over<float>(Input, ImageBatch.Shape(capacity, imageShape));
+            Tensor = bindTo is null ? HostTensor.Managed(ImageBatch.Shape(capacity, imageShape)) : bindTo.CreateHostTensor(ImageBatch.Shape(capacity, imageShape), pinned: true);
             FullOutput = TensorValues.Over<float>(Probabilities, [capacity, classes]);
             FullOod = TensorValues.Over<float>(OodScores, [capacity]);
+            try
+            {
+                if (bindTo is not null) Bound = bindTo.Bind(inputNames, [Tensor.Full], outputNames, outputNames.Length == 1 ? [FullOutput] : [FullOutput, FullOod]);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
 
         public override int ImageLength { get; }
 
-        public override float[] Input { get; }
+        /// <summary>The input tensor, [capacity, …image shape].</summary>
+        public HostTensor Tensor { get; }
 
-        public OrtValue FullInput { get; }
+        public override Span<float> Input => Tensor.Span;
 
         public OrtValue FullOutput { get; }
 
         public OrtValue FullOod { get; }
 
+        public BoundRun? Bound { get; }
+
         public override void Dispose()
         {
+            Bound?.Dispose();
             FullOod.Dispose();
-            FullInput.Dispose();
+            Tensor.Dispose();
             FullOutput.Dispose();
         }
     }

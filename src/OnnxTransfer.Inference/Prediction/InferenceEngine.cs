@@ -70,7 +70,7 @@ internal abstract class EngineBatch(int capacity, int classes) : IDisposable
     public virtual int ImageLength => 0;
 
     /// <summary>[capacity, …image shape], row-major; empty for texts.</summary>
-    public virtual float[] Input => [];
+    public virtual Span<float> Input => default;
 
     /// <summary>Per position: the tokens, or null for an input that failed; empty for images.</summary>
     public virtual TokenEncoding?[] Encodings => [];
@@ -81,7 +81,7 @@ internal abstract class EngineBatch(int capacity, int classes) : IDisposable
     /// <summary>[capacity]: the OOD score of each position, written when the engine's model has one.</summary>
     public float[] OodScores { get; } = new float[capacity];
 
-    public Span<float> ImageSlot(int index) => Input.AsSpan(index * ImageLength, ImageLength);
+    public Span<float> ImageSlot(int index) => Input.Slice(index * ImageLength, ImageLength);
 
     public abstract void Dispose();
 }

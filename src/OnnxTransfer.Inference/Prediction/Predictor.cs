@@ -108,7 +108,7 @@ public sealed class Predictor : IDisposable
         var batch = Rent(single: true);
         try
         {
-            Array.Clear(batch.Input);
+            batch.Input.Clear();
             for (var i = 0; i < runs; i++) _engine.Run(batch, _engine.FixedBatchSize ?? 1, CancellationToken.None);
         }
         finally { Return(batch); }

@@ -43,7 +43,10 @@ public sealed record PredictorOptions
     public bool AllowFingerprintMismatch { get; init; }
 
     /// <summary>Pad a short image batch to the batch size, dropping the padding rows (auto: on CUDA only), as extraction does.</summary>
-    public FixedBatchMode FixedBatch { get; init; } = FixedBatchMode.Auto;
+    public SpeedSwitch FixedBatch { get; init; } = SpeedSwitch.Auto;
+
+    /// <summary>Bind each batch's tensors to the session once (IOBinding; pinned host memory on CUDA; auto: on CUDA only).</summary>
+    public SpeedSwitch IoBinding { get; init; } = SpeedSwitch.Auto;
 
     /// <summary>The CUDA provider's convolution algorithm search (null: exhaustive); CUDA only.</summary>
     public CudnnSearch? CudnnSearch { get; init; }

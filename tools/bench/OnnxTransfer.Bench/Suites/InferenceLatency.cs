@@ -45,7 +45,7 @@ public static class InferenceLatency
             {
                 var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { IntraOpThreads = threads, AllowSpinning = true });
                 var buffers = backbone.CreateBatch(batch);
-                input.CopyTo(buffers.Input, 0);
+                input.CopyTo(buffers.Input);
                 var embeddings = new float[batch * backbone.Dimension];
                 step = () => backbone.Embed(buffers, batch, embeddings);
                 owner = new Owners(buffers, backbone);
