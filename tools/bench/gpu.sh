@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The GPU suite (issue 14): on one CUDA machine, same images, same model, same batch, images/s of
-#   ours            onnxtransfer extract --device cuda (fixed batch shapes, cuDNN exhaustive search: the CUDA defaults)
+#   ours            onnxtransfer extract --device cuda (fixed batch shapes, cuDNN exhaustive search, IOBinding with
+#                   pinned host buffers: the CUDA defaults), and beside it the same run with --io-binding off
+#   ours (score)    onnxtransfer score --device cuda of a fused model (the backbone + a softmax head trained on the
+#                   measured cache) over the same images: the acceptance asks score ≥ 0.9 × extract
 #   pytorch         ../shared/gpu/torch_peer.py: PIL + torchvision transforms, DataLoader (WORKERS workers, pinned memory)
 #   backbone alone  PyTorch's model on random batches (torch_peer.py's second figure), and ONNX Runtime's python
 #                   CUDA session on random batches when the onnxruntime-gpu module is there
@@ -37,13 +40,14 @@ import os, sys
 root, repeat, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.lower().endswith(('.jpg', '.jpeg', '.png')))
 with open(out, 'w') as w:
-    w.write('path,id\n')
+    w.write('path,id,label\n')
     for r in range(repeat):
-        for i, f in enumerate(files): w.write(f'{f},{r}-{i}\n')
+        for i, f in enumerate(files): w.write(f'{f},{r}-{i},{os.path.basename(os.path.dirname(f))}\n')
 PY
 count=$(($(wc -l < "$MANIFEST") - 1))
 
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N); "$PY" -c "print(round($t1 - $t0, 3))"; }
+score_quietly() { $CLI score --model "$1" --input "$MANIFEST" --out "$2" --device cuda --batch "$BATCH" > /dev/null 2>&1; } # model, out
 row() { echo "{\"arch\":\"$1\",\"impl\":\"$2\",\"images_per_second\":$3}" >> "$RAW"; echo "$1 $2 $3 img/s" >&2; }
 
 for arch in resnet50 mobilenet_v2; do
@@ -54,6 +58,13 @@ for arch in resnet50 mobilenet_v2; do
   $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$WORK/warm-$arch" --new-cache --device cuda --batch "$BATCH" --limit "$BATCH" --quiet
   s=$(seconds $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$WORK/cache-$arch" --new-cache --device cuda --batch "$BATCH" --quiet)
   row "$arch" ours "$("$PY" -c "print(round($count / $s, 1))")"
+  s=$(seconds $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$WORK/cache-unbound-$arch" --new-cache --device cuda --batch "$BATCH" --io-binding off --quiet)
+  row "$arch" "ours (--io-binding off)" "$("$PY" -c "print(round($count / $s, 1))")"
+  $CLI train --cache "$WORK/cache-$arch" --eval-split none --out "$WORK/models/$arch-head.onnx" > /dev/null
+  $CLI compose --backbone "$spec" --head "$WORK/models/$arch-head.onnx" --out "$WORK/models/$arch-fused.onnx" > /dev/null
+  rm -rf "$WORK/scores-$arch"
+  s=$(seconds score_quietly "$WORK/models/$arch-fused.onnx" "$WORK/scores-$arch")
+  row "$arch" "ours (score)" "$("$PY" -c "print(round($count / $s, 1))")"
   peer=$("$PY" "$SHARED/gpu/torch_peer.py" "$MANIFEST" "$arch" "$BATCH" "$WORKERS")
   row "$arch" pytorch "$("$PY" -c "import json,sys; print(json.loads(sys.argv[1])['images_per_second'])" "$peer")"
   row "$arch" "backbone alone (pytorch)" "$("$PY" -c "import json,sys; print(json.loads(sys.argv[1])['backbone_alone_images_per_second'])" "$peer")"
