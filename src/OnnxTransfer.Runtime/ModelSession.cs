@@ -18,13 +18,17 @@ public sealed class ModelSession : IDisposable
     private readonly Lock _allocatorGate = new();
     private OrtMemoryInfo? _pinnedInfo;     // CUDA_PINNED, made with the allocator on first use
     private OrtAllocator? _pinnedAllocator;
+    private bool _pinnedUnavailable;
     private bool _disposed;
+    private readonly List<string> _warnings;
+    private readonly Action<string>? _warningSink;
 
-    private ModelSession(InferenceSession session, IReadOnlyList<string> activeProviders, IReadOnlyList<string> warnings)
+    private ModelSession(InferenceSession session, IReadOnlyList<string> activeProviders, List<string> warnings, Action<string>? warningSink)
     {
+        _warnings = warnings;
+        _warningSink = warningSink;
         Session = session;
         ActiveProviders = activeProviders;
-        Warnings = warnings;
     }
 
     /// <summary>The official session: its metadata, inputs, outputs and every Run overload.</summary>
@@ -34,8 +38,14 @@ public sealed class ModelSession : IDisposable
     /// ["CUDAExecutionProvider", "CPUExecutionProvider"].</summary>
     public IReadOnlyList<string> ActiveProviders { get; }
 
-    /// <summary>Warnings raised while the session was built (e.g. CUDA fell back to CPU).</summary>
-    public IReadOnlyList<string> Warnings { get; }
+    /// <summary>
+    /// Warnings raised while the session was built (e.g. CUDA fell back to CPU) or later used (pinned host memory that
+    /// could not be had).
+    /// </summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get { lock (_allocatorGate) return [.. _warnings]; }
+    }
 
     /// <summary>Input names in the model's order.</summary>
     public IReadOnlyList<string> InputNames => Session.InputNames;
@@ -80,18 +90,20 @@ public sealed class ModelSession : IDisposable
     /// <summary>
     /// A float tensor of <paramref name="shape"/> in host memory for a batch to reuse: page-locked (CUDA_PINNED, from
     /// this session's allocator) when <paramref name="pinned"/> is asked and the session runs on CUDA; a managed array
-    /// otherwise (page-locked memory exists only beside a CUDA provider, and a CPU run gains nothing from it).
+    /// otherwise (page-locked memory exists only beside a CUDA provider, and a CPU run gains nothing from it). Pinned
+    /// memory the provider will not give is a warning, once, and managed memory: slower copies, the same results.
     /// </summary>
     public HostTensor CreateHostTensor(long[] shape, bool pinned)
     {
-        if (!pinned || !UsesCuda) return HostTensor.Managed(shape);
+        if (!pinned || !UsesCuda || PinnedAllocator() is not { } allocator) return HostTensor.Managed(shape);
         try
         {
-            return HostTensor.Allocated(shape, PinnedAllocator());
+            return HostTensor.Allocated(shape, allocator);
         }
         catch (OnnxRuntimeException e)
         {
-            throw Unexplained(e);
+            PinnedMemoryUnavailable(e);
+            return HostTensor.Managed(shape);
         }
     }
 
@@ -123,14 +135,39 @@ public sealed class ModelSession : IDisposable
             return 0;
         });
 
-    private OrtAllocator PinnedAllocator()
+    /// <summary>
+    /// The session's CUDA_PINNED allocator, made on first use; null once pinned memory proved unavailable (the allocator
+    /// or an allocation refused: the rest of the run uses managed memory rather than fail part-way).
+    /// </summary>
+    private OrtAllocator? PinnedAllocator()
     {
         lock (_allocatorGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_pinnedUnavailable) return null;
             if (_pinnedAllocator is not null) return _pinnedAllocator;
             _pinnedInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput);
-            return _pinnedAllocator = new OrtAllocator(Session, _pinnedInfo);
+            try
+            {
+                return _pinnedAllocator = new OrtAllocator(Session, _pinnedInfo);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                PinnedMemoryUnavailable(e);
+                return null;
+            }
+        }
+    }
+
+    private void PinnedMemoryUnavailable(OnnxRuntimeException cause)
+    {
+        lock (_allocatorGate)
+        {
+            if (_pinnedUnavailable) return;
+            _pinnedUnavailable = true;
+            var message = $"Pinned host memory is unavailable ({cause.Message.Trim()}); batches use pageable memory: slower copies to the GPU, the same results.";
+            _warnings.Add(message);
+            _warningSink?.Invoke(message);
         }
     }
 
@@ -196,7 +233,7 @@ public sealed class ModelSession : IDisposable
             var mark = RuntimeLog.Mark;
             try
             {
-                return new ModelSession(Create(path, bytes, settings, cuda), [cuda.Name, CpuExecutionProvider.ProviderName], warnings);
+                return new ModelSession(Create(path, bytes, settings, cuda), [cuda.Name, CpuExecutionProvider.ProviderName], warnings, settings.WarningSink);
             }
             catch (OnnxRuntimeException e) when (IsProviderFailure(e))
             {
@@ -210,7 +247,7 @@ public sealed class ModelSession : IDisposable
                 throw Unexplained(e);
             }
         }
-        return new ModelSession(Create(path, bytes, settings, cuda: null), [CpuExecutionProvider.ProviderName], warnings);
+        return new ModelSession(Create(path, bytes, settings, cuda: null), [CpuExecutionProvider.ProviderName], warnings, settings.WarningSink);
     }
 
     private static InferenceSession Create(string? path, byte[]? bytes, SessionSettings settings, CudaExecutionProvider? cuda)
