@@ -15,6 +15,7 @@ public static class RunsInFlightOption
         {
             Description = "Batches the model runs at once: auto (default: 2 on cuda, so one batch's copies and kernels overlap the next one's; " +
                           "1 on cpu, whose cores the model's threads already use) or a count. Results are the same either way.",
+            HelpName = "N|auto",
             DefaultValueFactory = _ => "auto",
         };
         option.Validators.Add(r =>
