@@ -35,7 +35,7 @@ public sealed class BatchPipeline<TBuffer>
     private readonly Channel<Lane> _ran;         // units run, in order, for the writer
     private readonly Lane[] _lanes;
     private readonly SemaphoreSlim _startTurn = new(1, 1); // one runner at a time takes the next unit: units start in order
-    private readonly Dictionary<int, Lane> _finishedEarly = []; // units run before a predecessor was (under the lock of itself)
+    private readonly Dictionary<int, Lane> _finishedEarly = []; // units run before a predecessor was, by unit (lock it to use)
     private int _nextToHandOver;
     private int _firstDropped = int.MaxValue; // the first unit whose run threw: it and the units after it are not written
     private long _prepareTicks;
