@@ -105,6 +105,22 @@ public class HymenopteraExtractionTests
     }
 
     [Test]
+    public void TwoRunsInFlightWriteTheSameBytesAsOne()
+    {
+        // Issue 14: batches of 8 (50 units) with two model runs at once on the one session give the parts of the
+        // fixture's run with one run in flight (auto on CPU), byte for byte: same rows, same order, same embeddings.
+        using var other = new TempDirectory("features-hymenoptera-runs-in-flight");
+        var summary = Extract.Run(SharedData.Hymenoptera, other.Path,
+            new ExtractionOptions { BatchSize = 8, RunsInFlight = 2, DecodeThreads = 2, RowsPerPart = 150, RowsPerRowGroup = 64 });
+        Assert.That((_summary.RunsInFlight, summary.RunsInFlight), Is.EqualTo((1, 2)), "auto is 1 on CPU; 2 when asked");
+        Assert.That(summary.Embedded, Is.EqualTo(398));
+        var names = Directory.GetFiles(_cache.Path, "*.parquet").Select(Path.GetFileName).Order().ToArray();
+        Assert.That(Directory.GetFiles(other.Path, "*.parquet").Select(Path.GetFileName).Order(), Is.EqualTo(names));
+        foreach (var name in names)
+            Assert.That(File.ReadAllBytes(Path.Combine(other.Path, name!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(_cache.Path, name!))), name);
+    }
+
+    [Test]
     public void RerunAddsNothingAndDeletedPartIsRestoredIdentically()
     {
         using var copy = new TempDirectory("features-hymenoptera-resume");

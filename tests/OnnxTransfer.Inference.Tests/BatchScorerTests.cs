@@ -41,6 +41,46 @@ public class BatchScorerTests
         Assert.That((third.PartsWritten, third.Succeeded), Is.EqualTo((0, true)));
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public void TwoRunsInFlightWriteTheSameScorePartsAsOne(bool fused)
+    {
+        // Issue 14: two model runs at once on the engine's session(s) (the chained form: backbone and head sessions,
+        // each batch with its own buffers) give exactly the parts of one run at a time.
+        var predictorOptions = new PredictorOptions { MaxBatchSize = 8, AllowSpinning = false };
+        using var predictor = fused ? Predictor.FromFusedModel(H.FusedPath, predictorOptions) : Predictor.FromBackbone(Hymenoptera.Spec(), H.HeadModel, predictorOptions);
+        var files = new Dictionary<int, string>();
+        var folders = new List<TempDirectory>();
+        try
+        {
+            foreach (var runs in new[] { 1, 2 })
+            {
+                var folder = new TempDirectory($"scorer-runs-in-flight-{runs}");
+                folders.Add(folder);
+                var summary = new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 40, DecodeThreads = 2, RunsInFlight = runs }).Run(Val, folder.Path);
+                Assert.That((summary.Succeeded, summary.Errors, summary.RunsInFlight), Is.EqualTo((true, 0L, runs)), summary.ToString());
+                files[runs] = folder.Path;
+            }
+            var names = Directory.GetFiles(files[1]).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order().ToArray();
+            Assert.That(names, Has.Some.StartsWith("part-"));
+            Assert.That(Directory.GetFiles(files[2]).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(), Is.EqualTo(names));
+            foreach (var name in names)
+                Assert.That(File.ReadAllBytes(Path.Combine(files[2], name!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(files[1], name!))), name);
+        }
+        finally
+        {
+            foreach (var folder in folders) folder.Dispose();
+        }
+    }
+
+    [Test]
+    public void RunsInFlightBelowOneIsRefusedNamingTheFix()
+    {
+        using var predictor = Predictor.FromFusedModel(H.FusedPath);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchScorer(predictor, new ScoringOptions { RunsInFlight = 0 }))!;
+        Assert.That(error.Message, Does.Contain("--runs-in-flight must be at least 1 or auto"));
+    }
+
     [Test]
     public void PartsOfAnotherRunAreNeverMixedIn()
     {

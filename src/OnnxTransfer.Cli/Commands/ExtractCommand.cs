@@ -46,6 +46,7 @@ public static class ExtractCommand
                       "the manifest then lists every numerics present. Without it such a run is refused before any work.",
     };
     private static readonly Option<string> Precision = PrecisionOption.Create();
+    private static readonly Option<string> RunsInFlight = RunsInFlightOption.Create();
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
@@ -78,7 +79,8 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
+            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, RunsInFlight,
+            Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -148,7 +150,8 @@ public static class ExtractCommand
         Info($"features   {run.Backbone.FeatureTensor} → {run.Backbone.Dimension} floats{run.Pooling}{(spec.Features.L2Normalize ? ", L2-normalised" : "")} " +
              $"on {string.Join(", ", run.Backbone.ActiveProviders)}");
         Info($"numerics   {run.Backbone.Numerics.Describe()}");
-        Info($"batches    {BatchShapeLine(runOptions)}");
+        var runsInFlight = RunsInFlightOption.Parse(parseResult, RunsInFlight);
+        Info($"batches    {BatchShapeLine(runOptions)}; {RunsLine(Features.Pipeline.RunsInFlight.Resolve(runsInFlight, run.Backbone.ActiveProviders))}");
         if (run.Backbone.FeatureExplanation is { } why) Info($"           {why}");
         foreach (var note in run.Backbone.Notes) Info($"note       {note}");
 
@@ -167,6 +170,7 @@ public static class ExtractCommand
             Limit = parseResult.GetValue(Limit),
             RetryErrors = parseResult.GetValue(RetryErrors),
             MaxErrors = parseResult.GetValue(MaxErrors),
+            RunsInFlight = runsInFlight,
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
@@ -287,6 +291,7 @@ public static class ExtractCommand
             json.WriteNumber("inference_wait_seconds", s.InferenceWaitTime.TotalSeconds);
             json.WriteNumber("write_seconds", s.WriteTime.TotalSeconds);
             json.WriteNumber("batch", s.BatchSize);
+            json.WriteNumber("runs_in_flight", s.RunsInFlight);
             json.WriteNumber("decode_threads", s.DecodeThreads);
             json.WriteStartArray("providers");
             foreach (var provider in s.Providers) json.WriteStringValue(provider);
@@ -312,4 +317,7 @@ public static class ExtractCommand
         (options.PadsShortBatches ? "fixed shape (a short batch is padded; padding rows dropped)" : "a short last batch runs short") +
         (options.BindsBatches ? (options.Device == DeviceKind.Cuda ? "; io binding, pinned host buffers" : "; io binding") : "") +
         (options.Device == DeviceKind.Cuda ? $"; cudnn search {GpuBatchNames.Of(options.EffectiveCudnnSearch)}" : "");
+
+    /// <summary>The runs in flight as the run log records them (extract's batches line, score's start line).</summary>
+    internal static string RunsLine(int runs) => runs == 1 ? "1 run in flight" : $"{runs} runs in flight";
 }

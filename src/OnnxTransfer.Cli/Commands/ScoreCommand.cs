@@ -35,6 +35,7 @@ public static class ScoreCommand
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 4096 };
     private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly PredictorLoading Loading = new();
+    private static readonly Option<string> RunsInFlight = RunsInFlightOption.Create();
 
     public static Command Create()
     {
@@ -43,6 +44,7 @@ public static class ScoreCommand
             Input, Out, Format, Shard, MaxErrors, TopK, Batch, RowsPerPart, DecodeThreads, LabelPrefix, TextField,
         };
         Loading.AddTo(command);
+        command.Options.Add(RunsInFlight); // after the device options (--fixed-batch, --cudnn-search)
         Format.AcceptOnlyFromAmong("parquet", "csv");
         foreach (var (option, name) in new[] { (TopK, "--top-k"), (Batch, "--batch"), (RowsPerPart, "--rows-per-part") })
             option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
@@ -110,12 +112,14 @@ public static class ScoreCommand
             TopK = parseResult.GetValue(TopK),
             DecodeThreads = parseResult.GetValue(DecodeThreads),
             MaxErrors = parseResult.GetValue(MaxErrors) is { } m ? ErrorBudget.Parse(m) : ErrorBudget.Default,
+            RunsInFlight = RunsInFlightOption.Parse(parseResult, RunsInFlight),
         };
+        var runs = Features.Pipeline.RunsInFlight.Resolve(options.RunsInFlight, predictor.ActiveProviders);
         var output = Path.GetFullPath(parseResult.GetValue(Out)!);
         log.Write("info", "start", $"scoring {inputs.Count} inputs from {inputs.Source} (shard {shard}) with {predictor.Description} on " +
-                                   $"{string.Join(", ", predictor.ActiveProviders)} into {output}",
+                                   $"{string.Join(", ", predictor.ActiveProviders)} ({ExtractCommand.RunsLine(runs)}) into {output}",
             ("inputs", inputs.Count), ("source", inputs.Source), ("model", predictor.Description), ("out", output),
-            ("providers", string.Join(",", predictor.ActiveProviders)));
+            ("providers", string.Join(",", predictor.ActiveProviders)), ("runs_in_flight", runs));
 
         var progress = new Progress(log);
         ScoringSummary summary;

@@ -48,8 +48,18 @@ public sealed record ExtractionOptions
     /// </summary>
     public int? TextWindow { get; init; }
 
-    /// <summary>Batch buffers in flight between decoding, inference and writing (3: one filling, one running, one writing).</summary>
+    /// <summary>
+    /// Batch buffers in flight between decoding, inference and writing (3: one filling, one running, one writing); raised
+    /// to <see cref="Pipeline.RunsInFlight.BuffersFor"/> the runs in flight when those need more.
+    /// </summary>
     public int BatchesInFlight { get; init; } = 3;
+
+    /// <summary>
+    /// Batches the model runs at once (<c>--runs-in-flight</c>); null = auto: 2 when the backbone runs on CUDA (one
+    /// batch's copies and kernels overlap the next one's), 1 on CPU (ONNX Runtime's threads already use the cores).
+    /// Embeddings are the same either way.
+    /// </summary>
+    public int? RunsInFlight { get; init; }
 
     internal int EffectiveDecodeThreads => DecodeThreads > 0 ? DecodeThreads : Environment.ProcessorCount;
 
@@ -64,6 +74,7 @@ public sealed record ExtractionOptions
         if (PartTime is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PartTime), PartTime, "--part-seconds must be positive.");
         if (Limit is < 0) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "--limit must be 0 or more.");
         if (TextWindow is < 1) throw new ArgumentOutOfRangeException(nameof(TextWindow), TextWindow, "The text window must hold at least 1 input (null for 16 batches).");
+        if (RunsInFlight is { } runs && runs < 1) throw new ArgumentOutOfRangeException(nameof(RunsInFlight), runs, Pipeline.RunsInFlight.Refusal(runs));
         if (BatchesInFlight < 2) throw new ArgumentOutOfRangeException(nameof(BatchesInFlight), BatchesInFlight, "At least 2 batches must be in flight.");
     }
 }

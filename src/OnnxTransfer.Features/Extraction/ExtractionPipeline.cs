@@ -156,6 +156,7 @@ public sealed class ExtractionPipeline
             PartsWritten = run.PartsWritten,
             ErrorPartsWritten = run.ErrorPartsWritten,
             BatchSize = run.BatchSize,
+            RunsInFlight = run.RunsInFlight,
             DecodeThreads = _options.EffectiveDecodeThreads,
             Providers = _backbone.ActiveProviders,
             Numerics = Numerics,

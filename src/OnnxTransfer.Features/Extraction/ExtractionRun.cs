@@ -11,8 +11,8 @@ namespace OnnxTransfer.Features.Extraction;
 /// <summary>
 /// One extraction run of any backbone through <see cref="BatchPipeline{TBuffer}"/>: a unit is a batch of consecutive
 /// inputs (as <see cref="Backbone.BatchingFor"/> says: pending inputs only, or every input with those the cache holds
-/// prepared as context), prepared on several threads into the backbone's batch, embedded on the calling thread, and
-/// written in id order by one thread. A stop inside a unit hands it to the writer with the rows computed so far.
+/// prepared as context), prepared on several threads into the backbone's batch, embedded on the running threads (one,
+/// or on CUDA two batches at once: <see cref="RunsInFlight"/>), and written in id order by one thread. A stop inside a unit hands it to the writer with the rows computed so far.
 /// With views (<see cref="ViewSlots"/>), a unit is a run of slots instead: an input is decoded once into the slot of
 /// its first view in the unit and its other views are written from that tensor into the following slots.
 /// </summary>
@@ -61,6 +61,9 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     }
 
     public int BatchSize => _batching.BatchSize;
+
+    /// <summary>Batches the backbone runs at once: the options' count, or auto for the providers the session runs on.</summary>
+    public int RunsInFlight => Pipeline.RunsInFlight.Resolve(_options.RunsInFlight, _backbone.ActiveProviders);
     public int Embedded => _parts.Embedded;
     public int Failed => _parts.Failed;
     public int Truncated => Volatile.Read(ref _truncated);
@@ -91,13 +94,14 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
             _progress?.Report(new ExtractionProgress(0, 0, 0, 0, _clock.Elapsed));
             return;
         }
-        var units = new Unit[Math.Min(_options.BatchesInFlight, _starts.Length)];
+        var runs = RunsInFlight;
+        var units = new Unit[Math.Min(Math.Max(_options.BatchesInFlight, Pipeline.RunsInFlight.BuffersFor(runs)), _starts.Length)];
         try
         {
             for (var s = 0; s < units.Length; s++) units[s] = new Unit(_batching.CreateBatch(), _backbone.Dimension);
             var positions = 0;
             for (var unit = 0; unit < _starts.Length; unit++) positions += PositionsOf(unit);
-            Times = BatchPipeline<Unit>.Run(this, units, Math.Min(_options.EffectiveDecodeThreads, positions), cancellationToken);
+            Times = BatchPipeline<Unit>.Run(this, units, Math.Min(_options.EffectiveDecodeThreads, positions), runs, cancellationToken);
         }
         finally
         {
@@ -158,7 +162,11 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         }
     }
 
-    /// <summary>The model over a prepared unit. Stopped inside it, the rows computed so far (whole) go to the writer.</summary>
+    /// <summary>
+    /// The model over a prepared unit, on up to <see cref="RunsInFlight"/> threads at once: it touches only the unit's
+    /// own batch and embeddings (the backbone's Embed is thread-safe across batches). Stopped inside it, the rows
+    /// computed so far (whole) go to the writer.
+    /// </summary>
     public void Run(Unit unit, int index, CancellationToken token)
     {
         var count = PositionsOf(index);

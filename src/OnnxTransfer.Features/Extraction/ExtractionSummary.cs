@@ -42,7 +42,7 @@ public sealed record ExtractionSummary
     /// <summary>Time spent decoding and preprocessing (tokenising, for texts), summed over the decode threads.</summary>
     public required TimeSpan DecodeTime { get; init; }
 
-    /// <summary>Time spent in the backbone (ONNX Runtime) including pooling/normalisation.</summary>
+    /// <summary>Time spent in the backbone (ONNX Runtime) including pooling/normalisation, summed over the runs in flight.</summary>
     public required TimeSpan InferenceTime { get; init; }
 
     /// <summary>Time spent encoding and writing Parquet.</summary>
@@ -56,6 +56,9 @@ public sealed record ExtractionSummary
     public required int ErrorPartsWritten { get; init; }
 
     public required int BatchSize { get; init; }
+
+    /// <summary>Batches the backbone ran at once (<see cref="ExtractionOptions.RunsInFlight"/>, auto resolved).</summary>
+    public int RunsInFlight { get; init; } = 1;
 
     public required int DecodeThreads { get; init; }
 

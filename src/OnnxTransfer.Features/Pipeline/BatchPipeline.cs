@@ -7,15 +7,24 @@ namespace OnnxTransfer.Features.Pipeline;
 
 /// <summary>
 /// The one pipeline of extraction and scoring, image or text, CPU or GPU: prepare → run → write over a pool of K
-/// reused buffers cycling through bounded channels. Unit u's positions go to the preparing threads; the calling thread
-/// runs units in order once all their positions are prepared; a writing thread writes them in order and hands the
-/// buffer on to unit u + K. So K units are in flight, rows are written in unit order whatever thread finishes first,
-/// and a slow stage holds the others back instead of piling up work.
+/// reused buffers cycling through bounded channels. Unit u's positions go to the preparing threads; R running threads
+/// (the calling thread and R − 1 more: "runs in flight") take units in order, each once all its positions are prepared,
+/// and run up to R of them at once, each on its own buffer; a writing thread writes them in order and hands the buffer
+/// on to unit u + K. So K units are in flight, rows are written in unit order whatever thread finishes first, and a
+/// slow stage holds the others back instead of piling up work.
 /// </summary>
 /// <remarks>
+/// <para>
+/// With R &gt; 1 (on CUDA: one batch's copies and kernels overlap the next one's) a unit starts running only after the
+/// one before it started, and a unit that finishes early waits for its predecessors before it goes to the writer. K
+/// should be at least R + 1 so the preparing threads have a buffer to fill while R units run.
+/// </para>
+/// <para>
 /// The first failure in any stage stops every stage and is rethrown; a stop (cancellation or failure) still writes
-/// every unit the running stage handed over and then calls <see cref="IBatchStages{TBuffer}.Finish"/>, so an
-/// interrupted run keeps its complete rows.
+/// every unit the running stage handed over, in unit order, and then calls <see cref="IBatchStages{TBuffer}.Finish"/>,
+/// so an interrupted run keeps its complete rows. A unit whose run threw is dropped, and so are the units after it
+/// (with one runner they would not have run): what is written is always a prefix of the units.
+/// </para>
 /// </remarks>
 public sealed class BatchPipeline<TBuffer>
 {
@@ -25,6 +34,10 @@ public sealed class BatchPipeline<TBuffer>
     private readonly Channel<Work> _positions;   // positions to prepare (room for every position of K units)
     private readonly Channel<Lane> _ran;         // units run, in order, for the writer
     private readonly Lane[] _lanes;
+    private readonly SemaphoreSlim _startTurn = new(1, 1); // one runner at a time takes the next unit: units start in order
+    private readonly Dictionary<int, Lane> _finishedEarly = []; // units run before a predecessor was, by unit (lock it to use)
+    private int _nextToHandOver;
+    private int _firstDropped = int.MaxValue; // the first unit whose run threw: it and the units after it are not written
     private long _prepareTicks;
     private long _runTicks;
     private long _waitTicks;
@@ -48,39 +61,54 @@ public sealed class BatchPipeline<TBuffer>
 
     /// <summary>
     /// Runs every unit of <paramref name="stages"/> through <paramref name="buffers"/> (K buffers: K units in flight)
-    /// with <paramref name="preparers"/> preparing threads.
+    /// with <paramref name="preparers"/> preparing threads and one running thread (the calling thread).
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled (after the units handed to the writer were written).</exception>
-    public static PipelineTimes Run(IBatchStages<TBuffer> stages, IReadOnlyList<TBuffer> buffers, int preparers, CancellationToken token)
+    public static PipelineTimes Run(IBatchStages<TBuffer> stages, IReadOnlyList<TBuffer> buffers, int preparers, CancellationToken token) =>
+        Run(stages, buffers, preparers, runners: 1, token);
+
+    /// <summary>
+    /// Runs every unit of <paramref name="stages"/> through <paramref name="buffers"/> (K buffers: K units in flight)
+    /// with <paramref name="preparers"/> preparing threads and <paramref name="runners"/> running threads (at most K;
+    /// give K ≥ R + 1), so up to R units run at once.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled (after the units handed to the writer were written).</exception>
+    public static PipelineTimes Run(IBatchStages<TBuffer> stages, IReadOnlyList<TBuffer> buffers, int preparers, int runners, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(stages);
         ArgumentNullException.ThrowIfNull(buffers);
         if (buffers.Count < 1) throw new ArgumentException("A pipeline needs at least one buffer.", nameof(buffers));
+        ArgumentOutOfRangeException.ThrowIfLessThan(runners, 1);
         preparers = Math.Max(1, preparers);
+        runners = Math.Min(runners, Math.Min(buffers.Count, stages.Units)); // a runner beyond these would never get a unit
         if (stages.Units == 0)
         {
             stages.Finish();
             return default;
         }
         var pipeline = new BatchPipeline<TBuffer>(stages, buffers, token);
-        pipeline.Execute(preparers, token);
+        pipeline.Execute(preparers, runners, token);
         return new PipelineTimes(pipeline._prepareTicks, pipeline._runTicks, pipeline._waitTicks, pipeline._writeTicks);
     }
 
-    private void Execute(int preparers, CancellationToken token)
+    private void Execute(int preparers, int runners, CancellationToken token)
     {
         var stop = _stop.Token;
         var threads = new List<Thread>(preparers + 1) { Start("onnxtransfer-write", WriteUnits) };
         for (var t = 0; t < preparers; t++) threads.Add(Start($"onnxtransfer-prepare-{t}", () => Prepare(stop)));
+        var otherRunners = new List<Thread>(runners - 1);
         try
         {
+            for (var r = 1; r < runners; r++) otherRunners.Add(Start($"onnxtransfer-run-{r}", () => RunUnits(stop)));
             Guarded(() => RunUnits(stop));
         }
         finally
         {
-            _ran.Writer.TryComplete();
+            foreach (var thread in otherRunners) thread.Join();
+            _ran.Writer.TryComplete(); // every runner is done: the writer ends after what was handed over
             foreach (var thread in threads) thread.Join();
             _stop.Dispose();
+            _startTurn.Dispose();
             foreach (var lane in _lanes) lane.Prepared.Dispose();
         }
         if (_failure is not null)
@@ -149,34 +177,68 @@ public sealed class BatchPipeline<TBuffer>
         }
     }
 
-    /// <summary>The running stage (the calling thread): units in order, each once all its positions are prepared.</summary>
+    /// <summary>
+    /// A running thread (the calling thread and R − 1 more): in its turn it takes the next unit and waits until all its
+    /// positions are prepared, so units start in unit order; then it runs the unit on its own buffer while the next
+    /// runner takes the one after, and hands it over in unit order.
+    /// </summary>
     private void RunUnits(CancellationToken token)
     {
-        try
+        while (true)
         {
-            while (true)
+            Lane lane;
+            _startTurn.Wait(token);
+            try
             {
                 var waitStart = Stopwatch.GetTimestamp();
-                if (!Take(_assigned.Reader, token, out var lane)) return;
+                if (!Take(_assigned.Reader, token, out lane)) return;
                 lane.Prepared.Wait(token);
-                var start = Stopwatch.GetTimestamp();
-                _waitTicks += start - waitStart;
-                try
-                {
-                    _stages.Run(lane.Buffer, lane.Unit, token);
-                }
-                finally
-                {
-                    _runTicks += Stopwatch.GetTimestamp() - start;
-                }
-                _ran.Writer.TryWrite(lane); // never full: it holds at most the K buffers there are
-                token.ThrowIfCancellationRequested(); // stopped inside the unit: it was handed over with what it holds
+                Interlocked.Add(ref _waitTicks, Stopwatch.GetTimestamp() - waitStart);
+            }
+            finally
+            {
+                _startTurn.Release();
+            }
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                _stages.Run(lane.Buffer, lane.Unit, token);
+            }
+            catch
+            {
+                Drop(lane.Unit);
+                throw;
+            }
+            finally
+            {
+                Interlocked.Add(ref _runTicks, Stopwatch.GetTimestamp() - start);
+            }
+            HandOver(lane);
+            token.ThrowIfCancellationRequested(); // stopped inside the unit: it was handed over with what it holds
+        }
+    }
+
+    /// <summary>
+    /// Gives a run unit to the writer once every unit before it was given: a unit that finished early waits here for
+    /// its predecessors. <see cref="_ran"/> never fills: it holds at most the K buffers there are.
+    /// </summary>
+    private void HandOver(Lane lane)
+    {
+        lock (_finishedEarly)
+        {
+            _finishedEarly.Add(lane.Unit, lane);
+            while (_nextToHandOver < _firstDropped && _finishedEarly.Remove(_nextToHandOver, out var next))
+            {
+                _ran.Writer.TryWrite(next);
+                _nextToHandOver++;
             }
         }
-        finally
-        {
-            _ran.Writer.TryComplete();
-        }
+    }
+
+    /// <summary>A unit whose run threw is not written, nor any unit after it, so the rows written stay a prefix.</summary>
+    private void Drop(int unit)
+    {
+        lock (_finishedEarly) _firstDropped = Math.Min(_firstDropped, unit);
     }
 
     /// <summary>

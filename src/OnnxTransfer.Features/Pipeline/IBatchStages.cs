@@ -4,7 +4,9 @@ namespace OnnxTransfer.Features.Pipeline;
 /// <summary>
 /// What one run does with its units (an image batch, a window of texts, a batch of a score part) in the three stages
 /// of <see cref="BatchPipeline{TBuffer}"/>. Unit u is prepared, run and written in buffer order: positions of a unit
-/// are prepared on several threads at once, each unit is run and then written on one thread each, in unit order.
+/// are prepared on several threads at once; units are run on up to R threads at once (R, "runs in flight", is the
+/// pipeline's runner count: 1 on CPU, 2 on CUDA by default), started in unit order; each unit is written on one thread,
+/// in unit order.
 /// </summary>
 public interface IBatchStages<in TBuffer>
 {
@@ -22,8 +24,10 @@ public interface IBatchStages<in TBuffer>
     void Prepare(TBuffer buffer, int unit, int position);
 
     /// <summary>
-    /// Runs the model over a prepared unit (one thread, in unit order). Throwing <see cref="OperationCanceledException"/>
-    /// drops the unit; returning after a stop hands the unit to the writer with what was computed so far.
+    /// Runs the model over a prepared unit: called on up to R threads at once, for distinct units (each with its own
+    /// buffer), started in unit order, so it must be thread-safe across units (no shared scratch, counters updated
+    /// atomically). Throwing <see cref="OperationCanceledException"/> drops the unit (and the units after it);
+    /// returning after a stop hands the unit to the writer with what was computed so far.
     /// </summary>
     void Run(TBuffer buffer, int unit, CancellationToken token);
 

@@ -5,8 +5,8 @@ namespace OnnxTransfer.Features.Pipeline;
 
 /// <summary>Where a pipeline run's time went, in <see cref="Stopwatch"/> ticks.</summary>
 /// <param name="PrepareTicks">Preparing (decode, preprocess, tokenise), summed over the preparing threads.</param>
-/// <param name="RunTicks">Running the model.</param>
-/// <param name="WaitTicks">The running thread waiting for a prepared unit.</param>
+/// <param name="RunTicks">Running the model, summed over the running threads (with several runs in flight it can exceed the wall time).</param>
+/// <param name="WaitTicks">The runner whose turn it was waiting for the next unit to be prepared, summed over its turns.</param>
 /// <param name="WriteTicks">Writing, including the final commit.</param>
 public readonly record struct PipelineTimes(long PrepareTicks, long RunTicks, long WaitTicks, long WriteTicks)
 {

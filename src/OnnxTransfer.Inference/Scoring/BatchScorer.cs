@@ -14,7 +14,7 @@ namespace OnnxTransfer.Inference.Scoring;
 /// shard's inputs (in id order) are cut into fixed parts, each written atomically; a rerun keeps the parts that exist
 /// and redoes the rest, so a run killed at any point and rerun ends with exactly the files of an uninterrupted run;
 /// the success marker comes last. Decoding runs on several threads straight into reused batch tensors while the
-/// model runs on the calling thread and parts are written on another (<see cref="ScoringRun"/>); a bad input becomes
+/// model runs on the calling thread (on CUDA by default on two threads: two batches in flight) and parts are written on another (<see cref="ScoringRun"/>); a bad input becomes
 /// an error row and the run goes on.
 /// </summary>
 public sealed class BatchScorer
@@ -121,6 +121,7 @@ public sealed class BatchScorer
             Interrupted = run.Interrupted,
             Succeeded = succeeded,
             Elapsed = clock.Elapsed,
+            RunsInFlight = run.RunsInFlight,
         };
     }
 

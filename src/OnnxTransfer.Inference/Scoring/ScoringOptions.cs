@@ -21,6 +21,12 @@ public sealed record ScoringOptions
     /// <summary>Threads decoding images (0: one per logical core).</summary>
     public int DecodeThreads { get; init; }
 
+    /// <summary>
+    /// Batches the model runs at once (<c>--runs-in-flight</c>); null = auto: 2 when the model runs on CUDA, 1 on CPU.
+    /// Scores are the same either way.
+    /// </summary>
+    public int? RunsInFlight { get; init; }
+
     /// <summary>How many inputs may fail before the run counts as failed (no <c>_SUCCESS</c>, exit code 3).</summary>
     public ErrorBudget MaxErrors { get; init; } = ErrorBudget.Default;
 
@@ -30,6 +36,7 @@ public sealed record ScoringOptions
     {
         if (RowsPerPart < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerPart), RowsPerPart, "--rows-per-part must be at least 1.");
         if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "--top-k must be at least 1.");
+        if (RunsInFlight is { } runs && runs < 1) throw new ArgumentOutOfRangeException(nameof(RunsInFlight), runs, Features.Pipeline.RunsInFlight.Refusal(runs));
         if (DecodeThreads is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "--decode-threads must be 0 (one per core) to 1024.");
     }
 }

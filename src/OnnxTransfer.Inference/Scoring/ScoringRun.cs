@@ -9,7 +9,8 @@ namespace OnnxTransfer.Inference.Scoring;
 
 /// <summary>
 /// One run over the pending parts of <see cref="BatchScorer"/> through <see cref="BatchPipeline{TBuffer}"/>: each part
-/// is cut into batches, decoded (or tokenised) on several threads into reused engine batches, run in order, and its
+/// is cut into batches, decoded (or tokenised) on several threads into reused engine batches, run in order (up to
+/// <see cref="RunsInFlight"/> at once, each on its own batch: the engines' Run is thread-safe across batches), and its
 /// rows set in part order; a part is written once all its rows are.
 /// </summary>
 internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
@@ -65,6 +66,9 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
 
     public int Units => _batches.Count;
 
+    /// <summary>Batches the model runs at once: the options' count, or auto for the providers the engine runs on.</summary>
+    public int RunsInFlight => Features.Pipeline.RunsInFlight.Resolve(_options.RunsInFlight, _engine.ActiveProviders);
+
     public int PositionsOf(int unit) => _batches[unit].Count;
 
     /// <summary>
@@ -76,11 +80,13 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         if (_batches.Count == 0) return;
         _stopAfterPart = stopAfterPart;
         var threads = Math.Min(_options.EffectiveDecodeThreads, _flat.Count);
-        var buffers = new Buffer[Math.Min(Math.Clamp(threads + 1, 3, 8), _batches.Count)];
+        var runs = RunsInFlight;
+        var least = Features.Pipeline.RunsInFlight.BuffersFor(runs); // one filling and one writing besides the runs
+        var buffers = new Buffer[Math.Min(Math.Clamp(threads + 1, least, Math.Max(8, least)), _batches.Count)];
         try
         {
             for (var s = 0; s < buffers.Length; s++) buffers[s] = new Buffer(_engine.CreateBatch(_predictor.BatchSize));
-            BatchPipeline<Buffer>.Run(this, buffers, threads, abort);
+            BatchPipeline<Buffer>.Run(this, buffers, threads, runs, abort);
         }
         finally
         {

@@ -48,6 +48,9 @@ public sealed record ScoringSummary
 
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>Batches the model ran at once (<see cref="ScoringOptions.RunsInFlight"/>, auto resolved).</summary>
+    public int RunsInFlight { get; init; } = 1;
+
     public double InputsPerSecond => Elapsed.TotalSeconds > 0 ? RowsThisRun / Elapsed.TotalSeconds : 0;
 
     public override string ToString()
