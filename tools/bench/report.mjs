@@ -85,7 +85,10 @@ const machine = {
   dotnet: sh('dotnet --version'), node: process.version, python: sh('/usr/bin/python3 --version'),
   torch: sh('/usr/bin/python3 -c "import torch; print(torch.__version__)"'),
   sklearn: sh('/usr/bin/python3 -c "import sklearn; print(sklearn.__version__)"'),
-  onnxruntime: '1.30.0', date: new Date().toISOString(),
+  // The version the build pins (Directory.Packages.props), which is the library every bench binary loads.
+  onnxruntime: fs.readFileSync(new URL('../../Directory.Packages.props', import.meta.url), 'utf8')
+    .match(/"Microsoft\.ML\.OnnxRuntime" Version="([^"]+)"/)?.[1] ?? 'unknown',
+  date: new Date().toISOString(),
 };
 
 fs.mkdirSync(outDir, { recursive: true });
