@@ -31,7 +31,7 @@ public static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Run a model on .npy inputs and write one output as .npy.") { Model, Inputs, OutputName, Out };
-        Device.AddTo(command);
+        Device.AddTo(command, batches: false);
         command.SetHandler(Execute);
         return command;
     }

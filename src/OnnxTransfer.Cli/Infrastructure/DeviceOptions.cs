@@ -65,12 +65,15 @@ public sealed class DeviceOptions
         Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
     }
 
-    public void AddTo(Command command)
+    /// <param name="batches">Also the batch settings (--fixed-batch, --io-binding, --cudnn-search): false for a command
+    /// that runs a model once on given tensors (`run`), where they would change nothing.</param>
+    public void AddTo(Command command, bool batches = true)
     {
         command.Options.Add(Device);
         command.Options.Add(DeviceId);
         command.Options.Add(CpuFallback);
         command.Options.Add(Threads);
+        if (!batches) return;
         command.Options.Add(FixedBatch);
         command.Options.Add(IoBinding);
         command.Options.Add(CudnnSearch);
