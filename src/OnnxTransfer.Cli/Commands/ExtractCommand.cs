@@ -253,7 +253,7 @@ public static class ExtractCommand
         Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} {unit}/s (batch {s.BatchSize}, {s.DecodeThreads} {prepare} threads, " +
                                            $"{string.Join(", ", s.Providers)})"));
         Console.WriteLine(string.Create(c, $"stages     {prepare} {s.DecodeTime.TotalSeconds:F1} s (summed over threads), inference {s.InferenceTime.TotalSeconds:F1} s " +
-                                           $"(waited {s.InferenceWaitTime.TotalSeconds:F1} s for {unit}), write {s.WriteTime.TotalSeconds:F1} s"));
+                                           $"{(s.RunsInFlight > 1 ? $"(summed over {s.RunsInFlight} runs in flight; " : "(")}waited {s.InferenceWaitTime.TotalSeconds:F1} s for {unit}), write {s.WriteTime.TotalSeconds:F1} s"));
     }
 
     private static void WriteJson(ExtractionSummary s, int dimension, string unit)
