@@ -21,12 +21,11 @@ public sealed class ImageBatch : BackboneBatch
     {
         ImageLength = imageLength;
         FeatureLength = featureLength;
-        var bound = session is not null;
-        _input = bound ? session!.CreateHostTensor(Shape(capacity, imageShape), pinned: true) : HostTensor.Managed(Shape(capacity, imageShape));
+        _input = HostTensor.For(session, Shape(capacity, imageShape));
         try
         {
-            _features = bound ? session!.CreateHostTensor(Shape(capacity, featureShape), pinned: true) : HostTensor.Managed(Shape(capacity, featureShape));
-            if (bound) Bound = session!.Bind([inputName!], [_input.Full], [featureName!], [_features.Full]);
+            _features = HostTensor.For(session, Shape(capacity, featureShape));
+            if (session is not null) Bound = session.Bind([inputName!], [_input.Full], [featureName!], [_features.Full]);
         }
         catch
         {

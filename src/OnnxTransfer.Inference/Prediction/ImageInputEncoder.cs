@@ -85,7 +85,7 @@ internal sealed class ImageInputEncoder : InputEncoder
             : base(capacity, classes)
         {
             ImageLength = imageLength;
-            Tensor = bindTo is null ? HostTensor.Managed(ImageBatch.Shape(capacity, imageShape)) : bindTo.CreateHostTensor(ImageBatch.Shape(capacity, imageShape), pinned: true);
+            Tensor = HostTensor.For(bindTo, ImageBatch.Shape(capacity, imageShape));
             FullOutput = TensorValues.Over<float>(Probabilities, [capacity, classes]);
             FullOod = TensorValues.Over<float>(OodScores, [capacity]);
             try

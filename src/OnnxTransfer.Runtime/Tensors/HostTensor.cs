@@ -69,6 +69,12 @@ public sealed unsafe class HostTensor : IDisposable
             : OrtValue.CreateTensorValueWithData(_nativeInfo!, TensorElementType.Float, shape, (IntPtr)_native, (long)floats * sizeof(float));
     }
 
+    /// <summary>
+    /// The tensor of a batch that is bound to <paramref name="session"/> (pinned where the session runs on CUDA, see
+    /// <see cref="ModelSession.CreateHostTensor"/>), or of one that is not (null: a managed tensor).
+    /// </summary>
+    public static HostTensor For(ModelSession? session, long[] shape) => session?.CreateHostTensor(shape, pinned: true) ?? Managed(shape);
+
     /// <summary>A managed tensor of <paramref name="shape"/> (CPU runs, and batches that are not bound).</summary>
     public static HostTensor Managed(long[] shape)
     {
