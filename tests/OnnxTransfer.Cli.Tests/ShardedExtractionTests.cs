@@ -60,7 +60,7 @@ public class ShardedExtractionTests
             Assert.That(completion.IsComplete, Is.True, completion.Explanation);
             Assert.That(CacheVerification.Verify(cache).IsIntact, Is.True);
         }
-        AssertSameRows(whole, sharded);
+        ShardedCacheAssert.SameRows(whole, sharded);
     }
 
     [Test]
@@ -115,23 +115,5 @@ public class ShardedExtractionTests
         Assert.That(results.Where(r => r.ExitCode != 0).Select(r => r.Stderr), Is.All.Contain("Cannot extract into").Or.Contain("Shards of another count"));
         var layouts = Directory.GetFiles(cache, "part-*.parquet").Select(f => CacheLayout.ParsePartName(Path.GetFileName(f))!.Value.Shard).Distinct().ToArray();
         Assert.That(layouts, Has.Length.EqualTo(1), "the parts come from one layout only");
-    }
-
-    /// <summary>The same ids with the same source, label, split and embedding bytes; no row missing or repeated.</summary>
-    internal static void AssertSameRows(string expectedCache, string actualCache)
-    {
-        CachedEmbeddings expected, actual;
-        using (var cache = EmbeddingCache.Open(expectedCache)) expected = cache.ReadEmbeddings();
-        using (var cache = EmbeddingCache.Open(actualCache)) actual = cache.ReadEmbeddings();
-        Assert.That(actual.Ids, Is.Unique);
-        Assert.That(actual.Ids.Order(StringComparer.Ordinal), Is.EqualTo(expected.Ids.Order(StringComparer.Ordinal)));
-        var index = expected.IndexById();
-        for (var i = 0; i < actual.Count; i++)
-        {
-            var j = index[actual.Ids[i]];
-            Assert.That((actual.Sources[i], actual.Labels[i], actual.Splits[i]), Is.EqualTo((expected.Sources[j], expected.Labels[j], expected.Splits[j])));
-            Assert.That(MemoryMarshal.AsBytes(actual.Row(i)).SequenceEqual(MemoryMarshal.AsBytes(expected.Row(j))), Is.True, $"embedding of {actual.Ids[i]}");
-        }
-        Assert.That(actual.Ids.Select(id => new ShardSpec(0, 4).Contains(id) ? 0 : 1).Distinct().Count(), Is.EqualTo(2), "the ids spread over the shards");
     }
 }

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.Cli.Tests.DemoData;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Cli.Tests;
+namespace OnnxTransfer.Deploy.Tests;
 
 /// <summary>
 /// The README's first command, tools/demo.sh, runs the main job unattended and its printed accuracies are those that

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Cli.Tests;
+namespace OnnxTransfer.Deploy.Tests;
 
 /// <summary>
 /// The GPU flavour of the CLI, published with the README's one switch (<c>-p:OnnxTransferGpu=true</c>), carries ONNX

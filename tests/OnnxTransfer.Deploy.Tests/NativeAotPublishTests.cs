@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Cli.Tests;
+namespace OnnxTransfer.Deploy.Tests;
 
 /// <summary>
 /// The README's NativeAOT command, exactly as printed there, publishes a native binary (into a temporary folder) that runs

@@ -1,9 +1,10 @@
-using System.Text.RegularExpressions;
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Cli.Tests;
+namespace OnnxTransfer.Deploy.Tests;
 
 /// <summary>
 /// Issue 15, point 8: deploy/slurm's scripts on the real engine. A one-node cluster of the test's own (munged,
@@ -69,7 +70,7 @@ public class SlurmDeployTests
 
             using (var cache = EmbeddingCache.Open(folder.File("cache")))
                 Assert.That(CacheCompletion.Read(cache).IsComplete, Is.True, Logs(folder.Path));
-            ShardedExtractionTests.AssertSameRows(folder.File("whole-cache"), folder.File("cache"));
+            ShardedCacheAssert.SameRows(folder.File("whole-cache"), folder.File("cache"));
             Assert.That(Directory.GetFiles(folder.File("scores"), "_SUCCESS.shard-*-of-4"), Has.Length.EqualTo(4));
             Assert.That(ScoreTestModels.ReadRows(folder.File("scores")), Is.EqualTo(ScoreTestModels.ReadRows(folder.File("whole-scores"))));
 
