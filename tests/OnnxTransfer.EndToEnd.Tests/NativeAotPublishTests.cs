@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Deploy.Tests;
+namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// The README's NativeAOT command, exactly as printed there, publishes a native binary (into a temporary folder) that runs

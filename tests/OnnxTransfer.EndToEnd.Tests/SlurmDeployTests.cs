@@ -4,7 +4,7 @@ using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Deploy.Tests;
+namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// Issue 15, point 8: deploy/slurm's scripts on the real engine. A one-node cluster of the test's own (munged,

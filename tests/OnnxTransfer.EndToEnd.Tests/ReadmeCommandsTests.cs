@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Cli.Tests;
+namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// Every command in README.md runs as written, and every fenced block is accounted for:

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Deploy.Tests;
+namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// The GPU flavour of the CLI, published with the README's one switch (<c>-p:OnnxTransferGpu=true</c>), carries ONNX

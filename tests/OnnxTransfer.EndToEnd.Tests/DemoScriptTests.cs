@@ -4,7 +4,7 @@ using OnnxTransfer.Cli.Tests;
 using OnnxTransfer.Cli.Tests.DemoData;
 using OnnxTransfer.TestSupport;
 
-namespace OnnxTransfer.Deploy.Tests;
+namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// The README's first command, tools/demo.sh, runs the main job unattended and its printed accuracies are those that
