@@ -24,6 +24,7 @@ Tested with Debian's python3-torch 1.13 (/usr/bin/python3); --model was written 
 import argparse
 import hashlib
 import importlib
+import inspect
 import json
 import math
 import os
@@ -207,9 +208,11 @@ def export(module, vocab, path, opset, pooler):
             result = self.inner(input_ids, attention_mask, token_type_ids)
             return tuple(result[: len(outputs)])
 
+    # The TorchScript exporter, which torch 2.9+ no longer picks by default (older torch has only it, and no switch).
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(Selected().eval(), inputs, path, input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=outputs, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+                          output_names=outputs, dynamic_axes=axes, opset_version=opset, do_constant_folding=True, **legacy)
     return inputs
 
 

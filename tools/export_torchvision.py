@@ -18,6 +18,7 @@ what to install in one line and exits 1.
 import argparse
 import hashlib
 import importlib
+import inspect
 import os
 import sys
 
@@ -73,10 +74,14 @@ def main():
     out = os.path.abspath(os.path.expanduser(args.out))
     os.makedirs(os.path.dirname(out), exist_ok=True)
     temporary = out + ".partial"
+    settings = dict(opset_version=args.opset, input_names=["input"], output_names=["logits"],
+                    dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        # The TorchScript exporter, which torch 2.9+ no longer picks by default: its graph keeps the opset asked for and
+        # the layer names backbone init looks for. (Older torch has only that exporter, and no such switch.)
+        settings["dynamo"] = False
     with torch.no_grad():
-        torch.onnx.export(model, example, temporary, opset_version=args.opset, input_names=["input"],
-                          output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                          do_constant_folding=True)
+        torch.onnx.export(model, example, temporary, **settings)
     os.replace(temporary, out)  # never a half-written model under the final name
     kind = f"random weights (seed {args.seed})" if args.random else f"weights {args.weights}"
     print(f"{out}: torchvision {args.arch}, {kind}, opset {args.opset}, {os.path.getsize(out)} bytes")

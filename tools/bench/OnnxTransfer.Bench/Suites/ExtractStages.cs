@@ -12,6 +12,8 @@ namespace OnnxTransfer.Bench.Suites;
 /// <c>decode</c> — decoding + preprocessing alone, on every core; <c>backbone</c> — the backbone alone on tensors decoded
 /// beforehand, on every core. report.mjs turns the last two into the limit 1/(1/decode + 1/inference) that two stages
 /// sharing the same cores can reach, and compares the pipeline with it and with PyTorch (peers/torch_extract.py).
+/// <c>--device cuda</c> runs the backbone on the GPU (strict: no CPU fallback), with the CLI's CUDA defaults (fixed batch
+/// shapes, exhaustive cuDNN search, IOBinding with pinned buffers): tools/bench/gpu.sh's backbone-alone ceiling.
 /// </summary>
 public static class ExtractStages
 {
@@ -25,7 +27,13 @@ public static class ExtractStages
         var label = options.Required("label");
         var paths = input.Items.Where(i => i.Failure is null).Select(i => i.Source).ToArray();
 
-        using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { AllowSpinning = impl != "pipeline" });
+        var device = options.Optional("device") switch
+        {
+            null or "cpu" => DeviceKind.Cpu,
+            "cuda" => DeviceKind.Cuda,
+            var other => throw new ArgumentException($"--device {other}: use cpu or cuda"),
+        };
+        using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { Device = device, Strict = true, AllowSpinning = impl != "pipeline" });
         var tensors = impl == "backbone" ? DecodeAll(backbone, paths) : null; // not timed: the stage is inference alone
         var seconds = new List<double>();
         for (var run = 0; run <= runs; run++)
