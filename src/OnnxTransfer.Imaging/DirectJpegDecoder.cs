@@ -25,6 +25,9 @@ internal static class DirectJpegDecoder
     /// <summary>Whether libturbojpeg was found (tools/setup.sh installs it; without it every JPEG goes through libvips).</summary>
     internal static bool IsAvailable => Available;
 
+    /// <summary>The libturbojpeg file in use, or null when there is none.</summary>
+    internal static string? LibraryPath => Available ? NativeLibraryNames.TurboJpegPath ?? TurboJpeg.Library : null;
+
     internal static unsafe DecodedImage? TryDecode(byte* data, ReadOnlySpan<byte> encoded, ImageDecoderOptions options,
         IResizePlanner? planner)
     {

@@ -36,6 +36,13 @@ public sealed class ImageDecoder
     public ImageDecoderOptions Options { get; }
 
     /// <summary>
+    /// The libturbojpeg that decodes plain JPEGs directly (beside the application, else the system's), or null when
+    /// there is none: JPEGs then go through libvips, the same pixels at about 1.6× the cost per image (apt-get install
+    /// libturbojpeg0, or tools/setup.sh).
+    /// </summary>
+    public static string? DirectJpegLibrary => DirectJpegDecoder.LibraryPath;
+
+    /// <summary>
     /// Decodes the file at <paramref name="path"/>. With a <paramref name="resizePlanner"/> (the preprocessor), big JPEGs
     /// may be shrunk on load; see <see cref="ImageDecoderOptions.ShrinkOnLoad"/>.
     /// </summary>
@@ -295,13 +302,24 @@ public sealed class ImageDecoder
     /// Runs the decode (this is where the pixels are actually computed, and where a cut or damaged file fails),
     /// writing them into <paramref name="target"/> through a libvips image that wraps it.
     /// </summary>
+    /// <remarks>
+    /// The pixels are computed on the calling thread: a region of the image is prepared straight into a region attached
+    /// to <paramref name="target"/>. <c>vips_image_write</c> would hand the work to libvips' thread pool instead, one
+    /// strip at a time, with a semaphore round trip per strip (about 200 futex calls per photo, measured with
+    /// <c>strace -f -c</c>). Our callers are already one thread per image, so that hand-off only adds contention, and it
+    /// grew with the thread count: it is why the libvips path did not scale to 16 decode threads.
+    /// </remarks>
     private static unsafe void DecodeInto(VipsImageHandle image, byte* target, long length, int width, int height, int bands,
         VipsBandFormat sampleFormat, ReadOnlySpan<byte> encoded, ImageFormat sniffed, string source)
     {
         var wrapper = LibVips.ImageNewFromMemory(target, (nuint)length, width, height, bands, sampleFormat);
         if (wrapper == 0) throw new VipsException("vips_image_new_from_memory", VipsErrors.TakeMessage());
         using var memory = new VipsImageHandle(wrapper);
-        if (LibVips.ImageWrite(image.DangerousGetHandle(), memory.DangerousGetHandle()) != 0)
+        using var destination = new GObjectHandle(VipsErrors.CheckPointer(LibVips.RegionNew(memory.DangerousGetHandle()), "vips_region_new"));
+        using var pixels = new GObjectHandle(VipsErrors.CheckPointer(LibVips.RegionNew(image.DangerousGetHandle()), "vips_region_new"));
+        var whole = new VipsRect(0, 0, width, height);
+        VipsErrors.Check(LibVips.RegionImage(destination.DangerousGetHandle(), &whole), "vips_region_image");
+        if (LibVips.RegionPrepareTo(pixels.DangerousGetHandle(), destination.DangerousGetHandle(), &whole, 0, 0) != 0)
             throw PixelFailure(VipsErrors.Failure("decode"), encoded, sniffed, source, "its pixels could not be decoded");
     }
 

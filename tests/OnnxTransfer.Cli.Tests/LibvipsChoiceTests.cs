@@ -46,6 +46,16 @@ public class LibvipsChoiceTests
     }
 
     [Test]
+    public void DoctorSaysThatPlainJpegsDecodeDirectlyAndWithWhichLibrary()
+    {
+        var line = Cli(null, "doctor").Stdout.Split('\n').Single(l => l.StartsWith("jpeg ", StringComparison.Ordinal));
+        Assert.That(line, Does.Match(@"^jpeg +ok  plain JPEGs decode directly with libjpeg-turbo's TurboJPEG \(/\S+/libturbojpeg\.so\.0[.0-9]*\)$"), line);
+
+        var json = JsonDocument.Parse(Cli(null, "doctor", "--json").Stdout).RootElement.GetProperty("jpeg");
+        Assert.That(json.GetProperty("ok").GetBoolean());
+    }
+
+    [Test]
     public void ABmpIsAnErrorRowWithTheBundledLibvipsAndAnEmbeddingWithTheSystemOne()
     {
         using var folder = new TempDirectory("cli-libvips-bmp");

@@ -1,12 +1,14 @@
 using System.Text.RegularExpressions;
 using OnnxTransfer.Cli.Tests;
+using OnnxTransfer.Imaging;
 using OnnxTransfer.TestSupport;
 
 namespace OnnxTransfer.EndToEnd.Tests;
 
 /// <summary>
 /// The README's NativeAOT command, exactly as printed there, publishes a native binary (into a temporary folder) that runs
-/// doctor and predict: the bundled libvips travels beside it and the binary predicts what the managed CLI predicts.
+/// doctor and predict: the bundled libvips travels beside it, a libturbojpeg put beside it is the one used, and the
+/// binary predicts what the managed CLI predicts.
 /// Slow (a full NativeAOT compile, minutes): one test.
 /// </summary>
 [NonParallelizable]
@@ -33,6 +35,13 @@ public class NativeAotPublishTests
         Assert.That(doctor.ExitCode, Is.EqualTo(0), doctor.Output);
         Assert.That(doctor.Stdout, Does.Contain($"libvips        ok  8.18.7 from {output.File("libvips.so.42")} [bundled, NuGet NetVips.Native]"));
         Assert.That(doctor.Stdout, Does.Contain($"onnxruntime    ok  1.32.0 from {output.File("libonnxruntime.so")}"));
+        Assert.That(doctor.Stdout, Does.Match(@"jpeg +ok  plain JPEGs decode directly with libjpeg-turbo's TurboJPEG \(/(usr/)?lib/\S+/libturbojpeg\.so\.0"),
+            "the system's libturbojpeg (tools/setup.sh) when none is beside the binary");
+
+        // A self-contained deployment (tools/bench/gpu-kit.sh) carries libturbojpeg beside the binary: that one is used.
+        File.Copy(ImageDecoder.DirectJpegLibrary!, output.File("libturbojpeg.so.0"));
+        var beside = BashScript.Run($"'{binary}' doctor", output.Path);
+        Assert.That(beside.Stdout, Does.Contain($"jpeg           ok  plain JPEGs decode directly with libjpeg-turbo's TurboJPEG ({output.File("libturbojpeg.so.0")})"), beside.Output);
 
         var fused = ScoreTestModels.Instance.FusedPath;
         string[] images = [Path.Combine(ScoreTestModels.ValFolder, "bees", "10870992_eebeeb3a12.jpg"), Path.Combine(ScoreTestModels.ValFolder, "ants", "10308379_1b6c72e180.jpg")];

@@ -14,8 +14,12 @@ public class DirectJpegTests
     private static readonly ImagePreprocessor Planner = new(PreprocessSettings.ImageNet);
 
     [Test]
-    public void TurboJpegIsInstalled() =>
+    public void TurboJpegIsInstalled()
+    {
         Assert.That(DirectJpegDecoder.IsAvailable, "libturbojpeg.so.0 is missing: run tools/setup.sh (apt-get install libturbojpeg0)");
+        Assert.That(ImageDecoder.DirectJpegLibrary, Does.Match(@"^/\S+/libturbojpeg\.so\.0[.0-9]*$"), "the file named is the one loaded");
+        Assert.That(File.Exists(ImageDecoder.DirectJpegLibrary));
+    }
 
     [Test]
     public void EveryHymenopteraPhotoDecodesToLibvipsBytes()

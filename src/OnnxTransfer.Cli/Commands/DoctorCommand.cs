@@ -10,7 +10,7 @@ namespace OnnxTransfer.Cli.Commands;
 
 /// <summary>
 /// <c>onnxtransfer doctor</c>: what this machine can run — ONNX Runtime (version, path, providers, CUDA libraries),
-/// libvips, BLAS, CPU. Each line says what is missing and how to fix it; it never fails on a missing piece.
+/// libvips, the direct JPEG decoder, BLAS, CPU. Each line says what is missing and how to fix it; it never fails on a missing piece.
 /// </summary>
 public static class DoctorCommand
 {
@@ -38,6 +38,7 @@ public static class DoctorCommand
 
         checks.AddRange(EnvironmentChecks.OnnxRuntime());
         checks.Add(EnvironmentChecks.Libvips());
+        checks.Add(EnvironmentChecks.Jpeg());
 
         var blas = BlasBackend.Default;
         checks.Add(blas.Name == "openblas"

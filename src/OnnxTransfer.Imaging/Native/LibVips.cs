@@ -123,13 +123,21 @@ internal static partial class LibVips
     [LibraryImport(VipsLibrary, EntryPoint = "vips_image_get_data")]
     internal static partial nint ImageGetData(nint image);
 
-    /// <summary>Wraps caller memory as an image (libvips never frees it); a target for <see cref="ImageWrite"/>.</summary>
+    /// <summary>Wraps caller memory as an image (libvips never frees it); a target for <see cref="RegionPrepareTo"/>.</summary>
     [LibraryImport(VipsLibrary, EntryPoint = "vips_image_new_from_memory")]
     internal static unsafe partial nint ImageNewFromMemory(void* data, nuint size, int width, int height, int bands, VipsBandFormat format);
 
-    /// <summary>Computes every pixel of <paramref name="image"/> into <paramref name="target"/>; 0 on success.</summary>
-    [LibraryImport(VipsLibrary, EntryPoint = "vips_image_write")]
-    internal static partial int ImageWrite(nint image, nint target);
+    // ---- regions: pixels computed on the calling thread (see ImageDecoder.DecodeInto) ----
+    [LibraryImport(VipsLibrary, EntryPoint = "vips_region_new")]
+    internal static partial nint RegionNew(nint image);
+
+    /// <summary>Attaches <paramref name="region"/> to the pixels of a memory image (no copy); 0 on success.</summary>
+    [LibraryImport(VipsLibrary, EntryPoint = "vips_region_image")]
+    internal static unsafe partial int RegionImage(nint region, VipsRect* rect);
+
+    /// <summary>Computes <paramref name="rect"/> of <paramref name="region"/>'s image into <paramref name="destination"/> at (x, y); 0 on success.</summary>
+    [LibraryImport(VipsLibrary, EntryPoint = "vips_region_prepare_to")]
+    internal static unsafe partial int RegionPrepareTo(nint region, nint destination, VipsRect* rect, int x, int y);
 
     // ---- GObject / GLib ----
     [LibraryImport(GObjectLibrary, EntryPoint = "g_object_unref")]
@@ -180,6 +188,16 @@ internal struct GValue
     internal nuint Type;
     internal ulong Data0;
     internal ulong Data1;
+}
+
+/// <summary><c>VipsRect</c>: an area of an image in pixels.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VipsRect(int left, int top, int width, int height)
+{
+    internal int Left = left;
+    internal int Top = top;
+    internal int Width = width;
+    internal int Height = height;
 }
 
 /// <summary><c>VipsBandFormat</c>, numbered as in <c>vips/image.h</c>.</summary>

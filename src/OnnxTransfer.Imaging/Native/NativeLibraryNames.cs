@@ -34,6 +34,7 @@ internal static class NativeLibraryNames
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name == LibVips.VipsLibrary) return LoadVips();
+        if (name == TurboJpeg.Library) return LoadTurboJpeg();
         if (name is LibVips.GObjectLibrary or LibVips.GLibLibrary)
         {
             var vips = LoadVips();
@@ -70,6 +71,30 @@ internal static class NativeLibraryNames
                 (preference == "system" ? $"; {PreferenceVariable}=system skipped the bundled one" : "") + ".");
         }
     }
+
+    /// <summary>
+    /// libturbojpeg: one beside the application first (a self-contained deployment may carry it: tools/bench/gpu-kit.sh
+    /// does), then the system's. None is fine: JPEGs then decode through libvips (see <see cref="DirectJpegDecoder"/>).
+    /// </summary>
+    private static nint LoadTurboJpeg()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, TurboJpeg.Library);
+        if (File.Exists(beside) && NativeLibrary.TryLoad(beside, out var handle))
+        {
+            TurboJpegPath = beside;
+            return handle;
+        }
+        foreach (var candidate in SystemNames(TurboJpeg.Library))
+            if (NativeLibrary.TryLoad(candidate, out handle))
+            {
+                TurboJpegPath = LoadedFile("libturbojpeg") ?? candidate;
+                return handle;
+            }
+        return 0;
+    }
+
+    /// <summary>The libturbojpeg file that was loaded (null before the first JPEG or when there is none).</summary>
+    internal static string? TurboJpegPath { get; private set; }
 
     private static nint Remember(nint handle, string path, bool bundled)
     {
