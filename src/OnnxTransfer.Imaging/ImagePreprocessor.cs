@@ -138,34 +138,67 @@ public sealed class ImagePreprocessor : IResizePlanner
     }
 
     /// <summary>
-    /// values → (value [/ 255] − mean) / std for one tensor channel. The vector path does torchvision's float32 operations
-    /// in the same order (each correctly rounded, as IEEE division and subtraction are in every lane), so its bits are the
-    /// table's; the table finishes the tail.
+    /// values → (value [/ 255] − mean) / std for one tensor channel. The vector paths (8 floats per instruction with AVX2,
+    /// 4 with SSE or NEON) do torchvision's float32 operations in the same order (each correctly rounded, as IEEE division
+    /// and subtraction are in every lane), so their bits are the table's; the table finishes the tail.
     /// </summary>
     private void Normalise(int channel, ReadOnlySpan<byte> values, Span<float> destination)
     {
+        var x = 0;
+        var unit = Settings.Scale == PixelScale.UnitInterval;
+        if (Vector256.IsHardwareAccelerated) x = NormaliseVector256(values, destination, _mean[channel], _std[channel], unit, x);
+        if (Vector128.IsHardwareAccelerated) x = NormaliseVector128(values, destination, _mean[channel], _std[channel], unit, x);
+        NormaliseByTable(values, destination, _values.AsSpan(channel * 256, 256), x);
+    }
+
+    /// <summary>Values [<paramref name="from"/>, …), 32 per step in 256-bit vectors; returns the first one left undone.</summary>
+    internal static int NormaliseVector256(ReadOnlySpan<byte> values, Span<float> destination, float meanValue, float stdValue, bool unit, int from)
+    {
         ref var source = ref MemoryMarshal.GetReference(values);
         ref var target = ref MemoryMarshal.GetReference(destination);
-        var x = 0;
-        if (Vector256.IsHardwareAccelerated)
+        var mean = Vector256.Create(meanValue);
+        var std = Vector256.Create(stdValue);
+        var byteMax = Vector256.Create(255f);
+        var x = from;
+        for (; x <= values.Length - 32; x += 32)
         {
-            var mean = Vector256.Create(_mean[channel]);
-            var std = Vector256.Create(_std[channel]);
-            var unit = Settings.Scale == PixelScale.UnitInterval;
-            var byteMax = Vector256.Create(255f);
-            for (; x <= values.Length - 32; x += 32)
-            {
-                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)x));
-                var (a, b) = Vector256.Widen(low);
-                var (c, d) = Vector256.Widen(high);
-                Normalised(a, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)x);
-                Normalised(b, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 8));
-                Normalised(c, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 16));
-                Normalised(d, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 24));
-            }
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)x));
+            var (a, b) = Vector256.Widen(low);
+            var (c, d) = Vector256.Widen(high);
+            Normalised(a, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)x);
+            Normalised(b, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 8));
+            Normalised(c, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 16));
+            Normalised(d, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 24));
         }
-        ref var lookup = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), channel * 256);
-        for (; x < values.Length; x++) Unsafe.Add(ref target, x) = Unsafe.Add(ref lookup, Unsafe.Add(ref source, x));
+        return x;
+    }
+
+    /// <summary><see cref="NormaliseVector256"/> 16 values per step, in 128-bit vectors.</summary>
+    internal static int NormaliseVector128(ReadOnlySpan<byte> values, Span<float> destination, float meanValue, float stdValue, bool unit, int from)
+    {
+        ref var source = ref MemoryMarshal.GetReference(values);
+        ref var target = ref MemoryMarshal.GetReference(destination);
+        var mean = Vector128.Create(meanValue);
+        var std = Vector128.Create(stdValue);
+        var byteMax = Vector128.Create(255f);
+        var x = from;
+        for (; x <= values.Length - 16; x += 16)
+        {
+            var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)x));
+            var (a, b) = Vector128.Widen(low);
+            var (c, d) = Vector128.Widen(high);
+            Normalised(a, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)x);
+            Normalised(b, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 4));
+            Normalised(c, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 8));
+            Normalised(d, unit, byteMax, mean, std).StoreUnsafe(ref target, (nuint)(x + 12));
+        }
+        return x;
+    }
+
+    /// <summary>Values [<paramref name="from"/>, end) by lookup in one channel's 256-entry table.</summary>
+    internal static void NormaliseByTable(ReadOnlySpan<byte> values, Span<float> destination, ReadOnlySpan<float> table, int from)
+    {
+        for (var x = from; x < values.Length; x++) destination[x] = table[values[x]];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -174,5 +207,13 @@ public sealed class ImagePreprocessor : IResizePlanner
         var value = Vector256.ConvertToSingle(bytes.AsInt32());
         if (unit) value /= byteMax; // ToTensor: img.float().div(255)
         return (value - mean) / std; // Normalize: sub_(mean).div_(std)
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Normalised(Vector128<uint> bytes, bool unit, Vector128<float> byteMax, Vector128<float> mean, Vector128<float> std)
+    {
+        var value = Vector128.ConvertToSingle(bytes.AsInt32());
+        if (unit) value /= byteMax;
+        return (value - mean) / std;
     }
 }

@@ -18,8 +18,8 @@ internal interface IResampledRowSink
 /// <remarks>
 /// Vectorised on PIL's own integer arithmetic, so the bytes are PIL's whatever the vector width: the horizontal pass
 /// accumulates one pixel's R, G, B (and a discarded fourth lane) per vector, and writes planar rows (one per channel);
-/// the vertical pass accumulates 32 columns of a plane in registers across all taps. Each finished output row goes to a
-/// sink as three planes in a small row buffer that stays in L1 (padding included), so the caller turns it into floats in
+/// the vertical pass accumulates 32 columns of a plane (16 without AVX2) in registers across all taps. Each finished
+/// output row goes to a sink as three planes in a small row buffer that stays in L1 (padding included), so the caller turns it into floats in
 /// the same pass: no whole-image intermediate, and per-thread scratch that is reused for every image.
 /// </remarks>
 internal static class PilResampler
@@ -194,60 +194,115 @@ internal static class PilResampler
     }
 
     /// <summary>
-    /// One output row of one channel of the vertical pass: a weighted sum of planar rows, 32 columns at a time with the
-    /// four accumulators in registers across every tap.
+    /// One output row of one channel of the vertical pass: a weighted sum of planar rows, as wide as the machine allows
+    /// (32 columns per step with AVX2, 16 with SSE or NEON: a NativeAOT build for the baseline x64 instruction set, or
+    /// arm64), then PIL's scalar loop for the rest. All three give the same bytes: the same integer arithmetic.
     /// </summary>
     private static void ResampleColumns(ReadOnlySpan<byte> planes, int columns, int channel, ResampleKernel kernel, int y,
         int sourceFirst, Span<byte> destination)
     {
         y -= kernel.FirstOutput;
         var start = kernel.Start[y] - sourceFirst;
-        var n = kernel.Count[y];
-        ref var weights = ref kernel.Weights[y * kernel.Taps];
         var rowStride = 3 * columns;
-        ref var first = ref Unsafe.Add(ref MemoryMarshal.GetReference(planes), start * rowStride + channel * columns);
-        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var taps = planes[(start * rowStride + channel * columns)..];
+        var weights = kernel.Weights.AsSpan(y * kernel.Taps, kernel.Count[y]);
         var x = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated) x = ColumnsVector256(taps, rowStride, weights, destination[..columns], x);
+        if (Vector128.IsHardwareAccelerated) x = ColumnsVector128(taps, rowStride, weights, destination[..columns], x);
+        ColumnsScalar(taps, rowStride, weights, destination[..columns], x);
+    }
+
+    /// <summary>
+    /// Columns [<paramref name="from"/>, …) of the vertical pass, 32 at a time with four accumulators in registers across
+    /// every tap; returns the first column left undone. <paramref name="taps"/> starts at the first tap row's first column;
+    /// tap t of column x is at t × <paramref name="rowStride"/> + x.
+    /// </summary>
+    internal static int ColumnsVector256(ReadOnlySpan<byte> taps, int rowStride, ReadOnlySpan<int> weights, Span<byte> destination, int from)
+    {
+        ref var first = ref MemoryMarshal.GetReference(taps);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var half = Vector256.Create(Half);
+        var zero = Vector256<int>.Zero;
+        var max = Vector256.Create(255);
+        var x = from;
+        for (; x <= destination.Length - 32; x += 32)
         {
-            var half = Vector256.Create(Half);
-            var zero = Vector256<int>.Zero;
-            var max = Vector256.Create(255);
-            for (; x <= columns - 32; x += 32)
+            Vector256<int> a = half, b = half, c = half, d = half;
+            ref var p = ref Unsafe.Add(ref first, x);
+            for (var t = 0; t < weights.Length; t++)
             {
-                Vector256<int> a = half, b = half, c = half, d = half;
-                ref var p = ref Unsafe.Add(ref first, x);
-                for (var t = 0; t < n; t++)
-                {
-                    var k = Vector256.Create(Unsafe.Add(ref weights, t));
-                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref p));
-                    var (p0, p1) = Vector256.Widen(low);
-                    var (p2, p3) = Vector256.Widen(high);
-                    a += p0.AsInt32() * k;
-                    b += p1.AsInt32() * k;
-                    c += p2.AsInt32() * k;
-                    d += p3.AsInt32() * k;
-                    p = ref Unsafe.Add(ref p, rowStride);
-                }
-                a = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a, ResampleKernel.PrecisionBits), zero), max);
-                b = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(b, ResampleKernel.PrecisionBits), zero), max);
-                c = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(c, ResampleKernel.PrecisionBits), zero), max);
-                d = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(d, ResampleKernel.PrecisionBits), zero), max);
-                // Values are 0–255 already, so narrowing (which truncates) keeps them exactly.
-                var bytes = Vector256.Narrow(Vector256.Narrow(a.AsUInt32(), b.AsUInt32()), Vector256.Narrow(c.AsUInt32(), d.AsUInt32()));
-                bytes.StoreUnsafe(ref dst, (nuint)x);
+                var k = Vector256.Create(Unsafe.Add(ref w, t));
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref p));
+                var (p0, p1) = Vector256.Widen(low);
+                var (p2, p3) = Vector256.Widen(high);
+                a += p0.AsInt32() * k;
+                b += p1.AsInt32() * k;
+                c += p2.AsInt32() * k;
+                d += p3.AsInt32() * k;
+                p = ref Unsafe.Add(ref p, rowStride);
             }
+            a = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a, ResampleKernel.PrecisionBits), zero), max);
+            b = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(b, ResampleKernel.PrecisionBits), zero), max);
+            c = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(c, ResampleKernel.PrecisionBits), zero), max);
+            d = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(d, ResampleKernel.PrecisionBits), zero), max);
+            // Values are 0–255 already, so narrowing (which truncates) keeps them exactly.
+            var bytes = Vector256.Narrow(Vector256.Narrow(a.AsUInt32(), b.AsUInt32()), Vector256.Narrow(c.AsUInt32(), d.AsUInt32()));
+            bytes.StoreUnsafe(ref dst, (nuint)x);
         }
-        for (; x < columns; x++)
+        return x;
+    }
+
+    /// <summary><see cref="ColumnsVector256"/> 16 columns at a time, in 128-bit vectors.</summary>
+    internal static int ColumnsVector128(ReadOnlySpan<byte> taps, int rowStride, ReadOnlySpan<int> weights, Span<byte> destination, int from)
+    {
+        ref var first = ref MemoryMarshal.GetReference(taps);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var half = Vector128.Create(Half);
+        var zero = Vector128<int>.Zero;
+        var max = Vector128.Create(255);
+        var x = from;
+        for (; x <= destination.Length - 16; x += 16)
+        {
+            Vector128<int> a = half, b = half, c = half, d = half;
+            ref var p = ref Unsafe.Add(ref first, x);
+            for (var t = 0; t < weights.Length; t++)
+            {
+                var k = Vector128.Create(Unsafe.Add(ref w, t));
+                var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref p));
+                var (p0, p1) = Vector128.Widen(low);
+                var (p2, p3) = Vector128.Widen(high);
+                a += p0.AsInt32() * k;
+                b += p1.AsInt32() * k;
+                c += p2.AsInt32() * k;
+                d += p3.AsInt32() * k;
+                p = ref Unsafe.Add(ref p, rowStride);
+            }
+            a = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(a, ResampleKernel.PrecisionBits), zero), max);
+            b = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(b, ResampleKernel.PrecisionBits), zero), max);
+            c = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(c, ResampleKernel.PrecisionBits), zero), max);
+            d = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(d, ResampleKernel.PrecisionBits), zero), max);
+            var bytes = Vector128.Narrow(Vector128.Narrow(a.AsUInt32(), b.AsUInt32()), Vector128.Narrow(c.AsUInt32(), d.AsUInt32()));
+            bytes.StoreUnsafe(ref dst, (nuint)x);
+        }
+        return x;
+    }
+
+    /// <summary>PIL's loop as written, for columns [<paramref name="from"/>, end).</summary>
+    internal static void ColumnsScalar(ReadOnlySpan<byte> taps, int rowStride, ReadOnlySpan<int> weights, Span<byte> destination, int from)
+    {
+        ref var first = ref MemoryMarshal.GetReference(taps);
+        for (var x = from; x < destination.Length; x++)
         {
             var sum = Half;
             ref var p = ref Unsafe.Add(ref first, x);
-            for (var t = 0; t < n; t++)
+            for (var t = 0; t < weights.Length; t++)
             {
-                sum += p * Unsafe.Add(ref weights, t);
+                sum += p * weights[t];
                 p = ref Unsafe.Add(ref p, rowStride);
             }
-            Unsafe.Add(ref dst, x) = Clip8(sum);
+            destination[x] = Clip8(sum);
         }
     }
 

@@ -26,6 +26,9 @@ public class NativeAotPublishTests
         var publish = BashScript.Run($"{Command} -o '{output.Path}' -nologo -clp:ErrorsOnly", RepositoryPaths.Root, timeout: TimeSpan.FromMinutes(15));
         Assert.That(publish.ExitCode, Is.EqualTo(0), publish.Output);
         var binary = output.File("onnxtransfer");
+        var compilerArguments = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "src", "OnnxTransfer.Cli", "obj", "Release", "net10.0", "linux-x64", "native", "onnxtransfer.ilc.rsp"));
+        Assert.That(compilerArguments, Does.Contain("--instruction-set:x86-64-v2"),
+            "Directory.Build.props: SSE4.2, not the SSE2 baseline where preprocessing's integer vectors are emulated");
         Assert.That(File.Exists(binary));
         Assert.That(File.Exists(output.File("libvips.so.42")), "the bundled libvips is published beside the binary");
         Assert.That(File.Exists(output.File("libonnxruntime.so")), "ONNX Runtime (NuGet, CPU) is published beside the binary");

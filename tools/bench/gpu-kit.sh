@@ -4,8 +4,9 @@
 #   KIT/provider/cuda-provider.tar.xz  ONNX Runtime's CUDA provider (272 MB) with the GPU code of one architecture kept
 #                                      (GPU_ARCH, default 90: H100 and H200; ../shared/gpu/prune_fatbin.py), ≈ 50 MB
 #   KIT/main/kit.tar.xz                the CLI and the bench tool as NativeAOT binaries built against the CUDA package
-#                                      (-p:OnnxTransferGpu=true) with ONNX Runtime's core, the bundled libvips, the
-#                                      images (GPU_IMAGES, default the shared hymenoptera val set) and the PyTorch peer
+#                                      (-p:OnnxTransferGpu=true, AVX2) with ONNX Runtime's core, the bundled libvips,
+#                                      libturbojpeg, the images (GPU_IMAGES, default the shared hymenoptera val set)
+#                                      and the PyTorch peer
 # On that machine, from a checkout of this repository, tools/bench/gpu-device.sh unpacks them and runs the suite:
 #   tools/bench/gpu-device.sh KIT/provider     (first: unpacks the provider; the machine keeps it while it stays warm)
 #   tools/bench/gpu-device.sh KIT/main         (then: unpacks the rest, checks CUDA against CPU, runs gpu.sh)
@@ -26,7 +27,8 @@ mkdir -p "$STAGE/app" "$STAGE/gpu" "$KIT/provider" "$KIT/main"
 
 say "NativeAOT publish of the CLI and the bench tool with ONNX Runtime's CUDA package (a few minutes)"
 for project in src/OnnxTransfer.Cli tools/bench/OnnxTransfer.Bench; do
-  dotnet publish "$project" -c Release -r linux-x64 -p:PublishAot=true -p:OnnxTransferGpu=true \
+  # AVX2 (x86-64-v3): every H100/H200 host has it, and the preprocessing's 256-bit paths need it in a NativeAOT build.
+  dotnet publish "$project" -c Release -r linux-x64 -p:PublishAot=true -p:OnnxTransferGpu=true -p:IlcInstructionSet=x86-64-v3 \
     -o "$KIT/publish/$(basename "$project")" -nologo -clp:ErrorsOnly
 done
 cli=$KIT/publish/OnnxTransfer.Cli bench=$KIT/publish/OnnxTransfer.Bench
@@ -37,6 +39,12 @@ for library in libonnxruntime.so libonnxruntime_providers_shared.so libvips.so.4
   [ -f "$cli/$library" ] || { echo "gpu-kit: the GPU publish has no $library" >&2; exit 1; }
   cp "$cli/$library" "$STAGE/app/"
 done
+
+# libturbojpeg decodes plain JPEGs directly (about 1.6× faster than libvips per image, and no libvips pipeline per image);
+# a GPU machine has none, so it travels beside the binary, where the decoder looks first (doctor names the file).
+turbojpeg=$(ldconfig -p | awk '/libturbojpeg\.so\.0 .*x86-64/ {print $NF; exit}')
+[ -n "$turbojpeg" ] || { echo "gpu-kit: no libturbojpeg.so.0 here: run tools/setup.sh (apt-get install libturbojpeg0)" >&2; exit 1; }
+cp -L "$turbojpeg" "$STAGE/app/libturbojpeg.so.0"
 
 say "images from $IMAGES and the PyTorch peer"
 cp -r "$IMAGES" "$STAGE/images"

@@ -10,7 +10,8 @@
 #                   --impl backbone --device cuda: our CUDA session on decoded batches) when a bench binary is given; ONNX
 #                   Runtime's python CUDA session on random batches when the onnxruntime-gpu module is there
 #   decode alone    our decoder alone on every core (onnxtransfer-bench extract --impl decode), when a bench binary is given,
-#                   and the per-image cost of each preparation stage on 1 thread and on every core (bench preprocess)
+#                   and the per-image cost of each preparation stage on 1 thread and on every core (bench preprocess),
+#                   beside PIL's in 1 and in N worker processes (peers/pil_prepare.py: the machine's own scaling)
 # for ResNet-50 and MobileNetV2 fp32 (torchvision, random weights, exported here), as a Markdown table with ratios.
 #   tools/bench/gpu.sh                       prints "no CUDA: skipped" and exits 0 where no NVIDIA GPU is visible
 # Environment: ONNXTRANSFER_CLI (default: the Release build through dotnet; on a machine without .NET, the NativeAOT GPU
@@ -53,18 +54,22 @@ PY
 count=$(($(wc -l < "$MANIFEST") - 1))
 
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N); "$PY" -c "print(round($t1 - $t0, 3))"; }
-quietly() { "$@" > /dev/null; } # the command's stdout (extract's summary) must not mix with the seconds printed
+kept() { local file=$1; shift; "$@" > "$file"; } # the command's stdout (extract's summary) into a file, apart from the seconds printed
 score_quietly() { $CLI score --model "$1" --input "$MANIFEST" --out "$2" --device "$DEVICE" --batch "$BATCH" > /dev/null; } # model, out
 extract_rate() { # impl name, extra extract options...: one measured extraction of the manifest into a fresh cache
-  local impl=$1 s cache=$WORK/cache-$arch-${1//[^a-z0-9]/}; shift
+  local impl=$1 s cache=$WORK/cache-$arch-${1//[^a-z0-9]/} summary=$WORK/summary-$arch-${1//[^a-z0-9]/}.txt; shift
   rm -rf "$cache" # extract continues a cache it finds (--new-cache only allows other preprocessing): start empty
-  s=$(seconds quietly $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$cache" --new-cache \
+  s=$(seconds kept "$summary" $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$cache" --new-cache \
     --device "$DEVICE" --batch "$BATCH" --quiet "$@")
   row "$arch" "$impl" "$("$PY" -c "print(round($count / $s, 1))")"
+  # Where the time went (decode summed over threads, inference and how long it waited for images, writing): the
+  # summary's own lines, into the log beside the figure.
+  grep -E '^(time|stages) ' "$summary" | sed "s/^/  $arch $impl: /" >&2 || true
 }
-bench_rate() { # impl (decode|backbone): our stage alone over the same images, median of 3 runs
-  $ONNXTRANSFER_BENCH_BIN extract --impl "$1" --device "$DEVICE" --backbone "$spec" --images "$MANIFEST" --batch "$BATCH" --runs 3 \
-    --label "$arch" | "$PY" -c "import json,sys; print(json.loads(sys.stdin.readline())['value'])"
+bench_rate() { # impl (decode|backbone), extra bench options...: our stage alone over the same images, median of 3 runs
+  local impl=$1; shift
+  $ONNXTRANSFER_BENCH_BIN extract --impl "$impl" --device "$DEVICE" --backbone "$spec" --images "$MANIFEST" --batch "$BATCH" --runs 3 \
+    --label "$arch" "$@" | "$PY" -c "import json,sys; print(json.loads(sys.stdin.readline())['value'])"
 }
 row() { echo "{\"arch\":\"$1\",\"impl\":\"$2\",\"images_per_second\":$3}" >> "$RAW"; echo "$1 $2 $3 img/s" >&2; }
 
@@ -108,6 +113,10 @@ PY
     [ -n "$decode" ] && row "$arch" "decode alone (ours)" "$decode"
     alone=$(bench_rate backbone || true)
     [ -n "$alone" ] && row "$arch" "backbone alone (ours)" "$alone"
+    if [ "$DEVICE" = cuda ]; then # PyTorch's cuDNN convolutions run in TF32 unless told otherwise: our like for like
+      alone=$(bench_rate backbone --precision tf32 || true)
+      [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32)" "$alone"
+    fi
   fi
 done
 
@@ -115,13 +124,21 @@ done
 # with the cores for extraction to keep a GPU fed.
 PREPROCESS=$WORK/preprocess.jsonl
 : > "$PREPROCESS"
-[ -n "${ONNXTRANSFER_BENCH_BIN:-}" ] && { $ONNXTRANSFER_BENCH_BIN preprocess --images "$IMAGES" --runs 5 > "$PREPROCESS" || true; }
+[ -n "${ONNXTRANSFER_BENCH_BIN:-}" ] && { $ONNXTRANSFER_BENCH_BIN preprocess --images "$IMAGES" --threads "$WORKERS" --runs 3 > "$PREPROCESS" || true; }
+# PIL in worker processes, measured the same way: how this machine's cores scale for a peer that shares nothing.
+"$PY" "$REPO/tools/bench/peers/pil_prepare.py" --images "$IMAGES" --processes "$WORKERS" --runs 3 >> "$PREPROCESS" || true
 
 "$PY" - "$RAW" "$OUT" "$count" "$BATCH" "$WORKERS" "$DEVICE" "$PREPROCESS" <<'PY'
 import json, sys
 raw, out, count, batch, workers, device, preprocess = sys.argv[1:]
 rows = [json.loads(l) for l in open(raw)]
-lines = [f"# GPU suite: {count} images, batch {batch}, {workers} workers/decoders, device {device}", "",
+try:
+    import torch
+    tf32 = (f"PyTorch {torch.__version__}: cuDNN convolutions in TF32 (torch.backends.cudnn.allow_tf32 = "
+            f"{torch.backends.cudnn.allow_tf32}, its default), so its fp32 rows compare with our tf32 ones like for like.")
+except ImportError:
+    tf32 = "PyTorch is not importable here."
+lines = [f"# GPU suite: {count} images, batch {batch}, {workers} workers/decoders, device {device}", "", tf32, "",
          "| backbone | impl | images/s | ours ÷ impl |", "|---|---|---|---|"]
 for arch in dict.fromkeys(r['arch'] for r in rows):
     mine = {r['impl']: r['images_per_second'] for r in rows if r['arch'] == arch}
@@ -131,7 +148,7 @@ for arch in dict.fromkeys(r['arch'] for r in rows):
     if ceilings: lines.append(f"| {arch} fp32 | ours ÷ min(decode alone, backbone alone) | | {mine['ours'] / min(ceilings):.2f} |")
 stages = [json.loads(l) for l in open(preprocess) if l.startswith('{')]
 if stages:
-    lines += ["", "| preparation stage (ours) | ms per image per thread, 1 thread | on N threads | N | ratio (goal ≤ 1.3 for decode+preprocess) |",
+    lines += ["", "| preparation stage (ours in threads; PIL in processes) | ms per image per thread, 1 thread | on N threads | N | ratio (goal ≤ 1.3 for ours, decode+preprocess) |",
               "|---|---|---|---|---|"]
     for impl in dict.fromkeys(r['impl'] for r in stages):
         mine = sorted((r for r in stages if r['impl'] == impl), key=lambda r: int(r['case'].rsplit(', ', 1)[1].split()[0]))

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Extraction;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Specs;
 
 namespace OnnxTransfer.Bench.Suites;
@@ -13,7 +15,8 @@ namespace OnnxTransfer.Bench.Suites;
 /// beforehand, on every core. report.mjs turns the last two into the limit 1/(1/decode + 1/inference) that two stages
 /// sharing the same cores can reach, and compares the pipeline with it and with PyTorch (peers/torch_extract.py).
 /// <c>--device cuda</c> runs the backbone on the GPU (strict: no CPU fallback), with the CLI's CUDA defaults (fixed batch
-/// shapes, exhaustive cuDNN search, IOBinding with pinned buffers): tools/bench/gpu.sh's backbone-alone ceiling.
+/// shapes, exhaustive cuDNN search, IOBinding with pinned buffers): tools/bench/gpu.sh's backbone-alone ceiling;
+/// <c>--precision tf32</c> the same with TF32 convolutions (what PyTorch's cuDNN convolutions use by default).
 /// </summary>
 public static class ExtractStages
 {
@@ -33,7 +36,12 @@ public static class ExtractStages
             "cuda" => DeviceKind.Cuda,
             var other => throw new ArgumentException($"--device {other}: use cpu or cuda"),
         };
-        using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions { Device = device, Strict = true, AllowSpinning = impl != "pipeline" });
+        var precisionText = options.Optional("precision") ?? "fp32";
+        var precision = ComputePrecisionNames.Parse(precisionText) ?? throw new ArgumentException($"--precision {precisionText}: use fp32, tf32 or fp16");
+        using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
+        {
+            Device = device, Strict = true, AllowSpinning = impl != "pipeline", Precision = precision,
+        });
         var tensors = impl == "backbone" ? DecodeAll(backbone, paths) : null; // not timed: the stage is inference alone
         var seconds = new List<double>();
         for (var run = 0; run <= runs; run++)
@@ -50,7 +58,8 @@ public static class ExtractStages
                     break;
                 }
                 case "decode":
-                    Parallel.ForEach(paths, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                    Parallel.ForEach(Partitioner.Create(paths, EnumerablePartitionerOptions.NoBuffering),
+                        new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                         () => new float[backbone.ImageLength],
                         (path, _, buffer) => { backbone.Prepare(path, buffer); return buffer; },
                         _ => { });
@@ -74,6 +83,7 @@ public static class ExtractStages
                 ["runs_seconds"] = string.Join(" ", seconds.Select(s => s.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))),
                 ["peak_rss_mib"] = PeakResidentMiB(),
                 ["providers"] = string.Join(",", backbone.ActiveProviders),
+                ["precision"] = ComputePrecisionNames.Of(precision),
             });
     }
 
