@@ -134,11 +134,12 @@ raw, out, count, batch, workers, device, preprocess = sys.argv[1:]
 rows = [json.loads(l) for l in open(raw)]
 try:
     import torch
-    tf32 = (f"PyTorch {torch.__version__}: cuDNN convolutions in TF32 (torch.backends.cudnn.allow_tf32 = "
-            f"{torch.backends.cudnn.allow_tf32}, its default), so its fp32 rows compare with our tf32 ones like for like.")
+    allowed = torch.backends.cudnn.allow_tf32
+    tf32 = "" if device != "cuda" else (f"PyTorch {torch.__version__}: torch.backends.cudnn.allow_tf32 = {allowed}" + (
+        " (its default): its fp32 convolutions run in TF32, so they compare with our tf32 rows like for like." if allowed else "."))
 except ImportError:
     tf32 = "PyTorch is not importable here."
-lines = [f"# GPU suite: {count} images, batch {batch}, {workers} workers/decoders, device {device}", "", tf32, "",
+lines = [f"# GPU suite: {count} images, batch {batch}, {workers} workers/decoders, device {device}", ""] + ([tf32, ""] if tf32 else []) + [
          "| backbone | impl | images/s | ours ÷ impl |", "|---|---|---|---|"]
 for arch in dict.fromkeys(r['arch'] for r in rows):
     mine = {r['impl']: r['images_per_second'] for r in rows if r['arch'] == arch}
