@@ -51,7 +51,8 @@ PY
 
   step "machine"
   nvidia-smi -L 2>&1 || echo "(no nvidia-smi)"
-  echo "cores: $(nproc)"; "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" 2>&1 || true
+  echo "cores: $(nproc)"; lscpu 2>/dev/null | grep -E '^(Model name|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)|CPU max MHz):' || true
+  "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" 2>&1 || true
   step "onnxtransfer doctor"
   "$CLI" doctor
   status=0
