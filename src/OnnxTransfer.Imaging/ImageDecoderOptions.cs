@@ -42,10 +42,11 @@ public sealed record ImageDecoderOptions
     public bool FailOnTruncated { get; init; } = true;
 
     /// <summary>
-    /// Decode plain JPEGs with libjpeg-turbo directly instead of through libvips (the same pixels, about twice as fast).
-    /// Off only in tests, to compare the two paths.
+    /// Decode plain JPEGs with libjpeg-turbo's TurboJPEG directly, when it is installed (see
+    /// <see cref="ImageDecoder.DirectJpegLibrary"/>), instead of through libvips: the same pixels at about 0.6× the cost
+    /// per photo. False sends every JPEG through libvips (to compare the two paths, or to time libvips' own).
     /// </summary>
-    internal bool DirectJpeg { get; init; } = true;
+    public bool DirectJpeg { get; init; } = true;
 
     /// <summary>Formats accepted; others give <c>unsupported-format</c>.</summary>
     public IReadOnlySet<ImageFormat> AllowedFormats { get; init; } = DefaultFormats;

@@ -11,7 +11,8 @@ namespace OnnxTransfer.Bench.Suites;
 /// into 8-bit RGB), <c>decode+preprocess</c> (the whole preparation into the float tensor, what extraction does). The
 /// stage costs are the differences. Each is timed on 1 thread and on every core (--threads), so per-image cost at N
 /// threads can be set against 1 thread: libvips' own thread pool or caches oversubscribing would show there.
-/// <c>preprocess alone</c> runs the resampler and normalisation on images decoded beforehand. tools/bench/peers/pil_prepare.py
+/// <c>preprocess alone</c> runs the resampler and normalisation on images decoded beforehand; <c>decode through
+/// libvips</c> decodes the same JPEGs without TurboJPEG (every non-JPEG's road, and every JPEG's without libturbojpeg). tools/bench/peers/pil_prepare.py
 /// times PIL's decode + torchvision's transforms the same way, in processes, for the machine's own scaling.
 /// </summary>
 public static class PreprocessStages
@@ -29,6 +30,7 @@ public static class PreprocessStages
         int RepeatFor(int threadCount) => Math.Max(1, (64 * threadCount + distinct.Length - 1) / distinct.Length);
 
         var decoder = new ImageDecoder();
+        var throughVips = new ImageDecoder(new ImageDecoderOptions { DirectJpeg = false });
         var preprocessor = new ImagePreprocessor(PreprocessSettings.ImageNet);
         var settings = preprocessor.Settings;
         Action<string, byte[], float[]>[] stages =
@@ -44,8 +46,8 @@ public static class PreprocessStages
         {
             var (pixels, width, height) = decoded[index[path]];
             preprocessor.Process(new RgbImageView(pixels, width, height), tensor);
-        }];
-        string[] names = ["decode", "decode+resample", "decode+preprocess", "preprocess alone"];
+        }, (path, _, _) => { using var image = throughVips.Decode(path, preprocessor); }];
+        string[] names = ["decode", "decode+resample", "decode+preprocess", "preprocess alone", "decode through libvips"];
         foreach (var threadCount in threads == 1 ? [1] : new[] { 1, threads })
         {
             var repeat = RepeatFor(threadCount);
