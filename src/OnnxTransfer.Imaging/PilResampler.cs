@@ -19,8 +19,9 @@ internal interface IResampledRowSink
 /// Vectorised on PIL's own integer arithmetic, so the bytes are PIL's whatever the vector width: the horizontal pass
 /// accumulates one pixel's R, G, B (and a discarded fourth lane) per vector, and writes planar rows (one per channel);
 /// the vertical pass accumulates 32 columns of a plane (16 without AVX2) in registers across all taps. Each finished
-/// output row goes to a sink as three planes in a small row buffer that stays in L1 (padding included), so the caller turns it into floats in
-/// the same pass: no whole-image intermediate, and per-thread scratch that is reused for every image.
+/// output row goes to a sink as three planes in a small row buffer that stays in L1 (padding included), so the caller
+/// turns it into floats in the same pass: no whole-image intermediate, and per-thread scratch that is reused for every
+/// image.
 /// </remarks>
 internal static class PilResampler
 {
@@ -206,10 +207,11 @@ internal static class PilResampler
         var rowStride = 3 * columns;
         var taps = planes[(start * rowStride + channel * columns)..];
         var weights = kernel.Weights.AsSpan(y * kernel.Taps, kernel.Count[y]);
+        var row = destination[..columns];
         var x = 0;
-        if (Vector256.IsHardwareAccelerated) x = ColumnsVector256(taps, rowStride, weights, destination[..columns], x);
-        if (Vector128.IsHardwareAccelerated) x = ColumnsVector128(taps, rowStride, weights, destination[..columns], x);
-        ColumnsScalar(taps, rowStride, weights, destination[..columns], x);
+        if (Vector256.IsHardwareAccelerated) x = ColumnsVector256(taps, rowStride, weights, row, x);
+        if (Vector128.IsHardwareAccelerated) x = ColumnsVector128(taps, rowStride, weights, row, x);
+        ColumnsScalar(taps, rowStride, weights, row, x);
     }
 
     /// <summary>

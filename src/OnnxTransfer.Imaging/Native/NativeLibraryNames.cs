@@ -21,6 +21,7 @@ internal static class NativeLibraryNames
     private static readonly Lock Gate = new();
     private static int _registered;
     private static nint _vips;
+    private static nint _turboJpeg;
 
     /// <summary>The libvips file that was loaded and whether it is the bundled one (null before the first call).</summary>
     internal static (string Path, bool Bundled)? Loaded { get; private set; }
@@ -78,19 +79,23 @@ internal static class NativeLibraryNames
     /// </summary>
     private static nint LoadTurboJpeg()
     {
-        var beside = Path.Combine(AppContext.BaseDirectory, TurboJpeg.Library);
-        if (File.Exists(beside) && NativeLibrary.TryLoad(beside, out var handle))
+        lock (Gate)
         {
-            TurboJpegPath = beside;
-            return handle;
-        }
-        foreach (var candidate in SystemNames(TurboJpeg.Library))
-            if (NativeLibrary.TryLoad(candidate, out handle))
+            if (_turboJpeg != 0) return _turboJpeg; // the runtime asks once per entry point
+            var beside = Path.Combine(AppContext.BaseDirectory, TurboJpeg.Library);
+            if (File.Exists(beside) && NativeLibrary.TryLoad(beside, out var handle))
             {
-                TurboJpegPath = LoadedFile("libturbojpeg") ?? candidate;
-                return handle;
+                TurboJpegPath = beside;
+                return _turboJpeg = handle;
             }
-        return 0;
+            foreach (var candidate in SystemNames(TurboJpeg.Library))
+                if (NativeLibrary.TryLoad(candidate, out handle))
+                {
+                    TurboJpegPath = LoadedFile("libturbojpeg") ?? candidate;
+                    return _turboJpeg = handle;
+                }
+            return 0;
+        }
     }
 
     /// <summary>The libturbojpeg file that was loaded (null before the first JPEG or when there is none).</summary>

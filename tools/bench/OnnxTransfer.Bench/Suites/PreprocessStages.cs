@@ -12,8 +12,9 @@ namespace OnnxTransfer.Bench.Suites;
 /// stage costs are the differences. Each is timed on 1 thread and on every core (--threads), so per-image cost at N
 /// threads can be set against 1 thread: libvips' own thread pool or caches oversubscribing would show there.
 /// <c>preprocess alone</c> runs the resampler and normalisation on images decoded beforehand; <c>decode through
-/// libvips</c> decodes the same JPEGs without TurboJPEG (every non-JPEG's road, and every JPEG's without libturbojpeg). tools/bench/peers/pil_prepare.py
-/// times PIL's decode + torchvision's transforms the same way, in processes, for the machine's own scaling.
+/// libvips</c> decodes the same JPEGs without TurboJPEG (every non-JPEG's road, and every JPEG's without libturbojpeg).
+/// tools/bench/peers/pil_prepare.py times PIL's decode + torchvision's transforms the same way, in processes, for the
+/// machine's own scaling.
 /// </summary>
 public static class PreprocessStages
 {
