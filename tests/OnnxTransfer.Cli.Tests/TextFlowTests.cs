@@ -111,6 +111,30 @@ public class TextFlowTests
         var predictions = predict.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.That(predictions.Select(p => p.GetProperty("input").GetString()), Is.EqualTo(new[] { "a gripping , funny and moving film", "a dull , lifeless mess" }));
         Assert.That(predictions.All(p => p.GetProperty("label").GetString() is "0" or "1"), Is.True);
+
+        // --precision fp16 (here on CPU; fast on CUDA): the fused model converted to float16 in memory scores like fp32,
+        // and a cache extracted at fp16 says so and refuses fp32 parts.
+        var halfScores = _folder.File("scores-fp16");
+        var half = Cli("score", "--model", fused, "--input", _heldOut, "--label-prefix", "--out", halfScores, "--batch", "16", "--precision", "fp16");
+        Assert.That(half.ExitCode, Is.Zero, half.Stderr);
+        var halfRows = ReadScores(halfScores);
+        var halfWorst = fusedRows.Max(r => Math.Abs(r.Value.Probability - halfRows[r.Key].Probability));
+        var flipped = fusedRows.Count(r => r.Value.Label != halfRows[r.Key].Label);
+        TestContext.Out.WriteLine($"max |Δp| fp16 vs fp32 over {HeldOutLines} held-out sentences: {halfWorst:E2}, {flipped} labels differ");
+        Assert.That(halfWorst, Is.GreaterThan(0).And.LessThan(0.01));
+        Assert.That(flipped, Is.LessThanOrEqualTo(HeldOutLines / 50));
+        var halfCache = _folder.File("cache-fp16");
+        var halfExtract = Cli("extract", "--backbone", _spec, "--texts", _heldOut, "--label-prefix", "--cache", halfCache, "--precision", "fp16", "--quiet");
+        Assert.That(halfExtract.ExitCode, Is.Zero, halfExtract.Stderr);
+        var info = Cli("cache", "info", halfCache, "--json");
+        using (var json = JsonDocument.Parse(info.Stdout))
+            Assert.That(json.RootElement.GetProperty("numerics")[0].GetProperty("precision").GetString(), Is.EqualTo("fp16"));
+        var mixed = Cli("extract", "--backbone", _spec, "--texts", _train, "--label-prefix", "--cache", halfCache, "--quiet");
+        Assert.That(mixed.ExitCode, Is.EqualTo(2), "an fp32 run does not extend an fp16 cache");
+        Assert.That(mixed.Stderr, Does.Contain("fp16"));
+        var tf32 = Cli("score", "--model", fused, "--input", _heldOut, "--label-prefix", "--out", _folder.File("scores-tf32"), "--precision", "tf32");
+        Assert.That(tf32.ExitCode, Is.EqualTo(1), tf32.Stderr);
+        Assert.That(tf32.Stderr, Does.Contain("tf32 needs a GPU"));
     }
 
     [Test]

@@ -113,9 +113,13 @@ public class VerifyCommandTests
         var (noHead, _, noHeadLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused);
         Assert.That(noHead, Is.EqualTo(1));
         Assert.That(noHeadLog, Does.Contain("--model needs --head"));
-        var (precision, _, precisionLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused, "--head", _head, "--precision", "fp16");
+        // A fused model takes --precision as a backbone does: tf32 is CUDA's; fp16 of an int8 model is refused.
+        var (precision, _, precisionLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused, "--head", _head, "--precision", "tf32");
         Assert.That(precision, Is.EqualTo(1));
-        Assert.That(precisionLog, Does.Contain("--precision sets the backbone's precision"));
+        Assert.That(precisionLog, Does.Contain("tf32 needs a GPU"));
+        var (half, _, halfLog) = ExtractCliRunner.Run("verify", "--cache", _cache, "--model", fused, "--head", _head, "--precision", "fp16");
+        Assert.That(half, Is.Not.Zero);
+        Assert.That(halfLog, Does.Contain("int8-quantised"));
     }
 
     [Test]
@@ -172,9 +176,9 @@ public class VerifyCommandTests
         Assert.That(refusal, Does.Contain("CUDAExecutionProvider fp32").And.Contain("CPUExecutionProvider int8-cpu-kernels").And.Contain("--allow-mixed-numerics"));
         Assert.That(Directory.GetFiles(cache, "part-*.parquet"), Has.Length.EqualTo(parts), "refused before any work");
 
-        var (usage, _, usageLog) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", cache, "--precision", "fp16");
+        var (usage, _, usageLog) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", cache, "--precision", "tf32");
         Assert.That(usage, Is.EqualTo(1), usageLog);
-        Assert.That(usageLog, Does.Contain("fp16 needs a GPU"));
+        Assert.That(usageLog, Does.Contain("tf32 needs a GPU"));
 
         var (allowed, _, allowedLog) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", cache, "--quiet",
             "--allow-mixed-numerics");

@@ -68,9 +68,12 @@ public class NumericsProvenanceTests
         // CUDA ran: the requested precision, even for a QDQ graph (CUDA dequantises to float instead of int8 kernels).
         var onGpu = EmbeddingNumerics.Derive(cuda, ["CUDAExecutionProvider", "CPUExecutionProvider"], quantizedGraph: true, "onnxruntime 1.32.0");
         Assert.That((onGpu.Provider, onGpu.Precision), Is.EqualTo(("CUDAExecutionProvider", "fp16")));
-        // CUDA was asked for but fell back to CPU: CPU numerics, whatever precision was asked for.
-        var fellBack = EmbeddingNumerics.Derive(cuda, ["CPUExecutionProvider"], quantizedGraph: true, "onnxruntime 1.32.0");
+        // CUDA was asked for but fell back to CPU: CPU numerics; tf32 is a CUDA mode, so the CPU ran the graph as it is…
+        var fellBack = EmbeddingNumerics.Derive(cuda with { Precision = ComputePrecision.Tf32 }, ["CPUExecutionProvider"], quantizedGraph: true, "onnxruntime 1.32.0");
         Assert.That((fellBack.Provider, fellBack.Precision), Is.EqualTo(("CPUExecutionProvider", "int8-cpu-kernels")));
+        // …while fp16 is the graph itself (converted to float16), whichever provider runs it.
+        var halfOnCpu = EmbeddingNumerics.Derive(cuda, ["CPUExecutionProvider"], quantizedGraph: false, "onnxruntime 1.32.0");
+        Assert.That((halfOnCpu.Provider, halfOnCpu.Precision), Is.EqualTo(("CPUExecutionProvider", "fp16")));
         Assert.That(onGpu.SameNumbersAs(fellBack), Is.False);
         // The runtime version is recorded, not compared.
         Assert.That(fellBack.SameNumbersAs(fellBack with { Runtime = "onnxruntime 1.30.0" }), Is.True);

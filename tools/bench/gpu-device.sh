@@ -57,7 +57,7 @@ PY
   "$CLI" doctor
   status=0
 
-  step "CUDA against CPU: a cache and a head made on cpu, then verify --device $DEVICE (backbone; fused model; tf32)"
+  step "CUDA against CPU: a cache and a head made on cpu, then verify --device $DEVICE (backbone; fused model; tf32; fp16)"
   check=$HOME_DIR/check spec=$HOME_DIR/check/mobilenet_v2.backbone.json
   rm -rf "$check" && mkdir -p "$check"
   { "$PY" "$REPO/tools/export_torchvision.py" --arch mobilenet_v2 --random --out "$check/mobilenet_v2.onnx" \
@@ -67,7 +67,10 @@ PY
     && "$CLI" compose --backbone "$spec" --head "$check/head.onnx" --out "$check/fused.onnx" > /dev/null \
     && "$CLI" verify --backbone "$spec" --cache "$check/cache" --device "$DEVICE" \
     && "$CLI" verify --model "$check/fused.onnx" --head "$check/head.onnx" --cache "$check/cache" --device "$DEVICE"; } || status=1
+  # tf32 and fp16 trade bit-parity for speed: their figures are reported, not held to fp32's thresholds.
   [ "$DEVICE" = cuda ] && { "$CLI" verify --backbone "$spec" --cache "$check/cache" --device cuda --precision tf32 || true; }
+  "$CLI" verify --backbone "$spec" --cache "$check/cache" --device "$DEVICE" --precision fp16 || true
+  "$CLI" verify --model "$check/fused.onnx" --head "$check/head.onnx" --cache "$check/cache" --device "$DEVICE" --precision fp16 || true
 
   step "tools/bench/gpu.sh"
   ONNXTRANSFER_CLI=$CLI ONNXTRANSFER_BENCH_BIN=$HOME_DIR/run-onnxtransfer-bench ONNXTRANSFER_SHARED=$HOME_DIR \

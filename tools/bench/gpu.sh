@@ -2,7 +2,8 @@
 # The GPU suite (issue 14): on one CUDA machine, same images, same model, same batch, images/s of
 #   ours            onnxtransfer extract --device cuda (fixed batch shapes, cuDNN exhaustive search, IOBinding with
 #                   pinned host buffers, two runs in flight: the CUDA defaults), and beside it the same run with
-#                   --io-binding off, with --runs-in-flight 1, and with --precision tf32 (numerics recorded as tf32)
+#                   --io-binding off, with --runs-in-flight 1, with --precision tf32 and with --precision fp16 (the model
+#                   converted to float16 in memory; numerics recorded as tf32/fp16)
 #   ours (score)    onnxtransfer score --device cuda of a fused model (the backbone + a softmax head trained on the
 #                   measured cache) over the same images: the acceptance asks score ≥ 0.9 × extract
 #   pytorch         ../shared/gpu/torch_peer.py: PIL + torchvision transforms, DataLoader (WORKERS workers, pinned memory)
@@ -84,6 +85,7 @@ for arch in ${GPU_ARCHS:-resnet50 mobilenet_v2}; do
   extract_rate "ours (--io-binding off)" --io-binding off
   extract_rate "ours (--runs-in-flight 1)" --runs-in-flight 1
   [ "$DEVICE" = cuda ] && extract_rate "ours (--precision tf32)" --precision tf32
+  extract_rate "ours (--precision fp16)" --precision fp16 # on cpu (a dry run) fp16 runs too, slower than fp32
   $CLI train --cache "$WORK/cache-$arch-ours" --eval-split none --out "$WORK/models/$arch-head.onnx" > /dev/null
   $CLI compose --backbone "$spec" --head "$WORK/models/$arch-head.onnx" --out "$WORK/models/$arch-fused.onnx" > /dev/null
   rm -rf "$WORK/scores-$arch"
@@ -117,6 +119,8 @@ PY
       alone=$(bench_rate backbone --precision tf32 || true)
       [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32)" "$alone"
     fi
+    alone=$(bench_rate backbone --precision fp16 || true)
+    [ -n "$alone" ] && row "$arch" "backbone alone (ours, fp16)" "$alone"
   fi
 done
 

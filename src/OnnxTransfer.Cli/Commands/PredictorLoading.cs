@@ -26,6 +26,7 @@ internal sealed class PredictorLoading
                       "A fused model applies its own views (named here, they must match).",
     };
     public DeviceOptions Device { get; } = new();
+    public Option<string> Precision { get; } = PrecisionOption.Create();
 
     public void AddTo(Command command)
     {
@@ -36,6 +37,7 @@ internal sealed class PredictorLoading
         command.Options.Add(Tta);
         ValidateViews(Tta);
         Device.AddTo(command);
+        command.Options.Add(Precision);
         command.Validators.Add(result =>
         {
             var model = result.GetValue(Model) is not null;
@@ -49,12 +51,14 @@ internal sealed class PredictorLoading
     /// <param name="warnings">Where the loader's warnings go (score: its run log); plain <c>warning:</c> lines on stderr by default.</param>
     public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning, Action<string>? warnings = null)
     {
-        var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult)); // refuses --cudnn-search on CPU
+        // Refuses --cudnn-search or a precision other than fp32 on CPU, and fp16 with --cpu-fallback.
+        var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
         var options = new PredictorOptions
         {
             FixedBatch = device.FixedBatch,
             IoBinding = device.IoBinding,
             CudnnSearch = device.CudnnSearch,
+            Precision = device.Precision,
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),
             CpuFallback = parseResult.GetValue(Device.CpuFallback),

@@ -115,11 +115,12 @@ public static class ScoreCommand
             RunsInFlight = RunsInFlightOption.Parse(parseResult, RunsInFlight),
         };
         var runs = Features.Pipeline.RunsInFlight.Resolve(options.RunsInFlight, predictor.ActiveProviders);
+        var precision = Features.Numerics.ComputePrecisionNames.Of(predictor.Options.Precision);
         var output = Path.GetFullPath(parseResult.GetValue(Out)!);
         log.Write("info", "start", $"scoring {inputs.Count} inputs from {inputs.Source} (shard {shard}) with {predictor.Description} on " +
-                                   $"{string.Join(", ", predictor.ActiveProviders)} ({ExtractCommand.RunsLine(runs)}) into {output}",
+                                   $"{string.Join(", ", predictor.ActiveProviders)} at {precision} ({ExtractCommand.RunsLine(runs)}) into {output}",
             ("inputs", inputs.Count), ("source", inputs.Source), ("model", predictor.Description), ("out", output),
-            ("providers", string.Join(",", predictor.ActiveProviders)), ("runs_in_flight", runs));
+            ("providers", string.Join(",", predictor.ActiveProviders)), ("precision", precision), ("runs_in_flight", runs));
 
         var progress = new Progress(log);
         ScoringSummary summary;

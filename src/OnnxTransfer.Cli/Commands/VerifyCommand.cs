@@ -53,8 +53,6 @@ public static class VerifyCommand
             if (backbone == model) result.AddError("Name what runs here: --backbone SPEC (optionally with --head HEAD), or --model FUSED --head HEAD.");
             else if (model && result.GetValue(Head) is null)
                 result.AddError("--model needs --head HEAD: the head the fused model was composed from, applied to the cached embeddings for comparison.");
-            if (model && result.GetValue(Precision) is { } precision && precision != "fp32")
-                result.AddError("--precision sets the backbone's precision, with --backbone; a fused model runs as it was composed.");
         });
         SampleSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--sample must be at least 1."); });
         Batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1."); });
@@ -98,6 +96,7 @@ public static class VerifyCommand
                 DeviceId = runOptions.DeviceId,
                 CpuFallback = !runOptions.Strict,
                 IntraOpThreads = runOptions.IntraOpThreads,
+                Precision = runOptions.Precision,
                 MaxBatchSize = options.BatchSize,
                 WarningSink = Warn,
             });

@@ -12,8 +12,8 @@ public static class PrecisionOption
 {
     public static Option<string> Create() => new Option<string>("--precision")
     {
-        Description = "Float precision of the backbone: fp32 (default; the only one on CPU), or with --device cuda tf32 or fp16 for speed. " +
-                      "Recorded in the cache's numerics.",
+        Description = "Float precision of the model: fp32 (default); tf32 (CUDA's tensor-core convolutions); fp16 (the model converted " +
+                      "to float16 in memory: fast on CUDA, slower than fp32 on CPU). Recorded in a cache's numerics.",
         DefaultValueFactory = _ => "fp32",
     }.AcceptingOnly("fp32", "tf32", "fp16");
 
@@ -21,7 +21,7 @@ public static class PrecisionOption
     public static ComputePrecision Parse(ParseResult parseResult, Option<string> option) =>
         ComputePrecisionNames.Parse(parseResult.GetValue(option)) ?? ComputePrecision.Fp32;
 
-    /// <summary>Refuses run options the library would refuse (e.g. fp16 on CPU) as a usage error, with the library's message.</summary>
+    /// <summary>Refuses run options the library would refuse (e.g. tf32 on CPU) as a usage error, with the library's message.</summary>
     public static BackboneRunOptions Checked(BackboneRunOptions options)
     {
         try { options.Validate(); }

@@ -37,6 +37,34 @@ internal static class BackboneModelFile
         catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': {e.Message}", e); }
     }
 
+    /// <summary>
+    /// Refuses, before anything else is checked, a model the precision asked cannot honestly run: a graph that already
+    /// computes in float16 runs only as fp16 (so the cache's numerics say what made the embeddings), an int8 one never as fp16.
+    /// </summary>
+    public static void CheckPrecision(BackboneSpec spec, OnnxModel model, BackboneRunOptions options)
+    {
+        if (ModelPrecision.Refusal(model, options.Precision) is { } refusal) throw new BackboneSpecException($"Backbone '{spec.Name}': {refusal}");
+    }
+
+    /// <summary>
+    /// The (cut) model as the precision asked computes it: fp16 converts a float32 graph in memory to float16 with its
+    /// float32 inputs and outputs kept (<see cref="OnnxModel.ConvertToFloat16"/>), and notes what it did.
+    /// </summary>
+    public static void ApplyPrecision(BackboneSpec spec, OnnxModel model, BackboneRunOptions options, List<string> notes)
+    {
+        try
+        {
+            if (ModelPrecision.Apply(model, options.Precision) is { } note) notes.Add(note);
+            if (options.Precision == ComputePrecision.Fp16 && options.Device == DeviceKind.Cpu)
+                notes.Add("fp16 on CPU is slower than fp32 (ONNX Runtime casts around the operators it has no float16 kernel for): " +
+                          "use it to check a float16 model or fp16's effect; for speed, run fp16 with --device cuda.");
+        }
+        catch (OnnxModelException e)
+        {
+            throw new BackboneSpecException($"Backbone '{spec.Name}': cannot run in fp16: {e.Message}", e);
+        }
+    }
+
     /// <summary>A session over the model as edited in memory (external weights, if any, stay beside the original file).</summary>
     public static ModelSession CreateSession(OnnxModel model, string modelPath, BackboneRunOptions options)
     {
@@ -47,7 +75,7 @@ internal static class BackboneModelFile
             IntraOpThreads = options.IntraOpThreads,
             AllowSpinning = options.AllowSpinning,
             ExecutionProviders = options.Device == DeviceKind.Cuda
-                ? [ExecutionProvider.Cuda(options.DeviceId, CudaOptions(options)), ExecutionProvider.Cpu]
+                ? [ExecutionProvider.Cuda(options.DeviceId, options.CudaProviderOptions()), ExecutionProvider.Cpu]
                 : [ExecutionProvider.Cpu],
             ProviderFallback = options.Strict ? ProviderFallback.Strict : ProviderFallback.FallbackToCpu,
             WarningSink = options.WarningSink,
@@ -55,26 +83,4 @@ internal static class BackboneModelFile
         };
         return ModelSession.Open(model.ToBytes(), settings);
     }
-
-    /// <summary>The CUDA provider options: precision and the convolution algorithm search.</summary>
-    private static Dictionary<string, string> CudaOptions(BackboneRunOptions options)
-    {
-        var cuda = CudaPrecisionOptions(options.Precision);
-        cuda["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(options.EffectiveCudnnSearch);
-        return cuda;
-    }
-
-    /// <summary>
-    /// The CUDA provider's setting for the precision asked: TF32 tensor-core math only when tf32 is asked, so fp32 means
-    /// fp32 (ONNX Runtime's own default would let cuBLAS/cuDNN use TF32). fp16 has no provider switch: running an fp32
-    /// model in half precision needs the model converted, so it is refused rather than recorded without effect.
-    /// </summary>
-    private static Dictionary<string, string> CudaPrecisionOptions(ComputePrecision precision) => precision switch
-    {
-        ComputePrecision.Fp32 => new() { ["use_tf32"] = "0" },
-        ComputePrecision.Tf32 => new() { ["use_tf32"] = "1" },
-        _ => throw new BackboneSpecException(
-            "Precision fp16 needs a float16 model: convert the model to float16 (e.g. onnxconverter-common's float16 tool) " +
-            "and name it in the spec; the CUDA provider has no switch that runs an fp32 model in half precision."),
-    };
 }

@@ -21,7 +21,7 @@ public sealed record BackboneRunOptions
 
     /// <summary>
     /// With <see cref="DeviceKind.Cuda"/>: refuse to start when the CUDA provider cannot be used (true), or warn and run
-    /// on CPU (false).
+    /// on CPU (false). A fallback keeps the precision asked (fp16 on CPU is fp16 numerics, recorded as such).
     /// </summary>
     public bool Strict { get; init; }
 
@@ -38,8 +38,10 @@ public sealed record BackboneRunOptions
     public Action<string>? WarningSink { get; init; }
 
     /// <summary>
-    /// The float precision asked of the provider: fp32 (default), or on CUDA tf32/fp16 for speed. It is part of the
-    /// embeddings' numerics (<see cref="EmbeddingNumerics"/>), so a cache made with one refuses parts of another.
+    /// The float precision asked: fp32 (default); on CUDA tf32 (tensor-core convolutions and matrix products); fp16 (the
+    /// model converted to float16 in memory, float32 inputs and outputs kept: for CUDA's tensor cores, and on CPU, slower
+    /// than fp32, to check a float16 model). It is part of the embeddings' numerics (<see cref="EmbeddingNumerics"/>), so
+    /// a cache made with one refuses parts of another.
     /// </summary>
     public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
@@ -70,13 +72,24 @@ public sealed record BackboneRunOptions
     /// <summary>The search the CUDA provider is given (exhaustive unless asked otherwise).</summary>
     public CudnnSearch EffectiveCudnnSearch => CudnnSearch ?? Backbones.CudnnSearch.Exhaustive;
 
+    /// <summary>
+    /// The CUDA provider's options for these settings: TF32 tensor-core math only when tf32 is asked, so that fp32 means
+    /// fp32 (ONNX Runtime's own default lets cuBLAS/cuDNN use TF32), and the convolution algorithm search. fp16 is the
+    /// graph itself (<see cref="Numerics.ModelPrecision"/>); what float32 remains in it stays float32.
+    /// </summary>
+    public Dictionary<string, string> CudaProviderOptions() => new()
+    {
+        ["use_tf32"] = Precision == ComputePrecision.Tf32 ? "1" : "0",
+        ["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(EffectiveCudnnSearch),
+    };
+
     /// <summary>Refuses settings that cannot run, before any model is loaded (the message names the fix; no parameter suffix).</summary>
     /// <exception cref="ArgumentException">A precision other than fp32 on CPU, or a negative device id or thread count.</exception>
     public void Validate()
     {
-        if (Device == DeviceKind.Cpu && Precision != ComputePrecision.Fp32)
+        if (Device == DeviceKind.Cpu && Precision == ComputePrecision.Tf32)
             throw new ArgumentException(
-                $"Precision {ComputePrecisionNames.Of(Precision)} needs a GPU: the CPU provider computes in fp32 only. " +
+                "Precision tf32 needs a GPU: TF32 is a mode of NVIDIA tensor cores, which the CPU provider does not have. " +
                 "Drop --precision (fp32 is the default) or run with --device cuda.");
         if (Device == DeviceKind.Cpu && CudnnSearch is { } search)
             throw new ArgumentException(

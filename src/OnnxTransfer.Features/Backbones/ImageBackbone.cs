@@ -85,6 +85,7 @@ public sealed class ImageBackbone : Backbone
         var notes = new List<string>();
         var (modelPath, sha) = BackboneModelFile.Verify(spec, notes);
         var model = BackboneModelFile.Parse(spec, modelPath);
+        BackboneModelFile.CheckPrecision(spec, model, options);
 
         var input = ModelInputCheck.Check(model, spec, image, out var fixedBatch);
         if (fixedBatch is { } b) notes.Add($"The model's batch dimension is fixed to {b}: batches of {b} are run.");
@@ -93,6 +94,7 @@ public sealed class ImageBackbone : Backbone
         try { model.CutAt(featureTensor); }
         catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': cannot cut the model at the feature tensor: {e.Message}", e); }
 
+        BackboneModelFile.ApplyPrecision(spec, model, options, notes);
         var session = BackboneModelFile.CreateSession(model, modelPath, options);
         try
         {
@@ -205,7 +207,8 @@ public sealed class ImageBackbone : Backbone
             try { model.Clone().CutAt(name); }
             catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': features.tensor \"{name}\" is not usable: {e.Message}", e); }
         }
-        if (info is not null && info.ElementType != OnnxDataType.Float)
+        // float16 only in a model that computes in float16, which runs as fp16 (checked first): its output is cast to float32.
+        if (info is not null && info.ElementType is not (OnnxDataType.Float or OnnxDataType.Float16))
             throw new BackboneSpecException(
                 $"Backbone '{spec.Name}': the feature tensor '{name}' holds {info.ElementType.DisplayName()}, not float. " +
                 "Name the float tensor (in a quantised model, the input of the QuantizeLinear before the classifier).");

@@ -97,6 +97,7 @@ public sealed class TextBackbone : Backbone
         var tokenizer = LoadTokenizer(spec, text);
         var (modelPath, sha) = BackboneModelFile.Verify(spec, notes);
         var model = BackboneModelFile.Parse(spec, modelPath);
+        BackboneModelFile.CheckPrecision(spec, model, options);
         var inputs = TextEncoderInputs.Of(model, spec, text.MaxLength);
         if (inputs.FixedBatchSize is { } b) notes.Add($"The model's batch dimension is fixed to {b}: batches of {b} are run.");
         if (inputs.FixedSequenceLength is { } t) notes.Add($"The model takes exactly {t} tokens: every text is padded to {t}.");
@@ -106,6 +107,7 @@ public sealed class TextBackbone : Backbone
         try { model.CutAt(featureTensor); }
         catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': cannot cut the model at '{featureTensor}': {e.Message}", e); }
 
+        BackboneModelFile.ApplyPrecision(spec, model, options, notes);
         var session = BackboneModelFile.CreateSession(model, modelPath, options);
         try
         {
@@ -347,7 +349,8 @@ public sealed class TextBackbone : Backbone
             try { model.Clone().CutAt(name); } // its message lists similar names
             catch (OnnxModelException e) { throw new BackboneSpecException($"Backbone '{spec.Name}': \"{name}\" is not usable: {e.Message} (outputs: {list})", e); }
         }
-        if (info is not null && info.ElementType != OnnxDataType.Float)
+        // float16 only in a model that computes in float16, which runs as fp16 (checked first): its output is cast to float32.
+        if (info is not null && info.ElementType is not (OnnxDataType.Float or OnnxDataType.Float16))
             throw new BackboneSpecException($"Backbone '{spec.Name}': '{name}' holds {info.ElementType.DisplayName()}; a float output is needed.");
         var rank = text.Pooling == TextPooling.PooledOutput ? 2 : 3;
         if (info?.Shape is { } shape && shape.Rank != rank)

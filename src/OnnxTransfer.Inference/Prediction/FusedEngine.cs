@@ -1,5 +1,7 @@
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Numerics;
+using OnnxTransfer.Onnx;
 using OnnxTransfer.Runtime;
 
 namespace OnnxTransfer.Inference.Prediction;
@@ -38,7 +40,9 @@ internal sealed class FusedEngine : InferenceEngine
     /// <summary>The engine for a fused model, image or text.</summary>
     public static FusedEngine Open(string path, PredictorOptions options)
     {
-        var session = ModelSession.Open(Path.GetFullPath(path), PredictorSessions.For(options));
+        var session = options.Precision == ComputePrecision.Fp16
+            ? ModelSession.Open(InFloat16(path, options), PredictorSessions.For(options))
+            : ModelSession.Open(Path.GetFullPath(path), PredictorSessions.For(options));
         try
         {
             var info = FusedModelInfo.FromSession(path, session);
@@ -54,6 +58,27 @@ internal sealed class FusedEngine : InferenceEngine
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The fused model converted to float16 in memory, float32 inputs and outputs kept: backbone and head both compute in
+    /// half precision. Refused, naming the fix, where the graph cannot be.
+    /// </summary>
+    private static byte[] InFloat16(string path, PredictorOptions options)
+    {
+        OnnxModel model;
+        try { model = OnnxModel.Load(path); }
+        catch (OnnxModelException e) { throw new InferenceException($"The fused model '{path}': {e.Message}", e); }
+        if (ModelPrecision.Refusal(model, options.Precision) is { } refusal) throw new InferenceException($"The fused model '{path}': {refusal}");
+        try
+        {
+            if (ModelPrecision.Apply(model, options.Precision) is { } note) options.WarningSink?.Invoke(note);
+        }
+        catch (OnnxModelException e)
+        {
+            throw new InferenceException($"The fused model '{path}' cannot run in fp16: {e.Message}", e);
+        }
+        return model.ToBytes();
     }
 
     public override EngineBatch CreateBatch(int capacity) => _encoder.CreateBatch(capacity, Labels.Count);
@@ -74,8 +99,7 @@ internal static class PredictorSessions
         IntraOpThreads = options.IntraOpThreads,
         AllowSpinning = options.AllowSpinning,
         ExecutionProviders = options.Device == DeviceKind.Cuda
-            ? [ExecutionProvider.Cuda(options.DeviceId, new Dictionary<string, string>
-                { ["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(ForBackbone(options).EffectiveCudnnSearch) }), ExecutionProvider.Cpu]
+            ? [ExecutionProvider.Cuda(options.DeviceId, ForBackbone(options).CudaProviderOptions()), ExecutionProvider.Cpu]
             : [ExecutionProvider.Cpu],
         ProviderFallback = options.CpuFallback ? ProviderFallback.FallbackToCpu : ProviderFallback.Strict,
         WarningSink = options.WarningSink,
@@ -91,6 +115,7 @@ internal static class PredictorSessions
         FixedBatch = options.FixedBatch,
         IoBinding = options.IoBinding,
         CudnnSearch = options.CudnnSearch,
+        Precision = options.Precision,
         WarningSink = options.WarningSink,
     };
 }
