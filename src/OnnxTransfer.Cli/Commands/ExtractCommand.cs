@@ -246,6 +246,13 @@ public static class ExtractCommand
             Console.WriteLine($"errors     {string.Join(", ", s.ErrorsByReason.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
         if (s.Truncated > 0)
             Console.WriteLine(string.Create(c, $"truncated  {s.Truncated} texts longer than the spec's max_length were cut to it (--refuse-long-texts makes them error rows)"));
+        if (s.ZeroEmbeddings > 0)
+        {
+            var why = s.Numerics.Precision == "fp16"
+                ? "at fp16, features below float16's range (6e-8) become zero; extract at fp32 or tf32 (compare with `onnxtransfer verify --precision fp16`)"
+                : "the model gave these inputs no feature at all; check the feature tensor and the inputs";
+            Console.WriteLine(string.Create(c, $"zeros      {s.ZeroEmbeddings} embedding(s) are all zeros: {why}"));
+        }
         if (s.Views.Count > 0)
             Console.WriteLine(string.Create(c, $"views      {string.Join(", ", s.Views)}: {s.EmbeddedRows} view row(s) written for the {s.Embedded} input(s) embedded"));
         Console.WriteLine(string.Create(c, $"embeddings {dimension} floats each; {s.PartsWritten} part(s) written{(s.ErrorPartsWritten > 0 ? $", {s.ErrorPartsWritten} error part(s)" : "")}"));
@@ -279,6 +286,7 @@ public static class ExtractCommand
             json.WriteNumber("deferred", s.Deferred);
             json.WriteNumber("retried", s.Retried);
             if (unit == "texts") json.WriteNumber("truncated", s.Truncated);
+            json.WriteNumber("zero_embeddings", s.ZeroEmbeddings);
             json.WriteStartObject("errors_by_reason");
             foreach (var (reason, count) in s.ErrorsByReason) json.WriteNumber(reason, count);
             json.WriteEndObject();

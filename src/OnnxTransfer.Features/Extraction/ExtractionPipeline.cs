@@ -147,6 +147,7 @@ public sealed class ExtractionPipeline
             Failed = run.Failed,
             TooManyErrors = tooManyErrors,
             Truncated = run.Truncated,
+            ZeroEmbeddings = run.ZeroEmbeddings,
             ErrorsByReason = run.ErrorsByReason,
             Elapsed = clock.Elapsed,
             DecodeTime = run.Times.Prepare,

@@ -4,6 +4,7 @@ using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Pipeline;
+using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Features.Views;
 
 namespace OnnxTransfer.Features.Extraction;
@@ -37,6 +38,7 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     private readonly IProgress<ExtractionProgress>? _progress;
     private readonly Stopwatch _clock;
     private int _truncated;
+    private int _zeroRows;
 
     /// <param name="scheduled">By input index: whether this run computes it (already cached, other shards' and deferred inputs are not).</param>
     /// <param name="slots">With views (image backbones): the slots of the pending inputs' missing views; null without views.</param>
@@ -67,6 +69,9 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     public int Embedded => _parts.Embedded;
     public int Failed => _parts.Failed;
     public int Truncated => Volatile.Read(ref _truncated);
+
+    /// <summary>Embeddings that came out all zeros (kept: a model may mean it; at fp16, features below its range underflow).</summary>
+    public int ZeroEmbeddings => Volatile.Read(ref _zeroRows);
     public int PartsWritten => _parts.PartsWritten;
     public int ErrorPartsWritten => _parts.ErrorPartsWritten;
     public IReadOnlyDictionary<string, int> ErrorsByReason => _parts.ErrorsByReason;
@@ -181,7 +186,43 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         {
             // Stopped inside a unit: the pipeline hands it to the writer with the rows computed so far.
         }
+        CheckRows(unit, index, count);
     }
+
+    /// <summary>
+    /// Rows no head should learn from never reach the cache: an embedding with NaN or infinity becomes an error row
+    /// (<see cref="NonFiniteEmbedding"/>; at fp16 a value beyond ±65504 overflows), and the run goes on. All-zero rows
+    /// are counted for the summary. One vectorised pass per row: the largest magnitude is NaN or infinite if any element is.
+    /// </summary>
+    private void CheckRows(Unit unit, int index, int count)
+    {
+        var dimension = _backbone.Dimension;
+        for (var p = 0; p < count; p++)
+        {
+            if (unit.Errors[p] is not null || !unit.Batch.IsEmbedded(p) || _slots is null && !Scheduled(_starts[index] + p)) continue;
+            var largest = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(unit.Embeddings.AsSpan(p * dimension, dimension));
+            if (largest == 0f)
+            {
+                Interlocked.Increment(ref _zeroRows);
+                continue;
+            }
+            if (float.IsFinite(largest)) continue;
+            var hint = _backbone.Numerics.Precision == "fp16"
+                ? " At fp16 a value beyond float16's ±65504 overflows: extract these inputs at fp32 or tf32."
+                : " Check the model (and its input) with `onnxtransfer run`.";
+            if (_slots is { } slots)
+            {
+                // A view's row: its input's other views may be written already, so no error row can stand for the input.
+                var viewed = _items[slots.ItemOf(_starts[index] + p)];
+                throw new BackboneSpecException($"The model produced NaN or infinity for view '{slots.ViewOf(_starts[index] + p).Id}' of '{viewed.Id}'.{hint}");
+            }
+            var item = _items[_starts[index] + p];
+            unit.Errors[p] = new ErrorRow(item.Id, item.Source, item.Label, item.Split, NonFiniteEmbedding, $"The model produced NaN or infinity for this input.{hint}");
+        }
+    }
+
+    /// <summary>The error reason of an input whose embedding was not finite.</summary>
+    public const string NonFiniteEmbedding = "non-finite-embedding";
 
     /// <summary>The writer: rows in id order (the scheduled inputs that failed or were embedded).</summary>
     public bool Write(Unit unit, int index)

@@ -34,6 +34,12 @@ public sealed record ExtractionSummary
     /// <summary>Texts longer than the backbone's max_length that were truncated to it (and embedded); 0 for images.</summary>
     public int Truncated { get; init; }
 
+    /// <summary>
+    /// Embeddings of this run that are all zeros: kept (a model may mean it), but worth a look: at fp16, features
+    /// smaller than float16's range underflow to zero. Embeddings with NaN or infinity are error rows instead.
+    /// </summary>
+    public int ZeroEmbeddings { get; init; }
+
     /// <summary>Error rows of this run by reason code.</summary>
     public required IReadOnlyDictionary<string, int> ErrorsByReason { get; init; }
 

@@ -109,8 +109,12 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         var (part, count, start) = _batches[unit];
         for (var j = 0; j < count; j++)
         {
+            var probabilities = buffer.Batch.Probabilities.AsSpan(j * classes, classes);
             if (buffer.Failures[j] is { } failure) part.SetFailed(_rowInPart[start + j], failure.Reason, failure.Message);
-            else part.SetScored(_rowInPart[start + j], buffer.Batch.Probabilities.AsSpan(j * classes, classes), buffer.Batch.OodScores[j]);
+            // NaN or infinity (at fp16: a value beyond ±65504 overflowed) is no score: an error row, and the run goes on.
+            else if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(probabilities)))
+                part.SetFailed(_rowInPart[start + j], NonFiniteProbabilities, NonFiniteMessage);
+            else part.SetScored(_rowInPart[start + j], probabilities, buffer.Batch.OodScores[j]);
         }
         if (!part.IsComplete) return true;
         Commit(part);
@@ -118,6 +122,12 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         Interrupted = true;
         return false;
     }
+
+    /// <summary>The error reason of an input whose probabilities were not finite.</summary>
+    public const string NonFiniteProbabilities = "non-finite-probabilities";
+
+    private const string NonFiniteMessage =
+        "The model produced NaN or infinity for this input (at --precision fp16 a value beyond ±65504 overflows: score it at fp32 or tf32).";
 
     public void Finish()
     {
