@@ -37,6 +37,8 @@ internal static class Float16Conversion
         var alreadyHalf = HasHalfPrecision(graph);
         var types = TensorTypeInference.Run(new GraphIndex(graph));
         var opset = model.GetOpsetVersion("") ?? 1;
+        if (opset < 6)
+            throw new OnnxModelException($"The model uses opset {opset}, whose Cast names its target type by string; re-export it with opset 6 or newer to convert it to float16.");
         var names = new UniqueNames(graph);
         int initializers = 0, constants = 0, kept = 0;
         long saturated = 0;

@@ -199,6 +199,17 @@ public class Float16ConversionTests
         Assert.That(refusal.Message, Does.Contain("'choose' (If) has a subgraph").And.Contain("fp32/tf32"));
     }
 
+    [Test]
+    public void Opsets_before_6_are_refused_with_the_fix()
+    {
+        var b = new GraphBuilder("old", opsetVersion: 5);
+        var x = b.AddInput("x", OnnxDataType.Float, 2);
+        b.AddNode("Relu", [x], ["y"]);
+        b.AddOutput("y");
+        var refusal = Assert.Throws<OnnxModelException>(() => b.Build().ConvertToFloat16())!;
+        Assert.That(refusal.Message, Does.Contain("opset 5").And.Contain("opset 6 or newer"));
+    }
+
     private static OnnxDataType To(NodeProto cast) => (OnnxDataType)cast.Attribute.Single(a => a.Name == "to").I;
 
     private static NodeProto Producer(GraphProto graph, string tensor) => graph.Node.Single(n => n.Output.Contains(tensor));

@@ -16,7 +16,8 @@ namespace OnnxTransfer.Bench.Suites;
 /// sharing the same cores can reach, and compares the pipeline with it and with PyTorch (peers/torch_extract.py).
 /// <c>--device cuda</c> runs the backbone on the GPU (strict: no CPU fallback), with the CLI's CUDA defaults (fixed batch
 /// shapes, exhaustive cuDNN search, IOBinding with pinned buffers): tools/bench/gpu.sh's backbone-alone ceiling;
-/// <c>--precision tf32</c> the same with TF32 convolutions (what PyTorch's cuDNN convolutions use by default).
+/// <c>--precision tf32</c> the same with TF32 convolutions (what PyTorch's cuDNN convolutions use by default),
+/// <c>--precision fp16</c> with the model converted to float16.
 /// </summary>
 public static class ExtractStages
 {
