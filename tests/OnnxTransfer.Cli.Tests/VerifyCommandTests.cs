@@ -24,12 +24,7 @@ public class VerifyCommandTests
     {
         _temp = new TempDirectory("cli-verify");
         _images = _temp.File("images");
-        foreach (var group in new[] { "train/ants", "train/bees", "val/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(_images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(4))
-                File.CreateSymbolicLink(Path.Combine(_images, group, Path.GetFileName(file)), file);
-        }
+        SharedData.LinkHymenopteraPhotos(_images, 4, "train/ants", "train/bees", "val/ants", "val/bees");
         _cache = _temp.File("cache");
         var (code, _, stderr) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec, "--images", _images, "--cache", _cache, "--quiet");
         Assert.That(code, Is.Zero, stderr);

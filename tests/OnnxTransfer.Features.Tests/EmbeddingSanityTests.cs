@@ -17,7 +17,7 @@ public class EmbeddingSanityTests
     public void NaNEmbeddingsBecomeErrorRowsAndTheRunGoesOn()
     {
         using var folder = new TempDirectory("features-non-finite");
-        var images = LinkPhotos(folder, 8);
+        var images = SharedData.LinkHymenopteraPhotos(folder.File("images"), 8, "val/ants", "val/bees");
         var model = folder.File("channel-means.onnx");
         var b = new GraphBuilder("channel_means", opsetVersion: 17);
         var x = b.AddInput("image", OnnxDataType.Float, "N", 3, 32, 32);
@@ -51,17 +51,5 @@ public class EmbeddingSanityTests
         var zeros = Extract.Run(images, folder.File("zeros"), new ExtractionOptions { BatchSize = 5 }, zerosBackbone);
         Assert.That((zeros.Embedded, zeros.ZeroEmbeddings, zeros.Failed), Is.EqualTo((reference.Count, reference.Count, 0)), "kept, and counted");
         Assert.That(summary.ZeroEmbeddings, Is.Zero);
-    }
-
-    private static string LinkPhotos(TempDirectory folder, int perClass)
-    {
-        var images = folder.File("images");
-        foreach (var group in new[] { "val/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(perClass))
-                File.CreateSymbolicLink(Path.Combine(images, group, Path.GetFileName(file)), file);
-        }
-        return images;
     }
 }

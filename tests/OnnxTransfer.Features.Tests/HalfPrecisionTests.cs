@@ -28,12 +28,7 @@ public class HalfPrecisionTests
     {
         using var folder = new TempDirectory("features-fp16-extract");
         var images = folder.File("images");
-        foreach (var group in new[] { "train/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(4))
-                File.CreateSymbolicLink(Path.Combine(images, group, Path.GetFileName(file)), file);
-        }
+        SharedData.LinkHymenopteraPhotos(images, 4, "train/ants", "val/bees");
         var spec = SyntheticBackbones.Spec(SyntheticBackbones.WriteResNetLike(folder));
         using var fp32 = ImageBackbone.Load(spec);
         using var fp16 = ImageBackbone.Load(spec, new BackboneRunOptions { Precision = ComputePrecision.Fp16 });

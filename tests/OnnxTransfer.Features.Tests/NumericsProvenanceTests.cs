@@ -28,12 +28,7 @@ public class NumericsProvenanceTests
     {
         _folder = new TempDirectory("features-numerics");
         _images = _folder.File("images");
-        foreach (var group in new[] { "train/ants", "train/bees", "val/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(_images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(2))
-                File.CreateSymbolicLink(Path.Combine(_images, group, Path.GetFileName(file)), file);
-        }
+        SharedData.LinkHymenopteraPhotos(_images, 2, "train/ants", "train/bees", "val/ants", "val/bees");
     }
 
     [OneTimeTearDown]

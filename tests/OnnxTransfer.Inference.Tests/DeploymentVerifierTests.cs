@@ -33,12 +33,7 @@ public class DeploymentVerifierTests
     {
         _folder = new TempDirectory("inference-verify");
         _images = _folder.File("images");
-        foreach (var group in new[] { "train/ants", "train/bees", "val/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(_images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(3))
-                File.CreateSymbolicLink(Path.Combine(_images, group, Path.GetFileName(file)), file);
-        }
+        SharedData.LinkHymenopteraPhotos(_images, 3, "train/ants", "train/bees", "val/ants", "val/bees");
 
         // Another normalisation than the model was trained with (a common slip: mean/std 0.5 instead of ImageNet's).
         var spec = Hymenoptera.Spec();

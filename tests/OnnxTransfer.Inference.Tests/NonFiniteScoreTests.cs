@@ -24,12 +24,7 @@ public class NonFiniteScoreTests
     {
         using var folder = new TempDirectory("scorer-non-finite");
         var images = folder.File("images");
-        foreach (var group in new[] { "val/ants", "val/bees" })
-        {
-            Directory.CreateDirectory(Path.Combine(images, group));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(SharedData.Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(8))
-                File.CreateSymbolicLink(Path.Combine(images, group, Path.GetFileName(file)), file);
-        }
+        SharedData.LinkHymenopteraPhotos(images, 8, "val/ants", "val/bees");
         var model = folder.File("channel-roots.onnx");
         var b = new GraphBuilder("channel_roots", opsetVersion: 17);
         var x = b.AddInput("image", OnnxDataType.Float, "N", 3, 32, 32);

@@ -31,6 +31,21 @@ public static class SharedData
             .Order(StringComparer.Ordinal)
             .ToArray();
 
+    /// <summary>
+    /// A small set of real photos: in <paramref name="folder"/>, symbolic links to the first <paramref name="perGroup"/>
+    /// JPEGs (by name) of each hymenoptera group named, e.g. "val/ants", under the same group folders. Returns the folder.
+    /// </summary>
+    public static string LinkHymenopteraPhotos(string folder, int perGroup, params string[] groups)
+    {
+        foreach (var group in groups)
+        {
+            Directory.CreateDirectory(Path.Combine(folder, group));
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Hymenoptera, group), "*.jpg").Order(StringComparer.Ordinal).Take(perGroup))
+                File.CreateSymbolicLink(Path.Combine(folder, group, Path.GetFileName(file)), file);
+        }
+        return folder;
+    }
+
     public static string ReferenceTensor(string name, string kind) => Path.Combine(ReferenceTensors, $"{name}.{kind}.npy");
 
     public static string ReferenceImage(string name) =>
