@@ -35,16 +35,14 @@ internal static class Float16Conversion
         var graph = model.Graph;
         RefuseUnsupported(model);
         var alreadyHalf = HasHalfPrecision(graph);
-        var types = TensorTypeInference.Run(new GraphIndex(graph));
         var opset = model.GetOpsetVersion("") ?? 1;
-        if (opset < 6)
-            throw new OnnxModelException($"The model uses opset {opset}, whose Cast names its target type by string; re-export it with opset 6 or newer to convert it to float16.");
         var names = new UniqueNames(graph);
         int initializers = 0, constants = 0, kept = 0;
         long saturated = 0;
 
         if (!alreadyHalf)
         {
+            var types = TensorTypeInference.Run(new GraphIndex(graph)); // before any edit: what was float32 (Range)
             foreach (var tensor in graph.Initializer)
             {
                 if ((OnnxDataType)tensor.DataType != OnnxDataType.Float) continue;
@@ -88,6 +86,8 @@ internal static class Float16Conversion
 
     private static void RefuseUnsupported(OnnxModel model)
     {
+        if ((model.GetOpsetVersion("") ?? 1) is var opset and < 6)
+            throw new OnnxModelException($"The model uses opset {opset}, whose Cast names its target type by string; re-export it with opset 6 or newer to convert it to float16.");
         foreach (var node in model.Graph.Node)
         {
             if (GraphIndex.Subgraphs(node).Any())

@@ -248,7 +248,7 @@ public static class ExtractCommand
             Console.WriteLine(string.Create(c, $"truncated  {s.Truncated} texts longer than the spec's max_length were cut to it (--refuse-long-texts makes them error rows)"));
         if (s.ZeroEmbeddings > 0)
         {
-            var why = s.Numerics.Precision == "fp16"
+            var why = s.Numerics.Precision == Features.Numerics.ComputePrecisionNames.Of(Features.Numerics.ComputePrecision.Fp16)
                 ? "at fp16, features below float16's range (6e-8) become zero; extract at fp32 or tf32 (compare with `onnxtransfer verify --precision fp16`)"
                 : "the model gave these inputs no feature at all; check the feature tensor and the inputs";
             Console.WriteLine(string.Create(c, $"zeros      {s.ZeroEmbeddings} embedding(s) are all zeros: {why}"));

@@ -51,7 +51,7 @@ internal sealed class PredictorLoading
     /// <param name="warnings">Where the loader's warnings go (score: its run log); plain <c>warning:</c> lines on stderr by default.</param>
     public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning, Action<string>? warnings = null)
     {
-        // Refuses --cudnn-search or a precision other than fp32 on CPU, and fp16 with --cpu-fallback.
+        // Refuses --cudnn-search or tf32 on CPU.
         var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
         var options = new PredictorOptions
         {

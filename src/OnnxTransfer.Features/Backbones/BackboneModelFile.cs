@@ -55,14 +55,14 @@ internal static class BackboneModelFile
         try
         {
             if (ModelPrecision.Apply(model, options.Precision) is { } note) notes.Add(note);
-            if (options.Precision == ComputePrecision.Fp16 && options.Device == DeviceKind.Cpu)
-                notes.Add("fp16 on CPU is slower than fp32 (ONNX Runtime casts around the operators it has no float16 kernel for): " +
-                          "use it to check a float16 model or fp16's effect; for speed, run fp16 with --device cuda.");
         }
         catch (OnnxModelException e)
         {
             throw new BackboneSpecException($"Backbone '{spec.Name}': cannot run in fp16: {e.Message}", e);
         }
+        if (options.Precision == ComputePrecision.Fp16 && options.Device == DeviceKind.Cpu)
+            notes.Add("fp16 on CPU is slower than fp32 (ONNX Runtime casts around the operators it has no float16 kernel for): " +
+                      "use it to check a float16 model or fp16's effect; for speed, run fp16 with --device cuda.");
     }
 
     /// <summary>A session over the model as edited in memory (external weights, if any, stay beside the original file).</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Cache;
 using OnnxTransfer.Features.Inputs;
+using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Features.Pipeline;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Features.Views;
@@ -207,7 +208,7 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
                 continue;
             }
             if (float.IsFinite(largest)) continue;
-            var hint = _backbone.Numerics.Precision == "fp16"
+            var hint = _backbone.Numerics.Precision == ComputePrecisionNames.Of(ComputePrecision.Fp16)
                 ? " At fp16 a value beyond float16's ±65504 overflows: extract these inputs at fp32 or tf32."
                 : " Check the model (and its input) with `onnxtransfer run`.";
             if (_slots is { } slots)

@@ -52,8 +52,8 @@ public sealed record PredictorOptions
     public CudnnSearch? CudnnSearch { get; init; }
 
     /// <summary>
-    /// The float precision on CUDA: fp32 (default), tf32 (tensor-core convolutions and matrix products) or fp16 (the
-    /// model converted to float16 in memory, float32 inputs and outputs kept; no CPU fallback). CPU runs fp32 only.
+    /// The float precision: fp32 (default), tf32 (CUDA only: tensor-core convolutions and matrix products) or fp16 (the
+    /// model converted to float16 in memory, float32 inputs and outputs kept; fast on CUDA, slower than fp32 on CPU).
     /// </summary>
     public Features.Numerics.ComputePrecision Precision { get; init; } = Features.Numerics.ComputePrecision.Fp32;
 
@@ -66,6 +66,6 @@ public sealed record PredictorOptions
         if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "top-k must be at least 1.");
         if (IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "Threads must be 0 (one per core) or more.");
         if (DeviceId < 0) throw new ArgumentOutOfRangeException(nameof(DeviceId), DeviceId, "The device id must be 0 or more.");
-        PredictorSessions.ForBackbone(this).Validate(); // the backbones' refusals: a precision other than fp32 on CPU, …
+        PredictorSessions.ForBackbone(this).Validate(); // the backbones' refusals: tf32 on CPU, …
     }
 }
