@@ -159,14 +159,20 @@ for arch in dict.fromkeys(r['arch'] for r in rows):
     if ceilings and 'ours' in mine: lines.append(f"| {arch} fp32 | ours ÷ min(decode alone, backbone alone) | | {mine['ours'] / min(ceilings):.2f} |")
 stages = [json.loads(l) for l in open(preprocess) if l.startswith('{')]
 if stages:
-    lines += ["", "| preparation stage (ours in threads; PIL in processes) | ms per image per thread, 1 thread | on N threads | N | ratio (goal ≤ 1.3 for ours, decode+preprocess) |",
-              "|---|---|---|---|---|"]
+    # CPU time per image beside the wall time: if it grows with the threads as much as the wall time does, the work itself
+    # got slower (hyperthreads sharing a core, a lower all-core clock, memory bandwidth); if it does not, threads waited
+    # (a CPU quota, a lock). Managed bytes allocated per image rule garbage collection in or out.
+    lines += ["", "| preparation stage (ours in threads; PIL in processes) | ms per image per thread, 1 thread | on N threads | N | ratio (goal ≤ 1.3 for ours, decode+preprocess) | CPU ms per image, 1 → N | bytes allocated per image |",
+              "|---|---|---|---|---|---|---|"]
     for impl in dict.fromkeys(r['impl'] for r in stages):
         mine = sorted((r for r in stages if r['impl'] == impl), key=lambda r: int(r['case'].rsplit(', ', 1)[1].split()[0]))
         if len(mine) < 2: continue
         one, many = mine[0], mine[-1]
         n = many['case'].rsplit(', ', 1)[1].split()[0]
-        lines.append(f"| {impl} | {one['value']:.2f} | {many['value']:.2f} | {n} | {many['value'] / one['value']:.2f} |")
+        cpu = [r.get('details', {}).get('cpu_ms_per_image') for r in (one, many)]
+        cpu = f"{float(cpu[0]):.2f} → {float(cpu[1]):.2f}" if all(cpu) else ""
+        allocated = many.get('details', {}).get('allocated_bytes_per_image', '')
+        lines.append(f"| {impl} | {one['value']:.2f} | {many['value']:.2f} | {n} | {many['value'] / one['value']:.2f} | {cpu} | {allocated} |")
 open(out, 'w').write('\n'.join(lines) + '\n')
 print('\n'.join(lines))
 PY

@@ -58,9 +58,13 @@ public static class PreprocessStages
                 var stage = stages[s];
                 var seconds = new List<double>();
                 var cpuSeconds = new List<double>();
+                long allocated = 0;
+                int collections = 0;
                 for (var run = 0; run <= runs; run++) // run 0 warms up (JIT, pools, kernel caches)
                 {
                     var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                    long allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
+                    int collectionsStart = GC.CollectionCount(0);
                     var start = Stopwatch.GetTimestamp();
                     // Handed out one at a time (not in fixed ranges), as extraction's decode workers take them.
                     Parallel.ForEach(Partitioner.Create(paths, EnumerablePartitionerOptions.NoBuffering),
@@ -72,6 +76,8 @@ public static class PreprocessStages
                     {
                         seconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
                         cpuSeconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+                        allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedStart;
+                        collections += GC.CollectionCount(0) - collectionsStart;
                     }
                 }
                 seconds.Sort();
@@ -85,6 +91,10 @@ public static class PreprocessStages
                         // CPU time is what a busy machine disturbs least (other processes take turns, not our work).
                         ["cpu_ms_per_image"] = (cpuSeconds[cpuSeconds.Count / 2] * 1000 / paths.Length).ToString("F3", CultureInfo.InvariantCulture),
                         ["runs_seconds"] = string.Join(" ", seconds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture))),
+                        // Managed bytes allocated per image and garbage collections per run: a collection stops every
+                        // thread, so per-image allocation is a suspect when per-thread cost grows with the threads.
+                        ["allocated_bytes_per_image"] = (allocated / ((double)paths.Length * runs)).ToString("F0", CultureInfo.InvariantCulture),
+                        ["collections_per_run"] = (collections / (double)runs).ToString("F1", CultureInfo.InvariantCulture),
                         ["load_average"] = File.ReadAllText("/proc/loadavg").Split(' ')[0],
                     });
             }
