@@ -1,3 +1,4 @@
+using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 using OnnxTransfer.Training.Ood;
 
@@ -87,22 +88,60 @@ public class OodTests
     }
 
     [Test]
-    public void TriangularInverseMatchesAGeneralSolve()
+    public void CovarianceCholeskyAndTriangularInverseMatchMathNet()
     {
-        // A Cholesky factor of a covariance of real rows (200 dimensions, so the general solve stays quick).
-        var train = TrainIn;
-        int n = train.Count, d = 200;
-        var rows = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (r, j) => train.Row(r)[j]);
-        var sigma = rows.TransposeThisAndMultiply(rows) / n;
+        // Real rows (200 of the 1280 dimensions, so MathNet's general solve stays quick), two classes, centred in blocks of
+        // 100 rows so blocks and a short last block are summed: our pooled covariance, Cholesky factor and triangular
+        // inverse against MathNet's product, factorisation and solve.
+        var set = HymenopteraSplits.Train;
+        int n = set.Count, d = 200, k = set.Classes.Count;
+        var context = new ComputeOptions { DegreeOfParallelism = 3 }.CreateContext();
+        Assert.That(n % 100, Is.Not.Zero);
+        var rows = new float[n * d];
+        for (int r = 0; r < n; r++) set.Row(r)[..d].CopyTo(rows.AsSpan(r * d, d));
+        var means = new double[k * d];
+        var counts = new int[k];
+        for (int r = 0; r < n; r++) { counts[set.LabelArray[r]]++; for (int j = 0; j < d; j++) means[set.LabelArray[r] * d + j] += rows[r * d + j]; }
+        for (int i = 0; i < means.Length; i++) means[i] /= counts[i / d];
+
+        var covariance = PooledScatter.LowerCovariance(rows, n, d, set.LabelArray, means, context, blockRows: 100);
+        var centred = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (r, j) => rows[r * d + j] - means[set.LabelArray[r] * d + j]);
+        var sigma = centred.TransposeThisAndMultiply(centred) / n;
         for (int j = 0; j < d; j++) sigma[j, j] += 1e-3;
+        for (int j = 0; j < d; j++) covariance[j * d + j] += 1e-3;
+        double Worst(double[] ours, MathNet.Numerics.LinearAlgebra.Matrix<double> reference, bool lowerOnly)
+        {
+            double scale = reference.Enumerate().Max(Math.Abs), worst = 0;
+            for (int i = 0; i < d; i++)
+                for (int j = 0; j < (lowerOnly ? i + 1 : d); j++) worst = Math.Max(worst, Math.Abs(ours[i * d + j] - reference[i, j]) / scale);
+            return worst;
+        }
+        double covarianceWorst = Worst(covariance, sigma, lowerOnly: true);
+
+        CholeskyLower.FactorInPlace(covariance, d, context);
         var lower = sigma.Cholesky().Factor;
-        var fast = LowerTriangularInverse.Of(lower);
+        double choleskyWorst = Worst(covariance, lower, lowerOnly: false);
+        var inverse = LowerTriangularInverse.Of(covariance, d, context);
         var reference = lower.Solve(MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(d));
-        double scale = reference.Enumerate().Max(Math.Abs);
-        double worst = (fast - reference).Enumerate().Max(Math.Abs) / scale;
-        TestContext.Out.WriteLine($"triangular inverse vs general solve, d = {d}: worst difference {worst:E2} of the largest entry");
-        Assert.That(worst, Is.LessThan(1e-9));
-        Assert.That(fast[0, 1], Is.EqualTo(0.0), "the inverse of a lower-triangular matrix is lower triangular");
+        double inverseWorst = Worst(inverse, reference, lowerOnly: false);
+        TestContext.Out.WriteLine($"d = {d}, {n} rows: worst difference of the largest entry: covariance {covarianceWorst:E2}, Cholesky {choleskyWorst:E2}, inverse {inverseWorst:E2}");
+        Assert.That(covarianceWorst, Is.LessThan(1e-12));
+        Assert.That(choleskyWorst, Is.LessThan(1e-10), "the factor, zeros above the diagonal included");
+        Assert.That(inverseWorst, Is.LessThan(1e-9), "the inverse, zeros above the diagonal included");
+
+        var notPositive = new double[] { 1, 0, 2, 1 }; // [[1, 2], [2, 1]]: eigenvalues 3 and −1
+        Assert.That(() => CholeskyLower.FactorInPlace(notPositive, 2, context), Throws.ArgumentException.With.Message.Contains("not positive definite"));
+    }
+
+    [Test]
+    public void TheSummaryIsBitIdenticalForAnyNumberOfWorkers()
+    {
+        var train = TrainIn;
+        var one = new MahalanobisOod().Fit(train, FeaturePreprocessing.Identity, new ComputeOptions { DegreeOfParallelism = 1 });
+        var four = new MahalanobisOod().Fit(train, FeaturePreprocessing.Identity, new ComputeOptions { DegreeOfParallelism = 4 });
+        Assert.That(four.Whitening, Is.EqualTo(one.Whitening).AsCollection);
+        Assert.That(four.WhitenedMeans, Is.EqualTo(one.WhitenedMeans).AsCollection);
+        Assert.That(four.Ridge, Is.EqualTo(one.Ridge));
     }
 
     [Test]

@@ -1,4 +1,5 @@
-using MathNet.Numerics.LinearAlgebra;
+using System.Numerics.Tensors;
+using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Training.Ood;
@@ -23,52 +24,49 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
 
     /// <summary>Learns the summary of <paramref name="train"/> after <paramref name="preprocessing"/>.</summary>
     /// <exception cref="TrainingDataException">A class of the split has no rows.</exception>
-    public MahalanobisSummary Fit(EmbeddingSet train, FeaturePreprocessing preprocessing)
+    public MahalanobisSummary Fit(EmbeddingSet train, FeaturePreprocessing preprocessing, ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(preprocessing);
+        var context = (compute ?? ComputeOptions.Default).CreateContext();
         int n = train.Count, d = train.Dimension, k = train.Classes.Count;
         var x = new float[(long)n * d];
         preprocessing.Apply(train.Features, x, n, d);
 
-        var means = Matrix<double>.Build.Dense(k, d);
+        var means = new double[(long)k * d];
         var counts = new int[k];
         for (int r = 0; r < n; r++)
         {
             int c = train.LabelArray[r];
             counts[c]++;
-            for (int j = 0; j < d; j++) means[c, j] += x[(long)r * d + j];
+            var sum = means.AsSpan(c * d, d);
+            var row = x.AsSpan(r * d, d);
+            for (int j = 0; j < d; j++) sum[j] += row[j];
         }
         for (int c = 0; c < k; c++)
         {
             if (counts[c] == 0)
                 throw new TrainingDataException($"Class '{train.Classes[c]}' has no rows in split '{train.Name}': its mean is undefined.", train.Name);
-            for (int j = 0; j < d; j++) means[c, j] /= counts[c];
+            TensorPrimitives.Divide(means.AsSpan(c * d, d), counts[c], means.AsSpan(c * d, d));
         }
 
-        // Pooled within-class scatter: centred rows Xc, Σ = Xcᵀ Xc / n (one product).
-        var centred = Matrix<double>.Build.Dense(n, d);
-        for (int r = 0; r < n; r++)
-        {
-            int c = train.LabelArray[r];
-            for (int j = 0; j < d; j++) centred[r, j] = x[(long)r * d + j] - means[c, j];
-        }
-        var covariance = centred.TransposeThisAndMultiply(centred) / n;
-        double ridge = RelativeRidge * Math.Max(covariance.Trace() / d, 1e-12);
-        for (int j = 0; j < d; j++) covariance[j, j] += ridge;
+        // Pooled within-class scatter, then the ridge: a fraction of the mean per-dimension variance.
+        var covariance = PooledScatter.LowerCovariance(x, n, d, train.LabelArray, means, context);
+        double trace = 0;
+        for (int j = 0; j < d; j++) trace += covariance[(long)j * d + j];
+        double ridge = RelativeRidge * Math.Max(trace / d, 1e-12);
+        for (int j = 0; j < d; j++) covariance[(long)j * d + j] += ridge;
 
         // Σ + λI = L Lᵀ, so (Σ + λI)⁻¹ = L⁻ᵀ L⁻¹ and W = L⁻¹ whitens: ‖W(x − μ)‖² is the Mahalanobis distance².
-        var lower = covariance.Cholesky().Factor;
-        var whitening = LowerTriangularInverse.Of(lower);
-        var whitenedMeans = means * whitening.Transpose();
-        return new MahalanobisSummary(preprocessing, d, ToRowMajor(whitening), ToRowMajor(whitenedMeans), ridge);
-    }
-
-    private static float[] ToRowMajor(Matrix<double> matrix)
-    {
-        var result = new float[(long)matrix.RowCount * matrix.ColumnCount];
-        for (int i = 0; i < matrix.RowCount; i++)
-            for (int j = 0; j < matrix.ColumnCount; j++) result[(long)i * matrix.ColumnCount + j] = (float)matrix[i, j];
-        return result;
+        CholeskyLower.FactorInPlace(covariance, d, context);
+        var whitening = LowerTriangularInverse.Of(covariance, d, context);
+        // W μ_k: W is lower triangular, so entry i sums W[i, :i+1]·μ_k[:i+1].
+        var whitenedMeans = new float[(long)k * d];
+        for (int c = 0; c < k; c++)
+            for (int i = 0; i < d; i++)
+                whitenedMeans[(long)c * d + i] = (float)TensorPrimitives.Dot(new ReadOnlySpan<double>(whitening, i * d, i + 1), new ReadOnlySpan<double>(means, c * d, i + 1));
+        var whiteningSingle = new float[whitening.Length];
+        for (long i = 0; i < whitening.Length; i++) whiteningSingle[i] = (float)whitening[i];
+        return new MahalanobisSummary(preprocessing, d, whiteningSingle, whitenedMeans, ridge);
     }
 }

@@ -1,3 +1,4 @@
+using OnnxTransfer.Training.Compute;
 using OnnxTransfer.Training.Data;
 
 namespace OnnxTransfer.Training.Ood;
@@ -28,10 +29,11 @@ public static class OodThreshold
     /// Out-of-fold Mahalanobis scores of every row of <paramref name="train"/>: each fold is scored by a summary fitted on
     /// the others (see <see cref="OutOfFoldScores(EmbeddingSet, int, Func{EmbeddingSet, EmbeddingSet, float[]})"/>).
     /// </summary>
-    public static float[] OutOfFoldScores(EmbeddingSet train, FeaturePreprocessing preprocessing, MahalanobisOod fitter, int folds = DefaultFolds)
+    public static float[] OutOfFoldScores(EmbeddingSet train, FeaturePreprocessing preprocessing, MahalanobisOod fitter, int folds = DefaultFolds,
+        ComputeOptions? compute = null)
     {
         ArgumentNullException.ThrowIfNull(fitter);
-        return OutOfFoldScores(train, folds, (fit, held) => fitter.Fit(fit, preprocessing).Score(held.Features));
+        return OutOfFoldScores(train, folds, (fit, held) => fitter.Fit(fit, preprocessing, compute).Score(held.Features, compute?.Blas));
     }
 
     /// <summary>
