@@ -7,8 +7,8 @@ namespace OnnxTransfer.Training.Ood;
 /// The inverse X = L⁻¹ of a lower-triangular matrix with a positive diagonal (a Cholesky factor), by substitution with no
 /// pivoting and no fill above the diagonal: <c>X[i, j] = −L[i, j:i]·X[j:i, j] / L[i, i]</c> for i &gt; j. Column j of X is
 /// built as a contiguous row of Xᵀ, so each entry is one vectorised dot product of two contiguous spans (d³/6
-/// multiply-adds in all); columns are independent, so they are shared out to the workers. A general <c>L.Solve(I)</c> treats L as dense (an LU of an already triangular matrix, then d
-/// full solves) and took minutes at d = 1280.
+/// multiply-adds in all); columns are independent, so they are shared out to the workers. A general <c>L.Solve(I)</c>
+/// treats L as dense (an LU of an already triangular matrix, then d full solves) and took minutes at d = 1280.
 /// </summary>
 internal static class LowerTriangularInverse
 {
