@@ -10,6 +10,7 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// each missing library by file: in <c>doctor</c>, in a strict <c>--device cuda</c> refusal, and in the
 /// <c>--cpu-fallback</c> warning, while the provider that actually ran is reported. What it cannot show is a run on a GPU.
 /// </summary>
+[Order(4)] // see DemoScriptTests
 [NonParallelizable]
 public class GpuFlavourTests
 {

@@ -11,6 +11,7 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// binary predicts what the managed CLI predicts.
 /// Slow (a full NativeAOT compile, minutes): one test.
 /// </summary>
+[Order(5)] // see DemoScriptTests
 [NonParallelizable]
 public class NativeAotPublishTests
 {

@@ -18,6 +18,7 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// command in NativeAotPublishTests.</item>
 /// </list>
 /// </summary>
+[Order(2)] // see DemoScriptTests
 [NonParallelizable]
 public class ReadmeCommandsTests
 {

@@ -13,6 +13,7 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// Slurm's time-limit warning (--signal=B:TERM@55) mid-run: the batch shell forwards it, onnxtransfer commits and
 /// exits 130, the script requeues the task and Slurm starts it again. The daemons are stopped at the end.
 /// </summary>
+[Order(3)] // see DemoScriptTests
 [NonParallelizable]
 public class SlurmDeployTests
 {
