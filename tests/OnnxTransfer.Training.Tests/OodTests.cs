@@ -90,9 +90,9 @@ public class OodTests
     [Test]
     public void CovarianceCholeskyAndTriangularInverseMatchMathNet()
     {
-        // Real rows (200 of the 1280 dimensions, so MathNet's general solve stays quick), two classes, centred in blocks of
-        // 100 rows so blocks and a short last block are summed: our pooled covariance, Cholesky factor and triangular
-        // inverse against MathNet's product, factorisation and solve.
+        // Real rows (200 of the 1280 dimensions, so MathNet's general solve stays quick), two classes, in blocks of 100 rows
+        // so blocks and a short last block are summed: our pooled covariance, Cholesky factor and triangular inverse
+        // against MathNet's product of the rows centred on their class means, factorisation and solve.
         var set = HymenopteraSplits.Train;
         int n = set.Count, d = 200, k = set.Classes.Count;
         var context = new ComputeOptions { DegreeOfParallelism = 3 }.CreateContext();
@@ -104,7 +104,13 @@ public class OodTests
         for (int r = 0; r < n; r++) { counts[set.LabelArray[r]]++; for (int j = 0; j < d; j++) means[set.LabelArray[r] * d + j] += rows[r * d + j]; }
         for (int i = 0; i < means.Length; i++) means[i] /= counts[i / d];
 
-        var covariance = PooledScatter.LowerCovariance(rows, n, d, set.LabelArray, means, context, blockRows: 100);
+        // Moments about a reference point (the first row), then the class terms subtracted.
+        var about = Enumerable.Range(0, d).Select(j => (double)rows[j]).ToArray();
+        var all = Enumerable.Range(0, n).ToArray();
+        var covariance = PooledScatter.SecondMoments(rows, d, all, about, context, blockRows: 100);
+        var (sums, sumCounts) = PooledScatter.ClassSums(rows, d, all, set.LabelArray, k, about);
+        Assert.That(sumCounts, Is.EqualTo(counts));
+        PooledScatter.ToCovariance(covariance, d, sums, sumCounts, context);
         var centred = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (r, j) => rows[r * d + j] - means[set.LabelArray[r] * d + j]);
         var sigma = centred.TransposeThisAndMultiply(centred) / n;
         for (int j = 0; j < d; j++) sigma[j, j] += 1e-3;
@@ -131,6 +137,33 @@ public class OodTests
 
         var notPositive = new double[] { 1, 0, 2, 1 }; // [[1, 2], [2, 1]]: eigenvalues 3 and −1
         Assert.That(() => CholeskyLower.FactorInPlace(notPositive, 2, context), Throws.ArgumentException.With.Message.Contains("not positive definite"));
+    }
+
+    [Test]
+    public void OutOfFoldSummariesFromTheTotalMinusTheFoldEqualFreshFitsOnTheOtherFolds()
+    {
+        // The threshold's out-of-fold scores come from summaries whose moments are all rows' minus the held fold's; fitting
+        // each fold's other rows from scratch (the generic path) must give the same scores up to rounding, and the summary
+        // of all rows from the same passes must be Fit's, bit for bit.
+        var train = HymenopteraSplits.Train;
+        var preprocessing = new FeaturePreprocessing(true, null, null);
+        var fitter = new MahalanobisOod();
+        var fast = OodThreshold.OutOfFoldScores(train, preprocessing, fitter, 5, null, out var allRows);
+        var fresh = OodThreshold.OutOfFoldScores(train, 5, (fit, held) => fitter.Fit(fit, preprocessing).Score(held.Features));
+        double worst = fast.Zip(fresh, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(b))).Max();
+        TestContext.Out.WriteLine($"{train.Count} rows, 5 folds: worst |Δ|/max(1,|score|) of the out-of-fold scores {worst:E2}; scores {fresh.Min():G4}–{fresh.Max():G4}");
+        Assert.That(worst, Is.LessThan(1e-4));
+        Assert.That(fast, Is.Not.EqualTo(new float[fast.Length]).AsCollection, "every row was scored");
+
+        var direct = fitter.Fit(train, preprocessing);
+        Assert.That(allRows.Whitening, Is.EqualTo(direct.Whitening).AsCollection);
+        Assert.That(allRows.WhitenedMeans, Is.EqualTo(direct.WhitenedMeans).AsCollection);
+
+        // A class whose rows all fall in one fold leaves a fit set without it: refused, naming the fold's split.
+        int[] Rows(string label, int count) => [.. Enumerable.Range(0, train.Count).Where(r => train.LabelOf(r) == label).Take(count)];
+        var lonely = train.Select([.. Rows("ants", 20), .. Rows("bees", 1)], "few");
+        Assert.That(() => OodThreshold.OutOfFoldScores(lonely, preprocessing, fitter),
+            Throws.TypeOf<TrainingDataException>().With.Message.Contains("has no rows in split 'few-fit0'"));
     }
 
     [Test]

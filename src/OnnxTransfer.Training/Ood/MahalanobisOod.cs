@@ -29,29 +29,96 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(preprocessing);
         var context = (compute ?? ComputeOptions.Default).CreateContext();
-        int n = train.Count, d = train.Dimension, k = train.Classes.Count;
-        var x = new float[(long)n * d];
-        preprocessing.Apply(train.Features, x, n, d);
+        var rows = new Rows(train, preprocessing);
+        var all = Enumerable.Range(0, train.Count).ToArray();
+        var (sums, counts) = PooledScatter.ClassSums(rows.X, rows.D, all, train.LabelArray, train.Classes.Count, rows.Reference);
+        CheckEveryClassHasRows(counts, train.Classes, train.Name);
+        var moments = PooledScatter.SecondMoments(rows.X, rows.D, all, rows.Reference, context);
+        return Summarize(rows, moments, sums, counts, preprocessing, context);
+    }
 
-        var means = new double[(long)k * d];
-        var counts = new int[k];
-        for (int r = 0; r < n; r++)
+    /// <summary>
+    /// The summaries of the rows outside each fold, handed to <paramref name="use"/> one at a time (fold, summary) for
+    /// the folds that hold rows, and then the summary of all rows (returned; the same as <see cref="Fit"/>'s): the fit
+    /// set's moments are the total's minus the held fold's, so this makes one pass over all rows and one over each fold.
+    /// </summary>
+    /// <exception cref="TrainingDataException">A class has no rows, or none outside some fold.</exception>
+    internal MahalanobisSummary FitOutOfFold(EmbeddingSet train, FeaturePreprocessing preprocessing, int[] fold, int folds, ComputeOptions? compute,
+        Action<int, MahalanobisSummary> use)
+    {
+        var context = (compute ?? ComputeOptions.Default).CreateContext();
+        var rows = new Rows(train, preprocessing);
+        int k = train.Classes.Count;
+        var all = Enumerable.Range(0, train.Count).ToArray();
+        var (totalSums, totalCounts) = PooledScatter.ClassSums(rows.X, rows.D, all, train.LabelArray, k, rows.Reference);
+        CheckEveryClassHasRows(totalCounts, train.Classes, train.Name);
+        var total = PooledScatter.SecondMoments(rows.X, rows.D, all, rows.Reference, context);
+        for (int f = 0; f < folds; f++)
         {
-            int c = train.LabelArray[r];
-            counts[c]++;
-            var sum = means.AsSpan(c * d, d);
-            var row = x.AsSpan(r * d, d);
-            for (int j = 0; j < d; j++) sum[j] += row[j];
+            var held = all.Where(r => fold[r] == f).ToArray();
+            if (held.Length == 0) continue;
+            // The fit set (every row outside fold f): the total's class sums, counts and moments minus the fold's.
+            var (sums, heldCounts) = PooledScatter.ClassSums(rows.X, rows.D, held, train.LabelArray, k, rows.Reference);
+            TensorPrimitives.Subtract(totalSums, sums, sums);
+            var counts = totalCounts.Zip(heldCounts, (a, b) => a - b).ToArray();
+            CheckEveryClassHasRows(counts, train.Classes, $"{train.Name}-fit{f}");
+            var moments = PooledScatter.SecondMoments(rows.X, rows.D, held, rows.Reference, context);
+            TensorPrimitives.Subtract(total, moments, moments);
+            use(f, Summarize(rows, moments, sums, counts, preprocessing, context));
         }
+        return Summarize(rows, total, totalSums, totalCounts, preprocessing, context); // last: it consumes the total
+    }
+
+    private static void CheckEveryClassHasRows(int[] counts, IReadOnlyList<string> classes, string splitName)
+    {
+        for (int c = 0; c < counts.Length; c++)
+            if (counts[c] == 0)
+                throw new TrainingDataException($"Class '{classes[c]}' has no rows in split '{splitName}': its mean is undefined.", splitName);
+    }
+
+    /// <summary>The split's rows after the preprocessing, and the mean of them all: the point moments are taken about.</summary>
+    private sealed class Rows
+    {
+        public Rows(EmbeddingSet train, FeaturePreprocessing preprocessing)
+        {
+            N = train.Count;
+            D = train.Dimension;
+            X = new float[(long)N * D];
+            preprocessing.Apply(train.Features, X, N, D);
+            Reference = new double[D];
+            for (int r = 0; r < N; r++)
+            {
+                var row = X.AsSpan(r * D, D);
+                for (int j = 0; j < D; j++) Reference[j] += row[j];
+            }
+            TensorPrimitives.Divide(Reference, Math.Max(N, 1), Reference);
+        }
+
+        public int N { get; }
+
+        public int D { get; }
+
+        public float[] X { get; }
+
+        public double[] Reference { get; }
+    }
+
+    /// <summary>Moments about the reference and class sums of one fit set → the regularised whitening and whitened means.</summary>
+    private MahalanobisSummary Summarize(Rows rows, double[] moments, double[] classSums, int[] classCounts, FeaturePreprocessing preprocessing,
+        ComputeContext context)
+    {
+        int d = rows.D, k = classCounts.Length;
+        var means = new double[(long)k * d];
         for (int c = 0; c < k; c++)
         {
-            if (counts[c] == 0)
-                throw new TrainingDataException($"Class '{train.Classes[c]}' has no rows in split '{train.Name}': its mean is undefined.", train.Name);
-            TensorPrimitives.Divide(means.AsSpan(c * d, d), counts[c], means.AsSpan(c * d, d));
+            var mean = means.AsSpan(c * d, d);
+            TensorPrimitives.Divide(classSums.AsSpan(c * d, d), classCounts[c], mean);
+            TensorPrimitives.Add(mean, rows.Reference, mean);
         }
 
         // Pooled within-class scatter, then the ridge: a fraction of the mean per-dimension variance.
-        var covariance = PooledScatter.LowerCovariance(x, n, d, train.LabelArray, means, context);
+        PooledScatter.ToCovariance(moments, d, classSums, classCounts, context);
+        var covariance = moments;
         double trace = 0;
         for (int j = 0; j < d; j++) trace += covariance[(long)j * d + j];
         double ridge = RelativeRidge * Math.Max(trace / d, 1e-12);

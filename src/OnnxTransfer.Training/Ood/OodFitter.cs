@@ -55,8 +55,7 @@ public sealed class OodFitter
             // The summary's own space: the head's L2 normalisation, not its standardisation (whitening rescales anyway).
             var preprocessing = new FeaturePreprocessing(head.Preprocessing.L2Normalize, null, null);
             var fitter = new MahalanobisOod();
-            var summary = fitter.Fit(train, preprocessing, compute);
-            var outOfFold = OodThreshold.OutOfFoldScores(train, preprocessing, fitter, Folds, compute);
+            var outOfFold = OodThreshold.OutOfFoldScores(train, preprocessing, fitter, Folds, compute, out var summary);
             return new OodDetector(Method, OodThreshold.AtFalsePositiveRate(outOfFold, TargetFalsePositiveRate), TargetFalsePositiveRate, summary);
         }
         double temperature = head.Training?.Calibration?.Temperature ?? 1;

@@ -27,13 +27,27 @@ public static class OodThreshold
 
     /// <summary>
     /// Out-of-fold Mahalanobis scores of every row of <paramref name="train"/>: each fold is scored by a summary fitted on
-    /// the others (see <see cref="OutOfFoldScores(EmbeddingSet, int, Func{EmbeddingSet, EmbeddingSet, float[]})"/>).
+    /// the others (the folds of <see cref="OutOfFoldScores(EmbeddingSet, int, Func{EmbeddingSet, EmbeddingSet, float[]})"/>),
+    /// the summaries made by <see cref="MahalanobisOod.FitOutOfFold"/> in one pass over all rows and one per fold.
     /// </summary>
     public static float[] OutOfFoldScores(EmbeddingSet train, FeaturePreprocessing preprocessing, MahalanobisOod fitter, int folds = DefaultFolds,
-        ComputeOptions? compute = null)
+        ComputeOptions? compute = null) => OutOfFoldScores(train, preprocessing, fitter, folds, compute, out _);
+
+    /// <summary>As above, with the summary of all rows that the same passes give (what <see cref="MahalanobisOod.Fit"/> returns).</summary>
+    internal static float[] OutOfFoldScores(EmbeddingSet train, FeaturePreprocessing preprocessing, MahalanobisOod fitter, int folds,
+        ComputeOptions? compute, out MahalanobisSummary allRows)
     {
+        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(fitter);
-        return OutOfFoldScores(train, folds, (fit, held) => fitter.Fit(fit, preprocessing, compute).Score(held.Features, compute?.Blas));
+        var fold = AssignFolds(train, folds);
+        var scores = new float[train.Count];
+        allRows = fitter.FitOutOfFold(train, preprocessing, fold, folds, compute, (f, summary) =>
+        {
+            var heldRows = Enumerable.Range(0, train.Count).Where(r => fold[r] == f).ToArray();
+            var heldScores = summary.Score(train.Select(heldRows, $"{train.Name}-held{f}").Features, compute?.Blas);
+            for (int i = 0; i < heldRows.Length; i++) scores[heldRows[i]] = heldScores[i];
+        });
+        return scores;
     }
 
     /// <summary>
@@ -45,21 +59,7 @@ public static class OodThreshold
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(scoreHeld);
-        if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Out-of-fold scores need at least 2 folds.");
-        var fold = new int[train.Count];
-        var seen = new int[train.Classes.Count];
-        // Views of one input (extract --views) share its fold: a held-out row scored by a summary fitted on its own
-        // mirror would look more in-distribution than a new input does, and the threshold would come out too low.
-        var inputOf = train.InputOfRow();
-        var foldOfInput = new int[train.Count];
-        Array.Fill(foldOfInput, -1);
-        for (int r = 0; r < train.Count; r++)
-        {
-            ref var inputFold = ref foldOfInput[inputOf[r]];
-            if (inputFold < 0) inputFold = seen[train.LabelArray[r]]++ % folds;
-            fold[r] = inputFold;
-        }
-
+        var fold = AssignFolds(train, folds);
         var scores = new float[train.Count];
         for (int f = 0; f < folds; f++)
         {
@@ -70,5 +70,25 @@ public static class OodThreshold
             for (int i = 0; i < heldRows.Length; i++) scores[heldRows[i]] = heldScores[i];
         }
         return scores;
+    }
+
+    /// <summary>The fold of each row: dealt in order within each class, the views of one input (extract --views) together.</summary>
+    internal static int[] AssignFolds(EmbeddingSet train, int folds)
+    {
+        if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Out-of-fold scores need at least 2 folds.");
+        var fold = new int[train.Count];
+        var seen = new int[train.Classes.Count];
+        // Views of one input share its fold: a held-out row scored by a summary fitted on its own mirror would look more
+        // in-distribution than a new input does, and the threshold would come out too low.
+        var inputOf = train.InputOfRow();
+        var foldOfInput = new int[train.Count];
+        Array.Fill(foldOfInput, -1);
+        for (int r = 0; r < train.Count; r++)
+        {
+            ref var inputFold = ref foldOfInput[inputOf[r]];
+            if (inputFold < 0) inputFold = seen[train.LabelArray[r]]++ % folds;
+            fold[r] = inputFold;
+        }
+        return fold;
     }
 }
