@@ -49,6 +49,8 @@ public static class PreprocessStages
             preprocessor.Process(new RgbImageView(pixels, width, height), tensor);
         }, (path, _, _) => { using var image = throughVips.Decode(path, preprocessor); }];
         string[] names = ["decode", "decode+resample", "decode+preprocess", "preprocess alone", "decode through libvips"];
+        // Each thread's output buffers, made on its first image (in the warm-up run): the allocation measured is ours.
+        using var buffers = new ThreadLocal<(byte[], float[])>(() => (new byte[settings.Width * settings.Height * 3], new float[preprocessor.TensorLength]));
         foreach (var threadCount in threads == 1 ? [1] : new[] { 1, threads })
         {
             var repeat = RepeatFor(threadCount);
@@ -69,9 +71,7 @@ public static class PreprocessStages
                     // Handed out one at a time (not in fixed ranges), as extraction's decode workers take them.
                     Parallel.ForEach(Partitioner.Create(paths, EnumerablePartitionerOptions.NoBuffering),
                         new ParallelOptions { MaxDegreeOfParallelism = threadCount },
-                        () => (new byte[settings.Width * settings.Height * 3], new float[preprocessor.TensorLength]),
-                        (path, _, buffers) => { stage(path, buffers.Item1, buffers.Item2); return buffers; },
-                        _ => { });
+                        path => { var (bytes, tensor) = buffers.Value; stage(path, bytes, tensor); });
                     if (run > 0)
                     {
                         seconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
