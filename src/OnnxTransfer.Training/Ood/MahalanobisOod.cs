@@ -24,28 +24,21 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
 
     /// <summary>Learns the summary of <paramref name="train"/> after <paramref name="preprocessing"/>.</summary>
     /// <exception cref="TrainingDataException">A class of the split has no rows.</exception>
-    public MahalanobisSummary Fit(EmbeddingSet train, FeaturePreprocessing preprocessing, ComputeOptions? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(preprocessing);
-        var context = (compute ?? ComputeOptions.Default).CreateContext();
-        var rows = new Rows(train, preprocessing);
-        var all = Enumerable.Range(0, train.Count).ToArray();
-        var (sums, counts) = PooledScatter.ClassSums(rows.X, rows.D, all, train.LabelArray, train.Classes.Count, rows.Reference);
-        CheckEveryClassHasRows(counts, train.Classes, train.Name);
-        var moments = PooledScatter.SecondMoments(rows.X, rows.D, all, rows.Reference, context);
-        return Summarize(rows, moments, sums, counts, preprocessing, context);
-    }
+    public MahalanobisSummary Fit(EmbeddingSet train, FeaturePreprocessing preprocessing, ComputeOptions? compute = null) =>
+        FitOutOfFold(train, preprocessing, fold: [], folds: 0, compute, use: (_, _, _) => { });
 
     /// <summary>
-    /// The summaries of the rows outside each fold, handed to <paramref name="use"/> one at a time (fold, summary) for
-    /// the folds that hold rows, and then the summary of all rows (returned; the same as <see cref="Fit"/>'s): the fit
-    /// set's moments are the total's minus the held fold's, so this makes one pass over all rows and one over each fold.
+    /// The summaries of the rows outside each fold, handed to <paramref name="use"/> one at a time (fold, its rows,
+    /// summary) for the folds that hold rows, and then the summary of all rows (returned; with no folds, that is
+    /// <see cref="Fit"/>): the fit set's moments are the total's minus the held fold's, so this makes one pass over all
+    /// rows and one over each fold.
     /// </summary>
     /// <exception cref="TrainingDataException">A class has no rows, or none outside some fold.</exception>
     internal MahalanobisSummary FitOutOfFold(EmbeddingSet train, FeaturePreprocessing preprocessing, int[] fold, int folds, ComputeOptions? compute,
-        Action<int, MahalanobisSummary> use)
+        Action<int, int[], MahalanobisSummary> use)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(preprocessing);
         var context = (compute ?? ComputeOptions.Default).CreateContext();
         var rows = new Rows(train, preprocessing);
         int k = train.Classes.Count;
@@ -64,7 +57,7 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
             CheckEveryClassHasRows(counts, train.Classes, $"{train.Name}-fit{f}");
             var moments = PooledScatter.SecondMoments(rows.X, rows.D, held, rows.Reference, context);
             TensorPrimitives.Subtract(total, moments, moments);
-            use(f, Summarize(rows, moments, sums, counts, preprocessing, context));
+            use(f, held, Summarize(rows, moments, sums, counts, preprocessing, context));
         }
         return Summarize(rows, total, totalSums, totalCounts, preprocessing, context); // last: it consumes the total
     }
@@ -81,20 +74,18 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
     {
         public Rows(EmbeddingSet train, FeaturePreprocessing preprocessing)
         {
-            N = train.Count;
+            int n = train.Count;
             D = train.Dimension;
-            X = new float[(long)N * D];
-            preprocessing.Apply(train.Features, X, N, D);
+            X = new float[(long)n * D];
+            preprocessing.Apply(train.Features, X, n, D);
             Reference = new double[D];
-            for (int r = 0; r < N; r++)
+            for (int r = 0; r < n; r++)
             {
                 var row = X.AsSpan(r * D, D);
                 for (int j = 0; j < D; j++) Reference[j] += row[j];
             }
-            TensorPrimitives.Divide(Reference, Math.Max(N, 1), Reference);
+            TensorPrimitives.Divide(Reference, Math.Max(n, 1), Reference);
         }
-
-        public int N { get; }
 
         public int D { get; }
 
@@ -117,8 +108,8 @@ public sealed class MahalanobisOod(double relativeRidge = MahalanobisOod.Default
         }
 
         // Pooled within-class scatter, then the ridge: a fraction of the mean per-dimension variance.
-        PooledScatter.ToCovariance(moments, d, classSums, classCounts, context);
         var covariance = moments;
+        PooledScatter.ToCovariance(covariance, d, classSums, classCounts, context);
         double trace = 0;
         for (int j = 0; j < d; j++) trace += covariance[(long)j * d + j];
         double ridge = RelativeRidge * Math.Max(trace / d, 1e-12);

@@ -41,9 +41,8 @@ public static class OodThreshold
         ArgumentNullException.ThrowIfNull(fitter);
         var fold = AssignFolds(train, folds);
         var scores = new float[train.Count];
-        allRows = fitter.FitOutOfFold(train, preprocessing, fold, folds, compute, (f, summary) =>
+        allRows = fitter.FitOutOfFold(train, preprocessing, fold, folds, compute, (f, heldRows, summary) =>
         {
-            var heldRows = Enumerable.Range(0, train.Count).Where(r => fold[r] == f).ToArray();
             var heldScores = summary.Score(train.Select(heldRows, $"{train.Name}-held{f}").Features, compute?.Blas);
             for (int i = 0; i < heldRows.Length; i++) scores[heldRows[i]] = heldScores[i];
         });
