@@ -1,3 +1,4 @@
+using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Formats;
 using OnnxTransfer.Inference.Prediction;
@@ -71,6 +72,27 @@ public class BatchScorerTests
         {
             foreach (var folder in folders) folder.Dispose();
         }
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void AWarmUpChangesNoScoreAndIsTimedApart(bool fused)
+    {
+        // Issue 14: the model's run on a blank batch before scoring (auto on CUDA; asked here on CPU, with the batches
+        // set up as on CUDA: fixed shapes, bound buffers) writes the parts of a run without it and is timed on its own.
+        var predictorOptions = new PredictorOptions { MaxBatchSize = 8, FixedBatch = SpeedSwitch.On, IoBinding = SpeedSwitch.On };
+        using var predictor = fused ? Predictor.FromFusedModel(H.FusedPath, predictorOptions) : Predictor.FromBackbone(Hymenoptera.Spec(), H.HeadModel, predictorOptions);
+        using var off = new TempDirectory("scorer-warm-up-off");
+        using var on = new TempDirectory("scorer-warm-up-on");
+        var cold = new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 40, DecodeThreads = 2, WarmUp = SpeedSwitch.Off }).Run(Val, off.Path);
+        var warm = new BatchScorer(predictor, new ScoringOptions { RowsPerPart = 40, DecodeThreads = 2, WarmUp = SpeedSwitch.On }).Run(Val, on.Path);
+        Assert.That((cold.Succeeded, warm.Succeeded, cold.WarmUpTime), Is.EqualTo((true, true, TimeSpan.Zero)));
+        Assert.That(warm.WarmUpTime, Is.GreaterThan(TimeSpan.Zero).And.LessThan(warm.Elapsed), warm.ToString());
+        Assert.That(warm.ToString(), Does.Contain("s warm-up"));
+        var names = Directory.GetFiles(off.Path, "part-*").Select(Path.GetFileName).Order().ToArray();
+        Assert.That(names, Is.Not.Empty);
+        foreach (var name in names)
+            Assert.That(File.ReadAllBytes(Path.Combine(on.Path, name!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(off.Path, name!))), name);
     }
 
     [Test]

@@ -47,6 +47,7 @@ public static class ExtractCommand
     };
     private static readonly Option<string> Precision = PrecisionOption.Create();
     private static readonly Option<string> RunsInFlight = RunsInFlightOption.Create();
+    private static readonly Option<string> WarmUp = WarmUpOption.Create();
     private static readonly Option<int?> Limit = new("--limit") { Description = "Extract at most N new inputs this run (the rest wait for the next run)." };
     private static readonly Option<int> RowsPerPart = new("--rows-per-part") { Description = "Rows per part file: the unit that survives a kill.", DefaultValueFactory = _ => 2048 };
     private static readonly Option<bool> RetryErrors = new("--retry-errors") { Description = "Try again the inputs that failed in earlier runs (by default they count as done)." };
@@ -79,7 +80,7 @@ public static class ExtractCommand
         var command = new Command("extract", "Run a backbone over images or texts once and keep their embeddings in a resumable Parquet cache.")
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
-            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, RunsInFlight,
+            Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, RunsInFlight, WarmUp,
             Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
         };
         command.Validators.Add(result =>
@@ -171,6 +172,7 @@ public static class ExtractCommand
             RetryErrors = parseResult.GetValue(RetryErrors),
             MaxErrors = parseResult.GetValue(MaxErrors),
             RunsInFlight = runsInFlight,
+            WarmUp = WarmUpOption.Parse(parseResult, WarmUp),
         };
         var cacheFolder = parseResult.GetValue(CacheFolder)!;
         var state = !EmbeddingCache.Exists(cacheFolder) ? "new"
@@ -259,6 +261,10 @@ public static class ExtractCommand
         var prepare = unit == "texts" ? "tokenise" : "decode";
         Console.WriteLine(string.Create(c, $"time       {s.Elapsed.TotalSeconds:F1} s, {s.ImagesPerSecond:F1} {unit}/s (batch {s.BatchSize}, {s.DecodeThreads} {prepare} threads, " +
                                            $"{string.Join(", ", s.Providers)})"));
+        if (s.WarmUpTime > TimeSpan.Zero)
+            Console.WriteLine(string.Create(c, $"warm-up    {s.WarmUpTime.TotalSeconds:F1} s of it: the model's first run, on a blank batch before decoding started" +
+                                               $"{(s.Providers.Contains(EmbeddingNumerics.CudaProvider) ? " (CUDA's kernels loaded, cuDNN's algorithm search)" : "")}; " +
+                                               $"{s.ImagesPerSecondAfterWarmUp:F1} {unit}/s after it"));
         Console.WriteLine(string.Create(c, $"stages     {prepare} {s.DecodeTime.TotalSeconds:F1} s (summed over threads), inference {s.InferenceTime.TotalSeconds:F1} s " +
                                            $"{(s.RunsInFlight > 1 ? $"(summed over {s.RunsInFlight} runs in flight; " : "(")}waited {s.InferenceWaitTime.TotalSeconds:F1} s for {unit}), write {s.WriteTime.TotalSeconds:F1} s"));
     }
@@ -294,6 +300,8 @@ public static class ExtractCommand
             json.WriteNumber("error_parts_written", s.ErrorPartsWritten);
             json.WriteNumber("seconds", s.Elapsed.TotalSeconds);
             json.WriteNumber(unit == "texts" ? "texts_per_second" : "images_per_second", s.ImagesPerSecond);
+            json.WriteNumber("warm_up_seconds", s.WarmUpTime.TotalSeconds);
+            json.WriteNumber(unit == "texts" ? "texts_per_second_after_warm_up" : "images_per_second_after_warm_up", s.ImagesPerSecondAfterWarmUp);
             json.WriteNumber("decode_seconds", s.DecodeTime.TotalSeconds);
             json.WriteNumber("inference_seconds", s.InferenceTime.TotalSeconds);
             json.WriteNumber("inference_wait_seconds", s.InferenceWaitTime.TotalSeconds);

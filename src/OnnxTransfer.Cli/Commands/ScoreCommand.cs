@@ -36,6 +36,7 @@ public static class ScoreCommand
     private static readonly Option<int> DecodeThreads = new("--decode-threads") { Description = "Threads decoding images or tokenising texts (0 = one per core).", DefaultValueFactory = _ => 0 };
     private static readonly PredictorLoading Loading = new();
     private static readonly Option<string> RunsInFlight = RunsInFlightOption.Create();
+    private static readonly Option<string> WarmUp = WarmUpOption.Create();
 
     public static Command Create()
     {
@@ -45,6 +46,7 @@ public static class ScoreCommand
         };
         Loading.AddTo(command);
         command.Options.Add(RunsInFlight); // after the device options (--fixed-batch, --cudnn-search)
+        command.Options.Add(WarmUp);
         Format.AcceptOnlyFromAmong("parquet", "csv");
         foreach (var (option, name) in new[] { (TopK, "--top-k"), (Batch, "--batch"), (RowsPerPart, "--rows-per-part") })
             option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
@@ -113,6 +115,7 @@ public static class ScoreCommand
             DecodeThreads = parseResult.GetValue(DecodeThreads),
             MaxErrors = parseResult.GetValue(MaxErrors) is { } m ? ErrorBudget.Parse(m) : ErrorBudget.Default,
             RunsInFlight = RunsInFlightOption.Parse(parseResult, RunsInFlight),
+            WarmUp = WarmUpOption.Parse(parseResult, WarmUp),
         };
         var runs = Features.Pipeline.RunsInFlight.Resolve(options.RunsInFlight, predictor.ActiveProviders);
         var precision = Features.Numerics.ComputePrecisionNames.Of(predictor.Options.Precision);
@@ -132,7 +135,8 @@ public static class ScoreCommand
             ("inputs_total", summary.TotalInputs), ("inputs", summary.ShardInputs), ("parts", summary.Parts), ("parts_kept", summary.PartsAlreadyDone),
             ("parts_written", summary.PartsWritten), ("rows_this_run", summary.RowsThisRun), ("errors", summary.Errors),
             ("errors_allowed", summary.ErrorsAllowed), ("errors_by_reason", summary.ErrorsByReason), ("seconds", summary.Elapsed.TotalSeconds),
-            ("inputs_per_second", summary.InputsPerSecond), ("succeeded", summary.Succeeded),
+            ("inputs_per_second", summary.InputsPerSecond), ("warm_up_seconds", summary.WarmUpTime.TotalSeconds),
+            ("inputs_per_second_after_warm_up", summary.InputsPerSecondAfterWarmUp), ("succeeded", summary.Succeeded),
         };
         if (summary.Interrupted)
         {

@@ -101,6 +101,13 @@ public abstract class Backbone : IDisposable
     /// </summary>
     public abstract void Embed(BackboneBatch batch, int count, Span<float> embeddings, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs the model once over all of a blank <paramref name="batch"/> (its input cleared, its outputs discarded), so
+    /// the one-time cost of a batch shape's first run is paid before the pipeline starts (<see cref="Pipeline.ModelWarmUp"/>).
+    /// False when this backbone does not warm up: text batches change shape with their longest text.
+    /// </summary>
+    internal virtual bool WarmUp(BackboneBatch batch, CancellationToken cancellationToken) => false;
+
     /// <summary>How extraction cuts its inputs into batches for this backbone (<see cref="ExtractionRun"/>).</summary>
     /// <param name="pending">Inputs to compute in this run.</param>
     internal abstract ExtractionBatching BatchingFor(ExtractionOptions options, int pending);

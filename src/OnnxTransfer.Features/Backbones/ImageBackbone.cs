@@ -148,23 +148,7 @@ public sealed class ImageBackbone : Backbone
         var images = (ImageBatch)batch;
         if (count < 1 || count > batch.Capacity) throw new ArgumentOutOfRangeException(nameof(count), count, $"1 to {batch.Capacity} images.");
         if (embeddings.Length < count * Dimension) throw new ArgumentException($"embeddings must hold {count} × {Dimension} floats.", nameof(embeddings));
-        var rows = FixedBatchSize ?? (PadsShortBatches ? batch.Capacity : count);
-        if (rows == batch.Capacity && images.Bound is { } bound)
-        {
-            bound.Run(cancellationToken);
-        }
-        else
-        {
-            var (input, output, owned) = images.Values(rows);
-            try
-            {
-                Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
-            }
-            finally
-            {
-                if (owned) { input.Dispose(); output.Dispose(); }
-            }
-        }
+        RunModel(images, FixedBatchSize ?? (PadsShortBatches ? batch.Capacity : count), cancellationToken);
         ReadOnlySpan<float> raw = images.RawFeatures[..(count * images.FeatureLength)];
         var target = embeddings[..(count * Dimension)];
         if (_featureShape.Length == 3) EmbeddingPostprocessing.GlobalAverage(raw, count, Dimension, _spatial, target);
@@ -172,6 +156,35 @@ public sealed class ImageBackbone : Backbone
         if (Spec.Features.L2Normalize) EmbeddingPostprocessing.L2Normalize(target, count, Dimension);
         for (var p = 0; p < count; p++)
             if (batch[p] is PositionState.Ready or PositionState.Embedded) batch[p] = PositionState.Embedded;
+    }
+
+    /// <summary>The model over the first <paramref name="rows"/> images of <paramref name="images"/>: the bound run for a full batch that has one.</summary>
+    private void RunModel(ImageBatch images, int rows, CancellationToken cancellationToken)
+    {
+        if (rows == images.Capacity && images.Bound is { } bound)
+        {
+            bound.Run(cancellationToken);
+            return;
+        }
+        var (input, output, owned) = images.Values(rows);
+        try
+        {
+            Session.Run(_inputNames, [input], _outputNames, [output], cancellationToken);
+        }
+        finally
+        {
+            if (owned) { input.Dispose(); output.Dispose(); }
+        }
+    }
+
+    /// <summary>The full batch's shape, the one every batch has with fixed batches (the default on CUDA), run once on zeros.</summary>
+    internal override bool WarmUp(BackboneBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var images = (ImageBatch)batch;
+        images.Input.Clear();
+        RunModel(images, images.Capacity, cancellationToken);
+        return true;
     }
 
     /// <summary>Batches of consecutive pending inputs, one model run each.</summary>

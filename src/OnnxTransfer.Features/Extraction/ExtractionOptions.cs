@@ -61,6 +61,13 @@ public sealed record ExtractionOptions
     /// </summary>
     public int? RunsInFlight { get; init; }
 
+    /// <summary>
+    /// Run the model once on a blank full batch before the decoders start (<c>--warm-up</c>; auto: on CUDA only), so
+    /// the first run's one-time cost (CUDA kernels loaded, cuDNN's algorithm search) is timed apart as
+    /// <see cref="ExtractionSummary.WarmUpTime"/>: <see cref="Pipeline.ModelWarmUp"/>. Embeddings are the same either way.
+    /// </summary>
+    public Backbones.SpeedSwitch WarmUp { get; init; } = Backbones.SpeedSwitch.Auto;
+
     internal int EffectiveDecodeThreads => DecodeThreads > 0 ? DecodeThreads : Environment.ProcessorCount;
 
     /// <summary>Refuses impossible settings with the option to fix.</summary>

@@ -150,6 +150,7 @@ public sealed class ExtractionPipeline
             ZeroEmbeddings = run.ZeroEmbeddings,
             ErrorsByReason = run.ErrorsByReason,
             Elapsed = clock.Elapsed,
+            WarmUpTime = run.WarmUpTime,
             DecodeTime = run.Times.Prepare,
             InferenceTime = run.Times.Run,
             InferenceWaitTime = run.Times.Wait,

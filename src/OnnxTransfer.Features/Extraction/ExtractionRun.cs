@@ -80,6 +80,9 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
     /// <summary>Where the run's time went (decode, inference, wait, write).</summary>
     public PipelineTimes Times { get; private set; }
 
+    /// <summary>How long the model's run on a blank batch took before the pipeline started; zero when it did not warm up.</summary>
+    public TimeSpan WarmUpTime { get; private set; }
+
     /// <summary>Rows written to parts: one per input, or with views one per (input, view).</summary>
     public int EmbeddedRows => _parts.EmbeddedRows;
 
@@ -105,6 +108,11 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         try
         {
             for (var s = 0; s < units.Length; s++) units[s] = new Unit(_batching.CreateBatch(), _backbone.Dimension);
+            if (ModelWarmUp.Resolve(_options.WarmUp, _backbone.ActiveProviders))
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (_backbone.WarmUp(units[0].Batch, cancellationToken)) WarmUpTime = Stopwatch.GetElapsedTime(start);
+            }
             var positions = 0;
             for (var unit = 0; unit < _starts.Length; unit++) positions += PositionsOf(unit);
             Times = BatchPipeline<Unit>.Run(this, units, Math.Min(_options.EffectiveDecodeThreads, positions), runs, cancellationToken);

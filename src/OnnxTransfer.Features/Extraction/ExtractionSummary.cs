@@ -43,7 +43,14 @@ public sealed record ExtractionSummary
     /// <summary>Error rows of this run by reason code.</summary>
     public required IReadOnlyDictionary<string, int> ErrorsByReason { get; init; }
 
+    /// <summary>The whole run, <see cref="WarmUpTime"/> included.</summary>
     public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>
+    /// The model's run on a blank batch before the pipeline started (<see cref="ExtractionOptions.WarmUp"/>: on CUDA,
+    /// kernels loaded and cuDNN's algorithm search); zero when the run did not warm up.
+    /// </summary>
+    public TimeSpan WarmUpTime { get; init; }
 
     /// <summary>Time spent decoding and preprocessing (tokenising, for texts), summed over the decode threads.</summary>
     public required TimeSpan DecodeTime { get; init; }
@@ -79,6 +86,9 @@ public sealed record ExtractionSummary
 
     /// <summary>Inputs processed (embedded or failed) per second of wall time.</summary>
     public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? (Embedded + Failed) / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Inputs per second after the warm-up (what the pipeline sustains); <see cref="ImagesPerSecond"/> without one.</summary>
+    public double ImagesPerSecondAfterWarmUp => Elapsed > WarmUpTime ? (Embedded + Failed) / (Elapsed - WarmUpTime).TotalSeconds : 0;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Embedded} embedded, {Failed} failed, {AlreadyCached} already cached in {Elapsed.TotalSeconds:F1} s ({ImagesPerSecond:F1} images/s); " +

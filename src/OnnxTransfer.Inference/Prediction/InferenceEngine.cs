@@ -47,6 +47,20 @@ internal abstract class InferenceEngine(IReadOnlyList<string> labels, InputReade
     public abstract void Run(EngineBatch batch, int count, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs the model once over all of a blank image <paramref name="batch"/> (input cleared, probabilities discarded),
+    /// so a batch shape's one-time first-run cost is paid before scoring starts (<see cref="Features.Pipeline.ModelWarmUp"/>).
+    /// False for a text model, which does not warm up (a text batch's shape follows its longest text).
+    /// </summary>
+    public bool WarmUp(EngineBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.ImageLength == 0) return false;
+        batch.Input.Clear();
+        Run(batch, batch.Capacity, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
     /// Prepares one input of a folder, manifest or text file into position <paramref name="position"/> of
     /// <paramref name="batch"/> (thread-safe across positions): null when it is ready, else why it failed.
     /// </summary>

@@ -121,6 +121,7 @@ public sealed class BatchScorer
             Interrupted = run.Interrupted,
             Succeeded = succeeded,
             Elapsed = clock.Elapsed,
+            WarmUpTime = run.WarmUpTime,
             RunsInFlight = run.RunsInFlight,
         };
     }

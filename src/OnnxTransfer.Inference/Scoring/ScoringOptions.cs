@@ -27,6 +27,13 @@ public sealed record ScoringOptions
     /// </summary>
     public int? RunsInFlight { get; init; }
 
+    /// <summary>
+    /// Run the model once on a blank full batch before the decoders start (<c>--warm-up</c>; auto: on CUDA only), so
+    /// the first run's one-time cost is timed apart as <see cref="ScoringSummary.WarmUpTime"/>
+    /// (<see cref="Features.Pipeline.ModelWarmUp"/>). Scores are the same either way.
+    /// </summary>
+    public Features.Backbones.SpeedSwitch WarmUp { get; init; } = Features.Backbones.SpeedSwitch.Auto;
+
     /// <summary>How many inputs may fail before the run counts as failed (no <c>_SUCCESS</c>, exit code 3).</summary>
     public ErrorBudget MaxErrors { get; init; } = ErrorBudget.Default;
 

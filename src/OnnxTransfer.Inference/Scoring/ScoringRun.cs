@@ -66,6 +66,9 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
 
     public int Units => _batches.Count;
 
+    /// <summary>How long the model's run on a blank batch took before the pipeline started; zero when it did not warm up.</summary>
+    public TimeSpan WarmUpTime { get; private set; }
+
     /// <summary>Batches the model runs at once: the options' count, or auto for the providers the engine runs on.</summary>
     public int RunsInFlight => Features.Pipeline.RunsInFlight.Resolve(_options.RunsInFlight, _engine.ActiveProviders);
 
@@ -86,6 +89,11 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         try
         {
             for (var s = 0; s < buffers.Length; s++) buffers[s] = new Buffer(_engine.CreateBatch(_predictor.BatchSize));
+            if (ModelWarmUp.Resolve(_options.WarmUp, _engine.ActiveProviders))
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (_engine.WarmUp(buffers[0].Batch, abort)) WarmUpTime = Stopwatch.GetElapsedTime(start);
+            }
             BatchPipeline<Buffer>.Run(this, buffers, threads, runs, abort);
         }
         finally

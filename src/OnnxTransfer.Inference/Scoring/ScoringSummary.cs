@@ -46,18 +46,32 @@ public sealed record ScoringSummary
     /// <summary>True when every part exists and the success marker was written.</summary>
     public required bool Succeeded { get; init; }
 
+    /// <summary>The whole run, <see cref="WarmUpTime"/> included.</summary>
     public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>
+    /// The model's run on a blank batch before scoring started (<see cref="ScoringOptions.WarmUp"/>: on CUDA, kernels
+    /// loaded and cuDNN's algorithm search); zero when the run did not warm up.
+    /// </summary>
+    public TimeSpan WarmUpTime { get; init; }
 
     /// <summary>Batches the model ran at once (<see cref="ScoringOptions.RunsInFlight"/>, auto resolved).</summary>
     public int RunsInFlight { get; init; } = 1;
 
     public double InputsPerSecond => Elapsed.TotalSeconds > 0 ? RowsThisRun / Elapsed.TotalSeconds : 0;
 
+    /// <summary>Inputs per second after the warm-up (what the pipeline sustains); <see cref="InputsPerSecond"/> without one.</summary>
+    public double InputsPerSecondAfterWarmUp => Elapsed > WarmUpTime ? RowsThisRun / (Elapsed - WarmUpTime).TotalSeconds : 0;
+
+    private string WarmUpNote => WarmUpTime > TimeSpan.Zero
+        ? string.Create(CultureInfo.InvariantCulture, $"; {InputsPerSecondAfterWarmUp:F1} after a {WarmUpTime.TotalSeconds:F1} s warm-up")
+        : "";
+
     public override string ToString()
     {
         var allowed = ErrorsAllowed is { } a ? string.Create(CultureInfo.InvariantCulture, $" (at most {a} allowed)") : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"shard {Shard}: {ShardInputs} of {TotalInputs} inputs in {Parts} parts ({PartsAlreadyDone} kept, {PartsWritten} written); " +
-            $"{RowsThisRun} rows in {Elapsed.TotalSeconds:F1} s ({InputsPerSecond:F1} inputs/s); {Errors} errors{allowed}{(Interrupted ? "; interrupted" : "")}");
+            $"{RowsThisRun} rows in {Elapsed.TotalSeconds:F1} s ({InputsPerSecond:F1} inputs/s{WarmUpNote}); {Errors} errors{allowed}{(Interrupted ? "; interrupted" : "")}");
     }
 }
