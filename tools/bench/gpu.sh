@@ -58,27 +58,40 @@ with open(out, 'w') as w:
 PY
 count=$(($(wc -l < "$MANIFEST") - 1))
 
-# Prints the seconds a command took; fails (printing nothing) when the command fails, even where set -e is off.
-seconds() { local t0 t1 rc=0; t0=$(date +%s.%N); "$@" || rc=$?; t1=$(date +%s.%N); [ "$rc" = 0 ] || return "$rc"; "$PY" -c "print(round($t1 - $t0, 3))"; }
-kept() { local file=$1; shift; "$@" > "$file"; } # the command's stdout (extract's JSON summary) into a file, apart from the seconds printed
+# Runs a command with its stdout into a file; prints its wall and CPU seconds (user + system over all its threads: how
+# busy it kept the machine); fails (printing nothing) when the command fails.
+timed() { "$PY" -c '
+import resource, subprocess, sys, time
+def cpu(): # of the children waited for; a launcher (a pyenv shim) may have left some before python started
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+before, start = cpu(), time.perf_counter()
+with open(sys.argv[1], "w") as out: code = subprocess.run(sys.argv[2:], stdout=out, stdin=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+if code: sys.exit(code)
+print(round(wall, 3), round(cpu() - before, 3))' "$@"; }
 rate_field() { "$PY" -c "import json,sys; print(round(json.load(open(sys.argv[1]))[sys.argv[2]], 1))" "$1" "$2"; } # JSON file, key
 extract_rate() { # impl name, extra extract options...: one measured extraction of the manifest into a fresh cache
-  local impl=$1 s cache=$WORK/cache-$arch-${1//[^a-z0-9]/} summary=$WORK/summary-$arch-${1//[^a-z0-9]/}.json; shift
+  local impl=$1 measured s cache=$WORK/cache-$arch-${1//[^a-z0-9]/} summary=$WORK/summary-$arch-${1//[^a-z0-9]/}.json; shift
   rm -rf "$cache" # extract continues a cache it finds (--new-cache only allows other preprocessing): start empty
   # A variant that fails (its error is above) leaves no row; the suite goes on, a GPU's time being scarce.
-  if ! s=$(seconds kept "$summary" $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$cache" --new-cache \
+  if ! measured=$(timed "$summary" $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$cache" --new-cache \
     --device "$DEVICE" --batch "$BATCH" --quiet --json "$@"); then
     echo "gpu: $arch $impl failed: no row" >&2
     return 0
   fi
+  s=${measured% *}
   row "$arch" "$impl" "$(rate_field "$summary" images_per_second_after_warm_up)"
   [ "$impl" = ours ] && row "$arch" "ours (whole command)" "$("$PY" -c "print(round($count / $s, 1))")"
   # Where the time went (the warm-up, decode summed over threads, inference and how long it waited for images,
-  # writing): the summary's own figures, into the log beside the row.
-  "$PY" - "$summary" "$s" "$arch $impl" >&2 <<'PY' || true
+  # writing; the CPU time of the whole command: decoders held back by something else show as cores left idle): the
+  # summary's own figures, into the log beside the row.
+  "$PY" - "$summary" "$measured" "$arch $impl" "$(nproc)" >&2 <<'PY' || true
 import json, sys
 j = json.load(open(sys.argv[1]))
-print(f"  {sys.argv[3]}: whole command {float(sys.argv[2]):.2f} s; run {j['seconds']:.2f} s, of it warm-up {j['warm_up_seconds']:.2f} s; "
+wall, cpu = map(float, sys.argv[2].split())
+print(f"  {sys.argv[3]}: whole command {wall:.2f} s, CPU {cpu:.1f} s ({cpu / wall:.1f} of {sys.argv[4]} cores busy on average); "
+      f"run {j['seconds']:.2f} s, of it warm-up {j['warm_up_seconds']:.2f} s; "
       f"decode {j['decode_seconds']:.2f} s summed over threads, inference {j['inference_seconds']:.2f} s summed over runs in flight "
       f"({j['runs_in_flight']}), waited {j['inference_wait_seconds']:.2f} s for images, write {j['write_seconds']:.2f} s")
 PY
