@@ -254,7 +254,7 @@ public sealed class ModelSession : IDisposable
     {
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = settings.IntraOpThreads,
+            IntraOpNumThreads = settings.EffectiveIntraOpThreads,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");

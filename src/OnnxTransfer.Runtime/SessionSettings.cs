@@ -11,8 +11,11 @@ namespace OnnxTransfer.Runtime;
 /// </remarks>
 public sealed record SessionSettings
 {
-    /// <summary>Threads inside one operator (0: ONNX Runtime's default, one per physical core).</summary>
+    /// <summary>Threads inside one operator (0: one per physical core this process may run on, <see cref="PhysicalCores"/>).</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>The thread count ONNX Runtime is given: <see cref="IntraOpThreads"/>, or for 0 the physical cores (0 again, ONNX Runtime's own guess, where they cannot be read).</summary>
+    public int EffectiveIntraOpThreads => IntraOpThreads > 0 ? IntraOpThreads : PhysicalCores.Count ?? 0;
 
     /// <summary>
     /// Let idle operator threads spin waiting for work. Off by default: decoding and tokenising run on the same cores,

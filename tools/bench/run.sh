@@ -16,6 +16,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
 SHARED=${ONNXTRANSFER_SHARED:-$REPO/../shared}
 WORK=${ONNXTRANSFER_BENCH_WORK:-/tmp/onnxtransfer-bench}
+THREADS=${ONNXTRANSFER_BENCH_THREADS:-$(nproc)} # where a suite pins both sides' thread count (runtime, text)
 RESULTS=$REPO/tools/bench/results
 mkdir -p "$WORK" "$RESULTS"
 ALL_SUITES="runtime parquet extract train inference score text"
@@ -50,13 +51,14 @@ for suite in $suites; do
   case $suite in
     runtime)
       # Three alternating rounds (report.mjs takes each side's median): the goal is 2%, less than this VM's drift over
-      # a minute, so neither side may always run first.
+      # a minute, so neither side may always run first. Both bindings get the same explicit thread count: left at 0,
+      # ours counts the physical cores and onnxruntime-node takes ONNX Runtime's own guess, which can differ.
       model=$SHARED/models/mobilenetv2-int8/model.onnx
       for batch in 1 32; do
         iterations=$([ $batch = 1 ] && echo 300 || echo 40)
         for round in 1 2 3; do
-          record $BENCH runtime --model "$model" --batch $batch --iterations $iterations --warmup 20 --label mobilenetv2-int8
-          record node tools/bench/peers/ort_node.mjs --model "$model" --batch $batch --iterations $iterations --warmup 20 --label mobilenetv2-int8
+          record $BENCH runtime --model "$model" --batch $batch --iterations $iterations --warmup 20 --threads "$THREADS" --label mobilenetv2-int8
+          record node tools/bench/peers/ort_node.mjs --model "$model" --batch $batch --iterations $iterations --warmup 20 --threads "$THREADS" --label mobilenetv2-int8
         done
       done ;;
     parquet)
@@ -179,13 +181,12 @@ for suite in $suites; do
       record node tools/bench/peers/tokenizers_node.mjs --impl js --tokenizer "$tok" --corpus "$corpus" --iterations 10 --warmup 3 --label sst2
       record env RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node tools/bench/peers/tokenizers_node.mjs --impl rust \
         --tokenizer "$tok" --corpus "$corpus" --iterations 10 --warmup 3 --label sst2
-      threads=${ONNXTRANSFER_BENCH_THREADS:-$(nproc)}
       rows=${ONNXTRANSFER_BENCH_TEXT_ROWS:-512}
       record $BENCH text-extract --work "$WORK/text" --corpus "$corpus" --tokenizer "$tok" --rows "$rows" --batch 32 \
-        --threads "$threads" --runs 3 --dump "$WORK/text/batches"
-      record $PY tools/bench/peers/torch_bert_extract.py --batches "$WORK/text/batches" --threads "$threads" --runs 3 --batch 32
+        --threads "$THREADS" --runs 3 --dump "$WORK/text/batches"
+      record $PY tools/bench/peers/torch_bert_extract.py --batches "$WORK/text/batches" --threads "$THREADS" --runs 3 --batch 32
       record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_bert_extract.py \
-        --batches "$WORK/text/batches" --threads "$threads" --runs 3 --batch 32 --impl-name "pytorch (malloc tuned)" ;;
+        --batches "$WORK/text/batches" --threads "$THREADS" --runs 3 --batch 32 --impl-name "pytorch (malloc tuned)" ;;
     *) echo "unknown suite '$suite'" >&2; exit 1 ;;
   esac
 done

@@ -46,7 +46,10 @@ public static class DoctorCommand
             : new("blas", false, $"{blas.Description} — OpenBLAS not found, training uses the slower managed multiply " +
                                  "(apt-get install libopenblas0-pthread)"));
 
-        checks.Add(new("cpu", true, $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {CpuFeatures()}"));
+        var threads = Runtime.PhysicalCores.Count is { } physical
+            ? $"{physical} physical (the model's operator threads with --threads 0)"
+            : "physical unknown (--threads 0 leaves the count to ONNX Runtime)";
+        checks.Add(new("cpu", true, $"{Environment.ProcessorCount} cores, {threads}, {RuntimeInformation.ProcessArchitecture}, {CpuFeatures()}"));
         return checks;
     }
 

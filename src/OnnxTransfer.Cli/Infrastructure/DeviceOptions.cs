@@ -29,7 +29,7 @@ public sealed class DeviceOptions
 
     public Option<int> Threads { get; } = new("--threads")
     {
-        Description = "Threads for the model's operators (0 = one per core).",
+        Description = "Threads for the model's operators (0 = one per physical core this process may use; `onnxtransfer doctor` shows the count).",
         DefaultValueFactory = _ => 0,
     };
 
