@@ -22,7 +22,8 @@
 # Environment: ONNXTRANSFER_CLI (default: the Release build through dotnet; on a machine without .NET, the NativeAOT GPU
 # publish: tools/bench/gpu-kit.sh packs it), ONNXTRANSFER_BENCH_BIN (optional: decode and backbone alone),
 # ONNXTRANSFER_SHARED, GPU_IMAGES (a folder; default the shared hymenoptera val set), GPU_REPEAT (default 40: 6,120
-# images), GPU_BATCH (64), GPU_WORKERS (default nproc), GPU_OUT (default tools/bench/results/gpu.md), GPU_ARCHS (default
+# images), GPU_ROUNDS (default 3 on cuda, 1 on cpu: runs of ours, --io-binding off and --runs-in-flight 1, taken in
+# turn, each row their median), GPU_BATCH (64), GPU_WORKERS (default nproc), GPU_OUT (default tools/bench/results/gpu.md), GPU_ARCHS (default
 # "resnet50 mobilenet_v2"), GPU_DEVICE (cuda; cpu runs the same steps on CPU, for trying the script on a machine
 # without a GPU: its figures are no GPU figures).
 set -euo pipefail
@@ -37,6 +38,7 @@ CLI=${ONNXTRANSFER_CLI:-dotnet $REPO/src/OnnxTransfer.Cli/bin/Release/net10.0/on
 PY=${PYTHON:-python3}
 IMAGES=${GPU_IMAGES:-$SHARED/datasets/hymenoptera/val}
 REPEAT=${GPU_REPEAT:-$([ "$DEVICE" = cuda ] && echo 40 || echo 1)}
+ROUNDS=${GPU_ROUNDS:-$([ "$DEVICE" = cuda ] && echo 3 || echo 1)}
 BATCH=${GPU_BATCH:-64}
 WORKERS=${GPU_WORKERS:-$(nproc)}
 OUT=${GPU_OUT:-$REPO/tools/bench/results/gpu.md}
@@ -71,30 +73,41 @@ wall = time.perf_counter() - start
 if code: sys.exit(code)
 print(round(wall, 3), round(cpu() - before, 3))' "$@"; }
 rate_field() { "$PY" -c "import json,sys; print(round(json.load(open(sys.argv[1]))[sys.argv[2]], 1))" "$1" "$2"; } # JSON file, key
-extract_rate() { # impl name, extra extract options...: one measured extraction of the manifest into a fresh cache
-  local impl=$1 measured s cache=$WORK/cache-$arch-${1//[^a-z0-9]/} summary=$WORK/summary-$arch-${1//[^a-z0-9]/}.json; shift
+extract_once() { # impl name, extra extract options...: one measured extraction of the manifest into a fresh cache
+  local impl=$1 measured key=${1//[^a-z0-9]/} cache summary; shift
+  cache=$WORK/cache-$arch-$key summary=$WORK/summary-$arch-$key.json
   rm -rf "$cache" # extract continues a cache it finds (--new-cache only allows other preprocessing): start empty
-  # A variant that fails (its error is above) leaves no row; the suite goes on, a GPU's time being scarce.
+  # A variant that fails (its error is above) leaves no figure; the suite goes on, a GPU's time being scarce.
   if ! measured=$(timed "$summary" $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$cache" --new-cache \
     --device "$DEVICE" --batch "$BATCH" --quiet --json "$@"); then
-    echo "gpu: $arch $impl failed: no row" >&2
+    echo "gpu: $arch $impl failed: no figure" >&2
     return 0
   fi
-  s=${measured% *}
-  row "$arch" "$impl" "$(rate_field "$summary" images_per_second_after_warm_up)"
-  [ "$impl" = ours ] && row "$arch" "ours (whole command)" "$("$PY" -c "print(round($count / $s, 1))")"
-  # Where the time went (the warm-up, decode summed over threads, inference and how long it waited for images,
-  # writing; the CPU time of the whole command: decoders held back by something else show as cores left idle): the
-  # summary's own figures, into the log beside the row.
-  "$PY" - "$summary" "$measured" "$arch $impl" "$(nproc)" >&2 <<'PY' || true
+  # The run's images/s after the warm-up and over the whole command, for the rows; where the time went (the warm-up,
+  # decode summed over threads, inference and how long it waited for images, writing; the CPU time of the whole
+  # command: decoders held back by something else show as cores left idle) into the log.
+  "$PY" - "$summary" "$measured" "$arch $impl" "$(nproc)" "$count" "$WORK/rates-$arch-$key.txt" >&2 <<'PY' || true
 import json, sys
-j = json.load(open(sys.argv[1]))
-wall, cpu = map(float, sys.argv[2].split())
-print(f"  {sys.argv[3]}: whole command {wall:.2f} s, CPU {cpu:.1f} s ({cpu / wall:.1f} of {sys.argv[4]} cores busy on average); "
-      f"run {j['seconds']:.2f} s, of it warm-up {j['warm_up_seconds']:.2f} s; "
+summary, measured, name, cores, count, rates = sys.argv[1:]
+j = json.load(open(summary))
+wall, cpu = map(float, measured.split())
+open(rates, 'a').write(f"{j['images_per_second_after_warm_up']} {int(count) / wall}\n")
+print(f"  {name}: whole command {wall:.2f} s, CPU {cpu:.1f} s ({cpu / wall:.1f} of {cores} cores busy on average); "
+      f"run {j['seconds']:.2f} s, of it warm-up {j['warm_up_seconds']:.2f} s, then {j['images_per_second_after_warm_up']:.1f} images/s; "
       f"decode {j['decode_seconds']:.2f} s summed over threads, inference {j['inference_seconds']:.2f} s summed over runs in flight "
       f"({j['runs_in_flight']}), waited {j['inference_wait_seconds']:.2f} s for images, write {j['write_seconds']:.2f} s")
 PY
+}
+extract_rows() { # impl name: its row, the median of its runs (for ours also the whole command's)
+  local impl=$1 rates=$WORK/rates-$arch-${1//[^a-z0-9]/}.txt figures
+  [ -s "$rates" ] || return 0
+  figures=$("$PY" -c "
+import statistics, sys
+runs = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+print(round(statistics.median(r[0] for r in runs), 1), round(statistics.median(r[1] for r in runs), 1))" "$rates")
+  row "$arch" "$impl" "${figures% *}"
+  [ "$impl" = ours ] && row "$arch" "ours (whole command)" "${figures#* }"
+  return 0
 }
 score_rate() { # model, out: one measured score run; its done event's rate after the warm-up
   local log=$WORK/score-$arch.log
@@ -123,11 +136,19 @@ for arch in ${GPU_ARCHS:-resnet50 mobilenet_v2}; do
   # One warm-up run (CUDA context, cuDNN search), then the measured runs, each into a fresh cache.
   rm -rf "$WORK/warm-$arch"
   $CLI extract --backbone "$spec" --images "$MANIFEST" --cache "$WORK/warm-$arch" --new-cache --device "$DEVICE" --batch "$BATCH" --limit "$BATCH" --quiet
-  extract_rate ours
-  extract_rate "ours (--io-binding off)" --io-binding off
-  extract_rate "ours (--runs-in-flight 1)" --runs-in-flight 1
-  [ "$DEVICE" = cuda ] && extract_rate "ours (--precision tf32)" --precision tf32
-  extract_rate "ours (--precision fp16)" --precision fp16 # on cpu (a dry run) fp16 runs too, slower than fp32
+  rm -f "$WORK"/rates-"$arch"-*.txt
+  # The default and the two settings it was measured against (one H100 run found both faster: single runs), taken in
+  # turn, ROUNDS times, so a drift of the machine falls on all three alike; each row is the median of its runs.
+  for _ in $(seq "$ROUNDS"); do
+    extract_once ours
+    extract_once "ours (--io-binding off)" --io-binding off
+    extract_once "ours (--runs-in-flight 1)" --runs-in-flight 1
+  done
+  [ "$DEVICE" = cuda ] && extract_once "ours (--precision tf32)" --precision tf32
+  extract_once "ours (--precision fp16)" --precision fp16 # on cpu (a dry run) fp16 runs too, slower than fp32
+  for impl in ours "ours (--io-binding off)" "ours (--runs-in-flight 1)" "ours (--precision tf32)" "ours (--precision fp16)"; do
+    extract_rows "$impl"
+  done
   $CLI train --cache "$WORK/cache-$arch-ours" --eval-split none --out "$WORK/models/$arch-head.onnx" > /dev/null
   $CLI compose --backbone "$spec" --head "$WORK/models/$arch-head.onnx" --out "$WORK/models/$arch-fused.onnx" > /dev/null
   rm -rf "$WORK/scores-$arch"
@@ -173,9 +194,9 @@ PREPROCESS=$WORK/preprocess.jsonl
 # PIL in worker processes, measured the same way: how this machine's cores scale for a peer that shares nothing.
 "$PY" "$REPO/tools/bench/peers/pil_prepare.py" --images "$IMAGES" --processes "$WORKERS" --runs 3 >> "$PREPROCESS" || true
 
-"$PY" - "$RAW" "$OUT" "$count" "$BATCH" "$WORKERS" "$DEVICE" "$PREPROCESS" <<'PY'
+"$PY" - "$RAW" "$OUT" "$count" "$BATCH" "$WORKERS" "$DEVICE" "$PREPROCESS" "$ROUNDS" <<'PY'
 import json, sys
-raw, out, count, batch, workers, device, preprocess = sys.argv[1:]
+raw, out, count, batch, workers, device, preprocess, rounds = sys.argv[1:]
 rows = [json.loads(l) for l in open(raw)]
 try:
     import torch
@@ -185,7 +206,8 @@ try:
 except ImportError:
     tf32 = "PyTorch is not importable here."
 timing = ("Our rows are images/s after the model's warm-up run, as torch_peer.py times PyTorch after its model is loaded and has run "
-          "one batch; 'ours (whole command)' counts the whole process (start, model load, warm-up).")
+          f"one batch; 'ours (whole command)' counts the whole process (start, model load, warm-up). ours, --io-binding off and "
+          f"--runs-in-flight 1 are medians of {rounds} runs taken in turn; every other row is one run (the ceilings: medians of 3 in one process).")
 lines = [f"# GPU suite: {count} images, batch {batch}, {workers} workers/decoders, device {device}", "", timing, ""] + ([tf32, ""] if tf32 else []) + [
          "| backbone | impl | images/s | ours ÷ impl |", "|---|---|---|---|"]
 for arch in dict.fromkeys(r['arch'] for r in rows):
