@@ -46,10 +46,7 @@ public static class DoctorCommand
             : new("blas", false, $"{blas.Description} — OpenBLAS not found, training uses the slower managed multiply " +
                                  "(apt-get install libopenblas0-pthread)"));
 
-        var threads = Runtime.PhysicalCores.Count is { } physical
-            ? $"{physical} physical (the model's operator threads with --threads 0)"
-            : "physical unknown (--threads 0 leaves the count to ONNX Runtime)";
-        checks.Add(new("cpu", true, $"{Environment.ProcessorCount} cores, {threads}, {RuntimeInformation.ProcessArchitecture}, {CpuFeatures()}"));
+        checks.Add(new("cpu", true, $"{Environment.ProcessorCount} cores, {EnvironmentChecks.OperatorThreads()}, {RuntimeInformation.ProcessArchitecture}, {CpuFeatures()}"));
         return checks;
     }
 

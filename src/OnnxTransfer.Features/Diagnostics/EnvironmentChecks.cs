@@ -34,6 +34,14 @@ public static class EnvironmentChecks
         return checks;
     }
 
+    /// <summary>
+    /// How many threads a model's operators get with <c>--threads 0</c>: the physical cores this process may use
+    /// (<see cref="PhysicalCores"/>), or a note that ONNX Runtime guesses them where the topology cannot be read.
+    /// </summary>
+    public static string OperatorThreads() => PhysicalCores.Count is { } physical
+        ? $"{physical} physical (the model's operator threads with --threads 0)"
+        : "physical unknown (--threads 0 leaves the count to ONNX Runtime)";
+
     /// <summary>The libvips that decodes images: its version, path and whether it is the bundled one.</summary>
     public static EnvironmentCheck Libvips()
     {
