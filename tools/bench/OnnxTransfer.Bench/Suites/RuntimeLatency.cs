@@ -18,8 +18,10 @@ public static class RuntimeLatency
         var threads = options.Int("threads", 0);
         var label = options.Optional("label") ?? Path.GetFileNameWithoutExtension(modelPath);
 
-        // Our library path: the session through OnnxTransfer.Runtime's seam, running into reused buffers.
-        using var session = ModelSession.Open(modelPath, new SessionSettings { IntraOpThreads = threads });
+        // Our library path: the session through OnnxTransfer.Runtime's seam, running into reused buffers. Spinning as
+        // onnxruntime-node leaves it (ONNX Runtime's default: on); with one thread it made no difference, with two it is
+        // most of a batch-1 run's latency.
+        using var session = ModelSession.Open(modelPath, new SessionSettings { IntraOpThreads = threads, AllowSpinning = true });
         var inputName = session.InputNames[0];
         var outputName = session.OutputNames[0];
         long[] inputShape = ConcreteShape(Array.ConvertAll(session.Session.InputMetadata[inputName].Dimensions, d => (long)d), batch);
