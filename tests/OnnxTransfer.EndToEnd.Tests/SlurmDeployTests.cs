@@ -10,7 +10,7 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// Issue 15, point 8: deploy/slurm's scripts on the real engine. A one-node cluster of the test's own (munged,
 /// slurmctld, slurmd from Debian's slurm-wlm, tools/setup.sh --slurm) runs extract-array.sh and score-array.sh as
 /// 4-task arrays over hymenoptera: their unions equal the unsharded runs. One task with a one-minute limit gets
-/// Slurm's time-limit warning (--signal=B:TERM@55) mid-run: the batch shell forwards it, onnxtransfer commits and
+/// Slurm's time-limit warning (--signal=B:TERM@45) mid-run: the batch shell forwards it, onnxtransfer commits and
 /// exits 130, the script requeues the task and Slurm starts it again. The daemons are stopped at the end.
 /// </summary>
 [Order(3)] // see DemoScriptTests
@@ -76,7 +76,8 @@ public class SlurmDeployTests
             Assert.That(ScoreTestModels.ReadRows(folder.File("scores")), Is.EqualTo(ScoreTestModels.ReadRows(folder.File("whole-scores"))));
 
             // A time-limit requeue: a task longer than its one-minute limit whatever the machine's speed, so the warning
-            // (sent 55 s before the limit; slurmctld checks limits every few seconds to half a minute) always meets it
+            // (sent 45 s before the limit, so at least 15 s into the task, when it has committed parts even on a machine
+            // the other test projects load; slurmctld checks limits every few seconds to half a minute) always meets it
             // mid-run: 200 copies of the images, ~20,000 for shard 1, over a minute even at 300 images/s.
             const int Copies = 200;
             // A manifest rather than a folder of links: it reads in a moment, so the task is embedding (and commits a
@@ -94,7 +95,7 @@ public class SlurmDeployTests
             environment["EXTRACT_IMAGES"] = big;
             environment["EXTRACT_CACHE"] = folder.File("requeue-cache");
             environment["PART_SECONDS"] = "2";
-            var submitted = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G --time=1 --signal=B:TERM@55 --array=1 " +
+            var submitted = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G --time=1 --signal=B:TERM@45 --array=1 " +
                                            $"--output='{folder.Path}/requeue-%a.log' '{Deploy}/extract-array.sh'", folder.Path, environment);
             Assert.That(submitted.ExitCode, Is.Zero, submitted.Output);
             var job = submitted.Stdout.Trim() + "_1";
