@@ -108,11 +108,7 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         try
         {
             for (var s = 0; s < units.Length; s++) units[s] = new Unit(_batching.CreateBatch(), _backbone.Dimension);
-            if (ModelWarmUp.Resolve(_options.WarmUp, _backbone.ActiveProviders))
-            {
-                var start = Stopwatch.GetTimestamp();
-                if (_backbone.WarmUp(units[0].Batch, cancellationToken)) WarmUpTime = Stopwatch.GetElapsedTime(start);
-            }
+            WarmUpTime = ModelWarmUp.Time(_options.WarmUp, _backbone.ActiveProviders, () => _backbone.WarmUp(units[0].Batch, cancellationToken));
             var positions = 0;
             for (var unit = 0; unit < _starts.Length; unit++) positions += PositionsOf(unit);
             Times = BatchPipeline<Unit>.Run(this, units, Math.Min(_options.EffectiveDecodeThreads, positions), runs, cancellationToken);

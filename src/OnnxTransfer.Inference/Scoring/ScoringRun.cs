@@ -89,11 +89,7 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         try
         {
             for (var s = 0; s < buffers.Length; s++) buffers[s] = new Buffer(_engine.CreateBatch(_predictor.BatchSize));
-            if (ModelWarmUp.Resolve(_options.WarmUp, _engine.ActiveProviders))
-            {
-                var start = Stopwatch.GetTimestamp();
-                if (_engine.WarmUp(buffers[0].Batch, abort)) WarmUpTime = Stopwatch.GetElapsedTime(start);
-            }
+            WarmUpTime = ModelWarmUp.Time(_options.WarmUp, _engine.ActiveProviders, () => _engine.WarmUp(buffers[0].Batch, abort));
             BatchPipeline<Buffer>.Run(this, buffers, threads, runs, abort);
         }
         finally
