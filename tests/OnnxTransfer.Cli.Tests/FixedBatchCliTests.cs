@@ -8,7 +8,7 @@ namespace OnnxTransfer.Cli.Tests;
 /// Issue 14 (steady GPU batches), the CPU-testable part on the shared model and hymenoptera photos: `extract
 /// --fixed-batch on` pads the short last batch and writes exactly the cache of `--fixed-batch off` (same ids, same
 /// embedding bytes, no padding row); `--io-binding on` (batches bound to the session once) writes that cache again;
-/// `--cudnn-search` with the CPU device is a usage error naming the fix.
+/// `--cudnn-search` with the CPU device is a usage error naming the fix, and so is `--prefer-nhwc on` for extract and score.
 /// </summary>
 public sealed class FixedBatchCliTests
 {
@@ -54,5 +54,28 @@ public sealed class FixedBatchCliTests
         Assert.That(code, Is.EqualTo(1), log);
         Assert.That(log, Does.Contain("applies to CUDA only").And.Contain("--device cuda"));
         Assert.That(Directory.Exists(temp.File("cache")), Is.False, "refused before any work");
+    }
+
+    [Test]
+    public void ChannelsLastOnCpuIsAUsageErrorForExtractAndScore()
+    {
+        using var temp = new TempDirectory("cli-prefer-nhwc");
+        var images = Path.Combine(SharedData.Hymenoptera, "val");
+        var (code, _, log) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec,
+            "--images", images, "--cache", temp.File("cache"), "--prefer-nhwc", "on");
+        Assert.That(code, Is.EqualTo(1), log);
+        Assert.That(log, Does.Contain("--prefer-nhwc").And.Contain("--device cuda"));
+        Assert.That(Directory.Exists(temp.File("cache")), Is.False, "refused before any work");
+
+        (code, _, log) = ExtractCliRunner.Run("score", "--model", ScoreTestModels.Instance.FusedPath, "--input", images,
+            "--out", temp.File("scores"), "--prefer-nhwc", "on");
+        Assert.That(code, Is.EqualTo(1), log);
+        Assert.That(log, Does.Contain("--prefer-nhwc").And.Contain("--device cuda"));
+        Assert.That(Directory.Exists(temp.File("scores")), Is.False, "refused before any work");
+
+        (code, _, log) = ExtractCliRunner.Run("extract", "--backbone", ExtractCliRunner.MobileNetV2Spec,
+            "--images", images, "--cache", temp.File("cache"), "--prefer-nhwc", "sideways");
+        Assert.That(code, Is.Not.Zero, log);
+        Assert.That(log, Does.Contain("sideways"));
     }
 }

@@ -127,4 +127,29 @@ public class HalfPrecisionTests
         Assert.That(options["use_tf32"], Is.EqualTo(useTf32));
         Assert.That(options["cudnn_conv_algo_search"], Is.EqualTo("EXHAUSTIVE"));
     }
+
+    [TestCase(ComputePrecision.Fp32, SpeedSwitch.Auto, "0")]
+    [TestCase(ComputePrecision.Tf32, SpeedSwitch.Auto, "1")]
+    [TestCase(ComputePrecision.Fp16, SpeedSwitch.Auto, "1")]
+    [TestCase(ComputePrecision.Fp32, SpeedSwitch.On, "1")]
+    [TestCase(ComputePrecision.Tf32, SpeedSwitch.Off, "0")]
+    [TestCase(ComputePrecision.Fp16, SpeedSwitch.Off, "0")]
+    public void CudaRunsConvolutionsChannelsLastAtTensorCorePrecisionsUnlessTold(ComputePrecision precision, SpeedSwitch preferNhwc, string expected)
+    {
+        var options = new BackboneRunOptions { Device = DeviceKind.Cuda, Precision = precision, PreferNhwc = preferNhwc };
+        Assert.That(options.CudaProviderOptions()["prefer_nhwc"], Is.EqualTo(expected));
+        Assert.That(options.UsesNhwc, Is.EqualTo(expected == "1"));
+        // On CPU the provider picks its own layout: auto and off ask nothing, and nothing is reported.
+        Assert.That((options with { Device = DeviceKind.Cpu, PreferNhwc = SpeedSwitch.Auto }).UsesNhwc, Is.False);
+    }
+
+    [Test]
+    public void ChannelsLastOnCpuIsRefusedNamingTheFix()
+    {
+        var options = new BackboneRunOptions { PreferNhwc = SpeedSwitch.On };
+        var e = Assert.Throws<ArgumentException>(() => options.Validate());
+        Assert.That(e!.Message, Does.Contain("--prefer-nhwc").And.Contain("--device cuda"));
+        Assert.DoesNotThrow(() => (options with { Device = DeviceKind.Cuda }).Validate());
+        Assert.DoesNotThrow(() => (options with { PreferNhwc = SpeedSwitch.Off }).Validate());
+    }
 }

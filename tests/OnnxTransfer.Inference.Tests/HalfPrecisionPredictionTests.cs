@@ -1,3 +1,4 @@
+using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Numerics;
 using OnnxTransfer.Inference.Prediction;
 
@@ -40,5 +41,15 @@ public class HalfPrecisionPredictionTests
         Assert.That(tf32.Message, Does.Contain("tf32 needs a GPU"));
         var int8 = Assert.Throws<InferenceException>(() => Predictor.FromFusedModel(Hymenoptera.Instance.FusedPath, new PredictorOptions { Precision = ComputePrecision.Fp16 }))!;
         Assert.That(int8.Message, Does.Contain("int8-quantised"));
+    }
+
+    [Test]
+    public void ChannelsLastOnCpuIsRefusedAndAutoRunsAsBefore()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => Predictor.FromFusedModel(Hymenoptera.Instance.FusedPath,
+            new PredictorOptions { PreferNhwc = SpeedSwitch.On }))!;
+        Assert.That(refused.Message, Does.Contain("--prefer-nhwc").And.Contain("--device cuda"));
+        using var predictor = Predictor.FromFusedModel(Hymenoptera.Instance.FusedPath, new PredictorOptions { PreferNhwc = SpeedSwitch.Off });
+        Assert.That(predictor.ActiveProviders, Does.Contain("CPUExecutionProvider"));
     }
 }

@@ -2,8 +2,9 @@
 # The GPU suite (issue 14): on one CUDA machine, same images, same model, same batch, images/s of
 #   ours            onnxtransfer extract --device cuda (fixed batch shapes, cuDNN exhaustive search, IOBinding with
 #                   pinned host buffers, two runs in flight, a warm-up run: the CUDA defaults), and beside it the same
-#                   run with --io-binding off, with --runs-in-flight 1, with --precision tf32 and with --precision fp16
-#                   (the model converted to float16 in memory; numerics recorded as tf32/fp16). Each is its images/s
+#                   run with --io-binding off, with --runs-in-flight 1, with --precision tf32 (channels-last
+#                   convolutions, its default, and with --prefer-nhwc off) and with --precision fp16 (the model converted
+#                   to float16 in memory; numerics recorded as tf32/fp16). Each is its images/s
 #                   after the model's warm-up (the run's JSON summary: images_per_second_after_warm_up), the way
 #                   torch_peer.py times PyTorch: after its model is loaded and has run one batch. "ours (whole
 #                   command)" is the default run's images over the whole process: start, model load, warm-up.
@@ -144,9 +145,13 @@ for arch in ${GPU_ARCHS:-resnet50 mobilenet_v2}; do
     extract_once "ours (--io-binding off)" --io-binding off
     extract_once "ours (--runs-in-flight 1)" --runs-in-flight 1
   done
-  [ "$DEVICE" = cuda ] && extract_once "ours (--precision tf32)" --precision tf32
+  if [ "$DEVICE" = cuda ]; then # tf32 with channels-last convolutions (auto) and without, to settle that default
+    extract_once "ours (--precision tf32)" --precision tf32
+    extract_once "ours (--precision tf32 --prefer-nhwc off)" --precision tf32 --prefer-nhwc off
+  fi
   extract_once "ours (--precision fp16)" --precision fp16 # on cpu (a dry run) fp16 runs too, slower than fp32
-  for impl in ours "ours (--io-binding off)" "ours (--runs-in-flight 1)" "ours (--precision tf32)" "ours (--precision fp16)"; do
+  for impl in ours "ours (--io-binding off)" "ours (--runs-in-flight 1)" "ours (--precision tf32)" \
+    "ours (--precision tf32 --prefer-nhwc off)" "ours (--precision fp16)"; do
     extract_rows "$impl"
   done
   $CLI train --cache "$WORK/cache-$arch-ours" --eval-split none --out "$WORK/models/$arch-head.onnx" > /dev/null
@@ -180,6 +185,8 @@ PY
     if [ "$DEVICE" = cuda ]; then # PyTorch's cuDNN convolutions run in TF32 unless told otherwise: our like for like
       alone=$(bench_rate backbone --precision tf32 || true)
       [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32)" "$alone"
+      alone=$(bench_rate backbone --precision tf32 --prefer-nhwc off || true)
+      [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32 nchw)" "$alone"
     fi
     alone=$(bench_rate backbone --precision fp16 || true)
     [ -n "$alone" ] && row "$arch" "backbone alone (ours, fp16)" "$alone"
@@ -215,7 +222,7 @@ for arch in dict.fromkeys(r['arch'] for r in rows):
     for impl, v in mine.items():
         lines.append(f"| {arch} fp32 | {impl} | {v:,.1f} | {mine['ours'] / v:.2f} |" if 'ours' in mine else f"| {arch} fp32 | {impl} | {v:,.1f} | |")
     # The ceilings of the default (fp32) run: the tf32/fp16 backbones are other runs' ceilings.
-    ceilings = [v for k, v in mine.items() if k.startswith(('decode alone', 'backbone alone (onnx', 'backbone alone (ours')) and not k.endswith(('tf32)', 'fp16)'))]
+    ceilings = [v for k, v in mine.items() if k.startswith(('decode alone', 'backbone alone (onnx', 'backbone alone (ours')) and 'tf32' not in k and 'fp16' not in k]
     if ceilings and 'ours' in mine: lines.append(f"| {arch} fp32 | ours ÷ min(decode alone, backbone alone) | | {mine['ours'] / min(ceilings):.2f} |")
 stages = [json.loads(l) for l in open(preprocess) if l.startswith('{')]
 if stages:

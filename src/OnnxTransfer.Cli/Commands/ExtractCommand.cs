@@ -81,7 +81,7 @@ public static class ExtractCommand
         {
             Backbone, Images, Texts, LabelPrefix, TextField, RefuseLongTexts, CacheFolder, Batch, DecodeThreads, Device.Device, Device.DeviceId,
             Device.CpuFallback, Device.Threads, Device.FixedBatch, Device.IoBinding, RunsInFlight, WarmUp,
-            Device.CudnnSearch, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
+            Device.CudnnSearch, Device.PreferNhwc, Precision, NewCache, AllowMixedNumerics, Limit, RowsPerPart, PartSeconds, RetryErrors, MaxErrors, Shard, Views, Json, Quiet,
         };
         command.Validators.Add(result =>
         {
@@ -327,12 +327,13 @@ public static class ExtractCommand
 
     /// <summary>
     /// The batch settings as the run log records them (a short batch padded or run short; tensors bound, pinned on CUDA;
-    /// cuDNN's search).
+    /// cuDNN's search; convolutions channels-last).
     /// </summary>
     private static string BatchShapeLine(BackboneRunOptions options) =>
         (options.PadsShortBatches ? "fixed shape (a short batch is padded; padding rows dropped)" : "a short last batch runs short") +
         (options.BindsBatches ? (options.Device == DeviceKind.Cuda ? "; io binding, pinned host buffers" : "; io binding") : "") +
-        (options.Device == DeviceKind.Cuda ? $"; cudnn search {GpuBatchNames.Of(options.EffectiveCudnnSearch)}" : "");
+        (options.Device == DeviceKind.Cuda ? $"; cudnn search {GpuBatchNames.Of(options.EffectiveCudnnSearch)}" : "") +
+        (options.UsesNhwc ? "; convolutions channels-last (nhwc)" : "");
 
     /// <summary>The runs in flight as the run log records them (extract's batches line, score's start line).</summary>
     internal static string RunsLine(int runs) => runs == 1 ? "1 run in flight" : $"{runs} runs in flight";

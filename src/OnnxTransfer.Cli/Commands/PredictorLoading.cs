@@ -51,13 +51,14 @@ internal sealed class PredictorLoading
     /// <param name="warnings">Where the loader's warnings go (score: its run log); plain <c>warning:</c> lines on stderr by default.</param>
     public Predictor Load(ParseResult parseResult, int topK, int batch, bool allowSpinning, Action<string>? warnings = null)
     {
-        // Refuses --cudnn-search or tf32 on CPU.
+        // Refuses --cudnn-search, --prefer-nhwc on or tf32 on CPU.
         var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
         var options = new PredictorOptions
         {
             FixedBatch = device.FixedBatch,
             IoBinding = device.IoBinding,
             CudnnSearch = device.CudnnSearch,
+            PreferNhwc = device.PreferNhwc,
             Precision = device.Precision,
             Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             DeviceId = parseResult.GetValue(Device.DeviceId),

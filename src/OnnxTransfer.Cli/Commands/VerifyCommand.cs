@@ -44,7 +44,7 @@ public static class VerifyCommand
             "embeddings, and with a head top-1 agreement and probabilities. Exits 3 below --min-cosine or --min-top1.")
         {
             CacheFolder, Backbone, Model, Head, SampleSize, Seed, MinCosine, MinTop1, Batch, Device.Device, Device.DeviceId, Device.CpuFallback,
-            Device.Threads, Device.FixedBatch, Device.IoBinding, Device.CudnnSearch, Precision, Worst, Json,
+            Device.Threads, Device.FixedBatch, Device.IoBinding, Device.CudnnSearch, Device.PreferNhwc, Precision, Worst, Json,
         };
         command.Validators.Add(result =>
         {
@@ -97,6 +97,10 @@ public static class VerifyCommand
                 CpuFallback = !runOptions.Strict,
                 IntraOpThreads = runOptions.IntraOpThreads,
                 Precision = runOptions.Precision,
+                FixedBatch = runOptions.FixedBatch,
+                IoBinding = runOptions.IoBinding,
+                CudnnSearch = runOptions.CudnnSearch,
+                PreferNhwc = runOptions.PreferNhwc,
                 MaxBatchSize = options.BatchSize,
                 WarningSink = Warn,
             });

@@ -5,7 +5,7 @@ namespace OnnxTransfer.Cli.Infrastructure;
 
 /// <summary>
 /// <c>--device cpu|cuda</c>, <c>--device-id</c>, <c>--cpu-fallback</c>, <c>--threads</c>, <c>--fixed-batch</c>,
-/// <c>--io-binding</c> and <c>--cudnn-search</c>: the options of every
+/// <c>--io-binding</c>, <c>--cudnn-search</c> and <c>--prefer-nhwc</c>: the options of every
 /// command that runs a model, turned into <see cref="BackboneRunOptions"/> in one place.
 /// </summary>
 public sealed class DeviceOptions
@@ -55,17 +55,26 @@ public sealed class DeviceOptions
                       "heuristic or default. Refused with --device cpu.",
     };
 
+    public Option<string> PreferNhwc { get; } = new("--prefer-nhwc")
+    {
+        Description = "With --device cuda: run convolutions channels-last (NHWC), the layout tensor cores work in, instead of " +
+                      "transposing around each one: auto (default: on for --precision tf32 and fp16, off for fp32), on or off. " +
+                      "on is refused with --device cpu.",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public DeviceOptions()
     {
         FixedBatch.AcceptOnlyFromAmong("auto", "on", "off");
         IoBinding.AcceptOnlyFromAmong("auto", "on", "off");
         CudnnSearch.AcceptOnlyFromAmong("exhaustive", "heuristic", "default");
+        PreferNhwc.AcceptOnlyFromAmong("auto", "on", "off");
         Device.AcceptOnlyFromAmong("cpu", "cuda");
         DeviceId.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--device-id must be 0 or more."); });
         Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 or more."); });
     }
 
-    /// <param name="batches">Also the batch settings (--fixed-batch, --io-binding, --cudnn-search): false for a command
+    /// <param name="batches">Also the batch settings (--fixed-batch, --io-binding, --cudnn-search, --prefer-nhwc): false for a command
     /// that runs a model once on given tensors (`run`), where they would change nothing.</param>
     public void AddTo(Command command, bool batches = true)
     {
@@ -77,6 +86,7 @@ public sealed class DeviceOptions
         command.Options.Add(FixedBatch);
         command.Options.Add(IoBinding);
         command.Options.Add(CudnnSearch);
+        command.Options.Add(PreferNhwc);
     }
 
     /// <summary>The device settings for a model run; warnings go to stderr.</summary>
@@ -89,6 +99,7 @@ public sealed class DeviceOptions
         FixedBatch = GpuBatchNames.ParseSwitch(parseResult.GetValue(FixedBatch)) ?? SpeedSwitch.Auto,
         IoBinding = GpuBatchNames.ParseSwitch(parseResult.GetValue(IoBinding)) ?? SpeedSwitch.Auto,
         CudnnSearch = GpuBatchNames.ParseCudnnSearch(parseResult.GetValue(CudnnSearch)),
+        PreferNhwc = GpuBatchNames.ParseSwitch(parseResult.GetValue(PreferNhwc)) ?? SpeedSwitch.Auto,
         WarningSink = message => Console.Error.WriteLine($"warning: {message}"),
     };
 }

@@ -45,6 +45,13 @@ public sealed record BackboneRunOptions
     /// </summary>
     public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
+    /// <summary>
+    /// Let the CUDA provider run convolutions and the operators around them channels-last (NHWC: its <c>prefer_nhwc</c>
+    /// option), the layout tensor cores work in, so cuDNN does not transpose every convolution's input and output (auto:
+    /// on CUDA at tf32 and fp16, the tensor-core precisions; fp32 keeps the model's NCHW). Asking for it on CPU is refused.
+    /// </summary>
+    public SpeedSwitch PreferNhwc { get; init; } = SpeedSwitch.Auto;
+
     /// <summary>Pad the short last batch to the batch capacity (auto: on CUDA only); padding rows are never read.</summary>
     public SpeedSwitch FixedBatch { get; init; } = SpeedSwitch.Auto;
 
@@ -67,6 +74,10 @@ public sealed record BackboneRunOptions
     /// <summary>Whether batches run through IOBinding (pinned buffers on CUDA), <see cref="IoBinding"/> resolved for <see cref="Device"/>.</summary>
     public bool BindsBatches => Resolve(IoBinding);
 
+    /// <summary>Whether the CUDA provider is asked for channels-last convolutions, <see cref="PreferNhwc"/> resolved.</summary>
+    public bool UsesNhwc => Device == DeviceKind.Cuda && (PreferNhwc == SpeedSwitch.On ||
+        (PreferNhwc == SpeedSwitch.Auto && Precision is ComputePrecision.Tf32 or ComputePrecision.Fp16));
+
     private bool Resolve(SpeedSwitch setting) => setting == SpeedSwitch.On || (setting == SpeedSwitch.Auto && Device == DeviceKind.Cuda);
 
     /// <summary>The search the CUDA provider is given (exhaustive unless asked otherwise).</summary>
@@ -74,17 +85,19 @@ public sealed record BackboneRunOptions
 
     /// <summary>
     /// The CUDA provider's options for these settings: TF32 tensor-core math only when tf32 is asked, so that fp32 means
-    /// fp32 (ONNX Runtime's own default lets cuBLAS/cuDNN use TF32), and the convolution algorithm search. fp16 is the
-    /// graph itself (<see cref="Numerics.ModelPrecision"/>); what float32 remains in it stays float32.
+    /// fp32 (ONNX Runtime's own default lets cuBLAS/cuDNN use TF32), the convolution algorithm search, and the layout
+    /// (<see cref="UsesNhwc"/>). fp16 is the graph itself (<see cref="Numerics.ModelPrecision"/>); what float32 remains
+    /// in it stays float32.
     /// </summary>
     public Dictionary<string, string> CudaProviderOptions() => new()
     {
         ["use_tf32"] = Precision == ComputePrecision.Tf32 ? "1" : "0",
         ["cudnn_conv_algo_search"] = GpuBatchNames.ProviderValue(EffectiveCudnnSearch),
+        ["prefer_nhwc"] = UsesNhwc ? "1" : "0",
     };
 
     /// <summary>Refuses settings that cannot run, before any model is loaded (the message names the fix; no parameter suffix).</summary>
-    /// <exception cref="ArgumentException">A precision other than fp32 on CPU, or a negative device id or thread count.</exception>
+    /// <exception cref="ArgumentException">tf32, a cuDNN search or channels-last asked on CPU, or a negative device id or thread count.</exception>
     public void Validate()
     {
         if (Device == DeviceKind.Cpu && Precision == ComputePrecision.Tf32)
@@ -95,6 +108,10 @@ public sealed record BackboneRunOptions
             throw new ArgumentException(
                 $"cuDNN algorithm search ({GpuBatchNames.Of(search)}) applies to CUDA only: the CPU provider has no such choice. " +
                 "Drop --cudnn-search or run with --device cuda.");
+        if (Device == DeviceKind.Cpu && PreferNhwc == SpeedSwitch.On)
+            throw new ArgumentException(
+                "Channels-last convolutions (--prefer-nhwc on) are a CUDA provider setting: the CPU provider picks its own layout. " +
+                "Drop --prefer-nhwc or run with --device cuda.");
         if (DeviceId < 0) throw new ArgumentException($"The CUDA device id must be 0 or more (got {DeviceId}).");
         if (IntraOpThreads < 0) throw new ArgumentException($"The thread count must be 0 (one per core) or more (got {IntraOpThreads}).");
     }

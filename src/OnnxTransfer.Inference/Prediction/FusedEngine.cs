@@ -115,6 +115,7 @@ internal static class PredictorSessions
         FixedBatch = options.FixedBatch,
         IoBinding = options.IoBinding,
         CudnnSearch = options.CudnnSearch,
+        PreferNhwc = options.PreferNhwc,
         Precision = options.Precision,
         WarningSink = options.WarningSink,
     };

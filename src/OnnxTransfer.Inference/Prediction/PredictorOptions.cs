@@ -51,6 +51,9 @@ public sealed record PredictorOptions
     /// <summary>The CUDA provider's convolution algorithm search (null: exhaustive); CUDA only.</summary>
     public CudnnSearch? CudnnSearch { get; init; }
 
+    /// <summary>Channels-last (NHWC) convolutions on CUDA (auto: at tf32 and fp16), as extraction runs them; on is refused on CPU.</summary>
+    public SpeedSwitch PreferNhwc { get; init; } = SpeedSwitch.Auto;
+
     /// <summary>
     /// The float precision: fp32 (default), tf32 (CUDA only: tensor-core convolutions and matrix products) or fp16 (the
     /// model converted to float16 in memory, float32 inputs and outputs kept; fast on CUDA, slower than fp32 on CPU).

@@ -17,7 +17,8 @@ namespace OnnxTransfer.Bench.Suites;
 /// <c>--device cuda</c> runs the backbone on the GPU (strict: no CPU fallback), with the CLI's CUDA defaults (fixed batch
 /// shapes, exhaustive cuDNN search, IOBinding with pinned buffers): tools/bench/gpu.sh's backbone-alone ceiling;
 /// <c>--precision tf32</c> the same with TF32 convolutions (what PyTorch's cuDNN convolutions use by default),
-/// <c>--precision fp16</c> with the model converted to float16.
+/// <c>--precision fp16</c> with the model converted to float16; <c>--prefer-nhwc auto|on|off</c> as extract takes it
+/// (auto: channels-last convolutions at tf32 and fp16).
 /// </summary>
 public static class ExtractStages
 {
@@ -37,11 +38,13 @@ public static class ExtractStages
             "cuda" => DeviceKind.Cuda,
             var other => throw new ArgumentException($"--device {other}: use cpu or cuda"),
         };
+        var preferNhwcText = options.Optional("prefer-nhwc") ?? "auto";
+        var preferNhwc = GpuBatchNames.ParseSwitch(preferNhwcText) ?? throw new ArgumentException($"--prefer-nhwc {preferNhwcText}: use auto, on or off");
         var precisionText = options.Optional("precision") ?? "fp32";
         var precision = ComputePrecisionNames.Parse(precisionText) ?? throw new ArgumentException($"--precision {precisionText}: use fp32, tf32 or fp16");
         using var backbone = ImageBackbone.Load(spec, new BackboneRunOptions
         {
-            Device = device, Strict = true, AllowSpinning = impl != "pipeline", Precision = precision,
+            Device = device, Strict = true, AllowSpinning = impl != "pipeline", Precision = precision, PreferNhwc = preferNhwc,
         });
         var tensors = impl == "backbone" ? DecodeAll(backbone, paths) : null; // not timed: the stage is inference alone
         var seconds = new List<double>();
