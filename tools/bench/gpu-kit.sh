@@ -42,7 +42,8 @@ done
 
 # libturbojpeg decodes plain JPEGs directly (about 1.6× faster than libvips per image, and no libvips pipeline per image);
 # a GPU machine has none, so it travels beside the binary, where the decoder looks first (doctor names the file).
-turbojpeg=$(ldconfig -p | awk '/libturbojpeg\.so\.0 .*x86-64/ {print $NF; exit}')
+# (awk reads to the end: leaving early would end ldconfig with SIGPIPE, which pipefail turns into this script's failure)
+turbojpeg=$(ldconfig -p | awk '/libturbojpeg\.so\.0 .*x86-64/ && !found {print $NF; found = 1}')
 [ -n "$turbojpeg" ] || { echo "gpu-kit: no libturbojpeg.so.0 here: run tools/setup.sh (apt-get install libturbojpeg0)" >&2; exit 1; }
 cp -L "$turbojpeg" "$STAGE/app/libturbojpeg.so.0"
 
