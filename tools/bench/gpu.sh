@@ -187,6 +187,8 @@ PY
       [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32)" "$alone"
       alone=$(bench_rate backbone --precision tf32 --prefer-nhwc off || true)
       [ -n "$alone" ] && row "$arch" "backbone alone (ours, tf32 nchw)" "$alone"
+      alone=$(bench_rate backbone --prefer-nhwc on || true) # fp32 (no tensor cores) channels-last: off by default
+      [ -n "$alone" ] && row "$arch" "backbone alone (ours, nhwc)" "$alone"
     fi
     alone=$(bench_rate backbone --precision fp16 || true)
     [ -n "$alone" ] && row "$arch" "backbone alone (ours, fp16)" "$alone"
@@ -221,8 +223,8 @@ for arch in dict.fromkeys(r['arch'] for r in rows):
     mine = {r['impl']: r['images_per_second'] for r in rows if r['arch'] == arch}
     for impl, v in mine.items():
         lines.append(f"| {arch} fp32 | {impl} | {v:,.1f} | {mine['ours'] / v:.2f} |" if 'ours' in mine else f"| {arch} fp32 | {impl} | {v:,.1f} | |")
-    # The ceilings of the default (fp32) run: the tf32/fp16 backbones are other runs' ceilings.
-    ceilings = [v for k, v in mine.items() if k.startswith(('decode alone', 'backbone alone (onnx', 'backbone alone (ours')) and 'tf32' not in k and 'fp16' not in k]
+    # The ceilings of the default (fp32, NCHW) run: the tf32/fp16/NHWC backbones are other settings' ceilings.
+    ceilings = [v for k, v in mine.items() if k.startswith(('decode alone', 'backbone alone (onnx', 'backbone alone (ours')) and not any(t in k for t in ('tf32', 'fp16', 'nhwc'))]
     if ceilings and 'ours' in mine: lines.append(f"| {arch} fp32 | ours ÷ min(decode alone, backbone alone) | | {mine['ours'] / min(ceilings):.2f} |")
 stages = [json.loads(l) for l in open(preprocess) if l.startswith('{')]
 if stages:
