@@ -9,8 +9,8 @@ namespace OnnxTransfer.EndToEnd.Tests;
 /// <summary>
 /// Issue 15, point 8: deploy/slurm's scripts on the real engine. A one-node cluster of the test's own (munged,
 /// slurmctld, slurmd from Debian's slurm-wlm, tools/setup.sh --slurm) runs extract-array.sh and score-array.sh as
-/// 4-task arrays over hymenoptera: their unions equal the unsharded runs. One task with a one-minute limit gets
-/// Slurm's time-limit warning (--signal=B:TERM@45) mid-run: the batch shell forwards it, onnxtransfer commits and
+/// 4-task arrays over hymenoptera: their unions equal the unsharded runs. One task with a two-minute limit gets
+/// Slurm's time-limit warning (--signal=B:TERM@60) mid-run: the batch shell forwards it, onnxtransfer commits and
 /// exits 130, the script requeues the task and Slurm starts it again. The daemons are stopped at the end.
 /// </summary>
 [Order(3)] // see DemoScriptTests
@@ -75,11 +75,12 @@ public class SlurmDeployTests
             Assert.That(Directory.GetFiles(folder.File("scores"), "_SUCCESS.shard-*-of-4"), Has.Length.EqualTo(4));
             Assert.That(ScoreTestModels.ReadRows(folder.File("scores")), Is.EqualTo(ScoreTestModels.ReadRows(folder.File("whole-scores"))));
 
-            // A time-limit requeue: a task longer than its one-minute limit whatever the machine's speed, so the warning
-            // (sent 45 s before the limit, so at least 15 s into the task, when it has committed parts even on a machine
-            // the other test projects load; slurmctld checks limits every few seconds to half a minute) always meets it
-            // mid-run: 200 copies of the images, ~20,000 for shard 1, over a minute even at 300 images/s.
-            const int Copies = 200;
+            // A time-limit requeue: a task longer than its two-minute limit whatever the machine's speed, so the warning
+            // (sent 60 s before the limit, so at least a minute into the task, when it has committed parts even on a
+            // machine the other test projects load: with a one-minute limit and the warning 15 s in, a loaded CI run once
+            // met the task before its first part; slurmctld checks limits every few seconds to half a minute) always
+            // meets it mid-run: 400 copies of the images, ~40,000 for shard 1, over two minutes even at 300 images/s.
+            const int Copies = 400;
             // A manifest rather than a folder of links: it reads in a moment, so the task is embedding (and commits a
             // part every PART_SECONDS) long before the warning can come.
             var big = folder.File("big.csv");
@@ -95,21 +96,21 @@ public class SlurmDeployTests
             environment["EXTRACT_IMAGES"] = big;
             environment["EXTRACT_CACHE"] = folder.File("requeue-cache");
             environment["PART_SECONDS"] = "2";
-            var submitted = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G --time=1 --signal=B:TERM@45 --array=1 " +
+            var submitted = BashScript.Run($"sbatch --parsable --cpus-per-task=1 --mem=1G --time=2 --signal=B:TERM@60 --array=1 " +
                                            $"--output='{folder.Path}/requeue-%a.log' '{Deploy}/extract-array.sh'", folder.Path, environment);
             Assert.That(submitted.ExitCode, Is.Zero, submitted.Output);
             var job = submitted.Stdout.Trim() + "_1";
             var log = Path.Combine(folder.Path, "requeue-1.log");
             var restarted = false;
             var wait = Stopwatch.StartNew();
-            // The warning comes on slurmctld's limit-check cycle (up to half a minute late) and a requeued task waits for its
-            // begin time, so the restart is awaited for up to four minutes; it is seen as soon as it happens.
-            while (wait.Elapsed < TimeSpan.FromSeconds(240))
+            // The warning comes a minute in, on slurmctld's limit-check cycle (up to half a minute late), and a requeued task
+            // waits for its begin time, so the restart is awaited for up to five minutes; it is seen as soon as it happens.
+            while (wait.Elapsed < TimeSpan.FromSeconds(300))
             {
                 var show = BashScript.Run($"scontrol show job {job}", folder.Path, environment);
                 if (show.Stdout.Contains("Restarts=1") && show.Stdout.Contains("JobState=RUNNING")) { restarted = true; break; }
                 // Or the batch log shows the task's next attempt: a requeued attempt that also met the warning (each
-                // attempt keeps the one-minute limit) and was requeued again, which scontrol can show between polls.
+                // attempt keeps the two-minute limit) and was requeued again, which scontrol can show between polls.
                 var attempts = File.Exists(log) ? Regex.Matches(File.ReadAllText(log), "SIGTERM from Slurm").Count : 0;
                 if (attempts >= 2 && File.ReadAllText(log).Contains("interrupted (exit 130); requeueing")) { restarted = true; break; }
                 Thread.Sleep(1000);
