@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OnnxTransfer.Cli.Infrastructure;
-using OnnxTransfer.Features.Backbones;
 using OnnxTransfer.Features.Inputs;
 using OnnxTransfer.Features.Specs;
 using OnnxTransfer.Inference;
@@ -53,17 +52,8 @@ internal sealed class PredictorLoading
     {
         // Refuses --cudnn-search, --prefer-nhwc on or tf32 on CPU.
         var device = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
-        var options = new PredictorOptions
+        var options = PredictorOptions.RunningAs(device) with
         {
-            FixedBatch = device.FixedBatch,
-            IoBinding = device.IoBinding,
-            CudnnSearch = device.CudnnSearch,
-            PreferNhwc = device.PreferNhwc,
-            Precision = device.Precision,
-            Device = parseResult.GetValue(Device.Device) == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
-            DeviceId = parseResult.GetValue(Device.DeviceId),
-            CpuFallback = parseResult.GetValue(Device.CpuFallback),
-            IntraOpThreads = parseResult.GetValue(Device.Threads),
             AllowSpinning = allowSpinning,
             MaxBatchSize = batch,
             TopK = topK,

@@ -75,7 +75,6 @@ public static class VerifyCommand
         };
         void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
         var runOptions = PrecisionOption.Checked(Device.ToRunOptions(parseResult) with { Precision = PrecisionOption.Parse(parseResult, Precision) });
-        var device = runOptions.Device;
         using var cache = EmbeddingCache.Open(parseResult.GetValue(CacheFolder)!);
         var head = parseResult.GetValue(Head) is { } headPath ? HeadModel.Load(headPath) : null;
 
@@ -90,20 +89,8 @@ public static class VerifyCommand
         }
         else
         {
-            using var predictor = Predictor.FromFusedModel(parseResult.GetValue(Model)!, new PredictorOptions
-            {
-                Device = device,
-                DeviceId = runOptions.DeviceId,
-                CpuFallback = !runOptions.Strict,
-                IntraOpThreads = runOptions.IntraOpThreads,
-                Precision = runOptions.Precision,
-                FixedBatch = runOptions.FixedBatch,
-                IoBinding = runOptions.IoBinding,
-                CudnnSearch = runOptions.CudnnSearch,
-                PreferNhwc = runOptions.PreferNhwc,
-                MaxBatchSize = options.BatchSize,
-                WarningSink = Warn,
-            });
+            using var predictor = Predictor.FromFusedModel(parseResult.GetValue(Model)!,
+                PredictorOptions.RunningAs(runOptions) with { MaxBatchSize = options.BatchSize, WarningSink = Warn });
             report = DeploymentVerifier.Verify(cache, predictor, head!, options, token);
         }
 

@@ -63,6 +63,28 @@ public sealed record PredictorOptions
     /// <summary>Receives warnings (CUDA fell back to CPU, allowed mismatches).</summary>
     public Action<string>? WarningSink { get; init; }
 
+    /// <summary>
+    /// Options that run where <paramref name="device"/> says, as a backbone would: device, fallback rule, threads,
+    /// precision and the batch settings (the inverse of the backbone options a predictor's sessions are made with).
+    /// Spinning, batch size, top-k and warnings keep their defaults; set them with <c>with</c>.
+    /// </summary>
+    public static PredictorOptions RunningAs(BackboneRunOptions device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new()
+        {
+            Device = device.Device,
+            DeviceId = device.DeviceId,
+            CpuFallback = !device.Strict,
+            IntraOpThreads = device.IntraOpThreads,
+            Precision = device.Precision,
+            FixedBatch = device.FixedBatch,
+            IoBinding = device.IoBinding,
+            CudnnSearch = device.CudnnSearch,
+            PreferNhwc = device.PreferNhwc,
+        };
+    }
+
     internal void Validate()
     {
         if (MaxBatchSize is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "The batch size must be 1 to 65536.");
