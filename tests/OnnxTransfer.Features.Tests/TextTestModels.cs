@@ -15,7 +15,7 @@ internal static class TextTestModels
     private static readonly Dictionary<TestBertConfig, string> Saved = [];
     private static readonly Lazy<TextBackbone> MeanL2 = new(() => TextBackbone.Load(Spec()));
 
-    /// <summary>The tiny model with mean pooling and L2, loaded once (sessions are thread-safe; runs make their own batches).</summary>
+    /// <summary>The tiny model with mean pooling and L2, loaded once (sessions are thread-safe; runs share the batches it keeps).</summary>
     public static TextBackbone Tiny => MeanL2.Value;
 
     /// <summary>The model file for <paramref name="config"/> (built on first use).</summary>

@@ -35,6 +35,9 @@ public abstract class Backbone : IDisposable
     /// <summary>The session running the cut model (owned: disposed with the backbone).</summary>
     private protected ModelSession Session { get; }
 
+    /// <summary>Extraction runs' batches between runs (owned: disposed with the backbone, before the session).</summary>
+    private readonly IdleBatches _idleBatches = new();
+
     public BackboneSpec Spec { get; }
 
     /// <summary>The model file (resolved from the spec).</summary>
@@ -112,6 +115,17 @@ public abstract class Backbone : IDisposable
     /// <param name="pending">Inputs to compute in this run.</param>
     internal abstract ExtractionBatching BatchingFor(ExtractionOptions options, int pending);
 
+    /// <summary>A batch for an extraction run cut as <paramref name="batching"/> says: one a finished run left, or a new one.</summary>
+    internal BackboneBatch RentBatch(ExtractionBatching batching) =>
+        _idleBatches.Rent((batching.BatchSize, batching.Positions), batching.CreateBatch);
+
+    /// <summary>Batches kept from finished extraction runs now.</summary>
+    internal int IdleBatchCount => _idleBatches.Count;
+
+    /// <summary>A finished extraction run's batches, kept for the next run with this backbone (see <see cref="IdleBatches"/>).</summary>
+    internal void ReturnBatches(ExtractionBatching batching, IReadOnlyList<BackboneBatch> batches) =>
+        _idleBatches.Return((batching.BatchSize, batching.Positions), batches);
+
     /// <summary>
     /// Loads the backbone the spec describes (<see cref="BackboneSpec.Kind"/>); everything wrong is refused here, before
     /// any input is read, with a <see cref="BackboneSpecException"/> that names the fix.
@@ -132,6 +146,7 @@ public abstract class Backbone : IDisposable
 
     public void Dispose()
     {
+        _idleBatches.Dispose(); // pinned batches go back to the session's allocator first
         Session.Dispose();
         GC.SuppressFinalize(this);
     }

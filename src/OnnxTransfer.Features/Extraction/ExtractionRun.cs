@@ -107,7 +107,7 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         var units = new Unit[Math.Min(Math.Max(_options.BatchesInFlight, Pipeline.RunsInFlight.BuffersFor(runs)), _starts.Length)];
         try
         {
-            for (var s = 0; s < units.Length; s++) units[s] = new Unit(_batching.CreateBatch(), _backbone.Dimension);
+            for (var s = 0; s < units.Length; s++) units[s] = new Unit(_backbone.RentBatch(_batching), _backbone.Dimension);
             WarmUpTime = ModelWarmUp.Time(_options.WarmUp, _backbone.ActiveProviders, () => _backbone.WarmUp(units[0].Batch, cancellationToken));
             var positions = 0;
             for (var unit = 0; unit < _starts.Length; unit++) positions += PositionsOf(unit);
@@ -115,7 +115,8 @@ internal sealed class ExtractionRun : IBatchStages<ExtractionRun.Unit>
         }
         finally
         {
-            foreach (var unit in units) unit?.Batch.Dispose();
+            // Every stage's thread is done with them: the backbone keeps them for its next run (one per process: disposed with it).
+            _backbone.ReturnBatches(_batching, [.. units.Where(u => u is not null).Select(u => u.Batch)]);
             _parts.Dispose(); // a part that could not be committed is abandoned: its temporary file is deleted
         }
     }

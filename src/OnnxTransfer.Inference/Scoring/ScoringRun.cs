@@ -88,13 +88,14 @@ internal sealed class ScoringRun : IBatchStages<ScoringRun.Buffer>
         var buffers = new Buffer[Math.Min(Math.Clamp(threads + 1, least, Math.Max(8, least)), _batches.Count)];
         try
         {
-            for (var s = 0; s < buffers.Length; s++) buffers[s] = new Buffer(_engine.CreateBatch(_predictor.BatchSize));
+            for (var s = 0; s < buffers.Length; s++) buffers[s] = new Buffer(_predictor.Rent());
             WarmUpTime = ModelWarmUp.Time(_options.WarmUp, _engine.ActiveProviders, () => _engine.WarmUp(buffers[0].Batch, abort));
             BatchPipeline<Buffer>.Run(this, buffers, threads, runs, abort);
         }
         finally
         {
-            foreach (var buffer in buffers) buffer?.Batch.Dispose();
+            // Every stage's thread is done with them: the predictor keeps them for its next call or run (at most two per core).
+            foreach (var buffer in buffers) if (buffer is not null) _predictor.Return(buffer.Batch);
         }
     }
 
