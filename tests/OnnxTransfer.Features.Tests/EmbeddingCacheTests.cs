@@ -115,10 +115,7 @@ public class EmbeddingCacheTests
         var rerun = Extract.Run(ValAnts, interrupted.Path, options with { BatchSize = 3 });
         Assert.That((rerun.AlreadyCached, rerun.Embedded), Is.EqualTo((partial.Count, 70 - partial.Count)));
         Extract.Run(ValAnts, straight.Path, options);
-        var expected = Extract.BytesById(Extract.Read(straight.Path));
-        var actual = Extract.BytesById(Extract.Read(interrupted.Path));
-        Assert.That(actual.Keys, Is.EquivalentTo(expected.Keys));
-        foreach (var (id, bytes) in expected) Assert.That(actual[id], Is.EqualTo(bytes), id);
+        Extract.AssertSameEmbeddings(straight.Path, interrupted.Path);
     }
 
     [Test]

@@ -28,6 +28,15 @@ internal static class Extract
         return cache.ReadErrors();
     }
 
+    /// <summary>The two caches hold the same ids, each with byte for byte the same embedding.</summary>
+    public static void AssertSameEmbeddings(string expectedCache, string actualCache)
+    {
+        var expected = BytesById(Read(expectedCache));
+        var actual = BytesById(Read(actualCache));
+        Assert.That(actual.Keys, Is.EquivalentTo(expected.Keys));
+        foreach (var (id, bytes) in expected) Assert.That(actual[id], Is.EqualTo(bytes), id);
+    }
+
     /// <summary>Every embedding as raw bytes per id, for byte-for-byte comparisons between runs.</summary>
     public static Dictionary<string, byte[]> BytesById(CachedEmbeddings rows)
     {
