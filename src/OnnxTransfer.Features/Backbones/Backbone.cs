@@ -117,14 +117,14 @@ public abstract class Backbone : IDisposable
 
     /// <summary>A batch for an extraction run cut as <paramref name="batching"/> says: one a finished run left, or a new one.</summary>
     internal BackboneBatch RentBatch(ExtractionBatching batching) =>
-        _idleBatches.Rent((batching.BatchSize, batching.Positions), batching.CreateBatch);
+        _idleBatches.Rent(batching.Shape, batching.CreateBatch);
 
     /// <summary>Batches kept from finished extraction runs now.</summary>
     internal int IdleBatchCount => _idleBatches.Count;
 
     /// <summary>A finished extraction run's batches, kept for the next run with this backbone (see <see cref="IdleBatches"/>).</summary>
     internal void ReturnBatches(ExtractionBatching batching, IReadOnlyList<BackboneBatch> batches) =>
-        _idleBatches.Return((batching.BatchSize, batching.Positions), batches);
+        _idleBatches.Return(batching.Shape, batches);
 
     /// <summary>
     /// Loads the backbone the spec describes (<see cref="BackboneSpec.Kind"/>); everything wrong is refused here, before

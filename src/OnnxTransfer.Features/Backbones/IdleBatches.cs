@@ -12,7 +12,7 @@ internal sealed class IdleBatches : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Stack<BackboneBatch> _idle = new();
-    private (int BatchSize, int Positions) _shape; // what the idle batches were made for (ExtractionBatching's sizes)
+    private (int BatchSize, int Positions) _shape; // what the idle batches were made for (ExtractionBatching.Shape)
     private bool _disposed;
 
     /// <summary>Batches kept now.</summary>

@@ -11,4 +11,8 @@ namespace OnnxTransfer.Features.Extraction;
 /// plan), so a resumed run computes every row as an uninterrupted one. False: a unit is consecutive pending inputs.
 /// </param>
 /// <param name="CreateBatch">A new unit's buffers.</param>
-internal sealed record ExtractionBatching(int BatchSize, int Positions, bool WithCachedNeighbours, Func<BackboneBatch> CreateBatch);
+internal sealed record ExtractionBatching(int BatchSize, int Positions, bool WithCachedNeighbours, Func<BackboneBatch> CreateBatch)
+{
+    /// <summary>What a batch made by <see cref="CreateBatch"/> is made for: batches of equal shapes are interchangeable.</summary>
+    public (int BatchSize, int Positions) Shape => (BatchSize, Positions);
+}

@@ -105,6 +105,7 @@ internal static class PredictorSessions
         WarningSink = options.WarningSink,
     };
 
+    /// <summary>The backbone options a predictor runs with; <see cref="PredictorOptions.RunningAs"/> is its inverse (a setting both carry goes into both).</summary>
     public static BackboneRunOptions ForBackbone(PredictorOptions options) => new()
     {
         Device = options.Device,

@@ -65,8 +65,9 @@ public sealed record PredictorOptions
 
     /// <summary>
     /// Options that run where <paramref name="device"/> says, as a backbone would: device, fallback rule, threads,
-    /// precision and the batch settings (the inverse of the backbone options a predictor's sessions are made with).
-    /// Spinning, batch size, top-k and warnings keep their defaults; set them with <c>with</c>.
+    /// precision and the batch settings: the inverse of <see cref="PredictorSessions.ForBackbone"/>, the backbone options
+    /// a predictor's sessions are made with (a setting both carry goes into both). Spinning, batch size, top-k and
+    /// warnings keep their defaults; set them with <c>with</c>.
     /// </summary>
     public static PredictorOptions RunningAs(BackboneRunOptions device)
     {
