@@ -49,11 +49,12 @@ prepare_head() {
 # The pipeline and its two stages alone, in three alternating rounds (report.mjs takes each one's median): the stage
 # limit divides by figures from separate processes, and this VM's speed drifts by up to a quarter over minutes
 # (backbone-alone runs of one model ranged 1.19-1.54 s in eight processes in a row), more than the goal's 10%.
+# Arguments: the images (the folder PyTorch's rows read too), the backbone spec, the label.
 extract_rounds() {
   for round in 1 2 3; do
     for impl in pipeline decode backbone; do
-      record $BENCH extract --impl $impl --backbone "$1" --images "$SHARED/datasets/hymenoptera" --batch 32 --runs 3 \
-        --work "$WORK/extract" --label "$2"
+      record $BENCH extract --impl $impl --backbone "$2" --images "$1" --batch 32 --runs 3 \
+        --work "$WORK/extract" --label "$3"
     done
   done
 }
@@ -110,12 +111,12 @@ for suite in $suites; do
         [ -f "$model" ] || $PY tools/export_torchvision.py --arch $arch --random --out "$model" >&2
         [ -f "$spec" ] || $CLI backbone init "$model" --out "$spec" >&2
         label="$arch fp32 (random weights), hymenoptera 398 images, batch 32"
-        extract_rounds "$spec" "$label"
+        extract_rounds "$images" "$spec" "$label"
         record $PY tools/bench/peers/torch_extract.py --arch $arch --images "$images" --label "$label" --impl pytorch
         record env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4G $PY tools/bench/peers/torch_extract.py --arch $arch \
           --images "$images" --label "$label" --impl "pytorch (tuned malloc)"
       done
-      extract_rounds "$SPEC" "mobilenetv2-int8 (shared), hymenoptera 398 images, batch 32" ;;
+      extract_rounds "$images" "$SPEC" "mobilenetv2-int8 (shared), hymenoptera 398 images, batch 32" ;;
     gpu)
       tools/bench/gpu.sh ;;
     audit)
